@@ -1,0 +1,43 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { Db } from './db.ts';
+
+/** A mail the local stack "sent" (invitations, links); shown by the dev mailbox, never emailed. */
+export interface Mail {
+	id: string;
+	to: string;
+	subject: string;
+	text: string;
+	/** The action link inside the mail (invite, magic link), if any. */
+	link?: string;
+	sentAt: string;
+}
+
+/** Events one part of the stack raises for the others. */
+export interface StackEvents {
+	/** Sessions ended (sign-out, user deleted or banned): realtime drops sockets using them. */
+	'sessions-revoked': [{ userId: string; sessionIds?: string[] }];
+}
+
+/** What every service of the stack shares. */
+export interface StackContext {
+	db: Db;
+	/** Public base URL of the stack, e.g. http://127.0.0.1:54321. */
+	url: string;
+	/** The `supabase/` folder (config.toml, migrations, functions). */
+	supabaseDir: string;
+	mailbox: Mail[];
+	events: EventEmitter<StackEvents>;
+	/** Dev mode: functions reload on change. */
+	dev: boolean;
+}
+
+/** One protocol of the stack (auth, rest, realtime, functions), mounted under its prefix. */
+export interface StackService {
+	/** Handles a request whose path, prefix stripped, is `subpath` (always starts with '/'). */
+	fetch(request: Request, subpath: string): Promise<Response>;
+	/** Takes over a websocket upgrade for a path under the prefix. */
+	upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+	close?(): Promise<void>;
+}

@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http';
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { openDb, type Db } from './db.ts';
+import { migrate } from './migrate.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
+import { corsHeaders, json } from './http.ts';
+import type { StackContext, StackEvents, StackService } from './context.ts';
+import { createAuthService } from './auth.ts';
+import { createRestService } from './rest/index.ts';
+import { createRealtimeService } from './realtime.ts';
+import { createFunctionsService } from './functions.ts';
+
+export interface StackOptions {
+	/** TCP port; 0 picks a free one. Default 54321, as `supabase start`. */
+	port?: number;
+	host?: string;
+	/** A PostgreSQL connection string; without it PGlite runs embedded. */
+	databaseUrl?: string;
+	/** PGlite data directory; without it (and without databaseUrl) the database is in memory. */
+	dataDir?: string;
+	/** The `supabase/` folder to migrate and serve functions from. */
+	supabaseDir?: string;
+	/** Run seed.sql on a new database (default true). */
+	seed?: boolean;
+	/** Dev mode: functions reload when their files change. */
+	dev?: boolean;
+	/** Extra secrets for Edge Functions (added to supabase/functions/.env). */
+	functionSecrets?: Record<string, string>;
+}
+
+/** A running local Supabase-compatible stack. */
+export interface Stack {
+	url: string;
+	anonKey: string;
+	serviceRoleKey: string;
+	db: Db;
+	context: StackContext;
+	close(): Promise<void>;
+}
+
+/** Thrown when the port is taken, so the CLI can say so in words. */
+export class PortInUseError extends Error {}
+
+/** Opens the database, migrates it, and serves Auth, REST, Realtime and Functions on one port. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+	const host = options.host ?? '127.0.0.1';
+	const supabaseDir = resolve(options.supabaseDir ?? 'supabase');
+	const db = await openDb({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+	try {
+		await migrate(db, supabaseDir, { seed: options.seed });
+	} catch (error) {
+		await db.close();
+		throw error;
+	}
+
+	const server = createServer();
+	const port = await listen(server, options.port ?? 54321, host).catch(async (error) => {
+		await db.close();
+		throw error;
+	});
+	const url = `http://${host}:${port}`;
+	const context: StackContext = {
+		db,
+		url,
+		supabaseDir,
+		mailbox: [],
+		events: new EventEmitter<StackEvents>(),
+		dev: options.dev ?? false
+	};
+
+	const services: Record<string, StackService> = {
+		'/auth/v1': await createAuthService(context),
+		'/rest/v1': await createRestService(context),
+		'/realtime/v1': await createRealtimeService(context),
+		'/functions/v1': await createFunctionsService(context, { secrets: options.functionSecrets })
+	};
+
+	const fetch = async (request: Request): Promise<Response> => {
+		const { pathname } = new URL(request.url);
+		if (request.method === 'OPTIONS' && !pathname.startsWith('/functions/v1/')) {
+			return new Response(null, {
+				status: 204,
+				headers: {
+					...corsHeaders,
+					'access-control-allow-headers':
+						request.headers.get('access-control-request-headers') ??
+						'authorization, x-client-info, apikey, content-type'
+				}
+			});
+		}
+		if (pathname === '/_parley/mailbox') return json(context.mailbox);
+		for (const [prefix, service] of Object.entries(services)) {
+			if (pathname === prefix || pathname.startsWith(prefix + '/')) {
+				const response = await service.fetch(request, pathname.slice(prefix.length) || '/');
+				if (!prefix.startsWith('/functions')) {
+					for (const [k, v] of Object.entries(corsHeaders)) response.headers.set(k, v);
+				}
+				return response;
+			}
+		}
+		return json({ message: 'no Supabase API at this path' }, 404);
+	};
+	server.on(
+		'request',
+		getRequestListener(async (request) => {
+			try {
+				return await fetch(request);
+			} catch (error) {
+				console.error('[stack]', error);
+				return json({ message: 'internal error in the local stack' }, 500);
+			}
+		})
+	);
+	server.on('upgrade', (request, socket, head) => {
+		const pathname = new URL(request.url ?? '/', url).pathname;
+		const service = pathname.startsWith('/realtime/v1/') ? services['/realtime/v1'] : undefined;
+		if (service?.upgrade) service.upgrade(request, socket, head);
+		else socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+	});
+
+	return {
+		url,
+		anonKey: ANON_KEY,
+		serviceRoleKey: SERVICE_ROLE_KEY,
+		db,
+		context,
+		async close() {
+			server.closeAllConnections();
+			await new Promise<void>((done) => server.close(() => done()));
+			for (const service of Object.values(services)) await service.close?.();
+			await db.close();
+		}
+	};
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+	return new Promise((done, fail) => {
+		server.once('error', (error: NodeJS.ErrnoException) => {
+			fail(
+				error.code === 'EADDRINUSE'
+					? new PortInUseError(`port ${port} on ${host} is already in use; stop what uses it or set PARLEY_STACK_PORT`)
+					: error
+			);
+		});
+		server.listen(port, host, () => {
+			const address = server.address();
+			done(typeof address === 'object' && address ? address.port : port);
+		});
+	});
+}

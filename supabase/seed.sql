@@ -1,0 +1,1 @@
+-- Demo data for a new local database (applied after migrations by the local stack and by `supabase db reset`).
