@@ -1,0 +1,121 @@
+import type { Db, Tx } from '../../supabase/local/db.ts';
+
+/** Someone the database sees: a signed-in user (id and email in the JWT) or `anon`. */
+export interface Actor {
+	label: string;
+	id?: string;
+	email?: string;
+}
+
+/** The anonymous visitor: PostgREST's role when a request carries only the anon key. */
+export const anon: Actor = { label: 'anon' };
+
+/** An SQL error as the API would report it: SQLSTATE and message. */
+export interface SqlError {
+	code: string;
+	message: string;
+}
+
+/** The outcome of a statement: its rows and affected count, or the error it raised. */
+export type Outcome<Row = Record<string, unknown>> =
+	| { ok: true; rows: Row[]; affectedRows: number }
+	| { ok: false; error: SqlError };
+
+class Rollback<T> extends Error {
+	constructor(readonly result: T) {
+		super('rollback');
+	}
+}
+
+/** Signs a user up the way Auth does, by inserting into auth.users (so the profile trigger fires). */
+export async function createUser(
+	db: Db,
+	email: string,
+	userMetadata: Record<string, unknown> = {}
+): Promise<Actor> {
+	const { rows } = await db.query<{ id: string }>(
+		`insert into auth.users (email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
+		 values ($1, extensions.crypt('secret-password', extensions.gen_salt('bf', 4)), now(),
+		         '{"provider":"email","providers":["email"]}', $2)
+		 returning id`,
+		[email, JSON.stringify(userMetadata)]
+	);
+	return { label: email.split('@')[0], id: rows[0].id, email };
+}
+
+async function becomeActor(tx: Tx, actor: Actor): Promise<void> {
+	const claims = actor.id
+		? { sub: actor.id, role: 'authenticated', email: actor.email, aud: 'authenticated' }
+		: { role: 'anon' };
+	await tx.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [
+		actor.id ? 'authenticated' : 'anon',
+		JSON.stringify(claims)
+	]);
+}
+
+/** Runs `work` as the actor, the way PostgREST runs a request, and commits. */
+export function actAs<T>(db: Db, actor: Actor, work: (tx: Tx) => Promise<T>): Promise<T> {
+	return db.transaction(async (tx) => {
+		await becomeActor(tx, actor);
+		return work(tx);
+	});
+}
+
+/** Runs `work` as the actor and rolls everything back, so probes leave no trace. */
+export async function probeAs<T>(db: Db, actor: Actor, work: (tx: Tx) => Promise<T>): Promise<T> {
+	try {
+		await db.transaction(async (tx) => {
+			await becomeActor(tx, actor);
+			throw new Rollback(await work(tx));
+		});
+	} catch (error) {
+		if (error instanceof Rollback) return error.result as T;
+		throw error;
+	}
+	throw new Error('unreachable: the probe transaction always rolls back');
+}
+
+/** Runs one statement as the actor, rolls back, and reports rows or the error. */
+export function attempt<Row = Record<string, unknown>>(
+	db: Db,
+	actor: Actor,
+	sql: string,
+	params: unknown[] = []
+): Promise<Outcome<Row>> {
+	return probeAs(db, actor, async (tx) => {
+		try {
+			const { rows, affectedRows } = await tx.query<Row>(sql, params);
+			return { ok: true as const, rows, affectedRows };
+		} catch (error) {
+			return { ok: false as const, error: asSqlError(error) };
+		}
+	});
+}
+
+/** Runs one statement as the actor, commits, and reports rows or the error. */
+export async function commitAs<Row = Record<string, unknown>>(
+	db: Db,
+	actor: Actor,
+	sql: string,
+	params: unknown[] = []
+): Promise<Outcome<Row>> {
+	try {
+		const { rows, affectedRows } = await actAs(db, actor, (tx) => tx.query<Row>(sql, params));
+		return { ok: true, rows, affectedRows };
+	} catch (error) {
+		return { ok: false, error: asSqlError(error) };
+	}
+}
+
+/** The SQLSTATE and message of a PGlite or node-postgres error. */
+export function asSqlError(error: unknown): SqlError {
+	const { code, message } = error as { code?: unknown; message?: unknown };
+	if (typeof code !== 'string') throw error;
+	return { code, message: String(message) };
+}
+
+/** Rows of a successful outcome; fails loudly with the SQL error otherwise. */
+export function rowsOf<Row>(outcome: Outcome<Row>): Row[] {
+	if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
+	return outcome.rows;
+}
