@@ -114,6 +114,16 @@ create table if not exists auth.refresh_tokens (
 );
 create index if not exists refresh_tokens_session_id_idx on auth.refresh_tokens (session_id);
 
+-- How each session signed in (password, otp, magiclink…): the `amr` claim of its access tokens.
+create table if not exists auth.mfa_amr_claims (
+  id uuid primary key default gen_random_uuid(),
+  session_id uuid not null references auth.sessions (id) on delete cascade,
+  authentication_method text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (session_id, authentication_method)
+);
+
 -- Codes for the PKCE flow and invitation/magic links (GoTrue's one-time tokens).
 create table if not exists auth.one_time_tokens (
   id uuid primary key default gen_random_uuid(),
