@@ -1,10 +1,23 @@
-// See https://svelte.dev/docs/kit/types#app.d.ts
-// for information about these interfaces
+import type { Session, SupabaseClient, User } from '@supabase/supabase-js';
+import type { SupabasePublicConfig } from '$lib/supabase/config';
+
 declare global {
 	namespace App {
+		/** A session Auth has confirmed, or none. */
+		interface SessionInfo {
+			session: Session | null;
+			user: User | null;
+		}
+		interface Locals {
+			supabase: SupabaseClient;
+			supabaseConfig: SupabasePublicConfig;
+			/** The verified session (Auth is asked once per request, not just the cookie). */
+			safeGetSession(): Promise<SessionInfo>;
+		}
+		interface PageData {
+			title?: string;
+		}
 		// interface Error {}
-		// interface Locals {}
-		// interface PageData {}
 		// interface PageState {}
 		// interface Platform {}
 	}
