@@ -14,10 +14,12 @@ export interface StackInfo {
 	mailboxUrl: string;
 }
 
-const stateDir = resolve('.parley');
-
 /** Starts the stack as `npm run stack` and `npm run dev` do, and records where it listens. */
-export async function runStack(options: { dev?: boolean } = {}): Promise<{ stack: Stack; info: StackInfo }> {
+export async function runStack(
+	options: { dev?: boolean; stateDir?: string } = {}
+): Promise<{ stack: Stack; info: StackInfo }> {
+	// PARLEY_DATA_DIR lets end-to-end runs keep their database and stack.json away from the developer's.
+	const stateDir = resolve(options.stateDir ?? (process.env.PARLEY_DATA_DIR || '.parley'));
 	const databaseUrl = process.env.DATABASE_URL || undefined;
 	await mkdir(stateDir, { recursive: true });
 	const stack = await startStack({
