@@ -1,8 +1,387 @@
 import type { StackContext, StackService } from '../context.ts';
-import { json } from '../http.ts';
+import { JwtError, effectiveToken, verifyJwt, type JwtClaims } from '../jwt.ts';
+import { RestError, toRestError, unsupported } from './errors.ts';
+import { loadSchemaCache, exposedSchemas, type SchemaCache } from './schema-cache.ts';
+import { parsePrefer, parseQuery, parseRangeHeader, type ApiQuery, type Preferences } from './parse.ts';
+import {
+	checkAllPathsUsed,
+	findRelation,
+	ident,
+	jsonPageSql,
+	maxRows,
+	newPlanContext,
+	payloadColumns,
+	planDelete,
+	planInsert,
+	planSelect,
+	planUpdate,
+	resolveRoutine,
+	routineFromItem,
+	routineRelation,
+	selectSql
+} from './plan.ts';
+import { Rollback, inRequestTransaction, type RequestSettings } from './execute.ts';
+
+const jsonType = 'application/json; charset=utf-8';
+const objectType = 'application/vnd.pgrst.object+json; charset=utf-8';
+
+interface PageRow {
+	page_count: number;
+	body: string;
+	first_row: string | null;
+}
+
+/** What one request asked for, after authentication and header parsing. */
+interface RestRequest {
+	method: string;
+	url: URL;
+	head: boolean;
+	schema: string;
+	single: boolean;
+	prefer: Preferences;
+	settings: RequestSettings;
+	cache: SchemaCache;
+	request: Request;
+}
 
 /** PostgREST-compatible REST at /rest/v1. */
 export async function createRestService(context: StackContext): Promise<StackService> {
-	void context;
-	return { fetch: async () => json({ code: 'not_implemented', message: 'not implemented yet' }, 501) };
+	let cache = await loadSchemaCache(context.db);
+	let reloading = Promise.resolve();
+	// migrate.ts and migrations send NOTIFY pgrst, 'reload schema', as PostgREST listens for it.
+	const unlisten = await context.db.listen('pgrst', (payload) => {
+		if (payload !== '' && !payload.startsWith('reload schema')) return;
+		reloading = reloading
+			.then(async () => {
+				cache = await loadSchemaCache(context.db);
+			})
+			.catch((error) => console.error('[rest] schema cache reload failed:', (error as Error).message));
+	});
+	return {
+		async fetch(request, subpath) {
+			let role = 'anon';
+			try {
+				const rest = await prepare(request, cache);
+				role = rest.settings.role;
+				return await route(context, rest, subpath);
+			} catch (error) {
+				return toRestError(error, role).toResponse(request.method === 'HEAD');
+			}
+		},
+		close: () => unlisten()
+	};
+}
+
+async function authenticate(request: Request): Promise<JwtClaims> {
+	const token = effectiveToken(request.headers.get('authorization'), request.headers.get('apikey'));
+	if (!token) return { role: 'anon' };
+	try {
+		return await verifyJwt(token);
+	} catch (error) {
+		if (!(error instanceof JwtError)) throw error;
+		const expired = error.reason === 'expired';
+		const message = expired ? 'JWT expired' : error.message;
+		throw new RestError(401, expired ? 'PGRST303' : 'PGRST301', message, null, null, {
+			'www-authenticate': `Bearer error="invalid_token", error_description="${message.replaceAll('"', "'")}"`
+		});
+	}
+}
+
+function parseCookies(header: string | null): Record<string, string> {
+	const cookies: Record<string, string> = {};
+	for (const part of (header ?? '').split(';')) {
+		const at = part.indexOf('=');
+		if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+	}
+	return cookies;
+}
+
+/** Whether the client wants one object; other media types are refused rather than misanswered. */
+function wantsSingleObject(accept: string | null): boolean {
+	if (!accept) return false;
+	for (const entry of accept.split(',')) {
+		const [type, ...parameters] = entry.split(';').map((p) => p.trim());
+		if (parameters.some((p) => p.startsWith('nulls=')) || type.startsWith('application/vnd.pgrst.plan')) {
+			throw unsupported(`The media type ${entry.trim()}`);
+		}
+		if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') return true;
+		if (['application/json', 'application/vnd.pgrst.array+json', '*/*', 'application/*'].includes(type)) return false;
+	}
+	throw new RestError(406, 'PGRST107', `None of these media types are available: ${accept}`, null, null);
+}
+
+async function prepare(request: Request, cache: SchemaCache): Promise<RestRequest> {
+	const method = request.method;
+	const claims = await authenticate(request);
+	if (!cache.roles.has(claims.role)) {
+		throw new RestError(401, '22023', `role "${claims.role}" does not exist`, null, null, { 'www-authenticate': 'Bearer' });
+	}
+	const readOnly = method === 'GET' || method === 'HEAD';
+	const profile = request.headers.get(readOnly ? 'accept-profile' : 'content-profile');
+	const schema = profile ?? 'public';
+	if (!exposedSchemas.includes(schema)) {
+		throw new RestError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${exposedSchemas.join(', ')}`);
+	}
+	const url = new URL(request.url);
+	const headers: Record<string, string> = {};
+	request.headers.forEach((value, key) => (headers[key] = value));
+	return {
+		method,
+		url,
+		head: method === 'HEAD',
+		schema,
+		single: wantsSingleObject(request.headers.get('accept')),
+		prefer: parsePrefer(request.headers.get('prefer')),
+		cache,
+		request,
+		settings: {
+			role: claims.role,
+			claims,
+			method,
+			path: url.pathname.replace(/^\/rest\/v1/, '') || '/',
+			headers,
+			cookies: parseCookies(request.headers.get('cookie')),
+			readOnly
+		}
+	};
+}
+
+async function route(context: StackContext, rest: RestRequest, subpath: string): Promise<Response> {
+	const segments = subpath.split('/').filter(Boolean).map(decodeURIComponent);
+	if (segments.length === 0) throw unsupported('The OpenAPI description at /rest/v1/');
+	if (segments[0] === 'rpc' && segments.length === 2) {
+		if (!['GET', 'HEAD', 'POST'].includes(rest.method)) throw methodNotAllowed(rest.method);
+		return callRoutine(context, rest, segments[1]);
+	}
+	if (segments.length !== 1) throw new RestError(404, 'PGRST125', `Invalid path specified in request URL`, null, null);
+	switch (rest.method) {
+		case 'GET':
+		case 'HEAD':
+			return read(context, rest, segments[0]);
+		case 'POST':
+			return insert(context, rest, segments[0]);
+		case 'PATCH':
+			return update(context, rest, segments[0]);
+		case 'DELETE':
+			return remove(context, rest, segments[0]);
+		case 'PUT':
+			throw unsupported('PUT (single-row upsert)');
+		default:
+			throw methodNotAllowed(rest.method);
+	}
+}
+
+function methodNotAllowed(method: string): RestError {
+	return new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`, null, null);
+}
+
+function respond(rest: RestRequest, status: number, body: string | null, headers: Record<string, string>): Response {
+	const all: Record<string, string> = { ...headers };
+	if (rest.prefer.applied.length) all['preference-applied'] = rest.prefer.applied.join(', ');
+	if (body !== null) all['content-type'] = rest.single ? objectType : jsonType;
+	return new Response(rest.head || body === null ? null : body, { status, headers: all });
+}
+
+function singleObjectError(count: number): RestError {
+	return new RestError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${count} rows`, null);
+}
+
+/** Root paging from limit/offset, else the Range header, capped at the maximum rows. */
+function rootPaging(rest: RestRequest, query: ApiQuery): { limit: number; offset: number } {
+	const limit = query.limit.filter((l) => l.path.length === 0).at(-1)?.value;
+	const offset = query.offset.filter((o) => o.path.length === 0).at(-1)?.value;
+	const range = limit === undefined && offset === undefined ? parseRangeHeader(rest.request.headers.get('range')) : undefined;
+	return {
+		limit: Math.min(limit ?? range?.limit ?? maxRows, maxRows),
+		offset: offset ?? range?.offset ?? 0
+	};
+}
+
+/** Status and Content-Range for a page of a read (§1.8), or the 416 error. */
+function pageResponse(rest: RestRequest, page: PageRow, offset: number, total: number | undefined, body: string): Response {
+	const n = page.page_count;
+	if (total !== undefined && offset > total) {
+		throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${offset} was requested, but there are only ${total} rows.`, null);
+	}
+	const range = n > 0 ? `${offset}-${offset + n - 1}` : '*';
+	const status = total !== undefined && n < total ? 206 : 200;
+	return respond(rest, status, body, { 'content-range': `${range}/${total ?? '*'}` });
+}
+
+function singleBody(rest: RestRequest, page: PageRow): string {
+	if (!rest.single) return page.body;
+	if (page.page_count !== 1) throw singleObjectError(page.page_count);
+	return page.first_row ?? 'null';
+}
+
+async function read(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
+	const query = parseQuery(rest.url.searchParams);
+	const relation = findRelation(rest.cache, rest.schema, name);
+	const ctx = newPlanContext(rest.cache, rest.schema, query);
+	const alias = relation.name;
+	const from = `${ident(relation.schema)}.${ident(relation.name)} as ${ident(alias)}`;
+	const parts = planSelect(ctx, relation, from, alias, query.select, []);
+	checkAllPathsUsed(ctx);
+	const paging = rootPaging(rest, query);
+	const pageSql = jsonPageSql(selectSql(parts, paging));
+	const countSql = rest.prefer.count ? `select count(*)::int as total from (${selectSql({ ...parts, orderBy: '' })}) as pgrst_all` : undefined;
+	const params = ctx.params.values;
+	return inRequestTransaction(context.db, rest.settings, async (tx) => {
+		const page = (await tx.query<PageRow>(pageSql, params)).rows[0];
+		const total = countSql ? (await tx.query<{ total: number }>(countSql, params)).rows[0].total : undefined;
+		return pageResponse(rest, page, paging.offset, total, singleBody(rest, page));
+	});
+}
+
+async function readBody(rest: RestRequest): Promise<unknown> {
+	const text = await rest.request.text();
+	if (text.trim() === '') return undefined;
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw new RestError(400, 'PGRST102', 'Empty or invalid json', null, null);
+	}
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Runs a write: the statement alone for return=minimal (no RETURNING, so SELECT policies do not
+ * apply, as in PostgREST), or inside a CTE whose rows are read back with the request's select.
+ */
+async function write(
+	context: StackContext,
+	rest: RestRequest,
+	ctx: ReturnType<typeof newPlanContext>,
+	statement: (returning: boolean) => string,
+	relationName: string,
+	shape: (affected: number, total: number | undefined) => { status: number; contentRange: string }
+): Promise<Response> {
+	const relation = findRelation(rest.cache, rest.schema, relationName);
+	if ([...ctx.query.limit, ...ctx.query.offset].some((entry) => entry.path.length === 0)) {
+		throw unsupported('limit and offset on a write');
+	}
+	const representation = rest.prefer.return === 'representation';
+	const mutation = statement(representation);
+	let pageSql: string | undefined;
+	if (representation) {
+		const parts = planSelect(ctx, relation, `pgrst_source as ${ident(relation.name)}`, relation.name, ctx.query.select, [], { rootFilters: false });
+		pageSql = `with pgrst_source as (${mutation}) ${jsonPageSql(selectSql(parts))}`;
+	}
+	checkAllPathsUsed(ctx);
+	const params = ctx.params.values;
+	return inRequestTransaction(context.db, rest.settings, async (tx) => {
+		let affected: number;
+		let body: string | null = null;
+		if (pageSql) {
+			const page = (await tx.query<PageRow>(pageSql, params)).rows[0];
+			affected = page.page_count;
+			body = rest.single ? page.first_row : page.body;
+		} else {
+			affected = (await tx.query(mutation, params)).affectedRows;
+		}
+		if (rest.single && affected !== 1) throw new Rollback(singleObjectError(affected).toResponse(rest.head));
+		if (rest.prefer.handling === 'strict' && rest.prefer.maxAffected !== undefined && affected > rest.prefer.maxAffected) {
+			const error = new RestError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${affected} rows`, null);
+			throw new Rollback(error.toResponse());
+		}
+		const { status, contentRange } = shape(affected, rest.prefer.count ? affected : undefined);
+		const response = respond(rest, body === null ? (status === 200 ? 204 : status) : status, body, { 'content-range': contentRange });
+		if (rest.prefer.tx === 'rollback') throw new Rollback(response);
+		return response;
+	});
+}
+
+async function insert(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
+	const relation = findRelation(rest.cache, rest.schema, name);
+	const query = parseQuery(rest.url.searchParams);
+	const body = await readBody(rest);
+	const rows = Array.isArray(body) ? body : [body];
+	if (!rows.every(isRecord)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'The body must be a JSON object or an array of objects.', null);
+	const names = payloadColumns(relation, rows, query.columns);
+	const ctx = newPlanContext(rest.cache, rest.schema, query);
+	return write(
+		context,
+		rest,
+		ctx,
+		(returning) =>
+			planInsert(ctx, relation, relation.name, rows, names, {
+				missingDefault: rest.prefer.missing === 'default',
+				resolution: rest.prefer.resolution,
+				onConflict: query.onConflict,
+				returning
+			}),
+		name,
+		(_affected, total) => ({ status: 201, contentRange: `*/${total ?? '*'}` })
+	);
+}
+
+async function update(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
+	const relation = findRelation(rest.cache, rest.schema, name);
+	const query = parseQuery(rest.url.searchParams);
+	const body = await readBody(rest);
+	if (!isRecord(body)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'The body of an update must be a JSON object.', null);
+	const names = payloadColumns(relation, [body], query.columns);
+	const ctx = newPlanContext(rest.cache, rest.schema, query);
+	if (names.length === 0) {
+		return respond(rest, 204, null, { 'content-range': '*/*' });
+	}
+	return write(context, rest, ctx, (returning) => planUpdate(ctx, relation, relation.name, body, names, returning), name, (affected, total) => ({
+		status: 200,
+		contentRange: `${affected > 0 ? `0-${affected - 1}` : '*'}/${total ?? '*'}`
+	}));
+}
+
+async function remove(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
+	const relation = findRelation(rest.cache, rest.schema, name);
+	const query = parseQuery(rest.url.searchParams);
+	const ctx = newPlanContext(rest.cache, rest.schema, query);
+	return write(context, rest, ctx, (returning) => planDelete(ctx, relation, relation.name, returning), name, (_affected, total) => ({
+		status: 200,
+		contentRange: `*/${total ?? '*'}`
+	}));
+}
+
+async function callRoutine(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
+	const overloads = rest.cache.routines.get(`${rest.schema}.${name}`) ?? [];
+	const argNames = new Set(overloads.flatMap((r) => r.params.map((p) => p.name)).filter(Boolean));
+	const viaQuery = rest.method !== 'POST';
+	const query = parseQuery(rest.url.searchParams, viaQuery ? argNames : new Set());
+	let args: Record<string, unknown>;
+	if (viaQuery) args = query.rpcArgs;
+	else {
+		const body = (await readBody(rest)) ?? {};
+		if (Array.isArray(body)) throw unsupported('Calling a function with an array body');
+		if (!isRecord(body)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', null, null);
+		args = body;
+	}
+	const { routine, wholeBody } = resolveRoutine(rest.cache, rest.schema, name, Object.keys(args));
+	const ctx = newPlanContext(rest.cache, rest.schema, query);
+	const alias = routine.name;
+	const from = routineFromItem(ctx, routine, args, wholeBody, alias);
+	const relation = routineRelation(routine);
+	const settings = { ...rest.settings, readOnly: rest.settings.readOnly || routine.volatility !== 'volatile' };
+	const params = ctx.params.values;
+
+	if (routine.returns.kind === 'void') {
+		checkAllPathsUsed(ctx);
+		return inRequestTransaction(context.db, settings, async (tx) => {
+			await tx.query(`select 1 from ${from}`, params);
+			return respond(rest, 204, null, {});
+		});
+	}
+	const scalar = routine.returns.kind === 'scalar';
+	const parts = planSelect(ctx, relation, from, alias, scalar ? [{ kind: 'star' }] : query.select, []);
+	checkAllPathsUsed(ctx);
+	const paging = routine.returnsSet ? rootPaging(rest, query) : { limit: undefined, offset: 0 };
+	const pageSql = jsonPageSql(selectSql(parts, paging), scalar ? routine.name : undefined);
+	const countSql = rest.prefer.count && routine.returnsSet ? `select count(*)::int as total from (${selectSql({ ...parts, orderBy: '' })}) as pgrst_all` : undefined;
+	return inRequestTransaction(context.db, settings, async (tx) => {
+		const page = (await tx.query<PageRow>(pageSql, params)).rows[0];
+		const total = countSql ? (await tx.query<{ total: number }>(countSql, params)).rows[0].total : undefined;
+		if (!routine.returnsSet) return respond(rest, 200, page.first_row ?? 'null', { 'content-range': '0-0/*' });
+		return pageResponse(rest, page, paging.offset, total, singleBody(rest, page));
+	});
 }

@@ -1,0 +1,200 @@
+import type { Tx } from '../db.ts';
+
+/** Schemas the REST API serves, as Supabase exposes them by default. */
+export const exposedSchemas = ['public', 'graphql_public'];
+
+export interface Column {
+	name: string;
+	/** SQL type as `format_type` prints it; trusted, it comes from the catalog. */
+	type: string;
+}
+
+export interface Relation {
+	schema: string;
+	name: string;
+	kind: 'table' | 'view';
+	columns: Map<string, Column>;
+	/** Primary key columns, then each unique constraint's columns. */
+	primaryKey: string[];
+	uniqueKeys: string[][];
+}
+
+export interface ForeignKey {
+	name: string;
+	schema: string;
+	table: string;
+	columns: string[];
+	refSchema: string;
+	refTable: string;
+	refColumns: string[];
+}
+
+export interface RoutineParam {
+	name: string;
+	type: string;
+	hasDefault: boolean;
+}
+
+export interface Routine {
+	schema: string;
+	name: string;
+	params: RoutineParam[];
+	volatility: 'immutable' | 'stable' | 'volatile';
+	returnsSet: boolean;
+	/** What one result row is: a scalar, a row with columns, or nothing. */
+	returns: { kind: 'void' } | { kind: 'scalar'; type: string } | { kind: 'composite'; columns: Column[] };
+}
+
+/** What the API may touch, read once from pg_catalog and kept in memory. */
+export interface SchemaCache {
+	relations: Map<string, Relation>;
+	foreignKeys: ForeignKey[];
+	routines: Map<string, Routine[]>;
+	/** Roles a JWT may switch to (members of authenticator). */
+	roles: Set<string>;
+}
+
+/** Key of a relation or routine in the cache maps. */
+export function qualifiedKey(schema: string, name: string): string {
+	return `${schema}.${name}`;
+}
+
+interface RelationRow {
+	schema: string;
+	name: string;
+	kind: string;
+	columns: { name: string; type: string }[];
+}
+
+interface ConstraintRow {
+	schema: string;
+	table: string;
+	name: string;
+	type: 'p' | 'u' | 'f';
+	columns: string[];
+	ref_schema: string | null;
+	ref_table: string | null;
+	ref_columns: string[] | null;
+}
+
+interface RoutineRow {
+	schema: string;
+	name: string;
+	volatility: 'i' | 's' | 'v';
+	returns_set: boolean;
+	return_type: string;
+	return_typtype: string;
+	return_columns: { name: string; type: string }[] | null;
+	args: { name: string; type: string; mode: string }[];
+	default_count: number;
+}
+
+const relationsSql = `
+select n.nspname as schema, c.relname as name, c.relkind::text as kind,
+	coalesce((
+		select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) order by a.attnum)
+		from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+	), '[]') as columns
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f')`;
+
+const constraintsSql = `
+select n.nspname as schema, c.relname as "table", con.conname as name, con.contype::text as type,
+	(select json_agg(a.attname order by k.ord) from unnest(con.conkey) with ordinality k(attnum, ord)
+		join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum) as columns,
+	fn.nspname as ref_schema, fc.relname as ref_table,
+	(select json_agg(a.attname order by k.ord) from unnest(con.confkey) with ordinality k(attnum, ord)
+		join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum) as ref_columns
+from pg_constraint con
+join pg_class c on c.oid = con.conrelid
+join pg_namespace n on n.oid = c.relnamespace
+left join pg_class fc on fc.oid = con.confrelid
+left join pg_namespace fn on fn.oid = fc.relnamespace
+where con.contype in ('p', 'u', 'f') and n.nspname = any($1::text[])
+order by con.conname`;
+
+const routinesSql = `
+select n.nspname as schema, p.proname as name, p.provolatile::text as volatility, p.proretset as returns_set,
+	format_type(p.prorettype, null) as return_type, t.typtype::text as return_typtype,
+	(select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) order by a.attnum)
+		from pg_attribute a where t.typrelid <> 0 and a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) as return_columns,
+	coalesce((
+		select json_agg(json_build_object('name', coalesce(p.proargnames[k.ord], ''), 'type', format_type(k.typ, null),
+			'mode', coalesce(p.proargmodes[k.ord]::text, 'i')) order by k.ord)
+		from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality k(typ, ord)
+	), '[]') as args,
+	p.pronargdefaults::int as default_count
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+join pg_type t on t.oid = p.prorettype
+where n.nspname = any($1::text[]) and p.prokind = 'f'`;
+
+const rolesSql = `select r.rolname as name from pg_roles r where pg_has_role('authenticator', r.oid, 'member') and r.rolname <> 'authenticator'`;
+
+/** Reads tables, views, columns, keys, foreign keys and functions of the exposed schemas. */
+export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
+	const [relationRows, constraintRows, routineRows, roleRows] = await Promise.all([
+		db.query<RelationRow>(relationsSql, [exposedSchemas]),
+		db.query<ConstraintRow>(constraintsSql, [exposedSchemas]),
+		db.query<RoutineRow>(routinesSql, [exposedSchemas]),
+		db.query<{ name: string }>(rolesSql)
+	]);
+
+	const relations = new Map<string, Relation>();
+	for (const row of relationRows.rows) {
+		relations.set(qualifiedKey(row.schema, row.name), {
+			schema: row.schema,
+			name: row.name,
+			kind: row.kind === 'v' || row.kind === 'm' ? 'view' : 'table',
+			columns: new Map(row.columns.map((c) => [c.name, { name: c.name, type: c.type }])),
+			primaryKey: [],
+			uniqueKeys: []
+		});
+	}
+
+	const foreignKeys: ForeignKey[] = [];
+	for (const row of constraintRows.rows) {
+		const relation = relations.get(qualifiedKey(row.schema, row.table));
+		if (row.type === 'p' && relation) relation.primaryKey = row.columns;
+		if ((row.type === 'p' || row.type === 'u') && relation) relation.uniqueKeys.push(row.columns);
+		if (row.type === 'f' && row.ref_schema && row.ref_table && row.ref_columns) {
+			foreignKeys.push({
+				name: row.name,
+				schema: row.schema,
+				table: row.table,
+				columns: row.columns,
+				refSchema: row.ref_schema,
+				refTable: row.ref_table,
+				refColumns: row.ref_columns
+			});
+		}
+	}
+
+	const routines = new Map<string, Routine[]>();
+	for (const row of routineRows.rows) {
+		const routine = toRoutine(row);
+		if (!routine) continue;
+		const key = qualifiedKey(row.schema, row.name);
+		routines.set(key, [...(routines.get(key) ?? []), routine]);
+	}
+
+	return { relations, foreignKeys, routines, roles: new Set(roleRows.rows.map((r) => r.name)) };
+}
+
+function toRoutine(row: RoutineRow): Routine | undefined {
+	const inputs = row.args.filter((a) => a.mode === 'i' || a.mode === 'b' || a.mode === 'v');
+	const outputs = row.args.filter((a) => a.mode === 'o' || a.mode === 'b' || a.mode === 't');
+	const params = inputs.map((a, index) => ({
+		name: a.name,
+		type: a.type,
+		hasDefault: index >= inputs.length - row.default_count
+	}));
+	let returns: Routine['returns'];
+	if (row.return_type === 'void') returns = { kind: 'void' };
+	else if (outputs.length > 0) returns = { kind: 'composite', columns: outputs.map((o) => ({ name: o.name, type: o.type })) };
+	else if (row.return_columns) returns = { kind: 'composite', columns: row.return_columns };
+	else if (row.return_typtype === 'p') return undefined; // trigger, record without columns, …: not callable over REST
+	else returns = { kind: 'scalar', type: row.return_type };
+	const volatility = row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile';
+	return { schema: row.schema, name: row.name, params, volatility, returnsSet: row.returns_set, returns };
+}
