@@ -1,0 +1,252 @@
+/**
+ * Configuring the sandbox: accounts, numbers, templates, settings, failures, the clock. The same
+ * operations back the TypeScript API tests use and the `/_sandbox/*` HTTP API.
+ */
+import { z } from 'zod';
+import { twilioSid, graphId, createSeededState, type SandboxMessageStatus, type SandboxSettings } from './state.ts';
+import { metaError, twilioErrorMessage, type SandboxCore } from './core.ts';
+import type { MetaNumber, MetaTemplate, RecordedRequest, TwilioAccount, TwilioNumber, TwilioTemplate } from './state.ts';
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number like +15550100001');
+const url = z.string().url();
+
+export const twilioAccountInput = z.object({
+	sid: z.string().regex(/^AC[0-9a-fA-F]{32}$/).optional(),
+	authToken: z.string().min(8).optional(),
+	friendlyName: z.string().default('Sandbox account'),
+	status: z.enum(['active', 'suspended', 'closed']).default('active')
+});
+
+export const twilioNumberInput = z.object({
+	accountSid: z.string(),
+	phoneNumber: e164,
+	friendlyName: z.string().optional(),
+	whatsapp: z.boolean().default(true),
+	webhookUrl: url.nullish(),
+	statusCallbackUrl: url.nullish(),
+	messagingServiceSid: z.string().nullish()
+});
+
+export const twilioTemplateInput = z.object({
+	accountSid: z.string(),
+	friendlyName: z.string().min(1),
+	language: z.string().default('en'),
+	body: z.string().min(1),
+	variables: z.record(z.string(), z.string()).default({}),
+	approvalStatus: z.enum(['approved', 'pending', 'rejected', 'unsubmitted']).default('approved'),
+	category: z.string().default('UTILITY')
+});
+
+export const metaNumberInput = z.object({
+	phoneNumberId: z.string().regex(/^\d+$/).optional(),
+	wabaId: z.string().regex(/^\d+$/).optional(),
+	displayPhoneNumber: z.string().regex(/^\d{7,15}$/),
+	verifiedName: z.string().default('Sandbox business'),
+	accessToken: z.string().min(8).optional(),
+	appSecret: z.string().min(8).optional(),
+	verifyToken: z.string().min(1).optional(),
+	webhookUrl: url.nullish()
+});
+
+export const metaTemplateInput = z.object({
+	wabaId: z.string(),
+	name: z.string().regex(/^[a-z0-9_]+$/),
+	language: z.string().default('en_US'),
+	category: z.enum(['UTILITY', 'MARKETING', 'AUTHENTICATION']).default('UTILITY'),
+	status: z.enum(['APPROVED', 'PENDING', 'REJECTED']).default('APPROVED'),
+	body: z.string().min(1)
+});
+
+export const settingsInput = z
+	.object({
+		statusDelayMs: z.number().int().min(0),
+		autoRead: z.boolean(),
+		metaWindowError: z.enum(['status', 'response']),
+		windowMs: z.number().int().min(0),
+		openAiHangMs: z.number().int().min(0)
+	})
+	.partial();
+
+export const openAiFailureInput = z.object({
+	kind: z.enum(['rate_limit', 'timeout', 'invalid_output', 'server_error']).nullable(),
+	/** How many requests fail; absent means until cleared. */
+	times: z.number().int().min(1).optional()
+});
+
+export const statusInput = z.object({
+	messageId: z.string(),
+	status: z.enum(['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered']),
+	errorCode: z.number().int().optional(),
+	errorMessage: z.string().optional()
+});
+
+export interface RequestFilter {
+	provider?: RecordedRequest['provider'];
+	method?: string;
+	/** Exact path, or a RegExp. */
+	path?: string | RegExp;
+}
+
+/** Thrown for a configuration that does not fit the sandbox; the message is a sentence. */
+export class SandboxConfigError extends Error {}
+
+export class SandboxControl {
+	constructor(protected core: SandboxCore) {}
+
+	/** Adds or replaces a Twilio account; SID and token are generated when not given. */
+	addTwilioAccount(input: z.input<typeof twilioAccountInput> = {}): TwilioAccount {
+		const value = twilioAccountInput.parse(input);
+		const account: TwilioAccount = {
+			sid: value.sid ?? twilioSid('AC'),
+			authToken: value.authToken ?? twilioSid('').slice(0, 32),
+			friendlyName: value.friendlyName,
+			status: value.status,
+			dateCreated: new Date(this.core.now())
+		};
+		this.core.state.twilioAccounts.set(account.sid, account);
+		return account;
+	}
+
+	/** Adds a number to a Twilio account, or updates it (webhook URL, WhatsApp capability…). */
+	upsertTwilioNumber(input: z.input<typeof twilioNumberInput>): TwilioNumber {
+		const value = twilioNumberInput.parse(input);
+		if (!this.core.state.twilioAccounts.has(value.accountSid)) {
+			throw new SandboxConfigError(`No Twilio account ${value.accountSid} exists in the sandbox.`);
+		}
+		const existing = this.core.state.twilioNumbers.get(value.phoneNumber);
+		const number: TwilioNumber = {
+			sid: existing?.sid ?? twilioSid('PN'),
+			accountSid: value.accountSid,
+			phoneNumber: value.phoneNumber,
+			friendlyName: value.friendlyName ?? existing?.friendlyName ?? value.phoneNumber,
+			whatsapp: value.whatsapp,
+			webhookUrl: value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined),
+			statusCallbackUrl:
+				value.statusCallbackUrl === undefined ? existing?.statusCallbackUrl : (value.statusCallbackUrl ?? undefined),
+			messagingServiceSid:
+				value.messagingServiceSid === undefined ? existing?.messagingServiceSid : (value.messagingServiceSid ?? undefined)
+		};
+		this.core.state.twilioNumbers.set(number.phoneNumber, number);
+		return number;
+	}
+
+	/** Adds a Content API template to a Twilio account. */
+	addTwilioTemplate(input: z.input<typeof twilioTemplateInput>): TwilioTemplate {
+		const value = twilioTemplateInput.parse(input);
+		const template: TwilioTemplate = { ...value, sid: twilioSid('HX'), dateCreated: new Date(this.core.now()) };
+		this.core.state.twilioTemplates.set(template.sid, template);
+		return template;
+	}
+
+	/** Adds or updates a Meta phone number (with its WABA, token, app secret and callback URL). */
+	upsertMetaNumber(input: z.input<typeof metaNumberInput>): MetaNumber {
+		const value = metaNumberInput.parse(input);
+		const existing = value.phoneNumberId ? this.core.state.metaNumbers.get(value.phoneNumberId) : undefined;
+		const number: MetaNumber = {
+			phoneNumberId: value.phoneNumberId ?? graphId(),
+			wabaId: value.wabaId ?? existing?.wabaId ?? graphId(),
+			displayPhoneNumber: value.displayPhoneNumber,
+			verifiedName: value.verifiedName,
+			accessToken: value.accessToken ?? existing?.accessToken ?? 'EAA' + twilioSid('').repeat(2),
+			appSecret: value.appSecret ?? existing?.appSecret ?? twilioSid('').slice(0, 32),
+			verifyToken: value.verifyToken ?? existing?.verifyToken ?? 'sandbox-verify',
+			webhookUrl: value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined)
+		};
+		this.core.state.metaNumbers.set(number.phoneNumberId, number);
+		return number;
+	}
+
+	/** Adds a message template to a WhatsApp Business Account. */
+	addMetaTemplate(input: z.input<typeof metaTemplateInput>): MetaTemplate {
+		const value = metaTemplateInput.parse(input);
+		const template: MetaTemplate = { ...value, id: graphId() };
+		this.core.state.metaTemplates.set(template.id, template);
+		return template;
+	}
+
+	/** Changes timing and behaviour (status delays, auto-read, how Meta reports the window). */
+	configure(input: Partial<SandboxSettings>): SandboxSettings {
+		Object.assign(this.core.state.settings, settingsInput.parse(input));
+		return { ...this.core.state.settings };
+	}
+
+	/** Moves the sandbox clock forward, e.g. past the 24-hour window. */
+	advanceTime(ms: number): void {
+		this.core.state.clockOffsetMs += ms;
+	}
+
+	/** Accepts another OpenAI API key. */
+	addOpenAiKey(key: string): void {
+		this.core.state.openai.apiKeys.add(key);
+	}
+
+	/** Makes chat completions fail (`times` requests, or until cleared with null). */
+	setOpenAiFailure(kind: z.input<typeof openAiFailureInput>['kind'], times?: number): void {
+		const value = openAiFailureInput.parse({ kind, times });
+		this.core.state.openai.failure = value.kind ? { kind: value.kind, remaining: value.times ?? null } : undefined;
+	}
+
+	/** Marks a customer as unreachable on WhatsApp (sends to them fail with 63003 / 131026). */
+	setUnreachable(phone: string, unreachable = true): void {
+		if (unreachable) this.core.state.unreachable.add(phone);
+		else this.core.state.unreachable.delete(phone);
+	}
+
+	/** Sends one status callback for a message now (for duplicates and out-of-order tests). */
+	async pushStatus(input: z.input<typeof statusInput>): Promise<void> {
+		const value = statusInput.parse(input);
+		const message = this.core.state.messages.get(value.messageId);
+		if (!message || message.direction !== 'outbound') {
+			throw new SandboxConfigError(`No outbound message ${value.messageId} exists in the sandbox.`);
+		}
+		const failed = value.status === 'failed' || value.status === 'undelivered';
+		const code = value.errorCode ?? (message.provider === 'twilio' ? 63024 : 131026);
+		const failure = failed
+			? {
+					code,
+					message: value.errorMessage ?? (message.provider === 'twilio' ? twilioErrorMessage(code) : metaError(code).details)
+				}
+			: undefined;
+		await this.core.emitStatus(message, value.status as SandboxMessageStatus, failure);
+	}
+
+	/** Does Meta's subscription check against a number's callback URL: the challenge must come back. */
+	async verifyMetaWebhook(phoneNumberId: string): Promise<{ ok: boolean; url: string; status?: number; body?: string }> {
+		const number = this.core.state.metaNumbers.get(phoneNumberId);
+		const callback = number && (number.webhookUrl ?? this.core.defaultWebhookUrl('meta'));
+		if (!number || !callback) throw new SandboxConfigError(`The Meta number ${phoneNumberId} has no callback URL to verify.`);
+		const challenge = String(Math.floor(Math.random() * 1e9));
+		const target = new URL(callback);
+		target.searchParams.set('hub.mode', 'subscribe');
+		target.searchParams.set('hub.verify_token', number.verifyToken);
+		target.searchParams.set('hub.challenge', challenge);
+		try {
+			const response = await fetch(target, { signal: AbortSignal.timeout(10_000) });
+			const body = await response.text();
+			return { ok: response.status === 200 && body === challenge, url: target.href, status: response.status, body };
+		} catch (error) {
+			return { ok: false, url: target.href, body: error instanceof Error ? error.message : String(error) };
+		}
+	}
+
+	/** Recorded requests Parley made, oldest first, optionally filtered. */
+	requests(filter: RequestFilter = {}): RecordedRequest[] {
+		return this.core.state.requests.filter(
+			(request) =>
+				(!filter.provider || request.provider === filter.provider) &&
+				(!filter.method || request.method === filter.method.toUpperCase()) &&
+				(!filter.path ||
+					(typeof filter.path === 'string' ? request.path === filter.path : filter.path.test(request.path)))
+		);
+	}
+
+	clearRequests(): void {
+		this.core.state.requests.length = 0;
+	}
+
+	/** Back to the seeded demo state, keeping the current settings. */
+	reset(): void {
+		const fresh = createSeededState(this.core.state.settings);
+		Object.assign(this.core.state, fresh);
+	}
+}

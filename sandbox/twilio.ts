@@ -1,0 +1,439 @@
+/**
+ * The Twilio REST API stand-in: Messages (send, list, fetch, media), the account, its incoming
+ * phone numbers, WhatsApp senders, and the Content API templates with their approval status.
+ * Paths are the real ones, so the `twilio` SDK works once its host is rewritten to the sandbox.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { twilioErrorMessage, type SandboxCore, type StatusFailure } from './core.ts';
+import { bodyOf, parseBodies, rfc2822, type SandboxEnv } from './http.ts';
+import {
+	renderTemplate,
+	twilioSid,
+	type SandboxMessage,
+	type TwilioAccount,
+	type TwilioNumber,
+	type TwilioTemplate
+} from './state.ts';
+
+type TwilioContext = Context<SandboxEnv & { Variables: { account: TwilioAccount } }>;
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Twilio's error body: `{code, message, more_info, status}`. */
+export function twilioError(c: Context, status: 400 | 401 | 404 | 429, code: number, message: string): Response {
+	const headers: Record<string, string> = {};
+	if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="Twilio API"';
+	return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status, headers);
+}
+
+function basicCredentials(header: string | undefined): { username: string; password: string } | undefined {
+	if (!header?.startsWith('Basic ')) return undefined;
+	const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+	const colon = decoded.indexOf(':');
+	if (colon < 0) return undefined;
+	return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+
+const sendMessageSchema = z.object({
+	To: z.string().optional(),
+	From: z.string().optional(),
+	Body: z.string().optional(),
+	MediaUrl: stringOrList.optional(),
+	StatusCallback: z.string().url().optional(),
+	ContentSid: z.string().optional(),
+	ContentVariables: z.string().optional(),
+	MessagingServiceSid: z.string().optional()
+});
+
+/** The Message resource as Twilio's 2010-04-01 API returns it. */
+export function twilioMessageJson(message: SandboxMessage, dateCreated = new Date(message.createdAt)) {
+	const uri = `/2010-04-01/Accounts/${message.owner}/Messages/${message.id}.json`;
+	const outbound = message.direction === 'outbound';
+	return {
+		account_sid: message.owner,
+		api_version: '2010-04-01',
+		body: message.body,
+		date_created: rfc2822(dateCreated),
+		date_sent: message.status === 'queued' || message.status === 'accepted' ? null : rfc2822(dateCreated),
+		date_updated: rfc2822(dateCreated),
+		direction: outbound ? 'outbound-api' : 'inbound',
+		error_code: message.errorCode ?? null,
+		error_message: message.errorMessage ?? null,
+		from: `whatsapp:${outbound ? message.business : message.customer}`,
+		messaging_service_sid: message.messagingServiceSid ?? null,
+		num_media: String(message.media.length),
+		num_segments: '1',
+		price: null,
+		price_unit: 'USD',
+		sid: message.id,
+		status: message.status,
+		subresource_uris: { media: uri.replace('.json', '/Media.json') },
+		to: `whatsapp:${outbound ? message.customer : message.business}`,
+		uri
+	};
+}
+
+function accountJson(account: TwilioAccount) {
+	const uri = `/2010-04-01/Accounts/${account.sid}.json`;
+	return {
+		auth_token: account.authToken,
+		date_created: rfc2822(account.dateCreated),
+		date_updated: rfc2822(account.dateCreated),
+		friendly_name: account.friendlyName,
+		owner_account_sid: account.sid,
+		sid: account.sid,
+		status: account.status,
+		subresource_uris: {
+			incoming_phone_numbers: uri.replace('.json', '/IncomingPhoneNumbers.json'),
+			messages: uri.replace('.json', '/Messages.json')
+		},
+		type: 'Full',
+		uri
+	};
+}
+
+function incomingNumberJson(number: TwilioNumber, fallbackWebhook: string | undefined) {
+	return {
+		account_sid: number.accountSid,
+		address_requirements: 'none',
+		api_version: '2010-04-01',
+		beta: false,
+		capabilities: { fax: false, mms: true, sms: true, voice: true },
+		date_created: rfc2822(new Date('2025-01-01T00:00:00Z')),
+		date_updated: rfc2822(new Date('2025-01-01T00:00:00Z')),
+		friendly_name: number.friendlyName,
+		origin: 'twilio',
+		phone_number: number.phoneNumber,
+		sid: number.sid,
+		sms_method: 'POST',
+		sms_url: number.webhookUrl ?? fallbackWebhook ?? '',
+		status: 'in-use',
+		status_callback: number.statusCallbackUrl ?? '',
+		status_callback_method: 'POST',
+		uri: `/2010-04-01/Accounts/${number.accountSid}/IncomingPhoneNumbers/${number.sid}.json`
+	};
+}
+
+function contentJson(template: TwilioTemplate, origin: string) {
+	const url = `${origin}/v1/Content/${template.sid}`;
+	return {
+		account_sid: template.accountSid,
+		date_created: template.dateCreated.toISOString(),
+		date_updated: template.dateCreated.toISOString(),
+		friendly_name: template.friendlyName,
+		language: template.language,
+		links: { approval_create: `${url}/ApprovalRequests/whatsapp`, approval_fetch: `${url}/ApprovalRequests` },
+		sid: template.sid,
+		types: { 'twilio/text': { body: template.body } },
+		url,
+		variables: template.variables
+	};
+}
+
+function approvalJson(template: TwilioTemplate) {
+	return {
+		category: template.category,
+		content_type: 'twilio/text',
+		name: template.friendlyName,
+		rejection_reason: template.approvalStatus === 'rejected' ? 'The template was rejected in the sandbox.' : '',
+		status: template.approvalStatus,
+		type: 'whatsapp'
+	};
+}
+
+/** Slices a list the way Twilio pages do (`Page`, `PageSize`), with Twilio's 2010 paging fields. */
+function page2010<T>(c: Context, key: string, items: T[]) {
+	const pageSize = Math.min(Math.max(Number(c.req.query('PageSize') ?? 50) || 50, 1), 1000);
+	const page = Math.max(Number(c.req.query('Page') ?? 0) || 0, 0);
+	const start = page * pageSize;
+	const slice = items.slice(start, start + pageSize);
+	const path = c.req.path;
+	const next = start + pageSize < items.length ? `${path}?PageSize=${pageSize}&Page=${page + 1}` : null;
+	return {
+		[key]: slice,
+		end: start + Math.max(slice.length - 1, 0),
+		first_page_uri: `${path}?PageSize=${pageSize}&Page=0`,
+		next_page_uri: next,
+		page,
+		page_size: pageSize,
+		previous_page_uri: page > 0 ? `${path}?PageSize=${pageSize}&Page=${page - 1}` : null,
+		start,
+		uri: `${path}?PageSize=${pageSize}&Page=${page}`
+	};
+}
+
+/** Twilio's v1/v2 paging envelope (`meta.key`), used by Content and Senders. */
+function pageV1<T>(c: Context, key: string, items: T[]) {
+	const url = new URL(c.req.url);
+	return {
+		[key]: items,
+		meta: {
+			first_page_url: url.href,
+			key,
+			next_page_url: null,
+			page: 0,
+			page_size: items.length || 50,
+			previous_page_url: null,
+			url: url.href
+		}
+	};
+}
+
+/** Mounts the Twilio stand-in. */
+export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
+	const app = new Hono<SandboxEnv & { Variables: { account: TwilioAccount } }>();
+	const { state } = core;
+
+	app.use('*', parseBodies());
+	// Every Twilio endpoint needs HTTP Basic with the account SID and auth token.
+	app.use('*', async (c, next) => {
+		const credentials = basicCredentials(c.req.header('authorization'));
+		const account = credentials && state.twilioAccounts.get(credentials.username);
+		if (!account || account.authToken !== credentials.password) {
+			return twilioError(c, 401, 20003, 'Authenticate');
+		}
+		const pathSid = /^\/2010-04-01\/Accounts\/(AC\w+)/.exec(c.req.path)?.[1];
+		if (pathSid && pathSid !== account.sid) return twilioError(c, 401, 20003, 'Authenticate');
+		c.set('account', account);
+		await next();
+	});
+
+	app.get('/2010-04-01/Accounts.json', (c) => c.json(page2010(c, 'accounts', [accountJson(c.get('account'))])));
+	app.get('/2010-04-01/Accounts/:file{AC\\w+\\.json}', (c) => c.json(accountJson(c.get('account'))));
+
+	app.get('/2010-04-01/Accounts/:sid/IncomingPhoneNumbers.json', (c) => {
+		const wanted = c.req.query('PhoneNumber');
+		const numbers = [...state.twilioNumbers.values()]
+			.filter((number) => number.accountSid === c.get('account').sid)
+			.filter((number) => !wanted || number.phoneNumber === wanted)
+			.map((number) => incomingNumberJson(number, core.defaultWebhookUrl('twilio')));
+		return c.json(page2010(c, 'incoming_phone_numbers', numbers));
+	});
+
+	app.post('/2010-04-01/Accounts/:sid/Messages.json', (c) => sendMessage(core, c));
+
+	app.get('/2010-04-01/Accounts/:sid/Messages.json', (c) => {
+		const account = c.get('account');
+		const messages = [...state.messages.values()]
+			.filter((message) => message.provider === 'twilio' && message.owner === account.sid)
+			.sort((a, b) => b.createdAt - a.createdAt)
+			.map((message) => twilioMessageJson(message));
+		return c.json(page2010(c, 'messages', messages));
+	});
+
+	app.get('/2010-04-01/Accounts/:sid/Messages/:file{\\w+\\.json}', (c) => {
+		const message = state.messages.get(c.req.param('file').replace(/\.json$/, ''));
+		if (!message || message.provider !== 'twilio' || message.owner !== c.get('account').sid) {
+			return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+		}
+		return c.json(twilioMessageJson(message));
+	});
+
+	app.get('/2010-04-01/Accounts/:sid/Messages/:messageSid/Media/:mediaSid', (c) => {
+		const media = state.media.get(c.req.param('mediaSid').replace(/\.json$/, ''));
+		if (!media || media.provider !== 'twilio' || media.owner !== c.get('account').sid) {
+			return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+		}
+		return c.body(new Uint8Array(media.data), 200, { 'Content-Type': media.contentType });
+	});
+
+	app.get('/v2/Channels/Senders', (c) => {
+		const channel = c.req.query('Channel');
+		const account = c.get('account');
+		const senders = [...state.twilioNumbers.values()]
+			.filter((number) => number.accountSid === account.sid && number.whatsapp)
+			.filter(() => !channel || channel === 'whatsapp')
+			.map((number) => ({
+				sid: 'XE' + number.sid.slice(2),
+				status: 'ONLINE',
+				sender_id: `whatsapp:${number.phoneNumber}`,
+				configuration: { waba_id: null, verification_method: 'sms', verification_code: null, voice_application_sid: null },
+				webhook: {
+					callback_url: number.webhookUrl ?? core.defaultWebhookUrl('twilio') ?? null,
+					callback_method: 'POST',
+					fallback_url: null,
+					fallback_method: 'POST',
+					status_callback_url: number.statusCallbackUrl ?? null,
+					status_callback_method: 'POST'
+				},
+				profile: { name: number.friendlyName },
+				properties: { quality_rating: 'HIGH', messaging_limit: '1K' },
+				offline_reasons: null,
+				url: `${new URL(c.req.url).origin}/v2/Channels/Senders/XE${number.sid.slice(2)}`
+			}));
+		return c.json(pageV1(c, 'senders', senders));
+	});
+
+	const accountTemplates = (account: TwilioAccount) =>
+		[...state.twilioTemplates.values()].filter((template) => template.accountSid === account.sid);
+	const findTemplate = (c: TwilioContext) => {
+		const template = state.twilioTemplates.get(c.req.param('sid') ?? '');
+		return template && template.accountSid === c.get('account').sid ? template : undefined;
+	};
+	const origin = (c: Context) => new URL(c.req.url).origin;
+	const notFound = (c: Context) => twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+
+	app.get('/v1/Content', (c) =>
+		c.json(pageV1(c, 'contents', accountTemplates(c.get('account')).map((t) => contentJson(t, origin(c)))))
+	);
+	app.post('/v1/Content', (c) => {
+		const parsed = bodyOf(c.get('body'),
+			z.object({
+				friendly_name: z.string().min(1),
+				language: z.string().min(1),
+				variables: z.record(z.string(), z.string()).default({}),
+				types: z.object({ 'twilio/text': z.object({ body: z.string().min(1) }) })
+			})
+		);
+		if (!parsed.ok) return twilioError(c, 400, 21000, `Invalid content: ${parsed.issues}.`);
+		const template: TwilioTemplate = {
+			sid: twilioSid('HX'),
+			accountSid: c.get('account').sid,
+			friendlyName: parsed.value.friendly_name,
+			language: parsed.value.language,
+			variables: parsed.value.variables,
+			body: parsed.value.types['twilio/text'].body,
+			approvalStatus: 'unsubmitted',
+			category: 'UTILITY',
+			dateCreated: new Date(core.now())
+		};
+		state.twilioTemplates.set(template.sid, template);
+		return c.json(contentJson(template, origin(c)), 201);
+	});
+	app.get('/v1/Content/:sid', (c) => {
+		const template = findTemplate(c);
+		return template ? c.json(contentJson(template, origin(c))) : notFound(c);
+	});
+	app.get('/v1/Content/:sid/ApprovalRequests', (c) => {
+		const template = findTemplate(c);
+		if (!template) return notFound(c);
+		return c.json({
+			sid: template.sid,
+			account_sid: template.accountSid,
+			whatsapp: approvalJson(template),
+			url: `${origin(c)}/v1/Content/${template.sid}/ApprovalRequests`
+		});
+	});
+	app.post('/v1/Content/:sid/ApprovalRequests/whatsapp', (c) => {
+		const template = findTemplate(c);
+		if (!template) return notFound(c);
+		const parsed = bodyOf(c.get('body'), z.object({ name: z.string().min(1), category: z.string().min(1) }));
+		if (!parsed.ok) return twilioError(c, 400, 21000, `Invalid approval request: ${parsed.issues}.`);
+		template.category = parsed.value.category;
+		// Approval is instant in the sandbox; the request still reads `pending` first, as Twilio answers.
+		template.approvalStatus = 'approved';
+		return c.json({ ...approvalJson(template), name: parsed.value.name, status: 'pending' }, 201);
+	});
+	app.get('/v1/ContentAndApprovals', (c) =>
+		c.json(
+			pageV1(
+				c,
+				'contents',
+				accountTemplates(c.get('account')).map((template) => {
+					const { links: _links, url: _url, ...content } = contentJson(template, origin(c));
+					return { ...content, approval_requests: approvalJson(template) };
+				})
+			)
+		)
+	);
+
+	app.all('*', (c) => twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`));
+	return app as unknown as Hono<SandboxEnv>;
+}
+
+function sendMessage(core: SandboxCore, c: TwilioContext): Response {
+	const { state } = core;
+	const account = c.get('account');
+	const parsed = bodyOf(c.get('body'), sendMessageSchema);
+	if (!parsed.ok) return twilioError(c, 400, 21000, `Invalid parameters: ${parsed.issues}.`);
+	const params = parsed.value;
+
+	if (!params.To) return twilioError(c, 400, 21604, "A 'To' phone number is required.");
+	let number: TwilioNumber | undefined;
+	if (params.From) {
+		const from = /^whatsapp:(\+\d+)$/.exec(params.From)?.[1];
+		number = from ? state.twilioNumbers.get(from) : undefined;
+		if (!number || number.accountSid !== account.sid || !number.whatsapp) {
+			return twilioError(c, 400, 63007, 'Twilio could not find a Channel with the specified From address');
+		}
+	} else if (params.MessagingServiceSid) {
+		number = [...state.twilioNumbers.values()].find(
+			(candidate) =>
+				candidate.accountSid === account.sid &&
+				candidate.whatsapp &&
+				candidate.messagingServiceSid === params.MessagingServiceSid
+		);
+		if (!number) return twilioError(c, 400, 21705, 'The Messaging Service Sid is invalid.');
+	} else {
+		return twilioError(c, 400, 21603, "A 'From' phone number is required.");
+	}
+	const to = /^whatsapp:(\+\d+)$/.exec(params.To)?.[1];
+	if (!params.To.startsWith('whatsapp:') && E164.test(params.To)) {
+		return twilioError(c, 400, 21910, 'Invalid From and To pair. From and To should be of the same channel');
+	}
+	if (!to || !E164.test(to)) {
+		return twilioError(c, 400, 21211, `The 'To' number ${params.To} is not a valid phone number.`);
+	}
+
+	const mediaUrls = params.MediaUrl === undefined ? [] : [params.MediaUrl].flat();
+	let body = params.Body ?? '';
+	let template: SandboxMessage['template'];
+	let templateApproved = false;
+	if (params.ContentSid) {
+		const content = state.twilioTemplates.get(params.ContentSid);
+		if (!content || content.accountSid !== account.sid) {
+			return twilioError(c, 400, 21655, 'The ContentSid is Invalid.');
+		}
+		let variables: Record<string, string> = {};
+		if (params.ContentVariables) {
+			const result = z.record(z.string(), z.coerce.string()).safeParse(safeJson(params.ContentVariables));
+			if (!result.success) return twilioError(c, 400, 21656, 'The ContentVariables Parameter is invalid.');
+			variables = result.data;
+		}
+		template = { id: content.sid, variables };
+		templateApproved = content.approvalStatus === 'approved';
+		body = renderTemplate(content.body, { ...content.variables, ...variables });
+	}
+	if (!body && mediaUrls.length === 0) {
+		return twilioError(c, 400, 21619, 'A text message body or media urls must be specified.');
+	}
+
+	const message: SandboxMessage = {
+		id: twilioSid(mediaUrls.length ? 'MM' : 'SM'),
+		provider: 'twilio',
+		direction: 'outbound',
+		owner: account.sid,
+		business: number.phoneNumber,
+		customer: to,
+		body,
+		media: mediaUrls.map((url) => ({ url, contentType: 'application/octet-stream' })),
+		template,
+		status: 'queued',
+		statusCallbackUrl: params.StatusCallback,
+		messagingServiceSid: params.MessagingServiceSid ?? number.messagingServiceSid,
+		createdAt: core.now(),
+		statusHistory: []
+	};
+	state.messages.set(message.id, message);
+
+	// As on Twilio, the send is accepted and a rule violation shows up as a failed status later.
+	let failure: StatusFailure | undefined;
+	if (state.unreachable.has(to)) failure = { code: 63003, message: twilioErrorMessage(63003) };
+	else if (!templateApproved && !core.insideWindow('twilio', number.phoneNumber, to)) {
+		failure = { code: 63016, message: twilioErrorMessage(63016) };
+	}
+	const response = twilioMessageJson(message);
+	core.scheduleStatuses(message, ['queued'], failure);
+	return c.json(response, 201);
+}
+
+function safeJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
