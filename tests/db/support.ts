@@ -18,8 +18,7 @@ export interface SqlError {
 
 /** The outcome of a statement: its rows and affected count, or the error it raised. */
 export type Outcome<Row = Record<string, unknown>> =
-	| { ok: true; rows: Row[]; affectedRows: number }
-	| { ok: false; error: SqlError };
+	{ ok: true; rows: Row[]; affectedRows: number } | { ok: false; error: SqlError };
 
 class Rollback<T> extends Error {
 	constructor(readonly result: T) {
@@ -43,14 +42,15 @@ export async function createUser(
 	return { label: email.split('@')[0], id: rows[0].id, email };
 }
 
-async function becomeActor(tx: Tx, actor: Actor): Promise<void> {
+/** Makes the rest of the transaction run as the actor: `set local role` and the JWT claims, as PostgREST does. */
+export async function becomeActor(tx: Tx, actor: Actor): Promise<void> {
 	const claims = actor.id
 		? { sub: actor.id, role: 'authenticated', email: actor.email, aud: 'authenticated' }
 		: { role: 'anon' };
-	await tx.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [
-		actor.id ? 'authenticated' : 'anon',
-		JSON.stringify(claims)
-	]);
+	await tx.query(
+		`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`,
+		[actor.id ? 'authenticated' : 'anon', JSON.stringify(claims)]
+	);
 }
 
 /** Runs `work` as the actor, the way PostgREST runs a request, and commits. */
@@ -61,18 +61,25 @@ export function actAs<T>(db: Db, actor: Actor, work: (tx: Tx) => Promise<T>): Pr
 	});
 }
 
-/** Runs `work` as the actor and rolls everything back, so probes leave no trace. */
-export async function probeAs<T>(db: Db, actor: Actor, work: (tx: Tx) => Promise<T>): Promise<T> {
+/** Runs `work` in a transaction and rolls it back, returning what `work` returned. */
+export async function rolledBack<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
 	try {
 		await db.transaction(async (tx) => {
-			await becomeActor(tx, actor);
 			throw new Rollback(await work(tx));
 		});
 	} catch (error) {
 		if (error instanceof Rollback) return error.result as T;
 		throw error;
 	}
-	throw new Error('unreachable: the probe transaction always rolls back');
+	throw new Error('unreachable: the transaction always rolls back');
+}
+
+/** Runs `work` as the actor and rolls everything back, so probes leave no trace. */
+export function probeAs<T>(db: Db, actor: Actor, work: (tx: Tx) => Promise<T>): Promise<T> {
+	return rolledBack(db, async (tx) => {
+		await becomeActor(tx, actor);
+		return work(tx);
+	});
 }
 
 /** Runs one statement as the actor, rolls back, and reports rows or the error. */
@@ -116,6 +123,7 @@ export function asSqlError(error: unknown): SqlError {
 
 /** Rows of a successful outcome; fails loudly with the SQL error otherwise. */
 export function rowsOf<Row>(outcome: Outcome<Row>): Row[] {
-	if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
+	if (!outcome.ok)
+		throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
 	return outcome.rows;
 }

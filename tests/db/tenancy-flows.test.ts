@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { anon, attempt, commitAs, createUser, rowsOf, type Actor, type Outcome } from './support.ts';
+import {
+	anon,
+	attempt,
+	commitAs,
+	createUser,
+	rowsOf,
+	type Actor,
+	type Outcome
+} from './support.ts';
 
 let stack: TestStack;
 let userCount = 0;
@@ -22,12 +30,27 @@ function failure(outcome: Outcome): { code: string; message: string } | 'succeed
 }
 
 async function createTenant(owner: Actor, slug: string, name = 'Workspace'): Promise<string> {
-	const [tenant] = rowsOf(await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [name, slug]));
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			name,
+			slug
+		])
+	);
 	return tenant.id;
 }
 
-function invite(inviter: Actor, tenantId: string, email: string, role = 'agent'): Promise<Outcome<{ token: string }>> {
-	return commitAs<{ token: string }>(stack.db, inviter, 'select public.invite_member($1, $2, $3) as token', [tenantId, email, role]);
+function invite(
+	inviter: Actor,
+	tenantId: string,
+	email: string,
+	role = 'agent'
+): Promise<Outcome<{ token: string }>> {
+	return commitAs<{ token: string }>(
+		stack.db,
+		inviter,
+		'select public.invite_member($1, $2, $3) as token',
+		[tenantId, email, role]
+	);
 }
 
 function accept(user: Actor, token: string): Promise<Outcome<{ id: string; slug: string }>> {
@@ -60,13 +83,19 @@ async function rolesIn(tenantId: string): Promise<Record<string, string>> {
 
 describe('profiles', () => {
 	it('a new user gets a profile named from display_name, else full_name, else the email', async () => {
-		const named = await newUser('named', { display_name: 'Ada Lovelace', full_name: 'Augusta Ada King' });
+		const named = await newUser('named', {
+			display_name: 'Ada Lovelace',
+			full_name: 'Augusta Ada King'
+		});
 		const full = await newUser('full', { full_name: 'Grace Hopper' });
 		const bare = await createUser(stack.db, 'jean-luc.picard@example.test');
-		const { rows } = await stack.db.query<{ id: string; display_name: string; avatar_initials: string }>(
-			'select id, display_name, avatar_initials from public.profiles where id = any ($1)',
-			[[named.id, full.id, bare.id]]
-		);
+		const { rows } = await stack.db.query<{
+			id: string;
+			display_name: string;
+			avatar_initials: string;
+		}>('select id, display_name, avatar_initials from public.profiles where id = any ($1)', [
+			[named.id, full.id, bare.id]
+		]);
 		const byId = Object.fromEntries(rows.map((r) => [r.id, [r.display_name, r.avatar_initials]]));
 		expect(byId).toEqual({
 			[named.id!]: ['Ada Lovelace', 'AL'],
@@ -80,22 +109,31 @@ describe('create_tenant', () => {
 	it('makes the caller the owner of a new workspace', async () => {
 		const founder = await newUser('founder');
 		const [tenant] = rowsOf(
-			await commitAs<{ name: string; slug: string; id: string }>(stack.db, founder, 'select * from public.create_tenant($1, $2)', [
-				'  Globex Support ',
-				'globex-2'
-			])
+			await commitAs<{ name: string; slug: string; id: string }>(
+				stack.db,
+				founder,
+				'select * from public.create_tenant($1, $2)',
+				['  Globex Support ', 'globex-2']
+			)
 		);
-		expect({ name: tenant.name, slug: tenant.slug }).toEqual({ name: 'Globex Support', slug: 'globex-2' });
+		expect({ name: tenant.name, slug: tenant.slug }).toEqual({
+			name: 'Globex Support',
+			slug: 'globex-2'
+		});
 		expect(await rolesIn(tenant.id)).toEqual({ [founder.email!]: 'owner' });
 	});
 
 	it('refuses an address that is not 3 to 40 lowercase letters, digits or hyphens', async () => {
 		const founder = await newUser('founder');
 		for (const slug of ['Acme', 'ac', 'a'.repeat(41), 'acme support', 'acme_support', '']) {
-			const outcome = await commitAs(stack.db, founder, 'select public.create_tenant($1, $2)', ['Acme', slug]);
+			const outcome = await commitAs(stack.db, founder, 'select public.create_tenant($1, $2)', [
+				'Acme',
+				slug
+			]);
 			expect(failure(outcome), slug).toEqual({
 				code: '22023',
-				message: 'A workspace address must be 3 to 40 characters long and use only lowercase letters, digits and hyphens.'
+				message:
+					'A workspace address must be 3 to 40 characters long and use only lowercase letters, digits and hyphens.'
 			});
 		}
 	});
@@ -104,7 +142,14 @@ describe('create_tenant', () => {
 		const first = await newUser('first');
 		const second = await newUser('second');
 		await createTenant(first, 'taken-slug');
-		expect(failure(await commitAs(stack.db, second, 'select public.create_tenant($1, $2)', ['Other', 'taken-slug']))).toEqual({
+		expect(
+			failure(
+				await commitAs(stack.db, second, 'select public.create_tenant($1, $2)', [
+					'Other',
+					'taken-slug'
+				])
+			)
+		).toEqual({
 			code: '23505',
 			message: 'The address "taken-slug" is already taken. Choose another one.'
 		});
@@ -112,14 +157,24 @@ describe('create_tenant', () => {
 
 	it('refuses an empty name', async () => {
 		const founder = await newUser('founder');
-		expect(failure(await commitAs(stack.db, founder, 'select public.create_tenant($1, $2)', ['   ', 'empty-name']))).toEqual({
+		expect(
+			failure(
+				await commitAs(stack.db, founder, 'select public.create_tenant($1, $2)', [
+					'   ',
+					'empty-name'
+				])
+			)
+		).toEqual({
 			code: '22023',
 			message: 'A workspace name must be 1 to 80 characters long.'
 		});
 	});
 
 	it('cannot be called anonymously', async () => {
-		const outcome = await commitAs(stack.db, anon, 'select public.create_tenant($1, $2)', ['Anon', 'anon-space']);
+		const outcome = await commitAs(stack.db, anon, 'select public.create_tenant($1, $2)', [
+			'Anon',
+			'anon-space'
+		]);
 		expect(failure(outcome)).toMatchObject({ code: '42501' });
 	});
 });
@@ -129,13 +184,23 @@ describe('invite_member', () => {
 		const { tenantId, owner } = await team('invite-hash');
 		const [{ token }] = rowsOf(await invite(owner, tenantId, ' New.Person@Example.test ', 'agent'));
 		expect(token).toMatch(/^[0-9a-f]{64}$/);
-		const { rows } = await stack.db.query<{ email: string; role: string; token_hash: string; lifetime: string }>(
+		const { rows } = await stack.db.query<{
+			email: string;
+			role: string;
+			token_hash: string;
+			lifetime: string;
+		}>(
 			`select email, role, token_hash, (expires_at - created_at)::text as lifetime
 			 from public.invitations where tenant_id = $1 and accepted_at is null`,
 			[tenantId]
 		);
 		expect(rows).toEqual([
-			{ email: 'new.person@example.test', role: 'agent', token_hash: createHash('sha256').update(token).digest('hex'), lifetime: '7 days' }
+			{
+				email: 'new.person@example.test',
+				role: 'agent',
+				token_hash: createHash('sha256').update(token).digest('hex'),
+				lifetime: '7 days'
+			}
 		]);
 	});
 
@@ -150,7 +215,9 @@ describe('invite_member', () => {
 	it('a stranger cannot invite anyone', async () => {
 		const { tenantId } = await team('invite-stranger');
 		const stranger = await newUser('stranger');
-		expect(failure(await invite(stranger, tenantId, 'x@example.test'))).toMatchObject({ code: '42501' });
+		expect(failure(await invite(stranger, tenantId, 'x@example.test'))).toMatchObject({
+			code: '42501'
+		});
 	});
 
 	it('an admin invites admins and agents but not owners', async () => {
@@ -198,9 +265,14 @@ describe('accept_invitation', () => {
 		const { tenantId, owner } = await team('accept-ok');
 		const invitee = await newUser('invitee');
 		const [{ token }] = rowsOf(await invite(owner, tenantId, invitee.email!, 'admin'));
-		expect(rowsOf(await accept(invitee, token))).toMatchObject([{ id: tenantId, slug: 'accept-ok' }]);
+		expect(rowsOf(await accept(invitee, token))).toMatchObject([
+			{ id: tenantId, slug: 'accept-ok' }
+		]);
 		expect((await rolesIn(tenantId))[invitee.email!]).toBe('admin');
-		const { rows } = await stack.db.query('select 1 from public.invitations where accepted_by = $1 and accepted_at is not null', [invitee.id]);
+		const { rows } = await stack.db.query(
+			'select 1 from public.invitations where accepted_by = $1 and accepted_at is not null',
+			[invitee.id]
+		);
 		expect(rows).toHaveLength(1);
 	});
 
@@ -212,7 +284,8 @@ describe('accept_invitation', () => {
 		rowsOf(await commitAs(stack.db, invitee, 'select public.leave_tenant($1)', [tenantId]));
 		expect(failure(await accept(invitee, token))).toEqual({
 			code: 'P0001',
-			message: 'This invitation has already been used. Ask an owner or admin of the workspace for a new one.'
+			message:
+				'This invitation has already been used. Ask an owner or admin of the workspace for a new one.'
 		});
 		expect(await rolesIn(tenantId)).not.toHaveProperty(invitee.email!);
 	});
@@ -221,10 +294,14 @@ describe('accept_invitation', () => {
 		const { tenantId, owner } = await team('accept-expired');
 		const invitee = await newUser('invitee');
 		const [{ token }] = rowsOf(await invite(owner, tenantId, invitee.email!));
-		await stack.db.query(`update public.invitations set expires_at = now() - interval '1 second' where email = $1`, [invitee.email]);
+		await stack.db.query(
+			`update public.invitations set expires_at = now() - interval '1 second' where email = $1`,
+			[invitee.email]
+		);
 		expect(failure(await accept(invitee, token))).toEqual({
 			code: 'P0001',
-			message: 'This invitation has expired. Ask an owner or admin of the workspace to invite you again.'
+			message:
+				'This invitation has expired. Ask an owner or admin of the workspace to invite you again.'
 		});
 		expect(await rolesIn(tenantId)).not.toHaveProperty(invitee.email!);
 	});
@@ -236,7 +313,8 @@ describe('accept_invitation', () => {
 		const [{ token }] = rowsOf(await invite(owner, tenantId, invitee.email!));
 		expect(failure(await accept(other, token))).toEqual({
 			code: '42501',
-			message: 'This invitation was sent to another email address. Sign in with that address to accept it.'
+			message:
+				'This invitation was sent to another email address. Sign in with that address to accept it.'
 		});
 		expect(rowsOf(await accept(invitee, token))).toHaveLength(1);
 		expect(await rolesIn(tenantId)).not.toHaveProperty(other.email!);
@@ -246,18 +324,26 @@ describe('accept_invitation', () => {
 		const someone = await newUser('someone');
 		expect(failure(await accept(someone, 'f'.repeat(64)))).toEqual({
 			code: 'P0002',
-			message: 'This invitation link is not valid. Ask an owner or admin of the workspace for a new one.'
+			message:
+				'This invitation link is not valid. Ask an owner or admin of the workspace for a new one.'
 		});
 	});
 });
 
 describe('change_member_role', () => {
 	const change = (actor: Actor, tenantId: string, user: Actor, role: string) =>
-		commitAs<{ role: string }>(stack.db, actor, 'select * from public.change_member_role($1, $2, $3)', [tenantId, user.id, role]);
+		commitAs<{ role: string }>(
+			stack.db,
+			actor,
+			'select * from public.change_member_role($1, $2, $3)',
+			[tenantId, user.id, role]
+		);
 
 	it("an admin changes an agent's role", async () => {
 		const { tenantId, admin, agent } = await team('role-admin-ok');
-		expect(rowsOf(await change(admin, tenantId, agent, 'admin'))).toMatchObject([{ role: 'admin' }]);
+		expect(rowsOf(await change(admin, tenantId, agent, 'admin'))).toMatchObject([
+			{ role: 'admin' }
+		]);
 	});
 
 	it('an admin cannot demote an owner', async () => {
@@ -292,7 +378,8 @@ describe('change_member_role', () => {
 		const { tenantId, owner } = await team('role-last-owner');
 		expect(failure(await change(owner, tenantId, owner, 'admin'))).toEqual({
 			code: 'P0001',
-			message: 'Team role-last-owner needs at least one owner, so its last owner cannot take another role.'
+			message:
+				'Team role-last-owner needs at least one owner, so its last owner cannot take another role.'
 		});
 	});
 
@@ -300,7 +387,10 @@ describe('change_member_role', () => {
 		const { tenantId, owner, agent } = await team('role-two-owners');
 		rowsOf(await change(owner, tenantId, agent, 'owner'));
 		rowsOf(await change(owner, tenantId, owner, 'agent'));
-		expect(await rolesIn(tenantId)).toMatchObject({ [owner.email!]: 'agent', [agent.email!]: 'owner' });
+		expect(await rolesIn(tenantId)).toMatchObject({
+			[owner.email!]: 'agent',
+			[agent.email!]: 'owner'
+		});
 	});
 
 	it('says when the person is not a member', async () => {
@@ -316,11 +406,15 @@ describe('change_member_role', () => {
 describe('remove_member and leave_tenant', () => {
 	const remove = (actor: Actor, tenantId: string, user: Actor) =>
 		commitAs(stack.db, actor, 'select public.remove_member($1, $2)', [tenantId, user.id]);
-	const leave = (actor: Actor, tenantId: string) => commitAs(stack.db, actor, 'select public.leave_tenant($1)', [tenantId]);
+	const leave = (actor: Actor, tenantId: string) =>
+		commitAs(stack.db, actor, 'select public.leave_tenant($1)', [tenantId]);
 
 	it('an admin cannot remove an owner', async () => {
 		const { tenantId, owner, admin } = await team('remove-owner');
-		expect(failure(await remove(admin, tenantId, owner))).toEqual({ code: '42501', message: 'Admins cannot remove an owner.' });
+		expect(failure(await remove(admin, tenantId, owner))).toEqual({
+			code: '42501',
+			message: 'Admins cannot remove an owner.'
+		});
 		expect((await rolesIn(tenantId))[owner.email!]).toBe('owner');
 	});
 
@@ -338,11 +432,19 @@ describe('remove_member and leave_tenant', () => {
 		expect(rowsOf(before)).toEqual([{ id: tenantId }]);
 		rowsOf(await remove(admin, tenantId, agent));
 		expect(rowsOf(await attempt(stack.db, agent, 'select id from public.tenants'))).toEqual([]);
-		expect(rowsOf(await attempt(stack.db, agent, 'select user_id from public.memberships'))).toEqual([]);
-		expect(rowsOf(await attempt(stack.db, agent, 'select id from public.profiles'))).toEqual([{ id: agent.id }]);
-		expect(failure(await invite(agent, tenantId, 'x@example.test'))).toMatchObject({ code: '42501' });
+		expect(
+			rowsOf(await attempt(stack.db, agent, 'select user_id from public.memberships'))
+		).toEqual([]);
+		expect(rowsOf(await attempt(stack.db, agent, 'select id from public.profiles'))).toEqual([
+			{ id: agent.id }
+		]);
+		expect(failure(await invite(agent, tenantId, 'x@example.test'))).toMatchObject({
+			code: '42501'
+		});
 		// …and the workspace no longer sees them.
-		const remaining = rowsOf(await attempt<{ id: string }>(stack.db, owner, 'select id from public.profiles'));
+		const remaining = rowsOf(
+			await attempt<{ id: string }>(stack.db, owner, 'select id from public.profiles')
+		);
 		expect(remaining.map((r) => r.id).sort()).toEqual([owner.id, admin.id].sort());
 	});
 
@@ -358,7 +460,13 @@ describe('remove_member and leave_tenant', () => {
 	it('an agent leaves; an owner leaves once another owner exists', async () => {
 		const { tenantId, owner, admin, agent } = await team('leave-ok');
 		rowsOf(await leave(agent, tenantId));
-		rowsOf(await commitAs(stack.db, owner, 'select public.change_member_role($1, $2, $3)', [tenantId, admin.id, 'owner']));
+		rowsOf(
+			await commitAs(stack.db, owner, 'select public.change_member_role($1, $2, $3)', [
+				tenantId,
+				admin.id,
+				'owner'
+			])
+		);
 		rowsOf(await leave(owner, tenantId));
 		expect(await rolesIn(tenantId)).toEqual({ [admin.email!]: 'owner' });
 	});
@@ -366,13 +474,18 @@ describe('remove_member and leave_tenant', () => {
 	it('leaving a workspace you are not in says so', async () => {
 		const { tenantId } = await team('leave-stranger');
 		const stranger = await newUser('stranger');
-		expect(failure(await leave(stranger, tenantId))).toEqual({ code: 'P0002', message: 'You are not a member of this workspace.' });
+		expect(failure(await leave(stranger, tenantId))).toEqual({
+			code: 'P0002',
+			message: 'You are not a member of this workspace.'
+		});
 	});
 
 	it('an owner deletes the workspace, taking its memberships and invitations with it', async () => {
 		const { tenantId, owner } = await team('delete-workspace');
 		await invite(owner, tenantId, 'pending@example.test');
-		const deleted = await commitAs(stack.db, owner, 'delete from public.tenants where id = $1', [tenantId]);
+		const deleted = await commitAs(stack.db, owner, 'delete from public.tenants where id = $1', [
+			tenantId
+		]);
 		expect(deleted.ok && deleted.affectedRows).toBe(1);
 		const { rows } = await stack.db.query(
 			'select 1 from public.memberships where tenant_id = $1 union all select 1 from public.invitations where tenant_id = $1',
