@@ -56,7 +56,11 @@ const signUpBody = z.looseObject({
 	password: optionalText,
 	data: metadata
 });
-const passwordGrantBody = z.looseObject({ email: optionalText, phone: optionalText, password: optionalText });
+const passwordGrantBody = z.looseObject({
+	email: optionalText,
+	phone: optionalText,
+	password: optionalText
+});
 const updateUserBody = z.looseObject({
 	email: optionalText,
 	phone: optionalText,
@@ -89,7 +93,11 @@ const emailFormat = z.email();
 /** Validates an address the way GoTrue words it. */
 function validEmail(email: string): string {
 	if (email.length > 255 || !emailFormat.safeParse(email).success) {
-		throw new AuthApiError(400, 'validation_failed', 'Unable to validate email address: invalid format');
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			'Unable to validate email address: invalid format'
+		);
 	}
 	return email.toLowerCase();
 }
@@ -110,10 +118,22 @@ function parseBody<T>(schema: z.ZodType<T>, body: Body): T {
 
 /** Go's time.ParseDuration for ban_duration ("24h", "1h30m", "876000h"), in milliseconds. */
 function parseBanDuration(value: string): number {
-	const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+	const units: Record<string, number> = {
+		ns: 1e-6,
+		us: 1e-3,
+		µs: 1e-3,
+		ms: 1,
+		s: 1000,
+		m: 60_000,
+		h: 3_600_000
+	};
 	const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
 	if (parts.length === 0 || parts.map((part) => part[0]).join('') !== value) {
-		throw new AuthApiError(400, 'validation_failed', 'invalid format for ban duration: use a duration such as "24h" or "none"');
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			'invalid format for ban duration: use a duration such as "24h" or "none"'
+		);
 	}
 	return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit], 0);
 }
@@ -143,30 +163,50 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 
 	/** The caller's verified claims; Auth answers 401/403 in GoTrue's words otherwise. */
 	async function claimsOf(request: Request): Promise<JwtClaims> {
-		const token = effectiveToken(request.headers.get('authorization'), request.headers.get('apikey'));
-		if (!token) throw new AuthApiError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
+		const token = effectiveToken(
+			request.headers.get('authorization'),
+			request.headers.get('apikey')
+		);
+		if (!token)
+			throw new AuthApiError(
+				401,
+				'no_authorization',
+				'This endpoint requires a valid Bearer token'
+			);
 		try {
 			return await verifyJwt(token);
 		} catch (error) {
 			const reason = error instanceof JwtError ? error.message : 'invalid token';
-			throw new AuthApiError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${reason}`);
+			throw new AuthApiError(
+				403,
+				'bad_jwt',
+				`invalid JWT: unable to parse or verify signature, ${reason}`
+			);
 		}
 	}
 
 	/** The signed-in user and session behind a user endpoint call. */
-	async function requireUser(tx: Tx, request: Request): Promise<{ user: UserRow; sessionId: string | null }> {
+	async function requireUser(
+		tx: Tx,
+		request: Request
+	): Promise<{ user: UserRow; sessionId: string | null }> {
 		const claims = await claimsOf(request);
 		if (!claims.sub) throw new AuthApiError(403, 'bad_jwt', 'invalid claim: missing sub claim');
 		const user = await findUserById(tx, claims.sub, true);
-		if (!user) throw new AuthApiError(403, 'user_not_found', 'User from sub claim in JWT does not exist');
+		if (!user)
+			throw new AuthApiError(403, 'user_not_found', 'User from sub claim in JWT does not exist');
 		const sessionId = typeof claims.session_id === 'string' ? claims.session_id : null;
 		if (sessionId) {
-			const { rows } = await tx.query('select 1 from auth.sessions where id = $1 and user_id = $2', [
-				sessionId,
-				user.id
-			]);
+			const { rows } = await tx.query(
+				'select 1 from auth.sessions where id = $1 and user_id = $2',
+				[sessionId, user.id]
+			);
 			if (rows.length === 0) {
-				throw new AuthApiError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist');
+				throw new AuthApiError(
+					403,
+					'session_not_found',
+					'Session from session_id claim in JWT does not exist'
+				);
 			}
 		}
 		return { user, sessionId };
@@ -174,7 +214,8 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 
 	async function requireAdmin(request: Request): Promise<void> {
 		const claims = await claimsOf(request);
-		if (claims.role !== 'service_role') throw new AuthApiError(403, 'not_admin', 'User not allowed');
+		if (claims.role !== 'service_role')
+			throw new AuthApiError(403, 'not_admin', 'User not allowed');
 	}
 
 	/** Creates a link for a user and queues its mail for after the commit. */
@@ -195,17 +236,21 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 
 	async function signUp(request: Request, body: Body): Promise<Outcome> {
 		const params = parseBody(signUpBody, body);
-		if (!config.enableSignup) throw new AuthApiError(422, 'signup_disabled', 'Signups not allowed for this instance');
+		if (!config.enableSignup)
+			throw new AuthApiError(422, 'signup_disabled', 'Signups not allowed for this instance');
 		if (!params.email && !params.phone) {
 			throw new AuthApiError(400, 'validation_failed', 'To signup, please provide your email');
 		}
-		if (!params.password) throw new AuthApiError(422, 'validation_failed', 'Signup requires a valid password');
+		if (!params.password)
+			throw new AuthApiError(422, 'validation_failed', 'Signup requires a valid password');
 		checkPassword(params.password);
 		const email = params.email ? validEmail(params.email) : null;
 		const pkce = readCodeChallenge(body);
 		const passwordHash = await hashPassword(params.password);
 		return transaction(async (tx) => {
-			const existing = email ? await findUserByEmail(tx, email) : await findUserByPhone(tx, params.phone ?? '');
+			const existing = email
+				? await findUserByEmail(tx, email)
+				: await findUserByPhone(tx, params.phone ?? '');
 			let user: UserRow;
 			if (existing) {
 				if (existing.email_confirmed_at || existing.phone_confirmed_at) {
@@ -234,7 +279,13 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 				const session = await startSession(tx, issuer, user, 'password');
 				return { response: json(session) };
 			}
-			const send = await mailLink(tx, user, 'signup', pickRedirect(config, redirectParam(request)), pkce);
+			const send = await mailLink(
+				tx,
+				user,
+				'signup',
+				pickRedirect(config, redirectParam(request)),
+				pkce
+			);
 			return { response: json(await userJson(tx, user)), afterCommit: send };
 		});
 	}
@@ -261,7 +312,8 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		}
 		if (grantType === 'refresh_token') {
 			const refreshToken = typeof body.refresh_token === 'string' ? body.refresh_token : '';
-			if (!refreshToken) throw new AuthApiError(400, 'validation_failed', 'A refresh_token is required');
+			if (!refreshToken)
+				throw new AuthApiError(400, 'validation_failed', 'A refresh_token is required');
 			const result = await transaction((tx) => refreshSession(tx, issuer, refreshToken));
 			// Reuse outside the interval ends the session; that is committed before the refusal.
 			if ('error' in result) {
@@ -305,19 +357,33 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			if (params.email && params.email.toLowerCase() !== user.email) {
 				const email = validEmail(params.email);
 				if (await findUserByEmail(tx, email)) {
-					throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+					throw new AuthApiError(
+						422,
+						'email_exists',
+						'A user with this email address has already been registered'
+					);
 				}
 				// With mailer_autoconfirm GoTrue changes the address at once instead of mailing both addresses.
 				changes.email = email;
-				changes.userMetadata = mergeMetadata(changes.userMetadata ?? user.raw_user_meta_data, { email });
+				changes.userMetadata = mergeMetadata(changes.userMetadata ?? user.raw_user_meta_data, {
+					email
+				});
 			}
-			if (params.phone !== undefined && params.phone !== null && params.phone !== (user.phone ?? '')) {
+			if (
+				params.phone !== undefined &&
+				params.phone !== null &&
+				params.phone !== (user.phone ?? '')
+			) {
 				changes.phone = params.phone;
 			}
 			let endedSessions: string[] = [];
 			if (params.password && newHash) {
 				if (await passwordMatches(params.password, user.encrypted_password)) {
-					throw new AuthApiError(422, 'same_password', 'New password should be different from the old password.');
+					throw new AuthApiError(
+						422,
+						'same_password',
+						'New password should be different from the old password.'
+					);
 				}
 				changes.passwordHash = newHash;
 			}
@@ -328,25 +394,39 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 				endedSessions = await endSessions(tx, user.id, 'others', sessionId);
 				await tx.query('delete from auth.one_time_tokens where user_id = $1', [user.id]);
 			}
-			return { response: json(await userJson(tx, updated)), afterCommit: revoked(user.id, endedSessions) };
+			return {
+				response: json(await userJson(tx, updated)),
+				afterCommit: revoked(user.id, endedSessions)
+			};
 		});
 	}
 
 	async function logout(request: Request): Promise<Outcome> {
 		const scopeParam = new URL(request.url).searchParams.get('scope') ?? 'global';
 		if (!['global', 'local', 'others'].includes(scopeParam)) {
-			throw new AuthApiError(400, 'validation_failed', 'Unsupported logout scope; use global, local or others');
+			throw new AuthApiError(
+				400,
+				'validation_failed',
+				'Unsupported logout scope; use global, local or others'
+			);
 		}
 		return transaction(async (tx) => {
 			const { user, sessionId } = await requireUser(tx, request);
 			const ended = await endSessions(tx, user.id, scopeParam as SignOutScope, sessionId);
-			return { response: new Response(null, { status: 204 }), afterCommit: revoked(user.id, ended) };
+			return {
+				response: new Response(null, { status: 204 }),
+				afterCommit: revoked(user.id, ended)
+			};
 		});
 	}
 
 	async function otp(request: Request, body: Body): Promise<Outcome> {
 		if (typeof body.email !== 'string') {
-			throw new AuthApiError(400, 'validation_failed', 'Only email one-time links are supported by the local stack');
+			throw new AuthApiError(
+				400,
+				'validation_failed',
+				'Only email one-time links are supported by the local stack'
+			);
 		}
 		const email = validEmail(body.email);
 		const pkce = readCodeChallenge(body);
@@ -364,7 +444,13 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			} else if (!user.email_confirmed_at) {
 				type = 'signup';
 			}
-			const send = await mailLink(tx, user, type, pickRedirect(config, redirectParam(request)), pkce);
+			const send = await mailLink(
+				tx,
+				user,
+				type,
+				pickRedirect(config, redirectParam(request)),
+				pkce
+			);
 			return { response: json({}), afterCommit: send };
 		});
 	}
@@ -376,7 +462,13 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			const user = await findUserByEmail(tx, email);
 			// GoTrue answers alike whether or not the address is known, so accounts cannot be probed.
 			if (!user) return { response: json({}) };
-			const send = await mailLink(tx, user, 'recovery', pickRedirect(config, redirectParam(request)), pkce);
+			const send = await mailLink(
+				tx,
+				user,
+				'recovery',
+				pickRedirect(config, redirectParam(request)),
+				pkce
+			);
 			return { response: json({}), afterCommit: send };
 		});
 	}
@@ -405,7 +497,9 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 						type: query.get('type') ?? ''
 					}).toString();
 				}
-				return { response: new Response(null, { status: 303, headers: { location: target.toString() } }) };
+				return {
+					response: new Response(null, { status: 303, headers: { location: target.toString() } })
+				};
 			});
 		} catch (error) {
 			if (!(error instanceof AuthApiError)) throw error;
@@ -416,7 +510,9 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 				error_description: error.message
 			}).toString();
 			target.hash = details;
-			return { response: new Response(null, { status: 303, headers: { location: target.toString() } }) };
+			return {
+				response: new Response(null, { status: 303, headers: { location: target.toString() } })
+			};
 		}
 	}
 
@@ -427,16 +523,47 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		const email = typeof body.email === 'string' ? body.email : undefined;
 		const code = typeof body.token === 'string' ? body.token : undefined;
 		if (!tokenHash && !(email && code)) {
-			throw new AuthApiError(400, 'validation_failed', 'Verify requires either a token_hash or an email and token');
+			throw new AuthApiError(
+				400,
+				'validation_failed',
+				'Verify requires either a token_hash or an email and token'
+			);
 		}
 		return transaction(async (tx) => {
-			const { user } = await redeemEmailLink(tx, config, { type, token: tokenHash, email, otp: code });
+			const { user } = await redeemEmailLink(tx, config, {
+				type,
+				token: tokenHash,
+				email,
+				otp: code
+			});
 			return { response: json(await startSession(tx, issuer, user, 'otp')) };
 		});
 	}
 
 	function settings(): Outcome {
-		const providers = ['anonymous_users', 'apple', 'azure', 'bitbucket', 'discord', 'facebook', 'figma', 'github', 'gitlab', 'google', 'keycloak', 'kakao', 'linkedin_oidc', 'notion', 'phone', 'slack_oidc', 'spotify', 'twitch', 'twitter', 'workos', 'zoom'];
+		const providers = [
+			'anonymous_users',
+			'apple',
+			'azure',
+			'bitbucket',
+			'discord',
+			'facebook',
+			'figma',
+			'github',
+			'gitlab',
+			'google',
+			'keycloak',
+			'kakao',
+			'linkedin_oidc',
+			'notion',
+			'phone',
+			'slack_oidc',
+			'spotify',
+			'twitch',
+			'twitter',
+			'workos',
+			'zoom'
+		];
 		return {
 			response: json({
 				external: { ...Object.fromEntries(providers.map((name) => [name, false])), email: true },
@@ -459,10 +586,20 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		return transaction(async (tx) => {
 			let user = await findUserByEmail(tx, email);
 			if (user?.email_confirmed_at) {
-				throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+				throw new AuthApiError(
+					422,
+					'email_exists',
+					'A user with this email address has already been registered'
+				);
 			}
 			user ??= await insertUser(tx, { email, userMetadata: data ?? {}, invited: true });
-			const send = await mailLink(tx, user, 'invite', pickRedirect(config, redirectParam(request)), pkce);
+			const send = await mailLink(
+				tx,
+				user,
+				'invite',
+				pickRedirect(config, redirectParam(request)),
+				pkce
+			);
 			const invited = (await findUserById(tx, user.id)) as UserRow;
 			return { response: json(await userJson(tx, invited)), afterCommit: send };
 		});
@@ -480,12 +617,18 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			);
 		}
 		const email = validEmail(params.email);
-		const redirectTo = pickRedirect(config, redirectParam(request), params.redirect_to, params.redirectTo);
+		const redirectTo = pickRedirect(
+			config,
+			redirectParam(request),
+			params.redirect_to,
+			params.redirectTo
+		);
 		// Not in GoTrue's admin API: a code challenge here makes a PKCE link, as signInWithOtp would.
 		const pkce = readCodeChallenge(body);
 		let passwordHash: string | undefined;
 		if (type === 'signup') {
-			if (!params.password) throw new AuthApiError(422, 'validation_failed', 'Signup requires a valid password');
+			if (!params.password)
+				throw new AuthApiError(422, 'validation_failed', 'Signup requires a valid password');
 			checkPassword(params.password);
 			passwordHash = await hashPassword(params.password);
 		}
@@ -493,7 +636,8 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			let user = await findUserByEmail(tx, email);
 			let linkType = type;
 			if (!user) {
-				if (type === 'recovery') throw new AuthApiError(404, 'user_not_found', 'User with this email not found');
+				if (type === 'recovery')
+					throw new AuthApiError(404, 'user_not_found', 'User with this email not found');
 				// A magic link for an unknown address signs the user up, as GoTrue does.
 				if (type === 'magiclink') linkType = 'signup';
 				user = await insertUser(tx, {
@@ -503,13 +647,24 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 					invited: type === 'invite'
 				});
 			} else if ((type === 'invite' || type === 'signup') && user.email_confirmed_at) {
-				throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+				throw new AuthApiError(
+					422,
+					'email_exists',
+					'A user with this email address has already been registered'
+				);
 			} else if (type === 'signup' && params.data) {
 				user = await updateUser(tx, user.id, {
 					userMetadata: mergeMetadata(user.raw_user_meta_data, params.data)
 				});
 			}
-			const link: EmailLink = await createEmailLink(tx, { user, type: linkType, redirectTo, authUrl, config, pkce });
+			const link: EmailLink = await createEmailLink(tx, {
+				user,
+				type: linkType,
+				redirectTo,
+				authUrl,
+				config,
+				pkce
+			});
 			const fresh = (await findUserById(tx, user.id)) as UserRow;
 			return {
 				response: json({
@@ -529,17 +684,32 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		const params = parseBody(adminUserBody, body);
 		const email = params.email ? validEmail(params.email) : null;
 		if (!email && !params.phone) {
-			throw new AuthApiError(400, 'validation_failed', 'Creating a user requires an email or a phone number');
+			throw new AuthApiError(
+				400,
+				'validation_failed',
+				'Creating a user requires an email or a phone number'
+			);
 		}
 		if (params.password) checkPassword(params.password);
 		const passwordHash = params.password ? await hashPassword(params.password) : null;
-		const banMs = params.ban_duration && params.ban_duration !== 'none' ? parseBanDuration(params.ban_duration) : 0;
+		const banMs =
+			params.ban_duration && params.ban_duration !== 'none'
+				? parseBanDuration(params.ban_duration)
+				: 0;
 		return transaction(async (tx) => {
 			if (email && (await findUserByEmail(tx, email))) {
-				throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+				throw new AuthApiError(
+					422,
+					'email_exists',
+					'A user with this email address has already been registered'
+				);
 			}
 			if (params.phone && (await findUserByPhone(tx, params.phone))) {
-				throw new AuthApiError(422, 'phone_exists', 'A user with this phone number has already been registered');
+				throw new AuthApiError(
+					422,
+					'phone_exists',
+					'A user with this phone number has already been registered'
+				);
 			}
 			const user = await insertUser(tx, {
 				id: params.id ?? undefined,
@@ -561,11 +731,17 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		await requireAdmin(request);
 		const query = new URL(request.url).searchParams;
 		const page = Math.max(1, Number.parseInt(query.get('page') || '1', 10) || 1);
-		const perPage = Math.min(1000, Math.max(1, Number.parseInt(query.get('per_page') || '50', 10) || 50));
+		const perPage = Math.min(
+			1000,
+			Math.max(1, Number.parseInt(query.get('per_page') || '50', 10) || 50)
+		);
 		return transaction(async (tx) => {
 			const total = Number(
-				(await tx.query<{ count: string | number }>("select count(*) as count from auth.users where aud = 'authenticated'"))
-					.rows[0].count
+				(
+					await tx.query<{ count: string | number }>(
+						"select count(*) as count from auth.users where aud = 'authenticated'"
+					)
+				).rows[0].count
 			);
 			const { rows } = await tx.query<UserRow>(
 				`select * from auth.users where aud = 'authenticated' order by created_at desc, id limit $1 offset $2`,
@@ -603,7 +779,9 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		if (params.password) checkPassword(params.password);
 		const passwordHash = params.password ? await hashPassword(params.password) : undefined;
 		const banMs =
-			params.ban_duration && params.ban_duration !== 'none' ? parseBanDuration(params.ban_duration) : null;
+			params.ban_duration && params.ban_duration !== 'none'
+				? parseBanDuration(params.ban_duration)
+				: null;
 		return transaction(async (tx) => {
 			const user = await findUserById(tx, id, true);
 			if (!user) throw new AuthApiError(404, 'user_not_found', 'User not found');
@@ -611,7 +789,11 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			if (params.email && params.email.toLowerCase() !== user.email) {
 				const email = validEmail(params.email);
 				if (await findUserByEmail(tx, email)) {
-					throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+					throw new AuthApiError(
+						422,
+						'email_exists',
+						'A user with this email address has already been registered'
+					);
 				}
 				changes.email = email;
 			}
@@ -619,8 +801,10 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			if (params.role) changes.role = params.role;
 			if (params.email_confirm) changes.emailConfirmed = true;
 			if (params.phone_confirm) changes.phoneConfirmed = true;
-			if (params.user_metadata) changes.userMetadata = mergeMetadata(user.raw_user_meta_data, params.user_metadata);
-			if (params.app_metadata) changes.appMetadata = mergeMetadata(user.raw_app_meta_data, params.app_metadata);
+			if (params.user_metadata)
+				changes.userMetadata = mergeMetadata(user.raw_user_meta_data, params.user_metadata);
+			if (params.app_metadata)
+				changes.appMetadata = mergeMetadata(user.raw_app_meta_data, params.app_metadata);
 			if (params.ban_duration === 'none') changes.bannedUntil = null;
 			else if (banMs) changes.bannedUntil = new Date(Date.now() + banMs);
 			const updated = await updateUser(tx, id, changes);
@@ -636,7 +820,10 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		return transaction(async (tx) => {
 			const user = await findUserById(tx, id, true);
 			if (!user) throw new AuthApiError(404, 'user_not_found', 'User not found');
-			const sessions = await tx.query<{ id: string }>('select id from auth.sessions where user_id = $1', [id]);
+			const sessions = await tx.query<{ id: string }>(
+				'select id from auth.sessions where user_id = $1',
+				[id]
+			);
 			// A real delete (never soft) so `on delete cascade` in the app's schema fires.
 			await tx.query('delete from auth.users where id = $1', [id]);
 			return {
@@ -657,9 +844,16 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		if (method === 'GET' && (path === '/settings' || path === '/health')) {
 			return path === '/settings'
 				? settings()
-				: { response: json({ version: 'parley-local', name: 'GoTrue', description: 'Local Supabase Auth' }) };
+				: {
+						response: json({
+							version: 'parley-local',
+							name: 'GoTrue',
+							description: 'Local Supabase Auth'
+						})
+					};
 		}
-		if (method === 'GET' && path === '/.well-known/jwks.json') return { response: json({ keys: [] }) };
+		if (method === 'GET' && path === '/.well-known/jwks.json')
+			return { response: json({ keys: [] }) };
 		if (method === 'POST' && path === '/signup') return signUp(request, body);
 		if (method === 'POST' && path === '/token') return token(request, body);
 		if (method === 'GET' && path === '/user') return getUser(request);
@@ -676,7 +870,11 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		if (adminUser && method === 'GET') return adminGetUser(request, adminUser[1]);
 		if (adminUser && method === 'PUT') return adminUpdateUser(request, adminUser[1], body);
 		if (adminUser && method === 'DELETE') return adminDeleteUser(request, adminUser[1]);
-		throw new AuthApiError(404, 'not_found', `${method} /auth/v1${path} is not supported by the local stack`);
+		throw new AuthApiError(
+			404,
+			'not_found',
+			`${method} /auth/v1${path} is not supported by the local stack`
+		);
 	}
 
 	async function readBody(request: Request): Promise<Body> {
@@ -687,7 +885,11 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		try {
 			parsed = JSON.parse(text);
 		} catch (error) {
-			throw new AuthApiError(400, 'bad_json', `Could not parse request body as JSON: ${(error as Error).message}`);
+			throw new AuthApiError(
+				400,
+				'bad_json',
+				`Could not parse request body as JSON: ${(error as Error).message}`
+			);
 		}
 		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
 			throw new AuthApiError(400, 'bad_json', 'The request body must be a JSON object');
@@ -708,7 +910,11 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 				console.error('[auth]', error);
 				return authErrorResponse(
 					request,
-					new AuthApiError(500, 'unexpected_failure', 'The local Auth server failed unexpectedly; see the stack log')
+					new AuthApiError(
+						500,
+						'unexpected_failure',
+						'The local Auth server failed unexpectedly; see the stack log'
+					)
 				);
 			}
 		}

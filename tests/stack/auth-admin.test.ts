@@ -50,7 +50,10 @@ describe('admin users', () => {
 		const email = uniqueEmail('plain');
 		const { data } = await stack.client().auth.signUp({ email, password: 'correct-horse-1' });
 		const asUser = stack.client(data.session!.access_token);
-		const created = await asUser.auth.admin.createUser({ email: uniqueEmail('sneaky'), password: 'whatever-1' });
+		const created = await asUser.auth.admin.createUser({
+			email: uniqueEmail('sneaky'),
+			password: 'whatever-1'
+		});
 		expect(created.error?.code).toBe('not_admin');
 	});
 
@@ -73,7 +76,9 @@ describe('admin users', () => {
 			app_metadata: { provider: 'email', providers: ['email'], plan: 'pro' }
 		});
 		expect(data.user?.email_confirmed_at).toBeTruthy();
-		const signIn = await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' });
+		const signIn = await stack
+			.client()
+			.auth.signInWithPassword({ email, password: 'correct-horse-1' });
 		expect(signIn.error).toBeNull();
 		const claims = (await jwtVerify(signIn.data.session!.access_token, secret)).payload;
 		expect(claims.app_metadata).toMatchObject({ plan: 'pro' });
@@ -86,10 +91,14 @@ describe('admin users', () => {
 	it('a user created without email_confirm cannot sign in until confirmed', async () => {
 		const email = uniqueEmail('unconfirmed');
 		const { data } = await admin.auth.admin.createUser({ email, password: 'correct-horse-1' });
-		const refused = await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' });
+		const refused = await stack
+			.client()
+			.auth.signInWithPassword({ email, password: 'correct-horse-1' });
 		expect(refused.error?.code).toBe('email_not_confirmed');
 		await admin.auth.admin.updateUserById(data.user!.id, { email_confirm: true });
-		const allowed = await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' });
+		const allowed = await stack
+			.client()
+			.auth.signInWithPassword({ email, password: 'correct-horse-1' });
 		expect(allowed.error).toBeNull();
 	});
 
@@ -97,7 +106,9 @@ describe('admin users', () => {
 		for (let i = 0; i < 3; i++) {
 			await admin.auth.admin.createUser({ email: uniqueEmail('listed'), email_confirm: true });
 		}
-		const total = Number((await stack.db.query<{ n: number }>('select count(*)::int as n from auth.users')).rows[0].n);
+		const total = Number(
+			(await stack.db.query<{ n: number }>('select count(*)::int as n from auth.users')).rows[0].n
+		);
 		const first = await admin.auth.admin.listUsers({ page: 1, perPage: 2 });
 		expect(first.error).toBeNull();
 		expect(first.data.users).toHaveLength(2);
@@ -112,7 +123,10 @@ describe('admin users', () => {
 	});
 
 	it('getUserById finds a user and answers 404 user_not_found for an unknown id', async () => {
-		const { data } = await admin.auth.admin.createUser({ email: uniqueEmail('found'), email_confirm: true });
+		const { data } = await admin.auth.admin.createUser({
+			email: uniqueEmail('found'),
+			email_confirm: true
+		});
 		const found = await admin.auth.admin.getUserById(data.user!.id);
 		expect(found.data.user?.email).toBe(data.user!.email);
 		const missing = await admin.auth.admin.getUserById(crypto.randomUUID());
@@ -137,8 +151,14 @@ describe('admin users', () => {
 		expect(error).toBeNull();
 		expect(updated.user?.user_metadata).toMatchObject({ a: 1, c: 3 });
 		expect(updated.user?.user_metadata).not.toHaveProperty('b');
-		expect(updated.user?.app_metadata).toEqual({ provider: 'email', providers: ['email'], tenant: 't1' });
-		expect((await stack.client().auth.signInWithPassword({ email, password: 'new-password-7' })).error).toBeNull();
+		expect(updated.user?.app_metadata).toEqual({
+			provider: 'email',
+			providers: ['email'],
+			tenant: 't1'
+		});
+		expect(
+			(await stack.client().auth.signInWithPassword({ email, password: 'new-password-7' })).error
+		).toBeNull();
 	});
 
 	it('a ban ends the user sessions and refuses sign-in until lifted with ban_duration none', async () => {
@@ -151,7 +171,9 @@ describe('admin users', () => {
 		stack.context.events.on('sessions-revoked', (event) => revoked.push(event.userId));
 
 		const banned = await admin.auth.admin.updateUserById(data.user!.id, { ban_duration: '24h' });
-		expect(new Date(banned.data.user!.banned_until!).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+		expect(new Date(banned.data.user!.banned_until!).getTime()).toBeGreaterThan(
+			Date.now() + 23 * 3600_000
+		);
 		expect(revoked).toContain(data.user!.id);
 		expect(isAuthSessionMissingError((await client.auth.getUser()).error)).toBe(true);
 		const refused = await stack.client().auth.signInWithPassword({ email, password });
@@ -163,7 +185,11 @@ describe('admin users', () => {
 
 	it('deleteUser really deletes, so on delete cascade removes the user rows and sessions end', async () => {
 		const email = uniqueEmail('deleted');
-		const { data } = await admin.auth.admin.createUser({ email, password: 'correct-horse-1', email_confirm: true });
+		const { data } = await admin.auth.admin.createUser({
+			email,
+			password: 'correct-horse-1',
+			email_confirm: true
+		});
 		const id = data.user!.id;
 		const client = stack.client();
 		await client.auth.signInWithPassword({ email, password: 'correct-horse-1' });
@@ -174,8 +200,12 @@ describe('admin users', () => {
 		const deleted = await admin.auth.admin.deleteUser(id);
 		expect(deleted.error).toBeNull();
 		expect(deleted.data.user?.id).toBe(id);
-		expect((await stack.db.query('select 1 from public.notes where owner = $1', [id])).rows).toHaveLength(0);
-		expect((await stack.db.query('select 1 from auth.users where id = $1', [id])).rows).toHaveLength(0);
+		expect(
+			(await stack.db.query('select 1 from public.notes where owner = $1', [id])).rows
+		).toHaveLength(0);
+		expect(
+			(await stack.db.query('select 1 from auth.users where id = $1', [id])).rows
+		).toHaveLength(0);
 		expect((await admin.auth.admin.getUserById(id)).error?.code).toBe('user_not_found');
 		expect(revoked).toContain(id);
 		const after = await client.auth.getUser();
@@ -207,7 +237,9 @@ describe('invitations and links', () => {
 		expect(params.get('type')).toBe('invite');
 		expect(params.get('token_type')).toBe('bearer');
 		expect(params.get('refresh_token')).toBeTruthy();
-		const { payload } = await jwtVerify(params.get('access_token')!, secret, { issuer: `${stack.url}/auth/v1` });
+		const { payload } = await jwtVerify(params.get('access_token')!, secret, {
+			issuer: `${stack.url}/auth/v1`
+		});
 		expect(payload.sub).toBe(data.user!.id);
 
 		const me = await stack.client().auth.getUser(params.get('access_token')!);
@@ -219,7 +251,9 @@ describe('invitations and links', () => {
 
 	it('a redirect_to outside site_url and additional_redirect_urls falls back to site_url', async () => {
 		const email = uniqueEmail('elsewhere');
-		await admin.auth.admin.inviteUserByEmail(email, { redirectTo: 'https://evil.example.com/steal' });
+		await admin.auth.admin.inviteUserByEmail(email, {
+			redirectTo: 'https://evil.example.com/steal'
+		});
 		const mail = stack.context.mailbox.findLast((m) => m.to === email)!;
 		const landing = await follow(mail.link!);
 		expect(landing.origin).toBe('http://localhost:5173');
@@ -260,7 +294,10 @@ describe('invitations and links', () => {
 		await admin.auth.admin.createUser({ email, email_confirm: true });
 		const byHash = await admin.auth.admin.generateLink({ type: 'magiclink', email });
 		const client = stack.client();
-		const verified = await client.auth.verifyOtp({ type: 'magiclink', token_hash: byHash.data.properties!.hashed_token });
+		const verified = await client.auth.verifyOtp({
+			type: 'magiclink',
+			token_hash: byHash.data.properties!.hashed_token
+		});
 		expect(verified.error).toBeNull();
 		expect(verified.data.session?.user.email).toBe(email);
 
@@ -271,24 +308,36 @@ describe('invitations and links', () => {
 			token: byCode.data.properties!.email_otp
 		});
 		expect(withCode.error).toBeNull();
-		const spent = await stack.client().auth.verifyOtp({ type: 'magiclink', token_hash: byCode.data.properties!.hashed_token });
+		const spent = await stack
+			.client()
+			.auth.verifyOtp({ type: 'magiclink', token_hash: byCode.data.properties!.hashed_token });
 		expect(spent.error?.code).toBe('otp_expired');
 	});
 
 	it('generateLink signup creates an unconfirmed user whose link confirms them', async () => {
 		const email = uniqueEmail('signup-link');
-		const { data, error } = await admin.auth.admin.generateLink({ type: 'signup', email, password: 'correct-horse-1' });
+		const { data, error } = await admin.auth.admin.generateLink({
+			type: 'signup',
+			email,
+			password: 'correct-horse-1'
+		});
 		expect(error).toBeNull();
 		expect(data.properties?.verification_type).toBe('signup');
-		expect((await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' })).error?.code).toBe(
-			'email_not_confirmed'
-		);
+		expect(
+			(await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' })).error
+				?.code
+		).toBe('email_not_confirmed');
 		await follow(data.properties!.action_link);
-		expect((await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' })).error).toBeNull();
+		expect(
+			(await stack.client().auth.signInWithPassword({ email, password: 'correct-horse-1' })).error
+		).toBeNull();
 	});
 
 	it('generateLink recovery needs a known user and invite marks the user invited', async () => {
-		const unknown = await admin.auth.admin.generateLink({ type: 'recovery', email: uniqueEmail('nobody') });
+		const unknown = await admin.auth.admin.generateLink({
+			type: 'recovery',
+			email: uniqueEmail('nobody')
+		});
 		expect(unknown.error?.status).toBe(404);
 		expect(unknown.error?.code).toBe('user_not_found');
 
@@ -298,7 +347,10 @@ describe('invitations and links', () => {
 		const landing = await follow(recovery.data.properties!.action_link);
 		expect(fragment(landing).get('type')).toBe('recovery');
 
-		const invited = await admin.auth.admin.generateLink({ type: 'invite', email: uniqueEmail('link-invite') });
+		const invited = await admin.auth.admin.generateLink({
+			type: 'invite',
+			email: uniqueEmail('link-invite')
+		});
 		expect(invited.error).toBeNull();
 		expect(invited.data.user?.invited_at).toBeTruthy();
 		expect(invited.data.properties?.verification_type).toBe('invite');

@@ -2,7 +2,11 @@ import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, isAuthSessionMissingError, type SupabaseClient } from '@supabase/supabase-js';
+import {
+	createClient,
+	isAuthSessionMissingError,
+	type SupabaseClient
+} from '@supabase/supabase-js';
 import { jwtVerify, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -26,7 +30,12 @@ async function signedUpUser(label: string, data: Record<string, unknown> = {}) {
 /** A client in the PKCE flow, as @supabase/ssr runs it. */
 function pkceClient(): SupabaseClient {
 	return createClient(stack.url, stack.anonKey, {
-		auth: { flowType: 'pkce', persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+		auth: {
+			flowType: 'pkce',
+			persistSession: false,
+			autoRefreshToken: false,
+			detectSessionInUrl: false
+		},
 		// Node 20 has no global WebSocket.
 		realtime: { transport: WebSocket as never }
 	});
@@ -72,7 +81,12 @@ describe('sign up and sign in', () => {
 		expect(user.email).toBe(email);
 		expect(user.email_confirmed_at).toBeTruthy();
 		expect(user.app_metadata).toEqual({ provider: 'email', providers: ['email'] });
-		expect(user.user_metadata).toMatchObject({ display_name: 'Ada', email, email_verified: true, sub: user.id });
+		expect(user.user_metadata).toMatchObject({
+			display_name: 'Ada',
+			email,
+			email_verified: true,
+			sub: user.id
+		});
 		expect(user.identities?.[0]).toMatchObject({ provider: 'email', user_id: user.id });
 
 		const { payload } = await jwtVerify(session.access_token, secret, {
@@ -91,19 +105,25 @@ describe('sign up and sign in', () => {
 		});
 		expect(payload.exp! - payload.iat!).toBe(3600);
 		expect(payload.amr).toEqual([{ method: 'password', timestamp: expect.any(Number) }]);
-		const { rows } = await stack.db.query('select id from auth.sessions where id = $1', [payload.session_id]);
+		const { rows } = await stack.db.query('select id from auth.sessions where id = $1', [
+			payload.session_id
+		]);
 		expect(rows).toHaveLength(1);
 	});
 
 	it('a sign-up inserts a real auth.users row, so a trigger on it runs', async () => {
 		const { user, email } = await signedUpUser('trigger');
-		const { rows } = await stack.db.query('select email from public.signup_log where id = $1', [user.id]);
+		const { rows } = await stack.db.query('select email from public.signup_log where id = $1', [
+			user.id
+		]);
 		expect(rows).toEqual([{ email }]);
 	});
 
 	it('a failing trigger on auth.users refuses the sign-up with 500 "Database error saving new user"', async () => {
 		const email = uniqueEmail('refused');
-		const { data, error } = await stack.client().auth.signUp({ email, password: 'correct-horse-1' });
+		const { data, error } = await stack
+			.client()
+			.auth.signUp({ email, password: 'correct-horse-1' });
 		expect(data.session).toBeNull();
 		expect(error?.status).toBe(500);
 		expect(error?.message).toBe('Database error saving new user');
@@ -120,14 +140,18 @@ describe('sign up and sign in', () => {
 	});
 
 	it('a password shorter than minimum_password_length is refused with 422 weak_password and its reasons', async () => {
-		const { error } = await stack.client().auth.signUp({ email: uniqueEmail('weak'), password: '12345' });
+		const { error } = await stack
+			.client()
+			.auth.signUp({ email: uniqueEmail('weak'), password: '12345' });
 		expect(error?.status).toBe(422);
 		expect(error?.code).toBe('weak_password');
 		expect((error as unknown as { reasons: string[] }).reasons).toEqual(['length']);
 	});
 
 	it('a malformed email is refused with 400 validation_failed', async () => {
-		const { error } = await stack.client().auth.signUp({ email: 'not-an-email', password: 'correct-horse-1' });
+		const { error } = await stack
+			.client()
+			.auth.signUp({ email: 'not-an-email', password: 'correct-horse-1' });
 		expect(error?.status).toBe(400);
 		expect(error?.code).toBe('validation_failed');
 	});
@@ -145,7 +169,9 @@ describe('sign up and sign in', () => {
 		expect(bad.error?.code).toBe('invalid_credentials');
 		expect(bad.error?.message).toBe('Invalid login credentials');
 
-		const unknown = await stack.client().auth.signInWithPassword({ email: uniqueEmail('nobody'), password });
+		const unknown = await stack
+			.client()
+			.auth.signInWithPassword({ email: uniqueEmail('nobody'), password });
 		expect(unknown.error?.code).toBe('invalid_credentials');
 	});
 });
@@ -181,7 +207,9 @@ describe('the signed-in user', () => {
 		expect((await stack.client().auth.signInWithPassword({ email, password })).error?.code).toBe(
 			'invalid_credentials'
 		);
-		expect((await stack.client().auth.signInWithPassword({ email, password: 'brand-new-pass-9' })).error).toBeNull();
+		expect(
+			(await stack.client().auth.signInWithPassword({ email, password: 'brand-new-pass-9' })).error
+		).toBeNull();
 		expect((await client.auth.getUser()).error).toBeNull();
 		const otherUser = await other.auth.getUser();
 		expect(isAuthSessionMissingError(otherUser.error)).toBe(true);
@@ -190,7 +218,9 @@ describe('the signed-in user', () => {
 	it('a forged access token is refused with 403 bad_jwt', async () => {
 		const { session } = await signedUpUser('forged');
 		const [header, payload] = session.access_token.split('.');
-		const forgedWithOtherKey = await new SignJWT(JSON.parse(Buffer.from(payload, 'base64url').toString()))
+		const forgedWithOtherKey = await new SignJWT(
+			JSON.parse(Buffer.from(payload, 'base64url').toString())
+		)
 			.setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
 			.sign(new TextEncoder().encode('not-the-local-secret-not-the-local-secret'));
 		const { error } = await stack.client().auth.getUser(forgedWithOtherKey);
@@ -230,7 +260,9 @@ describe('the signed-in user', () => {
 	});
 
 	it('settings report email sign-up on and autoconfirm as config.toml sets them', async () => {
-		const response = await fetch(`${stack.url}/auth/v1/settings`, { headers: { apikey: stack.anonKey } });
+		const response = await fetch(`${stack.url}/auth/v1/settings`, {
+			headers: { apikey: stack.anonKey }
+		});
 		expect(response.status).toBe(200);
 		expect(await response.json()).toMatchObject({
 			external: { email: true, phone: false },
@@ -259,9 +291,10 @@ describe('refresh tokens', () => {
 		const third = (await client.auth.refreshSession()).data.session!.refresh_token;
 		expect(new Set([first, second, third]).size).toBe(3);
 		// Age the revocation past refresh_token_reuse_interval (10 s in config.toml).
-		await stack.db.query(`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = $1`, [
-			first
-		]);
+		await stack.db.query(
+			`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = $1`,
+			[first]
+		);
 
 		const replay = await stack.client().auth.refreshSession({ refresh_token: first });
 		expect(replay.error?.status).toBe(400);
@@ -274,19 +307,25 @@ describe('refresh tokens', () => {
 	it('the parent of the current token may be replayed and gets the current token back', async () => {
 		const { client, session } = await signedUpUser('parent');
 		const next = (await client.auth.refreshSession()).data.session!.refresh_token;
-		const replay = await stack.client().auth.refreshSession({ refresh_token: session.refresh_token });
+		const replay = await stack
+			.client()
+			.auth.refreshSession({ refresh_token: session.refresh_token });
 		expect(replay.error).toBeNull();
 		expect(replay.data.session?.refresh_token).toBe(next);
 	});
 
 	it('an unknown refresh token fails with refresh_token_not_found; one of a signed-out session with session_not_found', async () => {
-		const unknown = await stack.client().auth.refreshSession({ refresh_token: 'no-such-token-anywhere' });
+		const unknown = await stack
+			.client()
+			.auth.refreshSession({ refresh_token: 'no-such-token-anywhere' });
 		expect(unknown.error?.status).toBe(400);
 		expect(unknown.error?.code).toBe('refresh_token_not_found');
 
 		const { client, session } = await signedUpUser('ended');
 		await client.auth.signOut();
-		const ended = await stack.client().auth.refreshSession({ refresh_token: session.refresh_token });
+		const ended = await stack
+			.client()
+			.auth.refreshSession({ refresh_token: session.refresh_token });
 		expect(isAuthSessionMissingError(ended.error)).toBe(true);
 	});
 });
@@ -294,7 +333,12 @@ describe('refresh tokens', () => {
 describe('sign out', () => {
 	async function threeSessions(label: string) {
 		const { client, email, password, user } = await signedUpUser(label);
-		return { user, a: client, b: await signedInClient(email, password), c: await signedInClient(email, password) };
+		return {
+			user,
+			a: client,
+			b: await signedInClient(email, password),
+			c: await signedInClient(email, password)
+		};
 	}
 
 	function revocations() {
@@ -306,8 +350,9 @@ describe('sign out', () => {
 	it('scope local ends only this session', async () => {
 		const { a, b, user } = await threeSessions('local');
 		const seen = revocations();
-		const sessionId = (await jwtVerify((await a.auth.getSession()).data.session!.access_token, secret)).payload
-			.session_id;
+		const sessionId = (
+			await jwtVerify((await a.auth.getSession()).data.session!.access_token, secret)
+		).payload.session_id;
 		expect((await a.auth.signOut({ scope: 'local' })).error).toBeNull();
 		expect((await a.auth.getSession()).data.session).toBeNull();
 		expect((await b.auth.getUser()).error).toBeNull();
@@ -330,7 +375,9 @@ describe('sign out', () => {
 		const { error } = await stack.client().auth.getUser(bToken);
 		// auth-js turns 403 session_not_found into AuthSessionMissingError.
 		expect(isAuthSessionMissingError(error)).toBe(true);
-		const { rows } = await stack.db.query('select 1 from auth.sessions where user_id = $1', [user.id]);
+		const { rows } = await stack.db.query('select 1 from auth.sessions where user_id = $1', [
+			user.id
+		]);
 		expect(rows).toHaveLength(0);
 		expect(seen.find((event) => event.userId === user.id)?.sessionIds).toHaveLength(3);
 	});
@@ -352,7 +399,10 @@ describe('PKCE', () => {
 		await signedUpUser('pkce-other');
 		const client = pkceClient();
 		const redirectTo = 'http://127.0.0.1:5173/auth/callback?next=%2Fapp';
-		const sent = await client.auth.signInWithOtp({ email, options: { emailRedirectTo: redirectTo } });
+		const sent = await client.auth.signInWithOtp({
+			email,
+			options: { emailRedirectTo: redirectTo }
+		});
 		expect(sent.error).toBeNull();
 
 		const mail = stack.context.mailbox.findLast((m) => m.to === email);
@@ -381,11 +431,20 @@ describe('PKCE', () => {
 		const client = pkceClient();
 		await client.auth.signInWithOtp({ email });
 		const mail = stack.context.mailbox.findLast((m) => m.to === email);
-		const location = new URL((await fetch(mail!.link!, { redirect: 'manual' })).headers.get('location')!);
+		const location = new URL(
+			(await fetch(mail!.link!, { redirect: 'manual' })).headers.get('location')!
+		);
 		const response = await fetch(`${stack.url}/auth/v1/token?grant_type=pkce`, {
 			method: 'POST',
-			headers: { apikey: stack.anonKey, 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01' },
-			body: JSON.stringify({ auth_code: location.searchParams.get('code'), code_verifier: 'x'.repeat(50) })
+			headers: {
+				apikey: stack.anonKey,
+				'content-type': 'application/json',
+				'x-supabase-api-version': '2024-01-01'
+			},
+			body: JSON.stringify({
+				auth_code: location.searchParams.get('code'),
+				code_verifier: 'x'.repeat(50)
+			})
 		});
 		expect(response.status).toBe(400);
 		expect(await response.json()).toMatchObject({ code: 'bad_code_verifier' });
@@ -393,7 +452,10 @@ describe('PKCE', () => {
 
 	it('a PKCE sign-up with autoconfirm still answers with a session at once', async () => {
 		const client = pkceClient();
-		const { data, error } = await client.auth.signUp({ email: uniqueEmail('pkce-signup'), password: 'correct-horse-1' });
+		const { data, error } = await client.auth.signUp({
+			email: uniqueEmail('pkce-signup'),
+			password: 'correct-horse-1'
+		});
 		expect(error).toBeNull();
 		expect(data.session?.access_token).toBeTruthy();
 	});

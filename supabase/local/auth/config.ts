@@ -34,8 +34,10 @@ export async function loadAuthConfig(supabaseDir: string): Promise<AuthConfig> {
 	}
 	const auth = table(root.auth);
 	const email = table(auth.email);
-	const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
-	const bool = (value: unknown, fallback: boolean) => (typeof value === 'boolean' ? value : fallback);
+	const number = (value: unknown, fallback: number) =>
+		typeof value === 'number' ? value : fallback;
+	const bool = (value: unknown, fallback: boolean) =>
+		typeof value === 'boolean' ? value : fallback;
 	const urls = Array.isArray(auth.additional_redirect_urls)
 		? auth.additional_redirect_urls.filter((url): url is string => typeof url === 'string')
 		: [];
@@ -86,7 +88,10 @@ export function isRedirectAllowed(config: AuthConfig, url: string): boolean {
 }
 
 /** The redirect a request asked for if it is allowed, else site_url (what GoTrue calls the referrer). */
-export function pickRedirect(config: AuthConfig, ...candidates: (string | null | undefined)[]): string {
+export function pickRedirect(
+	config: AuthConfig,
+	...candidates: (string | null | undefined)[]
+): string {
 	for (const candidate of candidates) {
 		if (candidate && isRedirectAllowed(config, candidate)) return candidate;
 	}

@@ -3,7 +3,13 @@ import type { Tx } from '../db.ts';
 import type { Mail } from '../context.ts';
 import type { AuthConfig } from './config.ts';
 import { AuthApiError } from './errors.ts';
-import { findUserById, mergeMetadata, syncEmailIdentity, updateUser, type UserRow } from './users.ts';
+import {
+	findUserById,
+	mergeMetadata,
+	syncEmailIdentity,
+	updateUser,
+	type UserRow
+} from './users.ts';
 
 /** The kinds of emailed link Auth makes (GoTrue's verification types). */
 export type LinkType = 'signup' | 'invite' | 'magiclink' | 'recovery';
@@ -28,22 +34,37 @@ const tokenColumn = (type: LinkType) =>
 
 /** GoTrue's token hash: hex SHA-224 of email + OTP, so a typed code and a clicked link find the same row. */
 function tokenHash(email: string, otp: string): string {
-	return createHash('sha224').update(email.toLowerCase() + otp).digest('hex');
+	return createHash('sha224')
+		.update(email.toLowerCase() + otp)
+		.digest('hex');
 }
 
 /** Reads a PKCE challenge from a request body; half a challenge is refused as GoTrue does. */
 export function readCodeChallenge(body: Record<string, unknown>): CodeChallenge | null {
 	const challenge = typeof body.code_challenge === 'string' ? body.code_challenge : '';
-	const method = typeof body.code_challenge_method === 'string' ? body.code_challenge_method.toLowerCase() : '';
+	const method =
+		typeof body.code_challenge_method === 'string' ? body.code_challenge_method.toLowerCase() : '';
 	if (!challenge && !method) return null;
 	if (!challenge || !method) {
-		throw new AuthApiError(400, 'validation_failed', 'PKCE flow requires code_challenge_method and code_challenge');
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			'PKCE flow requires code_challenge_method and code_challenge'
+		);
 	}
 	if (method !== 's256' && method !== 'plain') {
-		throw new AuthApiError(400, 'validation_failed', `Code challenge method ${method} is not supported`);
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			`Code challenge method ${method} is not supported`
+		);
 	}
 	if (challenge.length < 43 || challenge.length > 128) {
-		throw new AuthApiError(400, 'validation_failed', 'Code challenge has to be between 43 and 128 characters');
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			'Code challenge has to be between 43 and 128 characters'
+		);
 	}
 	return { challenge, method };
 }
@@ -69,7 +90,10 @@ export async function createEmailLink(
 	const hashedToken = tokenHash(email, emailOtp);
 	const token = pkce ? `pkce_${hashedToken}` : hashedToken;
 	const column = tokenColumn(type);
-	await tx.query('delete from auth.one_time_tokens where user_id = $1 and token_type = $2', [user.id, column]);
+	await tx.query('delete from auth.one_time_tokens where user_id = $1 and token_type = $2', [
+		user.id,
+		column
+	]);
 	await tx.query(
 		'insert into auth.one_time_tokens (user_id, token_type, token_hash, relates_to) values ($1, $2, $3, $4)',
 		[user.id, column, token, email]
@@ -91,7 +115,13 @@ export async function createEmailLink(
 	link.searchParams.set('token', token);
 	link.searchParams.set('type', type);
 	link.searchParams.set('redirect_to', options.redirectTo);
-	return { actionLink: link.toString(), emailOtp, hashedToken, redirectTo: options.redirectTo, type };
+	return {
+		actionLink: link.toString(),
+		emailOtp,
+		hashedToken,
+		redirectTo: options.redirectTo,
+		type
+	};
 }
 
 /** The mail a link goes out in; it only ever reaches the stack's local mailbox. */
@@ -134,22 +164,34 @@ export async function redeemEmailLink(
 	request: { type: string; token?: string; email?: string; otp?: string }
 ): Promise<VerifiedLink> {
 	const types: LinkType[] =
-		request.type === 'email' ? ['signup', 'invite', 'magiclink', 'recovery'] : [request.type as LinkType];
+		request.type === 'email'
+			? ['signup', 'invite', 'magiclink', 'recovery']
+			: [request.type as LinkType];
 	if (!types.every((type) => ['signup', 'invite', 'magiclink', 'recovery'].includes(type))) {
-		throw new AuthApiError(400, 'validation_failed', `Verify requires a verification type, got ${request.type}`);
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			`Verify requires a verification type, got ${request.type}`
+		);
 	}
 	const candidates = request.token
 		? [request.token]
 		: request.email && request.otp
 			? [tokenHash(request.email, request.otp), `pkce_${tokenHash(request.email, request.otp)}`]
 			: [];
-	const { rows } = await tx.query<{ id: string; user_id: string; token_hash: string; created_at: Date }>(
+	const { rows } = await tx.query<{
+		id: string;
+		user_id: string;
+		token_hash: string;
+		created_at: Date;
+	}>(
 		`select id, user_id, token_hash, created_at from auth.one_time_tokens
 		where token_hash = any($1::text[]) and token_type = any($2::text[]) limit 1`,
 		[candidates, [...new Set(types.map(tokenColumn))]]
 	);
 	const found = rows[0];
-	const expired = found && new Date(found.created_at).getTime() + config.otpExpiry * 1000 < Date.now();
+	const expired =
+		found && new Date(found.created_at).getTime() + config.otpExpiry * 1000 < Date.now();
 	if (!found || expired) {
 		throw new AuthApiError(403, 'otp_expired', 'Email link is invalid or has expired');
 	}
@@ -167,7 +209,11 @@ export async function redeemEmailLink(
 			[user.id, types]
 		);
 		if (!flow.rows[0]) {
-			throw new AuthApiError(404, 'flow_state_not_found', 'invalid flow state, no valid flow state found');
+			throw new AuthApiError(
+				404,
+				'flow_state_not_found',
+				'invalid flow state, no valid flow state found'
+			);
 		}
 		authCode = flow.rows[0].auth_code;
 	}
@@ -175,7 +221,9 @@ export async function redeemEmailLink(
 	const wasConfirmed = user.email_confirmed_at !== null;
 	user = await updateUser(tx, user.id, {
 		emailConfirmed: true,
-		userMetadata: wasConfirmed ? undefined : mergeMetadata(user.raw_user_meta_data, { email_verified: true })
+		userMetadata: wasConfirmed
+			? undefined
+			: mergeMetadata(user.raw_user_meta_data, { email_verified: true })
 	});
 	await tx.query(
 		`update auth.users set confirmation_token = '', recovery_token = '' where id = $1`,
@@ -193,7 +241,11 @@ export async function redeemAuthCode(
 	codeVerifier: string
 ): Promise<{ user: UserRow; method: string }> {
 	if (!authCode || !codeVerifier) {
-		throw new AuthApiError(400, 'validation_failed', 'invalid request: both auth code and code verifier should be non-empty');
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			'invalid request: both auth code and code verifier should be non-empty'
+		);
 	}
 	const { rows } = await tx.query<{
 		id: string;
@@ -204,18 +256,31 @@ export async function redeemAuthCode(
 		created_at: Date;
 	}>('select * from auth.flow_state where auth_code = $1 for update', [authCode]);
 	const flow = rows[0];
-	if (!flow) throw new AuthApiError(404, 'flow_state_not_found', 'invalid flow state, no valid flow state found');
-	// GoTrue gives a flow five minutes after it was started... by the time a mail is read that is often
-	// too short, so the local stack allows the link's own lifetime instead (an hour).
+	if (!flow)
+		throw new AuthApiError(
+			404,
+			'flow_state_not_found',
+			'invalid flow state, no valid flow state found'
+		);
+	// GoTrue expires a flow five minutes after it started; a mailed link is often read later than that,
+	// so the local stack gives the flow the link's own lifetime (an hour).
 	if (new Date(flow.created_at).getTime() + 3600 * 1000 < Date.now()) {
-		throw new AuthApiError(400, 'flow_state_expired', 'Flow state has expired; please start the sign-in again');
+		throw new AuthApiError(
+			400,
+			'flow_state_expired',
+			'Flow state has expired; please start the sign-in again'
+		);
 	}
 	const expected =
 		flow.code_challenge_method === 's256'
 			? createHash('sha256').update(codeVerifier).digest('base64url')
 			: codeVerifier;
 	if (expected !== flow.code_challenge) {
-		throw new AuthApiError(400, 'bad_code_verifier', 'code challenge does not match previously saved code verifier');
+		throw new AuthApiError(
+			400,
+			'bad_code_verifier',
+			'code challenge does not match previously saved code verifier'
+		);
 	}
 	await tx.query('delete from auth.flow_state where id = $1', [flow.id]);
 	const user = flow.user_id ? await findUserById(tx, flow.user_id) : null;

@@ -120,11 +120,16 @@ export async function startSession(
 		'update auth.users set last_sign_in_at = now() where id = $1 returning last_sign_in_at',
 		[user.id]
 	);
-	await tx.query(
-		`update auth.identities set last_sign_in_at = now() where user_id = $1`,
-		[user.id]
+	await tx.query(`update auth.identities set last_sign_in_at = now() where user_id = $1`, [
+		user.id
+	]);
+	return sessionJson(
+		tx,
+		issuer,
+		{ ...user, last_sign_in_at: signedIn.rows[0].last_sign_in_at },
+		sessionId,
+		refreshToken
 	);
-	return sessionJson(tx, issuer, { ...user, last_sign_in_at: signedIn.rows[0].last_sign_in_at }, sessionId, refreshToken);
 }
 
 interface RefreshTokenRow {
@@ -148,7 +153,8 @@ export async function refreshSession(
 	issuer: TokenIssuer,
 	token: string
 ): Promise<
-	{ session: SessionJson } | { error: AuthApiError; endedSession: { userId: string; sessionId: string } }
+	| { session: SessionJson }
+	| { error: AuthApiError; endedSession: { userId: string; sessionId: string } }
 > {
 	const { rows } = await tx.query<RefreshTokenRow>(
 		'select * from auth.refresh_tokens where token = $1 for update',
@@ -160,14 +166,28 @@ export async function refreshSession(
 		if (sessionId) {
 			const session = await tx.query('select 1 from auth.sessions where id = $1', [sessionId]);
 			if (session.rows.length === 0) {
-				throw new AuthApiError(400, 'session_not_found', 'Invalid Refresh Token: Session Not Found');
+				throw new AuthApiError(
+					400,
+					'session_not_found',
+					'Invalid Refresh Token: Session Not Found'
+				);
 			}
 		}
-		throw new AuthApiError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+		throw new AuthApiError(
+			400,
+			'refresh_token_not_found',
+			'Invalid Refresh Token: Refresh Token Not Found'
+		);
 	}
 	const user = await findUserById(tx, current.user_id);
-	if (!user) throw new AuthApiError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
-	if (isBanned(user)) throw new AuthApiError(400, 'user_banned', 'Invalid Refresh Token: User Banned');
+	if (!user)
+		throw new AuthApiError(
+			400,
+			'refresh_token_not_found',
+			'Invalid Refresh Token: Refresh Token Not Found'
+		);
+	if (isBanned(user))
+		throw new AuthApiError(400, 'user_banned', 'Invalid Refresh Token: User Banned');
 	await tx.query('select 1 from auth.sessions where id = $1 for update', [current.session_id]);
 
 	let issued: string | null = null;
@@ -179,28 +199,37 @@ export async function refreshSession(
 		if (active.rows[0]?.parent === current.token) {
 			issued = active.rows[0].token;
 		} else {
-			const reuseUntil = new Date(current.updated_at).getTime() + issuer.config.refreshTokenReuseInterval * 1000;
+			const reuseUntil =
+				new Date(current.updated_at).getTime() + issuer.config.refreshTokenReuseInterval * 1000;
 			if (Date.now() > reuseUntil) {
 				// A replayed token may be stolen: the whole session ends, not just its newest token.
 				await tx.query('delete from auth.sessions where id = $1', [current.session_id]);
 				return {
-					error: new AuthApiError(400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
+					error: new AuthApiError(
+						400,
+						'refresh_token_already_used',
+						'Invalid Refresh Token: Already Used'
+					),
 					endedSession: { userId: user.id, sessionId: current.session_id }
 				};
 			}
 		}
 	}
 	if (!issued) {
-		await tx.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [current.id]);
+		await tx.query(
+			'update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1',
+			[current.id]
+		);
 		issued = newRefreshToken(current.session_id);
 		await tx.query(
 			'insert into auth.refresh_tokens (token, user_id, session_id, parent) values ($1, $2, $3, $4)',
 			[issued, user.id, current.session_id, current.token]
 		);
 	}
-	await tx.query('update auth.sessions set refreshed_at = now(), updated_at = now() where id = $1', [
-		current.session_id
-	]);
+	await tx.query(
+		'update auth.sessions set refreshed_at = now(), updated_at = now() where id = $1',
+		[current.session_id]
+	);
 	return { session: await sessionJson(tx, issuer, user, current.session_id, issued) };
 }
 
@@ -226,7 +255,10 @@ export async function endSessions(
 			[userId, currentSessionId]
 		);
 	} else {
-		result = await tx.query<{ id: string }>('delete from auth.sessions where user_id = $1 returning id', [userId]);
+		result = await tx.query<{ id: string }>(
+			'delete from auth.sessions where user_id = $1 returning id',
+			[userId]
+		);
 	}
 	return result.rows.map((row) => row.id);
 }

@@ -222,12 +222,24 @@ export async function insertUser(tx: Tx, user: NewUser): Promise<UserRow> {
 		if (sqlState(error) === '23505') {
 			const conflict = (error as { constraint?: string }).constraint ?? String(error);
 			if (/phone/.test(conflict)) {
-				throw new AuthApiError(422, 'phone_exists', 'A user with this phone number has already been registered');
+				throw new AuthApiError(
+					422,
+					'phone_exists',
+					'A user with this phone number has already been registered'
+				);
 			}
 			if (/users_pkey/.test(conflict)) {
-				throw new AuthApiError(422, 'email_exists', 'A user with this ID has already been registered');
+				throw new AuthApiError(
+					422,
+					'email_exists',
+					'A user with this ID has already been registered'
+				);
 			}
-			throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+			throw new AuthApiError(
+				422,
+				'email_exists',
+				'A user with this email address has already been registered'
+			);
 		}
 		console.error('[auth] saving a new user failed:', (error as Error).message);
 		throw new AuthApiError(500, 'unexpected_failure', 'Database error saving new user');
@@ -263,8 +275,10 @@ export async function updateUser(tx: Tx, id: string, changes: UserChanges): Prom
 	if (changes.role !== undefined) set('role', changes.role);
 	if (changes.emailConfirmed) sets.push('email_confirmed_at = coalesce(email_confirmed_at, now())');
 	if (changes.phoneConfirmed) sets.push('phone_confirmed_at = coalesce(phone_confirmed_at, now())');
-	if (changes.appMetadata !== undefined) set('raw_app_meta_data', JSON.stringify(changes.appMetadata), '::jsonb');
-	if (changes.userMetadata !== undefined) set('raw_user_meta_data', JSON.stringify(changes.userMetadata), '::jsonb');
+	if (changes.appMetadata !== undefined)
+		set('raw_app_meta_data', JSON.stringify(changes.appMetadata), '::jsonb');
+	if (changes.userMetadata !== undefined)
+		set('raw_user_meta_data', JSON.stringify(changes.userMetadata), '::jsonb');
 	if (changes.bannedUntil !== undefined) set('banned_until', changes.bannedUntil);
 	if (changes.lastSignIn) sets.push('last_sign_in_at = now()');
 	try {
@@ -280,7 +294,11 @@ export async function updateUser(tx: Tx, id: string, changes: UserChanges): Prom
 		if (error instanceof AuthApiError) throw error;
 		await tx.query('rollback to savepoint parley_update_user');
 		if (sqlState(error) === '23505') {
-			throw new AuthApiError(422, 'email_exists', 'A user with this email address has already been registered');
+			throw new AuthApiError(
+				422,
+				'email_exists',
+				'A user with this email address has already been registered'
+			);
 		}
 		console.error('[auth] updating a user failed:', (error as Error).message);
 		throw new AuthApiError(500, 'unexpected_failure', 'Database error updating user');
