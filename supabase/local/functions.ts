@@ -1,8 +1,264 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join, relative, resolve, sep } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parseToml } from 'smol-toml';
+import { watch, type FSWatcher } from 'chokidar';
 import type { StackContext, StackService } from './context.ts';
 import { json } from './http.ts';
+import { effectiveToken, verifyJwt } from './jwt.ts';
+import { ANON_KEY, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from './keys.ts';
+import { BootError, startWorker, type Worker } from './functions/worker.ts';
+import { proxyRequest } from './functions/proxy.ts';
 
-/** Edge Functions host at /functions/v1. */
-export async function createFunctionsService(context: StackContext, options: { secrets?: Record<string, string> } = {}): Promise<StackService> {
-	void context, options;
-	return { fetch: async () => json({ code: 'not_implemented', message: 'not implemented yet' }, 501) };
+/** Folder names that are functions; anything else (`_shared`, dotfiles) is never served. */
+const slugPattern = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+export interface FunctionsOptions {
+	/** Secrets added to `<functionsDir>/.env` (these win over the file). */
+	secrets?: Record<string, string>;
+	/** Where the function folders are; default `<supabaseDir>/functions`. */
+	functionsDir?: string;
+	/** The config.toml with `[functions.<slug>]` sections; default `<supabaseDir>/config.toml`. */
+	configPath?: string;
+	/** The PostgreSQL the stack runs on, given to functions as SUPABASE_DB_URL (none on PGlite). */
+	databaseUrl?: string;
+	/** Deno's cache (npm packages); default `.parley/deno` in the working directory. */
+	denoDir?: string;
+	/** How long a worker may take to listen, npm downloads included; default 120 s. */
+	bootTimeoutMs?: number;
+	/** Where a function's console output goes; default the host's console, prefixed with the slug. */
+	log?: (slug: string, line: string) => void;
+}
+
+/** What config.toml says about one function. */
+interface FunctionConfig {
+	verifyJwt: boolean;
+	entrypoint?: string;
+	importMap?: string;
+}
+
+/**
+ * Edge Functions host at /functions/v1: each function folder runs in its own Deno process,
+ * started on its first request and kept warm; requests and responses stream through unchanged.
+ */
+export async function createFunctionsService(
+	context: StackContext,
+	options: FunctionsOptions = {}
+): Promise<StackService> {
+	const functionsDir = resolve(options.functionsDir ?? join(context.supabaseDir, 'functions'));
+	const configPath = resolve(options.configPath ?? join(context.supabaseDir, 'config.toml'));
+	const denoDir = resolve(options.denoDir ?? join('.parley', 'deno'));
+	const bootTimeoutMs = options.bootTimeoutMs ?? 120_000;
+	const log = options.log ?? ((slug, line) => console.log(`[functions:${slug}] ${line}`));
+	const agent = new Agent({ keepAlive: true });
+	const workers = new Map<string, Promise<Worker>>();
+	let config = readFunctionsConfig(configPath);
+
+	const environment = (): Record<string, string> => {
+		const dotenvPath = join(functionsDir, '.env');
+		const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+		return {
+			...fromFile,
+			...options.secrets,
+			// Set last: as on the CLI, secrets cannot override the platform's own variables.
+			SUPABASE_URL: context.url,
+			SUPABASE_ANON_KEY: ANON_KEY,
+			SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+			SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: PUBLISHABLE_KEY }),
+			SUPABASE_SECRET_KEYS: JSON.stringify({ default: SECRET_KEY }),
+			...(options.databaseUrl ? { SUPABASE_DB_URL: options.databaseUrl } : {})
+		};
+	};
+
+	const entrypointOf = (slug: string): string | undefined => {
+		const configured = config.get(slug)?.entrypoint;
+		const candidates = configured
+			? [resolve(context.supabaseDir, configured)]
+			: ['index.ts', 'index.js', 'index.tsx', 'index.mjs'].map((file) =>
+					join(functionsDir, slug, file)
+				);
+		return candidates.find((file) => existsSync(file));
+	};
+
+	const workerFor = (slug: string, entrypoint: string): Promise<Worker> => {
+		const running = workers.get(slug);
+		if (running) return running;
+		const denoConfig = ['deno.json', 'deno.jsonc']
+			.map((file) => join(functionsDir, slug, file))
+			.find((file) => existsSync(file));
+		const importMap = config.get(slug)?.importMap;
+		const starting = startWorker({
+			slug,
+			entrypoint,
+			denoConfig,
+			importMap: importMap ? resolve(context.supabaseDir, importMap) : undefined,
+			env: environment(),
+			denoDir,
+			bootTimeoutMs,
+			log: (line) => log(slug, line)
+		});
+		workers.set(slug, starting);
+		starting.then(
+			(worker) =>
+				worker.exited.then(() => {
+					if (workers.get(slug) === starting) workers.delete(slug);
+				}),
+			() => {
+				if (workers.get(slug) === starting) workers.delete(slug);
+			}
+		);
+		return starting;
+	};
+
+	const stopWorker = async (slug: string): Promise<void> => {
+		const starting = workers.get(slug);
+		workers.delete(slug);
+		const worker = await starting?.catch(() => undefined);
+		await worker?.stop();
+	};
+
+	const retireWorker = async (slug: string, worker: Worker): Promise<void> => {
+		const starting = workers.get(slug);
+		const current = await starting?.catch(() => undefined);
+		if (current === worker && workers.get(slug) === starting) workers.delete(slug);
+		await worker.stop();
+	};
+
+	let watcher: FSWatcher | undefined;
+	if (context.dev) {
+		watcher = watchSources(functionsDir, configPath, (changed) => {
+			if (changed === 'config') {
+				try {
+					config = readFunctionsConfig(configPath);
+				} catch (error) {
+					// A half-saved file must not take the stack down; the last good config stays.
+					log('config', (error as Error).message);
+				}
+			}
+			const slugs = changed === 'all' || changed === 'config' ? [...workers.keys()] : [changed];
+			for (const slug of slugs) {
+				if (workers.has(slug)) {
+					log(slug, 'source changed; restarting on the next request');
+					void stopWorker(slug);
+				}
+			}
+		});
+	}
+
+	return {
+		async fetch(request, subpath) {
+			const url = new URL(request.url);
+			const slug = subpath.split('/')[1] ?? '';
+			const entrypoint = slugPattern.test(slug) ? entrypointOf(slug) : undefined;
+			if (!entrypoint) return json({ code: 'NOT_FOUND', message: 'Function not found' }, 404);
+
+			const token = effectiveToken(
+				request.headers.get('authorization'),
+				request.headers.get('apikey')
+			);
+			if (request.method !== 'OPTIONS' && (config.get(slug)?.verifyJwt ?? true)) {
+				if (!token) return json({ msg: 'Error: Missing authorization header' }, 401);
+				const valid = await verifyJwt(token).then(
+					() => true,
+					() => false
+				);
+				if (!valid) return json({ msg: 'Invalid JWT' }, 401);
+			}
+
+			let worker: Worker;
+			try {
+				worker = await workerFor(slug, entrypoint);
+			} catch (error) {
+				log(slug, error instanceof BootError ? error.message : `could not start: ${String(error)}`);
+				return json(
+					{ code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' },
+					503
+				);
+			}
+
+			const headers = new Headers(request.headers);
+			// As the CLI's gateway does: new-style keys reach the function as the JWT they stand for.
+			const authorization = headers.get('authorization');
+			if (token && (!authorization || authorization.startsWith('Bearer sb_'))) {
+				headers.set('authorization', `Bearer ${token}`);
+			}
+			try {
+				return await proxyRequest(request, worker.port, subpath + url.search, headers, agent);
+			} catch (error) {
+				log(slug, `request failed: ${(error as Error).message}`);
+				// The next request boots a fresh worker.
+				void retireWorker(slug, worker);
+				return json(
+					{ code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' },
+					500
+				);
+			}
+		},
+		async close() {
+			await watcher?.close();
+			await Promise.all([...workers.keys()].map((slug) => stopWorker(slug)));
+			agent.destroy();
+		}
+	};
+}
+
+/** Reads the `[functions.<slug>]` sections of config.toml; a missing file means all defaults. */
+function readFunctionsConfig(configPath: string): Map<string, FunctionConfig> {
+	const functions = new Map<string, FunctionConfig>();
+	if (!existsSync(configPath)) return functions;
+	let parsed: Record<string, unknown>;
+	try {
+		parsed = parseToml(readFileSync(configPath, 'utf8'));
+	} catch (error) {
+		throw new Error(`${configPath} could not be read: ${(error as Error).message}`, {
+			cause: error
+		});
+	}
+	const sections = parsed.functions;
+	if (!sections || typeof sections !== 'object' || Array.isArray(sections)) return functions;
+	for (const [slug, section] of Object.entries(sections)) {
+		if (!section || typeof section !== 'object' || Array.isArray(section)) continue;
+		const entry = section as Record<string, unknown>;
+		functions.set(slug, {
+			verifyJwt: entry.verify_jwt !== false,
+			entrypoint: typeof entry.entrypoint === 'string' ? entry.entrypoint : undefined,
+			importMap: typeof entry.import_map === 'string' ? entry.import_map : undefined
+		});
+	}
+	return functions;
+}
+
+/**
+ * Watches the functions folder and config.toml; tells which function changed, or 'all' when
+ * `_shared`, `.env` or anything outside one function's folder did, or 'config'.
+ */
+function watchSources(
+	functionsDir: string,
+	configPath: string,
+	onChange: (changed: string) => void
+): FSWatcher {
+	const pending = new Set<string>();
+	let timer: NodeJS.Timeout | undefined;
+	const watcher = watch([functionsDir, configPath], {
+		ignoreInitial: true,
+		// Deno writes node_modules and lock files into function folders; those are not edits.
+		ignored: (path) => path.split(sep).includes('node_modules') || path.endsWith('deno.lock')
+	});
+	watcher.on('all', (_event, path) => {
+		const changed = resolve(path) === configPath ? 'config' : changedFunction(functionsDir, path);
+		pending.add(changed);
+		// Editors save in bursts; one restart per burst.
+		clearTimeout(timer);
+		timer = setTimeout(() => {
+			for (const name of pending) onChange(name);
+			pending.clear();
+		}, 100);
+	});
+	return watcher;
+}
+
+function changedFunction(functionsDir: string, path: string): string {
+	const [first, ...rest] = relative(functionsDir, resolve(path)).split(sep);
+	return rest.length > 0 && slugPattern.test(first) ? first : 'all';
 }
