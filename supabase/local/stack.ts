@@ -74,7 +74,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		'/auth/v1': await createAuthService(context),
 		'/rest/v1': await createRestService(context),
 		'/realtime/v1': await createRealtimeService(context),
-		'/functions/v1': await createFunctionsService(context, { secrets: options.functionSecrets })
+		'/functions/v1': await createFunctionsService(context, {
+			secrets: options.functionSecrets,
+			databaseUrl: options.databaseUrl
+		})
 	};
 
 	const fetch = async (request: Request): Promise<Response> => {
