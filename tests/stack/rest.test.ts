@@ -117,6 +117,14 @@ describe('CRUD and row-level security', () => {
 		await anon.from('books').delete().gte('id', 100);
 	});
 
+	it('a write over max-affected with handling=strict is refused with PGRST124 and rolled back', async () => {
+		const result = await anon.from('books').update({ price: 0 }).eq('author_id', 1).maxAffected(1);
+		expect(result.status).toBe(400);
+		expect(result.error).toMatchObject({ code: 'PGRST124', details: 'The query affects 2 rows' });
+		const prices = await anon.from('books').select('price').eq('author_id', 1).order('id');
+		expect(prices.data).toEqual([{ price: 9.5 }, { price: 12 }]);
+	});
+
 	it('Prefer: tx=rollback answers as if written but keeps nothing', async () => {
 		const result = await anon.from('tags').insert({ slug: 'ghost', label: 'Ghost' }).select().rollback();
 		expect(result.data).toEqual([{ slug: 'ghost', label: 'Ghost', uses: 0 }]);
@@ -315,6 +323,17 @@ describe('upsert', () => {
 		expect(byConflict.data).toEqual([{ id: 4, name: 'Somebody' }, { id: 5, name: 'New' }]);
 		await anon.from('authors').update({ name: 'Nobody', country: null }).eq('id', 4);
 		await anon.from('authors').delete().eq('id', 5);
+	});
+
+	it('a merge-upsert answers 201 when it inserts and 200 when it only updates', async () => {
+		const inserted = await anon.from('tags').upsert({ slug: 'teal', label: 'Teal' });
+		expect(inserted.status).toBe(201);
+		const updated = await anon.from('tags').upsert({ slug: 'teal', label: 'Dark teal' });
+		expect(updated.status).toBe(200);
+		const represented = await anon.from('tags').upsert({ slug: 'teal', label: 'Teal again' }).select('label');
+		expect(represented.status).toBe(200);
+		expect(represented.data).toEqual([{ label: 'Teal again' }]);
+		await anon.from('tags').delete().eq('slug', 'teal');
 	});
 
 	it('ignores duplicates when asked to', async () => {

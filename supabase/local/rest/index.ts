@@ -247,48 +247,62 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Rows a write touched and, for a merge-upsert, how many of them were new. */
+interface WriteResult {
+	affected: number;
+	inserted: number | null;
+}
+
 /**
  * Runs a write: the statement alone for return=minimal (no RETURNING, so SELECT policies do not
  * apply, as in PostgREST), or inside a CTE whose rows are read back with the request's select.
+ * A merge-upsert also returns `xmax = 0` per row, which tells inserted rows from updated ones.
  */
 async function write(
 	context: StackContext,
 	rest: RestRequest,
 	ctx: ReturnType<typeof newPlanContext>,
-	statement: (returning: boolean) => string,
+	mutation: string,
 	relationName: string,
-	shape: (affected: number, total: number | undefined) => { status: number; contentRange: string }
+	shape: (result: WriteResult, total: number | undefined, hasBody: boolean) => { status: number; contentRange: string }
 ): Promise<Response> {
 	const relation = findRelation(rest.cache, rest.schema, relationName);
 	if ([...ctx.query.limit, ...ctx.query.offset].some((entry) => entry.path.length === 0)) {
 		throw unsupported('limit and offset on a write');
 	}
+	const alias = ident(relation.name);
 	const representation = rest.prefer.return === 'representation';
-	const mutation = statement(representation);
-	let pageSql: string | undefined;
+	const trackInserted = rest.method === 'POST' && rest.prefer.resolution === 'merge-duplicates';
+	const insertedFlag = `(${alias}.xmax = 0) as pgrst_inserted`;
+	const insertedCount = trackInserted ? '(select count(*)::int from pgrst_source where pgrst_inserted)' : 'null::int';
+	let sql = mutation;
 	if (representation) {
-		const parts = planSelect(ctx, relation, `pgrst_source as ${ident(relation.name)}`, relation.name, ctx.query.select, [], { rootFilters: false });
-		pageSql = `with pgrst_source as (${mutation}) ${jsonPageSql(selectSql(parts))}`;
+		const parts = planSelect(ctx, relation, `pgrst_source as ${alias}`, relation.name, ctx.query.select, [], { rootFilters: false });
+		const returning = `${alias}.*${trackInserted ? `, ${insertedFlag}` : ''}`;
+		sql = `with pgrst_source as (${mutation} returning ${returning}) select pgrst_result.*, ${insertedCount} as inserted from (${jsonPageSql(selectSql(parts))}) as pgrst_result`;
+	} else if (trackInserted) {
+		sql = `with pgrst_source as (${mutation} returning ${insertedFlag}) select count(*)::int as page_count, null as body, null as first_row, ${insertedCount} as inserted from pgrst_source`;
 	}
 	checkAllPathsUsed(ctx);
 	const params = ctx.params.values;
 	return inRequestTransaction(context.db, rest.settings, async (tx) => {
-		let affected: number;
+		let result: WriteResult;
 		let body: string | null = null;
-		if (pageSql) {
-			const page = (await tx.query<PageRow>(pageSql, params)).rows[0];
-			affected = page.page_count;
+		if (sql !== mutation) {
+			const page = (await tx.query<PageRow & { inserted: number | null }>(sql, params)).rows[0];
+			result = { affected: page.page_count, inserted: page.inserted };
 			body = rest.single ? page.first_row : page.body;
 		} else {
-			affected = (await tx.query(mutation, params)).affectedRows;
+			result = { affected: (await tx.query(mutation, params)).affectedRows, inserted: null };
 		}
+		const { affected } = result;
 		if (rest.single && affected !== 1) throw new Rollback(singleObjectError(affected).toResponse(rest.head));
 		if (rest.prefer.handling === 'strict' && rest.prefer.maxAffected !== undefined && affected > rest.prefer.maxAffected) {
 			const error = new RestError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${affected} rows`, null);
 			throw new Rollback(error.toResponse());
 		}
-		const { status, contentRange } = shape(affected, rest.prefer.count ? affected : undefined);
-		const response = respond(rest, body === null ? (status === 200 ? 204 : status) : status, body, { 'content-range': contentRange });
+		const { status, contentRange } = shape(result, rest.prefer.count ? affected : undefined, body !== null);
+		const response = respond(rest, status, body, { 'content-range': contentRange });
 		if (rest.prefer.tx === 'rollback') throw new Rollback(response);
 		return response;
 	});
@@ -302,20 +316,16 @@ async function insert(context: StackContext, rest: RestRequest, name: string): P
 	if (!rows.every(isRecord)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'The body must be a JSON object or an array of objects.', null);
 	const names = payloadColumns(relation, rows, query.columns);
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
-	return write(
-		context,
-		rest,
-		ctx,
-		(returning) =>
-			planInsert(ctx, relation, relation.name, rows, names, {
-				missingDefault: rest.prefer.missing === 'default',
-				resolution: rest.prefer.resolution,
-				onConflict: query.onConflict,
-				returning
-			}),
-		name,
-		(_affected, total) => ({ status: 201, contentRange: `*/${total ?? '*'}` })
-	);
+	const mutation = planInsert(ctx, relation, relation.name, rows, names, {
+		missingDefault: rest.prefer.missing === 'default',
+		resolution: rest.prefer.resolution,
+		onConflict: query.onConflict
+	});
+	// PostgREST answers 200 to a merge-upsert that only updated rows.
+	return write(context, rest, ctx, mutation, name, ({ inserted }, total) => ({
+		status: inserted === 0 ? 200 : 201,
+		contentRange: `*/${total ?? '*'}`
+	}));
 }
 
 async function update(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
@@ -328,8 +338,8 @@ async function update(context: StackContext, rest: RestRequest, name: string): P
 	if (names.length === 0) {
 		return respond(rest, 204, null, { 'content-range': '*/*' });
 	}
-	return write(context, rest, ctx, (returning) => planUpdate(ctx, relation, relation.name, body, names, returning), name, (affected, total) => ({
-		status: 200,
+	return write(context, rest, ctx, planUpdate(ctx, relation, relation.name, body, names), name, ({ affected }, total, hasBody) => ({
+		status: hasBody ? 200 : 204,
 		contentRange: `${affected > 0 ? `0-${affected - 1}` : '*'}/${total ?? '*'}`
 	}));
 }
@@ -338,8 +348,8 @@ async function remove(context: StackContext, rest: RestRequest, name: string): P
 	const relation = findRelation(rest.cache, rest.schema, name);
 	const query = parseQuery(rest.url.searchParams);
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
-	return write(context, rest, ctx, (returning) => planDelete(ctx, relation, relation.name, returning), name, (_affected, total) => ({
-		status: 200,
+	return write(context, rest, ctx, planDelete(ctx, relation, relation.name), name, (_result, total, hasBody) => ({
+		status: hasBody ? 200 : 204,
 		contentRange: `*/${total ?? '*'}`
 	}));
 }

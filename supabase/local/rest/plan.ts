@@ -362,14 +362,14 @@ export function payloadColumns(relation: Relation, rows: Record<string, unknown>
 	return names;
 }
 
-/** INSERT (or upsert) of the body's rows; values come from one JSON parameter. */
+/** INSERT (or upsert) of the body's rows, without RETURNING; values come from one JSON parameter. */
 export function planInsert(
 	ctx: PlanContext,
 	relation: Relation,
 	alias: string,
 	rows: Record<string, unknown>[],
 	names: string[],
-	options: { missingDefault: boolean; resolution?: 'merge-duplicates' | 'ignore-duplicates'; onConflict?: string[]; returning: boolean }
+	options: { missingDefault: boolean; resolution?: 'merge-duplicates' | 'ignore-duplicates'; onConflict?: string[] }
 ): string {
 	const table = `${ident(relation.schema)}.${ident(relation.name)}`;
 	const payload = ctx.params.bind(JSON.stringify(rows), 'json');
@@ -387,26 +387,24 @@ export function planInsert(
 		sql += ` on conflict (${target.map(ident).join(', ')}) do `;
 		sql += options.resolution === 'merge-duplicates' && updates.length ? `update set ${updates.join(', ')}` : 'nothing';
 	}
-	return options.returning ? `${sql} returning ${ident(alias)}.*` : sql;
+	return sql;
 }
 
 /** UPDATE of the filtered rows with the body's values. */
-export function planUpdate(ctx: PlanContext, relation: Relation, alias: string, body: Record<string, unknown>, names: string[], returning: boolean): string {
+export function planUpdate(ctx: PlanContext, relation: Relation, alias: string, body: Record<string, unknown>, names: string[]): string {
 	const table = `${ident(relation.schema)}.${ident(relation.name)}`;
 	const payload = ctx.params.bind(JSON.stringify(body), 'json');
 	const record = `json_populate_record(null::${table}, ${payload})`;
 	const sets = names.map((name) => `${ident(name)} = (${record}).${ident(name)}`);
 	const where = requireWhere(planMutationWhere(ctx, relation, alias), 'UPDATE');
-	const sql = `update ${table} as ${ident(alias)} set ${sets.join(', ')} where ${where}`;
-	return returning ? `${sql} returning ${ident(alias)}.*` : sql;
+	return `update ${table} as ${ident(alias)} set ${sets.join(', ')} where ${where}`;
 }
 
 /** DELETE of the filtered rows. */
-export function planDelete(ctx: PlanContext, relation: Relation, alias: string, returning: boolean): string {
+export function planDelete(ctx: PlanContext, relation: Relation, alias: string): string {
 	const table = `${ident(relation.schema)}.${ident(relation.name)}`;
 	const where = requireWhere(planMutationWhere(ctx, relation, alias), 'DELETE');
-	const sql = `delete from ${table} as ${ident(alias)} where ${where}`;
-	return returning ? `${sql} returning ${ident(alias)}.*` : sql;
+	return `delete from ${table} as ${ident(alias)} where ${where}`;
 }
 
 function requireWhere(conditions: string[], command: 'UPDATE' | 'DELETE'): string {
