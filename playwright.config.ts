@@ -42,7 +42,7 @@ export default defineConfig({
 		timeout: 180_000,
 		// SIGTERM lets dev.ts stop vite and the stack and remove its temporary database.
 		gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-		stdout: 'pipe',
+		stdout: 'ignore',
 		stderr: 'pipe'
 	}
 });

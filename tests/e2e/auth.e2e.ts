@@ -58,8 +58,8 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 	await test.step('signing out ends the session: the app is closed again', async () => {
 		await page.getByRole('button', { name: 'Sign out' }).click();
 		await expect(page).toHaveURL(/\/login$/);
-		await page.goto('/app');
-		await expect(page).toHaveURL(/\/login$/);
+		await page.goto('/app?from=link');
+		await expect(page).toHaveURL(/\/login\?next=%2Fapp%3Ffrom%3Dlink$/);
 	});
 
 	await test.step('a wrong password is refused with a sentence, the right one lets them in', async () => {
@@ -69,12 +69,13 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 		await expect(page.getByRole('alert')).toContainText(
 			"That email and password don't match an account."
 		);
-		await expect(page).toHaveURL(/\/login$/);
+		await expect(page).toHaveURL(/\/login\?next=/);
 		await screenshot(page, 'login-wrong-password');
 
 		await page.getByLabel('Password').fill(password);
 		await page.getByRole('button', { name: 'Sign in' }).click();
-		await expect(page).toHaveURL(/\/app$/);
+		// Back where the visitor was going before they were asked to sign in.
+		await expect(page).toHaveURL(/\/app\?from=link$/);
 		await expect(page.getByTestId('user-email')).toHaveText(email);
 	});
 
@@ -84,7 +85,7 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 	});
 });
 
-test('a signed-out visitor of a deep app link is asked to sign in and comes back to it', async ({
+test('a signed-out visitor of a deep app link is asked to sign in, and sign-up keeps where they were going', async ({
 	page
 }) => {
 	await page.goto('/app/some-workspace/whatsapp');
