@@ -31,7 +31,10 @@ export function stateSnapshot(core: SandboxCore) {
 			numbers: [...state.twilioNumbers.values()],
 			templates: [...state.twilioTemplates.values()]
 		},
-		meta: { numbers: [...state.metaNumbers.values()], templates: [...state.metaTemplates.values()] },
+		meta: {
+			numbers: [...state.metaNumbers.values()],
+			templates: [...state.metaTemplates.values()]
+		},
 		openai: { apiKeys: [...state.openai.apiKeys], failure: state.openai.failure ?? null },
 		messages: [...state.messages.values()],
 		unreachable: [...state.unreachable]
@@ -43,7 +46,8 @@ export function adminRoutes(core: SandboxCore, control: SandboxControl): Hono<Sa
 	const app = new Hono<SandboxEnv>();
 	app.use('*', parseBodies());
 
-	const input = <T extends z.ZodType>(c: Context<SandboxEnv>, schema: T): z.output<T> => schema.parse(c.get('body') ?? {});
+	const input = <T extends z.ZodType>(c: Context<SandboxEnv>, schema: T): z.output<T> =>
+		schema.parse(c.get('body') ?? {});
 
 	app.get('/_sandbox/state', (c) => c.json(stateSnapshot(core)));
 	app.post('/_sandbox/reset', (c) => {
@@ -58,7 +62,13 @@ export function adminRoutes(core: SandboxCore, control: SandboxControl): Hono<Sa
 
 	app.get('/_sandbox/requests', (c) => {
 		const provider = c.req.query('provider') as RecordedRequest['provider'] | undefined;
-		return c.json({ requests: control.requests({ provider, method: c.req.query('method'), path: c.req.query('path') }) });
+		return c.json({
+			requests: control.requests({
+				provider,
+				method: c.req.query('method'),
+				path: c.req.query('path')
+			})
+		});
 	});
 	app.delete('/_sandbox/requests', (c) => {
 		control.clearRequests();
@@ -67,15 +77,29 @@ export function adminRoutes(core: SandboxCore, control: SandboxControl): Hono<Sa
 	app.get('/_sandbox/webhooks', (c) => c.json({ deliveries: core.state.deliveries }));
 	app.post('/_sandbox/webhooks/:id/redeliver', async (c) => {
 		const delivery = await core.redeliver(Number(c.req.param('id')));
-		return delivery ? c.json(delivery) : c.json({ error: `No webhook delivery ${c.req.param('id')} was recorded.` }, 404);
+		return delivery
+			? c.json(delivery)
+			: c.json({ error: `No webhook delivery ${c.req.param('id')} was recorded.` }, 404);
 	});
 
-	app.post('/_sandbox/twilio/accounts', (c) => c.json(control.addTwilioAccount(input(c, twilioAccountInput)), 201));
-	app.post('/_sandbox/twilio/numbers', (c) => c.json(control.upsertTwilioNumber(input(c, twilioNumberInput)), 201));
-	app.post('/_sandbox/twilio/templates', (c) => c.json(control.addTwilioTemplate(input(c, twilioTemplateInput)), 201));
-	app.post('/_sandbox/meta/numbers', (c) => c.json(control.upsertMetaNumber(input(c, metaNumberInput)), 201));
-	app.post('/_sandbox/meta/numbers/:id/verify-webhook', async (c) => c.json(await control.verifyMetaWebhook(c.req.param('id'))));
-	app.post('/_sandbox/meta/templates', (c) => c.json(control.addMetaTemplate(input(c, metaTemplateInput)), 201));
+	app.post('/_sandbox/twilio/accounts', (c) =>
+		c.json(control.addTwilioAccount(input(c, twilioAccountInput)), 201)
+	);
+	app.post('/_sandbox/twilio/numbers', (c) =>
+		c.json(control.upsertTwilioNumber(input(c, twilioNumberInput)), 201)
+	);
+	app.post('/_sandbox/twilio/templates', (c) =>
+		c.json(control.addTwilioTemplate(input(c, twilioTemplateInput)), 201)
+	);
+	app.post('/_sandbox/meta/numbers', (c) =>
+		c.json(control.upsertMetaNumber(input(c, metaNumberInput)), 201)
+	);
+	app.post('/_sandbox/meta/numbers/:id/verify-webhook', async (c) =>
+		c.json(await control.verifyMetaWebhook(c.req.param('id')))
+	);
+	app.post('/_sandbox/meta/templates', (c) =>
+		c.json(control.addMetaTemplate(input(c, metaTemplateInput)), 201)
+	);
 	app.post('/_sandbox/openai/keys', (c) => {
 		control.addOpenAiKey(input(c, z.object({ apiKey: z.string().min(1) })).apiKey);
 		return c.body(null, 204);
@@ -97,9 +121,16 @@ export function adminRoutes(core: SandboxCore, control: SandboxControl): Hono<Sa
 
 	app.onError((error, c) => {
 		if (error instanceof ZodError) {
-			return c.json({ error: error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') }, 400);
+			return c.json(
+				{
+					error: error.issues
+						.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+						.join('; ')
+				},
+				400
+			);
 		}
-		if (error instanceof SandboxConfigError) return c.json({ error: error.message }, 404);
+		if (error instanceof SandboxConfigError) return c.json({ error: error.message }, error.status);
 		throw error;
 	});
 	app.all('*', (c) => c.json({ error: `The sandbox has no ${c.req.method} ${c.req.path}.` }, 404));

@@ -12,8 +12,10 @@ export interface Conversation {
 
 const HUMAN_REQUEST =
 	/\b(human|agent|person|representative|operator|real (person|someone)|someone real|talk to (someone|a person)|humano|persona|asesor|agente)\b/i;
-const NEGATIVE = /\b(bad|angry|terrible|awful|worst|broken|late|refund|complain|hate|upset|malo|molest[oa]|p[eé]simo)\b/i;
-const POSITIVE = /\b(thanks|thank you|great|love|perfect|awesome|excellent|happy|gracias|genial|excelente)\b/i;
+const NEGATIVE =
+	/\b(bad|angry|terrible|awful|worst|broken|late|refund|complain|hate|upset|malo|molest[oa]|p[eé]simo)\b/i;
+const POSITIVE =
+	/\b(thanks|thank you|great|love|perfect|awesome|excellent|happy|gracias|genial|excelente)\b/i;
 
 /** Whether the customer asked for a person. */
 export function asksForHuman(text: string): boolean {
@@ -30,7 +32,8 @@ export function sentimentOf(texts: string[]): 'positive' | 'neutral' | 'negative
 
 /** The plain-text reply to a conversation. */
 export function replyText(conversation: Conversation): string {
-	if (asksForHuman(conversation.lastUserText)) return 'I am connecting you with a member of our team now.';
+	if (asksForHuman(conversation.lastUserText))
+		return 'I am connecting you with a member of our team now.';
 	if (!conversation.lastUserText) return 'Hello! How can I help you today?';
 	return `Sandbox reply to: ${conversation.lastUserText}`;
 }
@@ -70,7 +73,10 @@ export function answerForSchema(schema: unknown, conversation: Conversation): un
 	const root = (schema ?? {}) as JsonSchema;
 	const resolve = (node: JsonSchema): JsonSchema => {
 		if (!node.$ref) return node;
-		const path = node.$ref.replace(/^#\//, '').split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+		const path = node.$ref
+			.replace(/^#\//, '')
+			.split('/')
+			.map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 		let target: unknown = root;
 		for (const part of path) target = (target as Record<string, unknown> | undefined)?.[part];
 		return resolve((target ?? {}) as JsonSchema);
@@ -82,23 +88,33 @@ export function answerForSchema(schema: unknown, conversation: Conversation): un
 		if (node.enum?.length) return pickEnum(node.enum, key, conversation);
 		const variants = node.anyOf ?? node.oneOf;
 		if (variants?.length) {
-			const usable = variants.map(resolve).find((variant) => variant.type !== 'null') ?? variants[0];
+			const usable =
+				variants.map(resolve).find((variant) => variant.type !== 'null') ?? variants[0];
 			return fill(usable, key);
 		}
-		if (node.allOf?.length) return fill(Object.assign({}, ...node.allOf.map(resolve)) as JsonSchema, key);
-		const type = Array.isArray(node.type) ? (node.type.find((t) => t !== 'null') ?? 'null') : node.type;
+		if (node.allOf?.length)
+			return fill(Object.assign({}, ...node.allOf.map(resolve)) as JsonSchema, key);
+		const type = Array.isArray(node.type)
+			? (node.type.find((t) => t !== 'null') ?? 'null')
+			: node.type;
 		switch (type ?? (node.properties ? 'object' : 'string')) {
 			case 'object': {
 				const result: Record<string, unknown> = {};
-				for (const [name, child] of Object.entries(node.properties ?? {})) result[name] = fill(child, name);
+				for (const [name, child] of Object.entries(node.properties ?? {}))
+					result[name] = fill(child, name);
 				return result;
 			}
 			case 'array': {
-				const count = Math.min(Math.max(node.minItems ?? 1, 1), node.maxItems ?? Number.POSITIVE_INFINITY);
+				const count = Math.min(
+					Math.max(node.minItems ?? 1, 1),
+					node.maxItems ?? Number.POSITIVE_INFINITY
+				);
 				return Array.from({ length: count }, () => fill(node.items ?? {}, key));
 			}
 			case 'boolean':
-				return /escalat|handoff|hand_off|human|transfer/i.test(key) ? asksForHuman(conversation.lastUserText) : false;
+				return /escalat|handoff|hand_off|human|transfer/i.test(key)
+					? asksForHuman(conversation.lastUserText)
+					: false;
 			case 'integer':
 			case 'number':
 				return numberFor(node, key, conversation, type === 'integer');
@@ -124,9 +140,22 @@ function pickEnum(options: unknown[], key: string, conversation: Conversation): 
 	return options[0];
 }
 
-function numberFor(node: JsonSchema, key: string, conversation: Conversation, integer: boolean): number {
-	const low = node.minimum ?? (node.exclusiveMinimum !== undefined ? node.exclusiveMinimum + (integer ? 1 : 0.01) : undefined);
-	const high = node.maximum ?? (node.exclusiveMaximum !== undefined ? node.exclusiveMaximum - (integer ? 1 : 0.01) : undefined);
+function numberFor(
+	node: JsonSchema,
+	key: string,
+	conversation: Conversation,
+	integer: boolean
+): number {
+	const low =
+		node.minimum ??
+		(node.exclusiveMinimum !== undefined
+			? node.exclusiveMinimum + (integer ? 1 : 0.01)
+			: undefined);
+	const high =
+		node.maximum ??
+		(node.exclusiveMaximum !== undefined
+			? node.exclusiveMaximum - (integer ? 1 : 0.01)
+			: undefined);
 	let value = 0;
 	if (/sentiment|score/i.test(key)) {
 		const sentiment = sentimentOf(conversation.userTexts);
@@ -148,9 +177,15 @@ function stringFor(node: JsonSchema, key: string, conversation: Conversation): s
 	if (/summary/i.test(key)) text = summaryText(conversation);
 	else if (/sentiment|mood|tone/i.test(key)) text = sentimentOf(conversation.userTexts);
 	else if (/reason|explanation|why/i.test(key)) {
-		text = asksForHuman(conversation.lastUserText) ? 'The customer asked to talk to a person.' : 'The assistant can answer this.';
-	} else if (/lang/i.test(key)) text = /[ñáéíóú¿¡]|\b(hola|gracias|tienen|quiero)\b/i.test(conversation.lastUserText) ? 'es' : 'en';
-	else if (/reply|answer|response|message|text|content|body/i.test(key) || key === '') text = replyText(conversation);
+		text = asksForHuman(conversation.lastUserText)
+			? 'The customer asked to talk to a person.'
+			: 'The assistant can answer this.';
+	} else if (/lang/i.test(key))
+		text = /[ñáéíóú¿¡]|\b(hola|gracias|tienen|quiero)\b/i.test(conversation.lastUserText)
+			? 'es'
+			: 'en';
+	else if (/reply|answer|response|message|text|content|body/i.test(key) || key === '')
+		text = replyText(conversation);
 	else text = `sandbox ${key}`;
 	if (node.minLength && text.length < node.minLength) text = text.padEnd(node.minLength, '.');
 	if (node.maxLength && text.length > node.maxLength) text = text.slice(0, node.maxLength);

@@ -3,15 +3,31 @@
  * operations back the TypeScript API tests use and the `/_sandbox/*` HTTP API.
  */
 import { z } from 'zod';
-import { twilioSid, graphId, createSeededState, type SandboxMessageStatus, type SandboxSettings } from './state.ts';
+import {
+	twilioSid,
+	graphId,
+	createSeededState,
+	type SandboxMessageStatus,
+	type SandboxSettings
+} from './state.ts';
 import { metaError, twilioErrorMessage, type SandboxCore } from './core.ts';
-import type { MetaNumber, MetaTemplate, RecordedRequest, TwilioAccount, TwilioNumber, TwilioTemplate } from './state.ts';
+import type {
+	MetaNumber,
+	MetaTemplate,
+	RecordedRequest,
+	TwilioAccount,
+	TwilioNumber,
+	TwilioTemplate
+} from './state.ts';
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number like +15550100001');
 const url = z.string().url();
 
 export const twilioAccountInput = z.object({
-	sid: z.string().regex(/^AC[0-9a-fA-F]{32}$/).optional(),
+	sid: z
+		.string()
+		.regex(/^AC[0-9a-fA-F]{32}$/)
+		.optional(),
 	authToken: z.string().min(8).optional(),
 	friendlyName: z.string().default('Sandbox account'),
 	status: z.enum(['active', 'suspended', 'closed']).default('active')
@@ -40,8 +56,11 @@ export const twilioTemplateInput = z.object({
 export const metaNumberInput = z.object({
 	phoneNumberId: z.string().regex(/^\d+$/).optional(),
 	wabaId: z.string().regex(/^\d+$/).optional(),
-	displayPhoneNumber: z.string().regex(/^\d{7,15}$/),
-	verifiedName: z.string().default('Sandbox business'),
+	displayPhoneNumber: z
+		.string()
+		.regex(/^\d{7,15}$/)
+		.optional(),
+	verifiedName: z.string().optional(),
 	accessToken: z.string().min(8).optional(),
 	appSecret: z.string().min(8).optional(),
 	verifyToken: z.string().min(1).optional(),
@@ -88,7 +107,14 @@ export interface RequestFilter {
 }
 
 /** Thrown for a configuration that does not fit the sandbox; the message is a sentence. */
-export class SandboxConfigError extends Error {}
+export class SandboxConfigError extends Error {
+	constructor(
+		message: string,
+		public status: 400 | 404 = 404
+	) {
+		super(message);
+	}
+}
 
 export class SandboxControl {
 	constructor(protected core: SandboxCore) {}
@@ -120,11 +146,16 @@ export class SandboxControl {
 			phoneNumber: value.phoneNumber,
 			friendlyName: value.friendlyName ?? existing?.friendlyName ?? value.phoneNumber,
 			whatsapp: value.whatsapp,
-			webhookUrl: value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined),
+			webhookUrl:
+				value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined),
 			statusCallbackUrl:
-				value.statusCallbackUrl === undefined ? existing?.statusCallbackUrl : (value.statusCallbackUrl ?? undefined),
+				value.statusCallbackUrl === undefined
+					? existing?.statusCallbackUrl
+					: (value.statusCallbackUrl ?? undefined),
 			messagingServiceSid:
-				value.messagingServiceSid === undefined ? existing?.messagingServiceSid : (value.messagingServiceSid ?? undefined)
+				value.messagingServiceSid === undefined
+					? existing?.messagingServiceSid
+					: (value.messagingServiceSid ?? undefined)
 		};
 		this.core.state.twilioNumbers.set(number.phoneNumber, number);
 		return number;
@@ -133,7 +164,11 @@ export class SandboxControl {
 	/** Adds a Content API template to a Twilio account. */
 	addTwilioTemplate(input: z.input<typeof twilioTemplateInput>): TwilioTemplate {
 		const value = twilioTemplateInput.parse(input);
-		const template: TwilioTemplate = { ...value, sid: twilioSid('HX'), dateCreated: new Date(this.core.now()) };
+		const template: TwilioTemplate = {
+			...value,
+			sid: twilioSid('HX'),
+			dateCreated: new Date(this.core.now())
+		};
 		this.core.state.twilioTemplates.set(template.sid, template);
 		return template;
 	}
@@ -141,16 +176,25 @@ export class SandboxControl {
 	/** Adds or updates a Meta phone number (with its WABA, token, app secret and callback URL). */
 	upsertMetaNumber(input: z.input<typeof metaNumberInput>): MetaNumber {
 		const value = metaNumberInput.parse(input);
-		const existing = value.phoneNumberId ? this.core.state.metaNumbers.get(value.phoneNumberId) : undefined;
+		const existing = value.phoneNumberId
+			? this.core.state.metaNumbers.get(value.phoneNumberId)
+			: undefined;
+		const displayPhoneNumber = value.displayPhoneNumber ?? existing?.displayPhoneNumber;
+		if (!displayPhoneNumber)
+			throw new SandboxConfigError(
+				'A new Meta number needs its displayPhoneNumber (digits only).',
+				400
+			);
 		const number: MetaNumber = {
 			phoneNumberId: value.phoneNumberId ?? graphId(),
 			wabaId: value.wabaId ?? existing?.wabaId ?? graphId(),
-			displayPhoneNumber: value.displayPhoneNumber,
-			verifiedName: value.verifiedName,
+			displayPhoneNumber,
+			verifiedName: value.verifiedName ?? existing?.verifiedName ?? 'Sandbox business',
 			accessToken: value.accessToken ?? existing?.accessToken ?? 'EAA' + twilioSid('').repeat(2),
 			appSecret: value.appSecret ?? existing?.appSecret ?? twilioSid('').slice(0, 32),
 			verifyToken: value.verifyToken ?? existing?.verifyToken ?? 'sandbox-verify',
-			webhookUrl: value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined)
+			webhookUrl:
+				value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined)
 		};
 		this.core.state.metaNumbers.set(number.phoneNumberId, number);
 		return number;
@@ -183,7 +227,9 @@ export class SandboxControl {
 	/** Makes chat completions fail (`times` requests, or until cleared with null). */
 	setOpenAiFailure(kind: z.input<typeof openAiFailureInput>['kind'], times?: number): void {
 		const value = openAiFailureInput.parse({ kind, times });
-		this.core.state.openai.failure = value.kind ? { kind: value.kind, remaining: value.times ?? null } : undefined;
+		this.core.state.openai.failure = value.kind
+			? { kind: value.kind, remaining: value.times ?? null }
+			: undefined;
 	}
 
 	/** Marks a customer as unreachable on WhatsApp (sends to them fail with 63003 / 131026). */
@@ -204,17 +250,24 @@ export class SandboxControl {
 		const failure = failed
 			? {
 					code,
-					message: value.errorMessage ?? (message.provider === 'twilio' ? twilioErrorMessage(code) : metaError(code).details)
+					message:
+						value.errorMessage ??
+						(message.provider === 'twilio' ? twilioErrorMessage(code) : metaError(code).details)
 				}
 			: undefined;
 		await this.core.emitStatus(message, value.status as SandboxMessageStatus, failure);
 	}
 
 	/** Does Meta's subscription check against a number's callback URL: the challenge must come back. */
-	async verifyMetaWebhook(phoneNumberId: string): Promise<{ ok: boolean; url: string; status?: number; body?: string }> {
+	async verifyMetaWebhook(
+		phoneNumberId: string
+	): Promise<{ ok: boolean; url: string; status?: number; body?: string }> {
 		const number = this.core.state.metaNumbers.get(phoneNumberId);
 		const callback = number && (number.webhookUrl ?? this.core.defaultWebhookUrl('meta'));
-		if (!number || !callback) throw new SandboxConfigError(`The Meta number ${phoneNumberId} has no callback URL to verify.`);
+		if (!number || !callback)
+			throw new SandboxConfigError(
+				`The Meta number ${phoneNumberId} has no callback URL to verify.`
+			);
 		const challenge = String(Math.floor(Math.random() * 1e9));
 		const target = new URL(callback);
 		target.searchParams.set('hub.mode', 'subscribe');
@@ -223,9 +276,18 @@ export class SandboxControl {
 		try {
 			const response = await fetch(target, { signal: AbortSignal.timeout(10_000) });
 			const body = await response.text();
-			return { ok: response.status === 200 && body === challenge, url: target.href, status: response.status, body };
+			return {
+				ok: response.status === 200 && body === challenge,
+				url: target.href,
+				status: response.status,
+				body
+			};
 		} catch (error) {
-			return { ok: false, url: target.href, body: error instanceof Error ? error.message : String(error) };
+			return {
+				ok: false,
+				url: target.href,
+				body: error instanceof Error ? error.message : String(error)
+			};
 		}
 	}
 
@@ -236,7 +298,9 @@ export class SandboxControl {
 				(!filter.provider || request.provider === filter.provider) &&
 				(!filter.method || request.method === filter.method.toUpperCase()) &&
 				(!filter.path ||
-					(typeof filter.path === 'string' ? request.path === filter.path : filter.path.test(request.path)))
+					(typeof filter.path === 'string'
+						? request.path === filter.path
+						: filter.path.test(request.path)))
 		);
 	}
 

@@ -44,7 +44,9 @@ export function twilioErrorMessage(code: number): string {
 
 /** The Meta error title and details for a code the sandbox produces. */
 export function metaError(code: number): { title: string; details: string } {
-	return META_ERRORS[code] ?? { title: 'Message failed', details: 'The message could not be delivered.' };
+	return (
+		META_ERRORS[code] ?? { title: 'Message failed', details: 'The message could not be delivered.' }
+	);
 }
 
 export class SandboxCore {
@@ -163,7 +165,11 @@ export class SandboxCore {
 	}
 
 	/** Moves a message to a status and tells the business, as the provider would. */
-	async emitStatus(message: SandboxMessage, status: SandboxMessageStatus, failure?: StatusFailure): Promise<void> {
+	async emitStatus(
+		message: SandboxMessage,
+		status: SandboxMessageStatus,
+		failure?: StatusFailure
+	): Promise<void> {
 		message.status = status;
 		message.statusHistory.push(status);
 		if (failure) {
@@ -208,7 +214,12 @@ export class SandboxCore {
 		if (!url) return;
 		const recipient = message.customer.replace(/^\+/, '');
 		const timestamp = String(Math.floor(this.now() / 1000));
-		const entryStatus: Record<string, unknown> = { id: message.id, status, timestamp, recipient_id: recipient };
+		const entryStatus: Record<string, unknown> = {
+			id: message.id,
+			status,
+			timestamp,
+			recipient_id: recipient
+		};
 		if (status === 'failed' && failure) {
 			const known = metaError(failure.code);
 			entryStatus.errors = [
@@ -224,7 +235,9 @@ export class SandboxCore {
 			const category = message.template ? 'utility' : 'service';
 			entryStatus.conversation = {
 				id: 'sandbox' + message.customer.replace(/\D/g, ''),
-				...(status === 'sent' ? { expiration_timestamp: String(Math.floor(this.now() / 1000) + 86_400) } : {}),
+				...(status === 'sent'
+					? { expiration_timestamp: String(Math.floor(this.now() / 1000) + 86_400) }
+					: {}),
 				origin: { type: category }
 			};
 			entryStatus.pricing = { billable: true, pricing_model: 'PMP', category, type: 'regular' };
@@ -239,7 +252,10 @@ export class SandboxCore {
 							field: 'messages',
 							value: {
 								messaging_product: 'whatsapp',
-								metadata: { display_phone_number: number.displayPhoneNumber, phone_number_id: number.phoneNumberId },
+								metadata: {
+									display_phone_number: number.displayPhoneNumber,
+									phone_number_id: number.phoneNumberId
+								},
 								statuses: [entryStatus]
 							}
 						}
@@ -250,9 +266,15 @@ export class SandboxCore {
 	}
 
 	/** Walks an accepted outbound message through its statuses, one callback after another. */
-	scheduleStatuses(message: SandboxMessage, initial: SandboxMessageStatus[], failure?: StatusFailure): void {
+	scheduleStatuses(
+		message: SandboxMessage,
+		initial: SandboxMessageStatus[],
+		failure?: StatusFailure
+	): void {
 		const { statusDelayMs, autoRead } = this.state.settings;
-		const steps: { status: SandboxMessageStatus; failure?: StatusFailure }[] = initial.map((status) => ({ status }));
+		const steps: { status: SandboxMessageStatus; failure?: StatusFailure }[] = initial.map(
+			(status) => ({ status })
+		);
 		if (failure) steps.push({ status: 'failed', failure });
 		else {
 			steps.push({ status: 'sent' }, { status: 'delivered' });

@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { SandboxCore } from './core.ts';
 import { bodyOf, parseBodies, type SandboxEnv } from './http.ts';
-import { graphId, twilioSid, wamid, windowKey, type SandboxMessage, type WebhookDelivery } from './state.ts';
+import {
+	graphId,
+	twilioSid,
+	wamid,
+	windowKey,
+	type SandboxMessage,
+	type WebhookDelivery
+} from './state.ts';
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number like +5215512345678');
 
@@ -29,7 +36,12 @@ export const customerMessageSchema = z
 			})
 			.optional(),
 		location: z
-			.object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() })
+			.object({
+				latitude: z.number(),
+				longitude: z.number(),
+				name: z.string().optional(),
+				address: z.string().optional()
+			})
 			.optional(),
 		button: z.object({ text: z.string(), payload: z.string() }).optional(),
 		/** Id of an earlier business message this one replies to. */
@@ -69,42 +81,75 @@ function mediaKind(contentType: string): 'image' | 'audio' | 'video' | 'document
 }
 
 /** Sends one customer message as an inbound webhook and returns what was delivered. */
-export async function sendCustomerMessage(core: SandboxCore, input: CustomerMessage): Promise<CustomerMessageResult> {
+export async function sendCustomerMessage(
+	core: SandboxCore,
+	input: CustomerMessage
+): Promise<CustomerMessageResult> {
 	const parsed = customerMessageSchema.safeParse(input);
 	if (!parsed.success) {
-		throw new CustomerMessageError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'message'}: ${issue.message}`).join('; '), 400);
+		throw new CustomerMessageError(
+			parsed.error.issues
+				.map((issue) => `${issue.path.join('.') || 'message'}: ${issue.message}`)
+				.join('; '),
+			400
+		);
 	}
 	const value = parsed.data;
-	return value.provider === 'twilio' ? sendTwilioInbound(core, value) : sendMetaInbound(core, value);
+	return value.provider === 'twilio'
+		? sendTwilioInbound(core, value)
+		: sendMetaInbound(core, value);
 }
 
 type ParsedCustomerMessage = z.output<typeof customerMessageSchema>;
 
-function storeMedia(core: SandboxCore, provider: 'twilio' | 'meta', owner: string, id: string, media: NonNullable<ParsedCustomerMessage['media']>) {
+function storeMedia(
+	core: SandboxCore,
+	provider: 'twilio' | 'meta',
+	owner: string,
+	id: string,
+	media: NonNullable<ParsedCustomerMessage['media']>
+) {
 	const data = media.dataBase64
 		? Buffer.from(media.dataBase64, 'base64')
 		: media.contentType.startsWith('image/')
 			? PLACEHOLDER_PNG
 			: Buffer.from('Sandbox media file.\n');
-	const stored = { id, provider, owner, contentType: media.contentType, data, sha256: createHash('sha256').update(data).digest('hex') };
+	const stored = {
+		id,
+		provider,
+		owner,
+		contentType: media.contentType,
+		data,
+		sha256: createHash('sha256').update(data).digest('hex')
+	};
 	core.state.media.set(id, stored);
 	return stored;
 }
 
 function remember(core: SandboxCore, message: SandboxMessage): void {
 	core.state.messages.set(message.id, message);
-	core.state.lastInbound.set(windowKey(message.provider, message.business, message.customer), message.createdAt);
+	core.state.lastInbound.set(
+		windowKey(message.provider, message.business, message.customer),
+		message.createdAt
+	);
 }
 
-async function sendTwilioInbound(core: SandboxCore, value: ParsedCustomerMessage): Promise<CustomerMessageResult> {
+async function sendTwilioInbound(
+	core: SandboxCore,
+	value: ParsedCustomerMessage
+): Promise<CustomerMessageResult> {
 	const { state } = core;
 	const to = value.to.replace(/^whatsapp:/, '');
 	const number = state.twilioNumbers.get(to);
-	if (!number || !number.whatsapp) throw new CustomerMessageError(`No Twilio WhatsApp number ${to} exists in the sandbox.`, 404);
+	if (!number || !number.whatsapp)
+		throw new CustomerMessageError(`No Twilio WhatsApp number ${to} exists in the sandbox.`, 404);
 	const account = state.twilioAccounts.get(number.accountSid);
 	const url = number.webhookUrl ?? core.defaultWebhookUrl('twilio');
 	if (!account || !url) {
-		throw new CustomerMessageError(`The number ${to} has no webhook URL yet; set one in the sandbox before sending.`, 409);
+		throw new CustomerMessageError(
+			`The number ${to} has no webhook URL yet; set one in the sandbox before sending.`,
+			409
+		);
 	}
 	const messageSid = twilioSid(value.media ? 'MM' : 'SM');
 	const message: SandboxMessage = {
@@ -142,7 +187,12 @@ async function sendTwilioInbound(core: SandboxCore, value: ParsedCustomerMessage
 		const stored = storeMedia(core, 'twilio', account.sid, twilioSid('ME'), value.media);
 		const mediaUrl = `${core.url}/2010-04-01/Accounts/${account.sid}/Messages/${messageSid}/Media/${stored.id}`;
 		message.media.push({ url: mediaUrl, contentType: stored.contentType });
-		Object.assign(params, { NumMedia: '1', MediaUrl0: mediaUrl, MediaContentType0: stored.contentType, MessageType: mediaKind(stored.contentType) });
+		Object.assign(params, {
+			NumMedia: '1',
+			MediaUrl0: mediaUrl,
+			MediaContentType0: stored.contentType,
+			MessageType: mediaKind(stored.contentType)
+		});
 	}
 	if (value.location) {
 		Object.assign(params, {
@@ -153,7 +203,12 @@ async function sendTwilioInbound(core: SandboxCore, value: ParsedCustomerMessage
 			...(value.location.name ? { Label: value.location.name } : {})
 		});
 	}
-	if (value.button) Object.assign(params, { MessageType: 'button', ButtonText: value.button.text, ButtonPayload: value.button.payload });
+	if (value.button)
+		Object.assign(params, {
+			MessageType: 'button',
+			ButtonText: value.button.text,
+			ButtonPayload: value.button.payload
+		});
 	if (value.replyTo) {
 		params.OriginalRepliedMessageSid = value.replyTo;
 		params.OriginalRepliedMessageSender = `whatsapp:${number.phoneNumber}`;
@@ -163,14 +218,25 @@ async function sendTwilioInbound(core: SandboxCore, value: ParsedCustomerMessage
 	return { message, delivery };
 }
 
-async function sendMetaInbound(core: SandboxCore, value: ParsedCustomerMessage): Promise<CustomerMessageResult> {
+async function sendMetaInbound(
+	core: SandboxCore,
+	value: ParsedCustomerMessage
+): Promise<CustomerMessageResult> {
 	const { state } = core;
 	const digits = value.to.replace(/\D/g, '');
 	const number =
-		state.metaNumbers.get(value.to) ?? [...state.metaNumbers.values()].find((candidate) => candidate.displayPhoneNumber.replace(/\D/g, '') === digits);
-	if (!number) throw new CustomerMessageError(`No Meta phone number ${value.to} exists in the sandbox.`, 404);
+		state.metaNumbers.get(value.to) ??
+		[...state.metaNumbers.values()].find(
+			(candidate) => candidate.displayPhoneNumber.replace(/\D/g, '') === digits
+		);
+	if (!number)
+		throw new CustomerMessageError(`No Meta phone number ${value.to} exists in the sandbox.`, 404);
 	const url = number.webhookUrl ?? core.defaultWebhookUrl('meta');
-	if (!url) throw new CustomerMessageError(`The number ${value.to} has no callback URL yet; set one in the sandbox before sending.`, 409);
+	if (!url)
+		throw new CustomerMessageError(
+			`The number ${value.to} has no callback URL yet; set one in the sandbox before sending.`,
+			409
+		);
 
 	const id = wamid();
 	const from = value.from.slice(1);
@@ -192,7 +258,10 @@ async function sendMetaInbound(core: SandboxCore, value: ParsedCustomerMessage):
 	if (value.media) {
 		const stored = storeMedia(core, 'meta', number.phoneNumberId, graphId(), value.media);
 		const kind = mediaKind(stored.contentType);
-		message.media.push({ url: `${core.url}/_media/meta/${stored.id}`, contentType: stored.contentType });
+		message.media.push({
+			url: `${core.url}/_media/meta/${stored.id}`,
+			contentType: stored.contentType
+		});
 		entry.type = kind;
 		entry[kind] = {
 			id: stored.id,
@@ -210,7 +279,8 @@ async function sendMetaInbound(core: SandboxCore, value: ParsedCustomerMessage):
 	} else {
 		entry.text = { body: value.text ?? '' };
 	}
-	if (value.replyTo) entry.context = { from: number.displayPhoneNumber.replace(/\D/g, ''), id: value.replyTo };
+	if (value.replyTo)
+		entry.context = { from: number.displayPhoneNumber.replace(/\D/g, ''), id: value.replyTo };
 
 	remember(core, message);
 	const delivery = await core.deliverMeta('message', url, number.appSecret, {
@@ -223,7 +293,10 @@ async function sendMetaInbound(core: SandboxCore, value: ParsedCustomerMessage):
 						field: 'messages',
 						value: {
 							messaging_product: 'whatsapp',
-							metadata: { display_phone_number: number.displayPhoneNumber, phone_number_id: number.phoneNumberId },
+							metadata: {
+								display_phone_number: number.displayPhoneNumber,
+								phone_number_id: number.phoneNumberId
+							},
 							contacts: [{ profile: { name: value.profileName }, wa_id: from }],
 							messages: [entry]
 						}
@@ -244,18 +317,37 @@ export function customerRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		const parsed = bodyOf(c.get('body'), z.record(z.string(), z.unknown()));
 		if (!parsed.ok) return c.json({ error: 'Send a JSON object describing the message.' }, 400);
 		try {
-			const { message, delivery } = await sendCustomerMessage(core, parsed.value as CustomerMessage);
-			return c.json({ message, delivery: { url: delivery.url, status: delivery.responseStatus ?? null, error: delivery.error ?? null } }, 201);
+			const { message, delivery } = await sendCustomerMessage(
+				core,
+				parsed.value as CustomerMessage
+			);
+			return c.json(
+				{
+					message,
+					delivery: {
+						url: delivery.url,
+						status: delivery.responseStatus ?? null,
+						error: delivery.error ?? null
+					}
+				},
+				201
+			);
 		} catch (error) {
-			if (error instanceof CustomerMessageError) return c.json({ error: error.message }, error.status);
+			if (error instanceof CustomerMessageError)
+				return c.json({ error: error.message }, error.status);
 			throw error;
 		}
 	});
 
 	app.get('/customer/numbers', (c) =>
 		c.json({
-			twilio: [...core.state.twilioNumbers.values()].filter((n) => n.whatsapp).map((n) => ({ to: n.phoneNumber, name: n.friendlyName })),
-			meta: [...core.state.metaNumbers.values()].map((n) => ({ to: n.phoneNumberId, name: `${n.verifiedName} (+${n.displayPhoneNumber})` }))
+			twilio: [...core.state.twilioNumbers.values()]
+				.filter((n) => n.whatsapp)
+				.map((n) => ({ to: n.phoneNumber, name: n.friendlyName })),
+			meta: [...core.state.metaNumbers.values()].map((n) => ({
+				to: n.phoneNumberId,
+				name: `${n.verifiedName} (+${n.displayPhoneNumber})`
+			}))
 		})
 	);
 
@@ -278,6 +370,8 @@ export function customerRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		return c.json({ messages });
 	});
 
-	app.get('/', async (c) => c.html(await readFile(new URL('./phone.html', import.meta.url), 'utf8')));
+	app.get('/', async (c) =>
+		c.html(await readFile(new URL('./phone.html', import.meta.url), 'utf8'))
+	);
 	return app;
 }

@@ -61,7 +61,9 @@ export function recordRequests(core: SandboxCore): MiddlewareHandler {
 			method: c.req.method,
 			path: url.pathname,
 			query: parseForm(url.search.slice(1)),
-			headers: Object.fromEntries(Object.entries(c.req.header()).map(([name, value]) => [name.toLowerCase(), value])),
+			headers: Object.fromEntries(
+				Object.entries(c.req.header()).map(([name, value]) => [name.toLowerCase(), value])
+			),
 			body: parseBody(raw, c.req.header('content-type') ?? ''),
 			at: core.now()
 		};
@@ -73,7 +75,10 @@ export function recordRequests(core: SandboxCore): MiddlewareHandler {
 
 /** Which stand-in a path belongs to; undefined for sandbox control and the phone page. */
 export function providerOf(path: string): RecordedRequest['provider'] | undefined {
-	if (path.startsWith('/2010-04-01/') || /^\/v1\/Content|^\/v1\/ContentAndApprovals|^\/v2\/Channels\//.test(path)) {
+	if (
+		path.startsWith('/2010-04-01/') ||
+		/^\/v1\/Content|^\/v1\/ContentAndApprovals|^\/v2\/Channels\//.test(path)
+	) {
 		return 'twilio';
 	}
 	if (/^\/v\d+\.\d+\//.test(path)) return 'meta';
@@ -83,12 +88,17 @@ export function providerOf(path: string): RecordedRequest['provider'] | undefine
 }
 
 /** Validates a parsed body with zod, with the issues as one line when it does not fit. */
-export function bodyOf<T>(body: unknown, schema: ZodType<T>): { ok: true; value: T } | { ok: false; issues: string } {
+export function bodyOf<T>(
+	body: unknown,
+	schema: ZodType<T>
+): { ok: true; value: T } | { ok: false; issues: string } {
 	const result = schema.safeParse(body ?? {});
 	if (result.success) return { ok: true, value: result.data };
 	return {
 		ok: false,
-		issues: result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
+		issues: result.error.issues
+			.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+			.join('; ')
 	};
 }
 

@@ -13,8 +13,18 @@ import { twilioRoutes } from './twilio.ts';
 import { metaMediaRoutes, metaRoutes } from './meta.ts';
 import { openAiRoutes } from './openai.ts';
 import { adminRoutes } from './admin.ts';
-import { customerRoutes, sendCustomerMessage, type CustomerMessage, type CustomerMessageResult } from './customer.ts';
-import { createSeededState, type SandboxSettings, type SandboxState, type WebhookDelivery } from './state.ts';
+import {
+	customerRoutes,
+	sendCustomerMessage,
+	type CustomerMessage,
+	type CustomerMessageResult
+} from './customer.ts';
+import {
+	createSeededState,
+	type SandboxSettings,
+	type SandboxState,
+	type WebhookDelivery
+} from './state.ts';
 import { DEMO_CREDENTIALS } from './demo.ts';
 import {
 	createTwilioSandboxHttpClient,

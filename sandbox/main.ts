@@ -7,7 +7,8 @@ import { DEMO_CREDENTIALS, startSandbox } from './index.ts';
 if (import.meta.url === `file://${process.argv[1]}`) {
 	const sandbox = await startSandbox({
 		port: Number(process.env.PARLEY_SANDBOX_PORT ?? 54330),
-		webhookBaseUrl: process.env.PARLEY_SANDBOX_WEBHOOK_BASE_URL ?? 'http://127.0.0.1:54321/functions/v1'
+		webhookBaseUrl:
+			process.env.PARLEY_SANDBOX_WEBHOOK_BASE_URL ?? 'http://127.0.0.1:54321/functions/v1'
 	});
 	console.log(`Provider sandbox is up at ${sandbox.url} (phone page at ${sandbox.url}/)`);
 	console.log(JSON.stringify(DEMO_CREDENTIALS, null, 2));

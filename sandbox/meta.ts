@@ -29,7 +29,11 @@ interface GraphErrorInput {
 }
 
 /** Graph's error body: `{error: {message, type, code, error_subcode, error_data, fbtrace_id}}`. */
-export function graphError(c: Context, status: 400 | 401 | 404 | 429, input: GraphErrorInput): Response {
+export function graphError(
+	c: Context,
+	status: 400 | 401 | 404 | 429,
+	input: GraphErrorInput
+): Response {
 	return c.json(
 		{
 			error: {
@@ -37,17 +41,27 @@ export function graphError(c: Context, status: 400 | 401 | 404 | 429, input: Gra
 				type: input.type ?? 'OAuthException',
 				code: input.code,
 				...(input.subcode ? { error_subcode: input.subcode } : {}),
-				...(input.details ? { error_data: { messaging_product: 'whatsapp', details: input.details } } : {}),
+				...(input.details
+					? { error_data: { messaging_product: 'whatsapp', details: input.details } }
+					: {}),
 				fbtrace_id: 'A' + randomBytes(11).toString('base64url')
 			}
 		},
 		status,
-		status === 401 ? { 'WWW-Authenticate': 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"' } : {}
+		status === 401
+			? {
+					'WWW-Authenticate':
+						'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"'
+				}
+			: {}
 	);
 }
 
 function invalidToken(c: Context): Response {
-	return graphError(c, 401, { code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+	return graphError(c, 401, {
+		code: 190,
+		message: 'Invalid OAuth access token - Cannot parse access token'
+	});
 }
 
 function missingObject(c: Context, id: string, method: string): Response {
@@ -71,20 +85,37 @@ const sendSchema = z.object({
 	recipient_type: z.literal('individual').optional(),
 	to: z.string().regex(/^\+?\d{6,15}$/),
 	type: z
-		.enum(['text', 'template', 'image', 'audio', 'video', 'document', 'sticker', 'interactive', 'reaction', 'location'])
+		.enum([
+			'text',
+			'template',
+			'image',
+			'audio',
+			'video',
+			'document',
+			'sticker',
+			'interactive',
+			'reaction',
+			'location'
+		])
 		.default('text'),
 	context: z.object({ message_id: z.string() }).optional(),
-	text: z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() }).optional(),
+	text: z
+		.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() })
+		.optional(),
 	template: z
 		.object({
 			name: z.string().min(1),
 			language: z.object({ code: z.string().min(1), policy: z.string().optional() }),
 			components: z
 				.array(
-					z.object({
-						type: z.string(),
-						parameters: z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()).optional()
-					}).loose()
+					z
+						.object({
+							type: z.string(),
+							parameters: z
+								.array(z.object({ type: z.string(), text: z.string().optional() }).loose())
+								.optional()
+						})
+						.loose()
 				)
 				.optional()
 		})
@@ -96,7 +127,10 @@ const sendSchema = z.object({
 	sticker: mediaObject.optional(),
 	interactive: z.record(z.string(), z.unknown()).optional(),
 	reaction: z.object({ message_id: z.string(), emoji: z.string() }).optional(),
-	location: z.object({ latitude: z.coerce.number(), longitude: z.coerce.number() }).loose().optional()
+	location: z
+		.object({ latitude: z.coerce.number(), longitude: z.coerce.number() })
+		.loose()
+		.optional()
 });
 
 const markReadSchema = z.object({
@@ -114,13 +148,16 @@ function displayNumber(digits: string): string {
 export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	const app = new Hono<SandboxEnv & { Variables: { token: string } }>();
 	const { state } = core;
-	const numbersFor = (token: string) => [...state.metaNumbers.values()].filter((number) => number.accessToken === token);
+	const numbersFor = (token: string) =>
+		[...state.metaNumbers.values()].filter((number) => number.accessToken === token);
 
 	app.use('*', parseBodies());
 	// Graph takes the token from the Authorization header or the access_token query parameter.
 	app.use('*', async (c, next) => {
 		const header = c.req.header('authorization');
-		const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : c.req.query('access_token');
+		const token = header?.startsWith('Bearer ')
+			? header.slice(7).trim()
+			: c.req.query('access_token');
 		if (!token || numbersFor(token).length === 0) return invalidToken(c);
 		c.set('token', token);
 		await next();
@@ -130,7 +167,8 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		const number = state.metaNumbers.get(id);
 		return number && number.accessToken === c.get('token') ? number : undefined;
 	};
-	const ownWaba = (c: MetaContext, id: string): MetaNumber[] => numbersFor(c.get('token')).filter((n) => n.wabaId === id);
+	const ownWaba = (c: MetaContext, id: string): MetaNumber[] =>
+		numbersFor(c.get('token')).filter((n) => n.wabaId === id);
 
 	app.post('/:version{v\\d+\\.\\d+}/:id/messages', (c) => {
 		const number = ownNumber(c, c.req.param('id'));
@@ -142,7 +180,10 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	app.get('/:version{v\\d+\\.\\d+}/:id/phone_numbers', (c) => {
 		const numbers = ownWaba(c, c.req.param('id'));
 		if (numbers.length === 0) return missingObject(c, c.req.param('id'), 'GET');
-		return c.json({ data: numbers.map((number) => phoneNumberJson(number, core)), paging: cursors() });
+		return c.json({
+			data: numbers.map((number) => phoneNumberJson(number, core)),
+			paging: cursors()
+		});
 	});
 
 	app.get('/:version{v\\d+\\.\\d+}/:id/message_templates', (c) => {
@@ -161,7 +202,8 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	app.post('/:version{v\\d+\\.\\d+}/:id/message_templates', (c) => {
 		const wabaId = c.req.param('id');
 		if (ownWaba(c, wabaId).length === 0) return missingObject(c, wabaId, 'POST');
-		const parsed = bodyOf(c.get('body'),
+		const parsed = bodyOf(
+			c.get('body'),
 			z.object({
 				name: z.string().regex(/^[a-z0-9_]+$/),
 				language: z.string().min(2),
@@ -169,7 +211,11 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 				components: z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())
 			})
 		);
-		if (!parsed.ok) return graphError(c, 400, { code: 100, message: `(#100) Invalid parameter: ${parsed.issues}` });
+		if (!parsed.ok)
+			return graphError(c, 400, {
+				code: 100,
+				message: `(#100) Invalid parameter: ${parsed.issues}`
+			});
 		const template: MetaTemplate = {
 			id: graphId(),
 			wabaId,
@@ -178,7 +224,9 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 			category: parsed.value.category,
 			// Review is instant in the sandbox.
 			status: 'APPROVED',
-			body: parsed.value.components.find((component) => component.type.toUpperCase() === 'BODY')?.text ?? ''
+			body:
+				parsed.value.components.find((component) => component.type.toUpperCase() === 'BODY')
+					?.text ?? ''
 		};
 		state.metaTemplates.set(template.id, template);
 		return c.json({ id: template.id, status: 'PENDING', category: template.category });
@@ -216,7 +264,11 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	});
 
 	app.all('*', (c) =>
-		graphError(c, 400, { code: 100, message: `Unknown path components: ${c.req.path}`, type: 'OAuthException' })
+		graphError(c, 400, {
+			code: 100,
+			message: `Unknown path components: ${c.req.path}`,
+			type: 'OAuthException'
+		})
 	);
 	return app as unknown as Hono<SandboxEnv>;
 }
@@ -248,7 +300,9 @@ function phoneNumberJson(number: MetaNumber, core: SandboxCore) {
 		quality_rating: 'GREEN',
 		platform_type: 'CLOUD_API',
 		throughput: { level: 'STANDARD' },
-		webhook_configuration: { application: number.webhookUrl ?? core.defaultWebhookUrl('meta') ?? '' },
+		webhook_configuration: {
+			application: number.webhookUrl ?? core.defaultWebhookUrl('meta') ?? ''
+		},
 		id: number.phoneNumberId
 	};
 }
@@ -267,7 +321,12 @@ function templateJson(template: MetaTemplate) {
 
 function markRead(core: SandboxCore, c: MetaContext, number: MetaNumber): Response {
 	const parsed = bodyOf(c.get('body'), markReadSchema);
-	if (!parsed.ok) return graphError(c, 400, { code: 100, message: `(#100) Invalid parameter`, details: parsed.issues });
+	if (!parsed.ok)
+		return graphError(c, 400, {
+			code: 100,
+			message: `(#100) Invalid parameter`,
+			details: parsed.issues
+		});
 	const message = core.state.messages.get(parsed.value.message_id);
 	if (!message || message.direction !== 'inbound' || message.owner !== number.phoneNumberId) {
 		return graphError(c, 400, {
@@ -285,7 +344,11 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 	const { state } = core;
 	const parsed = bodyOf(c.get('body'), sendSchema);
 	if (!parsed.ok) {
-		return graphError(c, 400, { code: 100, message: '(#100) Invalid parameter', details: parsed.issues });
+		return graphError(c, 400, {
+			code: 100,
+			message: '(#100) Invalid parameter',
+			details: parsed.issues
+		});
 	}
 	const send = parsed.value;
 	const customer = '+' + send.to.replace(/^\+/, '');
@@ -322,7 +385,8 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 				});
 			}
 			const parameters =
-				wanted.components?.find((component) => component.type.toLowerCase() === 'body')?.parameters ?? [];
+				wanted.components?.find((component) => component.type.toLowerCase() === 'body')
+					?.parameters ?? [];
 			const expected = templatePlaceholders(found.body);
 			if (parameters.length !== expected.length) {
 				return graphError(c, 400, {
@@ -331,7 +395,9 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 					details: `body: number of localizable_params (${parameters.length}) does not match the expected number of params (${expected.length})`
 				});
 			}
-			const variables = Object.fromEntries(expected.map((name, index) => [name, parameters[index]?.text ?? '']));
+			const variables = Object.fromEntries(
+				expected.map((name, index) => [name, parameters[index]?.text ?? ''])
+			);
 			template = { id: found.id, variables };
 			body = renderTemplate(found.body, variables);
 			break;
@@ -342,7 +408,8 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 		case 'document':
 		case 'sticker': {
 			const object = send[send.type];
-			if (!object || (!object.link && !object.id)) return required(`${send.type}.link or ${send.type}.id`);
+			if (!object || (!object.link && !object.id))
+				return required(`${send.type}.link or ${send.type}.id`);
 			media.push({ url: object.link ?? `media:${object.id}`, contentType: send.type });
 			body = object.caption ?? '';
 			break;
@@ -388,7 +455,8 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 	state.messages.set(message.id, message);
 
 	let failure: StatusFailure | undefined;
-	if (state.unreachable.has(customer)) failure = { code: 131026, message: metaErrorText(131026).details };
+	if (state.unreachable.has(customer))
+		failure = { code: 131026, message: metaErrorText(131026).details };
 	else if (outsideWindow) failure = { code: 131047, message: metaErrorText(131047).details };
 	core.scheduleStatuses(message, [], failure);
 

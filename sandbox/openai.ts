@@ -21,7 +21,14 @@ const contentSchema = z.union([
 const chatSchema = z.object({
 	model: z.string().min(1),
 	messages: z
-		.array(z.object({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: contentSchema.optional() }).loose())
+		.array(
+			z
+				.object({
+					role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+					content: contentSchema.optional()
+				})
+				.loose()
+		)
 		.min(1),
 	response_format: z
 		.union([
@@ -29,7 +36,11 @@ const chatSchema = z.object({
 			z.object({ type: z.literal('json_object') }),
 			z.object({
 				type: z.literal('json_schema'),
-				json_schema: z.object({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() })
+				json_schema: z.object({
+					name: z.string(),
+					schema: z.record(z.string(), z.unknown()).optional(),
+					strict: z.boolean().nullish()
+				})
 			})
 		])
 		.optional(),
@@ -37,19 +48,28 @@ const chatSchema = z.object({
 		.array(
 			z.object({
 				type: z.literal('function'),
-				function: z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() }).loose()
+				function: z
+					.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() })
+					.loose()
 			})
 		)
 		.optional(),
 	tool_choice: z
-		.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })])
+		.union([
+			z.enum(['none', 'auto', 'required']),
+			z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })
+		])
 		.optional(),
 	stream: z.boolean().nullish()
 });
 
 type ChatRequest = z.infer<typeof chatSchema>;
 
-function openAiError(c: Context, status: 400 | 401 | 404 | 429 | 500 | 504, error: { message: string; type: string; code: string | null; param?: string | null }) {
+function openAiError(
+	c: Context,
+	status: 400 | 401 | 404 | 429 | 500 | 504,
+	error: { message: string; type: string; code: string | null; param?: string | null }
+) {
 	return c.json({ error: { param: null, ...error } }, status);
 }
 
@@ -59,7 +79,9 @@ function textOf(content: z.infer<typeof contentSchema> | undefined): string {
 }
 
 function conversationOf(request: ChatRequest): Conversation {
-	const userTexts = request.messages.filter((message) => message.role === 'user').map((message) => textOf(message.content));
+	const userTexts = request.messages
+		.filter((message) => message.role === 'user')
+		.map((message) => textOf(message.content));
 	return { userTexts, lastUserText: userTexts.at(-1) ?? '' };
 }
 
@@ -94,7 +116,12 @@ export function openAiRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		await next();
 	});
 
-	const modelJson = (id: string) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'parley-sandbox' });
+	const modelJson = (id: string) => ({
+		id,
+		object: 'model',
+		created: 1_700_000_000,
+		owned_by: 'parley-sandbox'
+	});
 	app.get('/v1/models', (c) => c.json({ object: 'list', data: MODELS.map(modelJson) }));
 	app.get('/v1/models/:id', (c) =>
 		MODELS.includes(c.req.param('id'))
@@ -109,7 +136,11 @@ export function openAiRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	app.post('/v1/chat/completions', async (c) => {
 		const parsed = bodyOf(c.get('body'), chatSchema);
 		if (!parsed.ok) {
-			return openAiError(c, 400, { message: `Invalid request: ${parsed.issues}`, type: 'invalid_request_error', code: null });
+			return openAiError(c, 400, {
+				message: `Invalid request: ${parsed.issues}`,
+				type: 'invalid_request_error',
+				code: null
+			});
 		}
 		const request = parsed.value;
 
@@ -134,7 +165,11 @@ export function openAiRoutes(core: SandboxCore): Hono<SandboxEnv> {
 			}
 			if (failure.kind === 'timeout') {
 				await hang(c.req.raw.signal, core.closedSignal, state.settings.openAiHangMs);
-				return openAiError(c, 504, { message: 'The request timed out.', type: 'timeout', code: null });
+				return openAiError(c, 504, {
+					message: 'The request timed out.',
+					type: 'timeout',
+					code: null
+				});
 			}
 		}
 
@@ -158,10 +193,14 @@ export function openAiRoutes(core: SandboxCore): Hono<SandboxEnv> {
 						choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }]
 					});
 				await stream.writeSSE({ data: chunk({ role: 'assistant', content: '' }, null) });
-				if (message.content) await stream.writeSSE({ data: chunk({ content: message.content }, null) });
+				if (message.content)
+					await stream.writeSSE({ data: chunk({ content: message.content }, null) });
 				if (message.tool_calls) {
 					await stream.writeSSE({
-						data: chunk({ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) }, null)
+						data: chunk(
+							{ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) },
+							null
+						)
 					});
 				}
 				await stream.writeSSE({ data: chunk({}, finishReason) });
@@ -175,7 +214,14 @@ export function openAiRoutes(core: SandboxCore): Hono<SandboxEnv> {
 			created,
 			model: request.model,
 			system_fingerprint: 'fp_sandbox',
-			choices: [{ index: 0, message: { ...message, refusal: null, annotations: [] }, logprobs: null, finish_reason: finishReason }],
+			choices: [
+				{
+					index: 0,
+					message: { ...message, refusal: null, annotations: [] },
+					logprobs: null,
+					finish_reason: finishReason
+				}
+			],
 			usage: {
 				prompt_tokens: promptTokens,
 				completion_tokens: completionTokens,
@@ -185,7 +231,11 @@ export function openAiRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	});
 
 	app.all('*', (c) =>
-		openAiError(c, 404, { message: `Invalid URL (${c.req.method} ${c.req.path})`, type: 'invalid_request_error', code: null })
+		openAiError(c, 404, {
+			message: `Invalid URL (${c.req.method} ${c.req.path})`,
+			type: 'invalid_request_error',
+			code: null
+		})
 	);
 	return app;
 }
@@ -196,37 +246,65 @@ interface AssistantMessage {
 	tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
 }
 
-function assistantMessage(request: ChatRequest, conversation: Conversation, invalid: boolean): AssistantMessage {
+function assistantMessage(
+	request: ChatRequest,
+	conversation: Conversation,
+	invalid: boolean
+): AssistantMessage {
 	const lastRole = request.messages.at(-1)?.role;
 	const tools = request.tools ?? [];
 	const choice = request.tool_choice;
 	if (tools.length && choice !== 'none' && lastRole === 'user') {
-		const forced = typeof choice === 'object' ? tools.find((tool) => tool.function.name === choice.function.name) : undefined;
-		const handoff = tools.find((tool) => /escalat|handoff|hand_off|human|transfer/i.test(tool.function.name));
+		const forced =
+			typeof choice === 'object'
+				? tools.find((tool) => tool.function.name === choice.function.name)
+				: undefined;
+		const handoff = tools.find((tool) =>
+			/escalat|handoff|hand_off|human|transfer/i.test(tool.function.name)
+		);
 		const tool =
 			forced ??
 			(handoff && asksForHuman(conversation.lastUserText) ? handoff : undefined) ??
 			(choice === 'required' ? tools[0] : undefined);
 		if (tool) {
-			const args = invalid ? '{"broken": ' : JSON.stringify(answerForSchema(tool.function.parameters ?? { type: 'object' }, conversation));
+			const args = invalid
+				? '{"broken": '
+				: JSON.stringify(
+						answerForSchema(tool.function.parameters ?? { type: 'object' }, conversation)
+					);
 			return {
 				role: 'assistant',
 				content: null,
-				tool_calls: [{ id: 'call_' + randomBytes(8).toString('hex'), type: 'function', function: { name: tool.function.name, arguments: args } }]
+				tool_calls: [
+					{
+						id: 'call_' + randomBytes(8).toString('hex'),
+						type: 'function',
+						function: { name: tool.function.name, arguments: args }
+					}
+				]
 			};
 		}
 	}
 	const format = request.response_format;
 	if (invalid) {
-		return { role: 'assistant', content: format && format.type !== 'text' ? '{"reply": "unterminated' : '' };
+		return {
+			role: 'assistant',
+			content: format && format.type !== 'text' ? '{"reply": "unterminated' : ''
+		};
 	}
 	if (format?.type === 'json_schema') {
-		return { role: 'assistant', content: JSON.stringify(answerForSchema(format.json_schema.schema ?? {}, conversation)) };
+		return {
+			role: 'assistant',
+			content: JSON.stringify(answerForSchema(format.json_schema.schema ?? {}, conversation))
+		};
 	}
 	if (format?.type === 'json_object') {
 		return {
 			role: 'assistant',
-			content: JSON.stringify({ reply: replyText(conversation), escalate: asksForHuman(conversation.lastUserText) })
+			content: JSON.stringify({
+				reply: replyText(conversation),
+				escalate: asksForHuman(conversation.lastUserText)
+			})
 		};
 	}
 	return { role: 'assistant', content: replyText(conversation) };

@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 
 /** Twilio's X-Twilio-Signature: base64 HMAC-SHA1 of the URL followed by each param name+value, sorted by name. */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string | string[]>): string {
+export function twilioSignature(
+	authToken: string,
+	url: string,
+	params: Record<string, string | string[]>
+): string {
 	let data = url;
 	for (const name of Object.keys(params).sort()) {
 		const value = params[name];
@@ -12,5 +16,7 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
 
 /** Meta's X-Hub-Signature-256: `sha256=` + hex HMAC-SHA256 of the raw body with the app secret. */
 export function metaSignature(appSecret: string, rawBody: string): string {
-	return 'sha256=' + createHmac('sha256', appSecret).update(Buffer.from(rawBody, 'utf8')).digest('hex');
+	return (
+		'sha256=' + createHmac('sha256', appSecret).update(Buffer.from(rawBody, 'utf8')).digest('hex')
+	);
 }

@@ -189,7 +189,12 @@ export function twilioSid(prefix: string): string {
 
 /** A Meta-style message id. */
 export function wamid(): string {
-	return 'wamid.' + Buffer.from('sandbox' + randomBytes(18).toString('hex')).toString('base64').replace(/=+$/, '');
+	return (
+		'wamid.' +
+		Buffer.from('sandbox' + randomBytes(18).toString('hex'))
+			.toString('base64')
+			.replace(/=+$/, '')
+	);
 }
 
 /** A Graph-style numeric object id. */

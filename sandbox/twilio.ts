@@ -21,13 +21,24 @@ type TwilioContext = Context<SandboxEnv & { Variables: { account: TwilioAccount 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Twilio's error body: `{code, message, more_info, status}`. */
-export function twilioError(c: Context, status: 400 | 401 | 404 | 429, code: number, message: string): Response {
+export function twilioError(
+	c: Context,
+	status: 400 | 401 | 404 | 429,
+	code: number,
+	message: string
+): Response {
 	const headers: Record<string, string> = {};
 	if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="Twilio API"';
-	return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status, headers);
+	return c.json(
+		{ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+		status,
+		headers
+	);
 }
 
-function basicCredentials(header: string | undefined): { username: string; password: string } | undefined {
+function basicCredentials(
+	header: string | undefined
+): { username: string; password: string } | undefined {
 	if (!header?.startsWith('Basic ')) return undefined;
 	const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
 	const colon = decoded.indexOf(':');
@@ -49,7 +60,10 @@ const sendMessageSchema = z.object({
 });
 
 /** The Message resource as Twilio's 2010-04-01 API returns it. */
-export function twilioMessageJson(message: SandboxMessage, dateCreated = new Date(message.createdAt)) {
+export function twilioMessageJson(
+	message: SandboxMessage,
+	dateCreated = new Date(message.createdAt)
+) {
 	const uri = `/2010-04-01/Accounts/${message.owner}/Messages/${message.id}.json`;
 	const outbound = message.direction === 'outbound';
 	return {
@@ -57,7 +71,8 @@ export function twilioMessageJson(message: SandboxMessage, dateCreated = new Dat
 		api_version: '2010-04-01',
 		body: message.body,
 		date_created: rfc2822(dateCreated),
-		date_sent: message.status === 'queued' || message.status === 'accepted' ? null : rfc2822(dateCreated),
+		date_sent:
+			message.status === 'queued' || message.status === 'accepted' ? null : rfc2822(dateCreated),
 		date_updated: rfc2822(dateCreated),
 		direction: outbound ? 'outbound-api' : 'inbound',
 		error_code: message.errorCode ?? null,
@@ -125,7 +140,10 @@ function contentJson(template: TwilioTemplate, origin: string) {
 		date_updated: template.dateCreated.toISOString(),
 		friendly_name: template.friendlyName,
 		language: template.language,
-		links: { approval_create: `${url}/ApprovalRequests/whatsapp`, approval_fetch: `${url}/ApprovalRequests` },
+		links: {
+			approval_create: `${url}/ApprovalRequests/whatsapp`,
+			approval_fetch: `${url}/ApprovalRequests`
+		},
 		sid: template.sid,
 		types: { 'twilio/text': { body: template.body } },
 		url,
@@ -138,7 +156,8 @@ function approvalJson(template: TwilioTemplate) {
 		category: template.category,
 		content_type: 'twilio/text',
 		name: template.friendlyName,
-		rejection_reason: template.approvalStatus === 'rejected' ? 'The template was rejected in the sandbox.' : '',
+		rejection_reason:
+			template.approvalStatus === 'rejected' ? 'The template was rejected in the sandbox.' : '',
 		status: template.approvalStatus,
 		type: 'whatsapp'
 	};
@@ -151,7 +170,8 @@ function page2010<T>(c: Context, key: string, items: T[]) {
 	const start = page * pageSize;
 	const slice = items.slice(start, start + pageSize);
 	const path = c.req.path;
-	const next = start + pageSize < items.length ? `${path}?PageSize=${pageSize}&Page=${page + 1}` : null;
+	const next =
+		start + pageSize < items.length ? `${path}?PageSize=${pageSize}&Page=${page + 1}` : null;
 	return {
 		[key]: slice,
 		end: start + Math.max(slice.length - 1, 0),
@@ -201,8 +221,12 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		await next();
 	});
 
-	app.get('/2010-04-01/Accounts.json', (c) => c.json(page2010(c, 'accounts', [accountJson(c.get('account'))])));
-	app.get('/2010-04-01/Accounts/:file{AC\\w+\\.json}', (c) => c.json(accountJson(c.get('account'))));
+	app.get('/2010-04-01/Accounts.json', (c) =>
+		c.json(page2010(c, 'accounts', [accountJson(c.get('account'))]))
+	);
+	app.get('/2010-04-01/Accounts/:file{AC\\w+\\.json}', (c) =>
+		c.json(accountJson(c.get('account')))
+	);
 
 	app.get('/2010-04-01/Accounts/:sid/IncomingPhoneNumbers.json', (c) => {
 		const wanted = c.req.query('PhoneNumber');
@@ -250,7 +274,12 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 				sid: 'XE' + number.sid.slice(2),
 				status: 'ONLINE',
 				sender_id: `whatsapp:${number.phoneNumber}`,
-				configuration: { waba_id: null, verification_method: 'sms', verification_code: null, voice_application_sid: null },
+				configuration: {
+					waba_id: null,
+					verification_method: 'sms',
+					verification_code: null,
+					voice_application_sid: null
+				},
 				webhook: {
 					callback_url: number.webhookUrl ?? core.defaultWebhookUrl('twilio') ?? null,
 					callback_method: 'POST',
@@ -274,13 +303,21 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		return template && template.accountSid === c.get('account').sid ? template : undefined;
 	};
 	const origin = (c: Context) => new URL(c.req.url).origin;
-	const notFound = (c: Context) => twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+	const notFound = (c: Context) =>
+		twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
 
 	app.get('/v1/Content', (c) =>
-		c.json(pageV1(c, 'contents', accountTemplates(c.get('account')).map((t) => contentJson(t, origin(c)))))
+		c.json(
+			pageV1(
+				c,
+				'contents',
+				accountTemplates(c.get('account')).map((t) => contentJson(t, origin(c)))
+			)
+		)
 	);
 	app.post('/v1/Content', (c) => {
-		const parsed = bodyOf(c.get('body'),
+		const parsed = bodyOf(
+			c.get('body'),
 			z.object({
 				friendly_name: z.string().min(1),
 				language: z.string().min(1),
@@ -320,8 +357,12 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	app.post('/v1/Content/:sid/ApprovalRequests/whatsapp', (c) => {
 		const template = findTemplate(c);
 		if (!template) return notFound(c);
-		const parsed = bodyOf(c.get('body'), z.object({ name: z.string().min(1), category: z.string().min(1) }));
-		if (!parsed.ok) return twilioError(c, 400, 21000, `Invalid approval request: ${parsed.issues}.`);
+		const parsed = bodyOf(
+			c.get('body'),
+			z.object({ name: z.string().min(1), category: z.string().min(1) })
+		);
+		if (!parsed.ok)
+			return twilioError(c, 400, 21000, `Invalid approval request: ${parsed.issues}.`);
 		template.category = parsed.value.category;
 		// Approval is instant in the sandbox; the request still reads `pending` first, as Twilio answers.
 		template.approvalStatus = 'approved';
@@ -333,14 +374,19 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 				c,
 				'contents',
 				accountTemplates(c.get('account')).map((template) => {
-					const { links: _links, url: _url, ...content } = contentJson(template, origin(c));
+					const content: Partial<ReturnType<typeof contentJson>> = contentJson(template, origin(c));
+					// ContentAndApprovals entries carry no links or url of their own.
+					delete content.links;
+					delete content.url;
 					return { ...content, approval_requests: approvalJson(template) };
 				})
 			)
 		)
 	);
 
-	app.all('*', (c) => twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`));
+	app.all('*', (c) =>
+		twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+	);
 	return app as unknown as Hono<SandboxEnv>;
 }
 
@@ -357,7 +403,12 @@ function sendMessage(core: SandboxCore, c: TwilioContext): Response {
 		const from = /^whatsapp:(\+\d+)$/.exec(params.From)?.[1];
 		number = from ? state.twilioNumbers.get(from) : undefined;
 		if (!number || number.accountSid !== account.sid || !number.whatsapp) {
-			return twilioError(c, 400, 63007, 'Twilio could not find a Channel with the specified From address');
+			return twilioError(
+				c,
+				400,
+				63007,
+				'Twilio could not find a Channel with the specified From address'
+			);
 		}
 	} else if (params.MessagingServiceSid) {
 		number = [...state.twilioNumbers.values()].find(
@@ -372,7 +423,12 @@ function sendMessage(core: SandboxCore, c: TwilioContext): Response {
 	}
 	const to = /^whatsapp:(\+\d+)$/.exec(params.To)?.[1];
 	if (!params.To.startsWith('whatsapp:') && E164.test(params.To)) {
-		return twilioError(c, 400, 21910, 'Invalid From and To pair. From and To should be of the same channel');
+		return twilioError(
+			c,
+			400,
+			21910,
+			'Invalid From and To pair. From and To should be of the same channel'
+		);
 	}
 	if (!to || !E164.test(to)) {
 		return twilioError(c, 400, 21211, `The 'To' number ${params.To} is not a valid phone number.`);
@@ -389,8 +445,11 @@ function sendMessage(core: SandboxCore, c: TwilioContext): Response {
 		}
 		let variables: Record<string, string> = {};
 		if (params.ContentVariables) {
-			const result = z.record(z.string(), z.coerce.string()).safeParse(safeJson(params.ContentVariables));
-			if (!result.success) return twilioError(c, 400, 21656, 'The ContentVariables Parameter is invalid.');
+			const result = z
+				.record(z.string(), z.coerce.string())
+				.safeParse(safeJson(params.ContentVariables));
+			if (!result.success)
+				return twilioError(c, 400, 21656, 'The ContentVariables Parameter is invalid.');
 			variables = result.data;
 		}
 		template = { id: content.sid, variables };

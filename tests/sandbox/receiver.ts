@@ -29,7 +29,10 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
 	const received: ReceivedRequest[] = [];
 	let waiters: { count: number; path?: string; resolve: (list: ReceivedRequest[]) => void }[] = [];
-	let respond: (request: ReceivedRequest) => { status: number; body?: string } = () => ({ status: 200, body: '' });
+	let respond: (request: ReceivedRequest) => { status: number; body?: string } = () => ({
+		status: 200,
+		body: ''
+	});
 	const matching = (path?: string) => received.filter((request) => !path || request.path === path);
 
 	const server = createServer((req, res) => {

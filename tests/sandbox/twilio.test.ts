@@ -18,12 +18,20 @@ function client(accountSid: string = demo.accountSid, authToken: string = demo.a
 }
 
 async function openWindow(business = storeNumber, from = customer) {
-	await sandbox.sendCustomerMessage({ provider: 'twilio', to: business, from, text: 'Hello, is anyone there?' });
+	await sandbox.sendCustomerMessage({
+		provider: 'twilio',
+		to: business,
+		from,
+		text: 'Hello, is anyone there?'
+	});
 }
 
 beforeAll(async () => {
 	receiver = await startReceiver();
-	sandbox = await startSandbox({ webhookBaseUrl: `${receiver.url}/functions/v1`, settings: { statusDelayMs: 2 } });
+	sandbox = await startSandbox({
+		webhookBaseUrl: `${receiver.url}/functions/v1`,
+		settings: { statusDelayMs: 2 }
+	});
 });
 afterAll(async () => {
 	await sandbox.close();
@@ -47,9 +55,13 @@ describe('Twilio REST API through the official SDK', () => {
 
 	it('lists the account incoming phone numbers and its WhatsApp senders', async () => {
 		const numbers = await client().incomingPhoneNumbers.list();
-		expect(numbers.map((number) => number.phoneNumber).sort()).toEqual([storeNumber, supportNumber].sort());
+		expect(numbers.map((number) => number.phoneNumber).sort()).toEqual(
+			[storeNumber, supportNumber].sort()
+		);
 		const senders = await client().messaging.v2.channelsSenders.list({ channel: 'whatsapp' });
-		expect(senders.map((sender) => sender.senderId).sort()).toEqual([`whatsapp:${storeNumber}`, `whatsapp:${supportNumber}`].sort());
+		expect(senders.map((sender) => sender.senderId).sort()).toEqual(
+			[`whatsapp:${storeNumber}`, `whatsapp:${supportNumber}`].sort()
+		);
 	});
 
 	it('lists Content API templates with their WhatsApp approval status', async () => {
@@ -60,7 +72,9 @@ describe('Twilio REST API through the official SDK', () => {
 		const approval = await client().content.v1.contents(sid).approvalFetch().fetch();
 		expect(approval.whatsapp).toMatchObject({ status: 'approved', name: 'order_update' });
 		const withApprovals = await client().content.v1.contentAndApprovals.list();
-		expect(withApprovals.find((content) => content.sid === sid)?.approvalRequests).toMatchObject({ status: 'approved' });
+		expect(withApprovals.find((content) => content.sid === sid)?.approvalRequests).toMatchObject({
+			status: 'approved'
+		});
 	});
 
 	it('sends a message and records exactly the form Parley posted', async () => {
@@ -82,12 +96,14 @@ describe('Twilio REST API through the official SDK', () => {
 			Body: 'Your order ships today.',
 			MediaUrl: ['https://example.com/a.jpg', 'https://example.com/b.jpg']
 		});
-		expect(sent.headers.authorization).toBe(`Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}`);
+		expect(sent.headers.authorization).toBe(
+			`Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}`
+		);
 	});
 
 	it('refuses wrong credentials with HTTP 401 and error 20003', async () => {
-		const error = await client(demo.accountSid, 'not-the-token').messages
-			.create({ from: `whatsapp:${storeNumber}`, to: `whatsapp:${customer}`, body: 'hi' })
+		const error = await client(demo.accountSid, 'not-the-token')
+			.messages.create({ from: `whatsapp:${storeNumber}`, to: `whatsapp:${customer}`, body: 'hi' })
 			.catch((caught: unknown) => caught);
 		expect(error).toMatchObject({ status: 401, code: 20003 });
 		const unknownAccount = await client('AC' + 'f'.repeat(32), demo.authToken)
@@ -116,11 +132,22 @@ describe('Twilio status callbacks', () => {
 			statusCallback: callback
 		});
 		const callbacks = await receiver.waitFor(4, '/status');
-		expect(callbacks.map((request) => request.form.MessageStatus)).toEqual(['queued', 'sent', 'delivered', 'read']);
+		expect(callbacks.map((request) => request.form.MessageStatus)).toEqual([
+			'queued',
+			'sent',
+			'delivered',
+			'read'
+		]);
 		for (const request of callbacks) {
-			expect(request.form).toMatchObject({ MessageSid: message.sid, AccountSid: demo.accountSid, ChannelPrefix: 'whatsapp' });
+			expect(request.form).toMatchObject({
+				MessageSid: message.sid,
+				AccountSid: demo.accountSid,
+				ChannelPrefix: 'whatsapp'
+			});
 			const signature = String(request.headers['x-twilio-signature']);
-			expect(twilio.validateRequest(demo.authToken, signature, request.url, request.form)).toBe(true);
+			expect(twilio.validateRequest(demo.authToken, signature, request.url, request.form)).toBe(
+				true
+			);
 		}
 	});
 
@@ -164,7 +191,12 @@ describe('Twilio status callbacks', () => {
 		});
 		expect(message.body).toBe('Hi Ana, your order #2001 is on its way.');
 		const callbacks = await receiver.waitFor(4, '/status');
-		expect(callbacks.map((request) => request.form.MessageStatus)).toEqual(['queued', 'sent', 'delivered', 'read']);
+		expect(callbacks.map((request) => request.form.MessageStatus)).toEqual([
+			'queued',
+			'sent',
+			'delivered',
+			'read'
+		]);
 	});
 });
 
@@ -196,7 +228,9 @@ describe('Twilio inbound webhooks', () => {
 		const anonymous = await fetch(request.form.MediaUrl0);
 		expect(anonymous.status).toBe(401);
 		const authorized = await fetch(request.form.MediaUrl0, {
-			headers: { Authorization: `Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}` }
+			headers: {
+				Authorization: `Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}`
+			}
 		});
 		expect(authorized.headers.get('content-type')).toBe('image/png');
 		expect(Buffer.from(await authorized.arrayBuffer())).toEqual(png);

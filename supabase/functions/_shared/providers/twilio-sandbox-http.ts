@@ -76,7 +76,8 @@ export function createTwilioSandboxHttpClient(
 
 			const url = new URL(rewriteTwilioUrl(options.uri, sandboxUrl));
 			if (options.params) {
-				for (const [name, value] of encodeTwilioParams(options.params)) url.searchParams.append(name, value);
+				for (const [name, value] of encodeTwilioParams(options.params))
+					url.searchParams.append(name, value);
 			}
 
 			let body: string | undefined;
