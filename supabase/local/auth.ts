@@ -188,11 +188,12 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 	/** The signed-in user and session behind a user endpoint call. */
 	async function requireUser(
 		tx: Tx,
-		request: Request
+		request: Request,
+		forUpdate = false
 	): Promise<{ user: UserRow; sessionId: string | null }> {
 		const claims = await claimsOf(request);
 		if (!claims.sub) throw new AuthApiError(403, 'bad_jwt', 'invalid claim: missing sub claim');
-		const user = await findUserById(tx, claims.sub, true);
+		const user = await findUserById(tx, claims.sub, forUpdate);
 		if (!user)
 			throw new AuthApiError(403, 'user_not_found', 'User from sub claim in JWT does not exist');
 		const sessionId = typeof claims.session_id === 'string' ? claims.session_id : null;
@@ -240,6 +241,14 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 			throw new AuthApiError(422, 'signup_disabled', 'Signups not allowed for this instance');
 		if (!params.email && !params.phone) {
 			throw new AuthApiError(400, 'validation_failed', 'To signup, please provide your email');
+		}
+		if (!params.email) {
+			// config.toml keeps [auth.sms] sign-ups off, and the local stack sends no SMS.
+			throw new AuthApiError(
+				422,
+				'phone_provider_disabled',
+				'Phone sign-ups are disabled; sign up with an email address'
+			);
 		}
 		if (!params.password)
 			throw new AuthApiError(422, 'validation_failed', 'Signup requires a valid password');
@@ -351,7 +360,7 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 		if (params.password) checkPassword(params.password);
 		const newHash = params.password ? await hashPassword(params.password) : undefined;
 		return transaction(async (tx) => {
-			const { user, sessionId } = await requireUser(tx, request);
+			const { user, sessionId } = await requireUser(tx, request, true);
 			const changes: UserChanges = {};
 			if (params.data) changes.userMetadata = mergeMetadata(user.raw_user_meta_data, params.data);
 			if (params.email && params.email.toLowerCase() !== user.email) {

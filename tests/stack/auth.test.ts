@@ -55,13 +55,18 @@ beforeAll(async () => {
 	stack = await startTestStack({ supabaseDir });
 	// An app-style trigger: every new auth user is logged; some addresses are refused.
 	await stack.db.exec(`
-		create table public.signup_log (id uuid primary key references auth.users (id) on delete cascade, email text);
+		create table public.signup_log (
+			id uuid primary key references auth.users (id) on delete cascade,
+			email text,
+			display_name text
+		);
 		create function public.log_signup() returns trigger language plpgsql security definer set search_path = '' as $$
 		begin
 			if new.email like 'refused-%' then
 				raise exception 'profiles refuse %', new.email;
 			end if;
-			insert into public.signup_log (id, email) values (new.id, new.email);
+			insert into public.signup_log (id, email, display_name)
+				values (new.id, new.email, new.raw_user_meta_data ->> 'display_name');
 			return new;
 		end $$;
 		create trigger log_signup after insert on auth.users
@@ -111,12 +116,13 @@ describe('sign up and sign in', () => {
 		expect(rows).toHaveLength(1);
 	});
 
-	it('a sign-up inserts a real auth.users row, so a trigger on it runs', async () => {
-		const { user, email } = await signedUpUser('trigger');
-		const { rows } = await stack.db.query('select email from public.signup_log where id = $1', [
-			user.id
-		]);
-		expect(rows).toEqual([{ email }]);
+	it('a sign-up inserts a real auth.users row whose insert trigger sees the sign-up data', async () => {
+		const { user, email } = await signedUpUser('trigger', { display_name: 'Lin' });
+		const { rows } = await stack.db.query(
+			'select email, display_name from public.signup_log where id = $1',
+			[user.id]
+		);
+		expect(rows).toEqual([{ email, display_name: 'Lin' }]);
 	});
 
 	it('a failing trigger on auth.users refuses the sign-up with 500 "Database error saving new user"', async () => {

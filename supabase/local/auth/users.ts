@@ -199,12 +199,13 @@ export async function insertUser(tx: Tx, user: NewUser): Promise<UserRow> {
 				Boolean(user.phoneConfirmed),
 				Boolean(user.invited),
 				JSON.stringify(appMetadata),
-				'{}',
+				// The INSERT carries the caller's data, so insert triggers (profiles) can read it.
+				JSON.stringify(user.userMetadata ?? {}),
 				user.bannedUntil ?? null
 			]
 		);
 		row = rows[0];
-		// GoTrue mirrors the identity's claims into user_metadata; the caller's data wins.
+		// Then, as GoTrue does, the identity's claims join user_metadata; the caller's data wins.
 		const userMetadata = { ...identityData, sub: row.id, ...user.userMetadata };
 		const updated = await tx.query<UserRow>(
 			`update auth.users set raw_user_meta_data = $2::jsonb where id = $1 returning ${USER_COLUMNS}`,
