@@ -118,11 +118,21 @@ describe('CRUD and row-level security', () => {
 	});
 
 	it('a write over max-affected with handling=strict is refused with PGRST124 and rolled back', async () => {
-		const result = await anon.from('books').update({ price: 0 }).eq('author_id', 1).maxAffected(1);
+		// The untyped client only exposes maxAffected for PostgREST 13+ schemas; the call itself works.
+		type Strict = { maxAffected(n: number): PromiseLike<{ status: number; error: unknown }> };
+		const update = anon.from('books').update({ price: 0 }).eq('author_id', 1) as unknown as Strict;
+		const result = await update.maxAffected(1);
 		expect(result.status).toBe(400);
 		expect(result.error).toMatchObject({ code: 'PGRST124', details: 'The query affects 2 rows' });
 		const prices = await anon.from('books').select('price').eq('author_id', 1).order('id');
 		expect(prices.data).toEqual([{ price: 9.5 }, { price: 12 }]);
+	});
+
+	it('inserting an empty array writes nothing and answers an empty array', async () => {
+		const { status, data } = await anon.from('tags').insert([]).select();
+		expect(status).toBe(201);
+		expect(data).toEqual([]);
+		expect((await anon.from('tags').select('slug')).data).toHaveLength(2);
 	});
 
 	it('Prefer: tx=rollback answers as if written but keeps nothing', async () => {
@@ -400,6 +410,12 @@ describe('rpc', () => {
 		expect(ordered.count).toBe(2);
 		const one = await anon.rpc('books_by', { author: 2 }).select('title').single();
 		expect(one.data).toEqual({ title: 'Solaris' });
+	});
+
+	it('embeds related rows in the results of a function returning table rows', async () => {
+		const { data, error } = await anon.rpc('books_by', { author: 2 }).select('title, authors(name)');
+		expect(error).toBeNull();
+		expect(data).toEqual([{ title: 'Solaris', authors: { name: 'Stanisław' } }]);
 	});
 
 	it('takes GET arguments from the query string, arrays included', async () => {

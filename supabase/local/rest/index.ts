@@ -315,6 +315,10 @@ async function insert(context: StackContext, rest: RestRequest, name: string): P
 	const rows = Array.isArray(body) ? body : [body];
 	if (!rows.every(isRecord)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'The body must be a JSON object or an array of objects.', null);
 	const names = payloadColumns(relation, rows, query.columns);
+	if (rows.length === 0) {
+		const representation = rest.prefer.return === 'representation';
+		return respond(rest, 201, representation ? '[]' : null, { 'content-range': `*/${rest.prefer.count ? 0 : '*'}` });
+	}
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
 	const mutation = planInsert(ctx, relation, relation.name, rows, names, {
 		missingDefault: rest.prefer.missing === 'default',
@@ -371,7 +375,7 @@ async function callRoutine(context: StackContext, rest: RestRequest, name: strin
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
 	const alias = routine.name;
 	const from = routineFromItem(ctx, routine, args, wholeBody, alias);
-	const relation = routineRelation(routine);
+	const relation = routineRelation(rest.cache, routine);
 	const settings = { ...rest.settings, readOnly: rest.settings.readOnly || routine.volatility !== 'volatile' };
 	const params = ctx.params.values;
 

@@ -450,8 +450,10 @@ export function routineFromItem(ctx: PlanContext, routine: Routine, args: Record
 	return `json_to_record(${ctx.params.bind(JSON.stringify(args), 'json')}) as pgrst_args(${definitions}) cross join lateral ${fn}(${call}) as ${ident(alias)}`;
 }
 
-/** A function's result rows seen as a relation, so select, filters and order work on them. */
-export function routineRelation(routine: Routine): Relation {
+/** A function's result rows seen as a relation, so select, filters, order and embeds work on them. */
+export function routineRelation(cache: SchemaCache, routine: Routine): Relation {
+	const table = routine.returnsRelation && cache.relations.get(qualifiedKey(routine.returnsRelation.schema, routine.returnsRelation.name));
+	if (table) return table;
 	const columns =
 		routine.returns.kind === 'composite'
 			? routine.returns.columns

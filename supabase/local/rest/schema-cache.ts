@@ -43,6 +43,8 @@ export interface Routine {
 	returnsSet: boolean;
 	/** What one result row is: a scalar, a row with columns, or nothing. */
 	returns: { kind: 'void' } | { kind: 'scalar'; type: string } | { kind: 'composite'; columns: Column[] };
+	/** The table or view whose row type the function returns, so its results can embed related rows. */
+	returnsRelation?: { schema: string; name: string };
 }
 
 /** What the API may touch, read once from pg_catalog and kept in memory. */
@@ -85,6 +87,8 @@ interface RoutineRow {
 	return_type: string;
 	return_typtype: string;
 	return_columns: { name: string; type: string }[] | null;
+	return_relation_schema: string | null;
+	return_relation_name: string | null;
 	args: { name: string; type: string; mode: string }[];
 	default_count: number;
 }
@@ -118,6 +122,7 @@ select n.nspname as schema, p.proname as name, p.provolatile::text as volatility
 	format_type(p.prorettype, null) as return_type, t.typtype::text as return_typtype,
 	(select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) order by a.attnum)
 		from pg_attribute a where t.typrelid <> 0 and a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) as return_columns,
+	rn.nspname as return_relation_schema, rc.relname as return_relation_name,
 	coalesce((
 		select json_agg(json_build_object('name', coalesce(p.proargnames[k.ord], ''), 'type', format_type(k.typ, null),
 			'mode', coalesce(p.proargmodes[k.ord]::text, 'i')) order by k.ord)
@@ -127,6 +132,8 @@ select n.nspname as schema, p.proname as name, p.provolatile::text as volatility
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_type t on t.oid = p.prorettype
+left join pg_class rc on rc.oid = t.typrelid and rc.relkind in ('r', 'p', 'v', 'm', 'f')
+left join pg_namespace rn on rn.oid = rc.relnamespace
 where n.nspname = any($1::text[]) and p.prokind = 'f'`;
 
 const rolesSql = `select r.rolname as name from pg_roles r where pg_has_role('authenticator', r.oid, 'member') and r.rolname <> 'authenticator'`;
@@ -196,5 +203,9 @@ function toRoutine(row: RoutineRow): Routine | undefined {
 	else if (row.return_typtype === 'p') return undefined; // trigger, record without columns, …: not callable over REST
 	else returns = { kind: 'scalar', type: row.return_type };
 	const volatility = row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile';
-	return { schema: row.schema, name: row.name, params, volatility, returnsSet: row.returns_set, returns };
+	const returnsRelation =
+		row.return_relation_schema && row.return_relation_name
+			? { schema: row.return_relation_schema, name: row.return_relation_name }
+			: undefined;
+	return { schema: row.schema, name: row.name, params, volatility, returnsSet: row.returns_set, returns, returnsRelation };
 }
