@@ -353,8 +353,11 @@ export function customerRoutes(core: SandboxCore): Hono<SandboxEnv> {
 
 	app.get('/customer/conversation', (c) => {
 		const phone = c.req.query('phone') ?? '';
+		const business = c.req.query('business');
 		const messages = [...core.state.messages.values()]
-			.filter((message) => message.customer === phone)
+			.filter(
+				(message) => message.customer === phone && (!business || message.business === business)
+			)
 			.sort((a, b) => a.createdAt - b.createdAt)
 			.map(({ id, provider, direction, business, body, media, status, errorCode, createdAt }) => ({
 				id,

@@ -121,6 +121,28 @@ export class Sandbox extends SandboxControl {
 	}
 }
 
+/** What `.parley/stack.json` should hold under `sandbox`, so the app and tools find it. */
+export function sandboxStackInfo(sandbox: Sandbox) {
+	return {
+		url: sandbox.url,
+		phoneUrl: `${sandbox.url}/`,
+		twilio: { apiUrl: sandbox.urls.twilio, ...DEMO_CREDENTIALS.twilio },
+		meta: { graphUrl: sandbox.urls.graph, ...DEMO_CREDENTIALS.meta },
+		openai: { baseUrl: sandbox.urls.openai, ...DEMO_CREDENTIALS.openai }
+	};
+}
+
+/** Edge Function secrets that point the provider adapters and the AI client at the sandbox. */
+export function sandboxFunctionSecrets(sandbox: Sandbox): Record<string, string> {
+	return {
+		PARLEY_PROVIDER_SANDBOX_URL: sandbox.url,
+		TWILIO_API_URL: sandbox.urls.twilio,
+		META_GRAPH_URL: sandbox.urls.graph,
+		OPENAI_BASE_URL: sandbox.urls.openai,
+		OPENAI_API_KEY: DEMO_CREDENTIALS.openai.apiKey
+	};
+}
+
 /** Builds the Hono app that routes each real provider path to its stand-in. */
 export function createSandboxApp(core: SandboxCore, control: SandboxControl): Hono {
 	const twilio = twilioRoutes(core);

@@ -111,6 +111,55 @@ describe('the sandbox control API and the phone', () => {
 		expect(second.headers['x-hub-signature-256']).toBe(first.headers['x-hub-signature-256']);
 	});
 
+	it('shows the customer their conversation with one number, and pushes statuses on demand, out of order', async () => {
+		const meta = DEMO_CREDENTIALS.meta;
+		sandbox.configure({ autoRead: false });
+		sandbox.upsertMetaNumber({
+			phoneNumberId: meta.phoneNumberId,
+			webhookUrl: `${receiver.url}/statuses`
+		});
+		await sandbox.sendCustomerMessage({
+			provider: 'meta',
+			to: meta.phoneNumberId,
+			from: '+447700900555',
+			text: 'Hi'
+		});
+		const sent = await fetch(`${sandbox.urls.graph}/v21.0/${meta.phoneNumberId}/messages`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${meta.accessToken}`, 'Content-Type': 'application/json' },
+			body: JSON.stringify({
+				messaging_product: 'whatsapp',
+				to: '447700900555',
+				type: 'text',
+				text: { body: 'Hello' }
+			})
+		});
+		const id = ((await sent.json()) as { messages: { id: string }[] }).messages[0].id;
+		await sandbox.settled();
+		const pushed = await call('/_sandbox/statuses', { messageId: id, status: 'read' });
+		expect(pushed.status).toBe(204);
+		await sandbox.pushStatus({ messageId: id, status: 'delivered' });
+		const conversation = await call(
+			`/customer/conversation?phone=%2B447700900555&business=${meta.phoneNumberId}`
+		);
+		expect(
+			conversation.json.messages.map((message: { direction: string; body: string }) => [
+				message.direction,
+				message.body
+			])
+		).toEqual([
+			['inbound', 'Hi'],
+			['outbound', 'Hello']
+		]);
+		const statuses = (await receiver.waitFor(4, '/statuses')).slice(1).map((request) => {
+			const payload = request.json as {
+				entry: { changes: { value: { statuses: { status: string }[] } }[] }[];
+			};
+			return payload.entry[0].changes[0].value.statuses[0].status;
+		});
+		expect(statuses).toEqual(['sent', 'delivered', 'read', 'delivered']);
+	});
+
 	it('serves the phone page as plain HTML', async () => {
 		const page = await fetch(sandbox.url + '/');
 		expect(page.headers.get('content-type')).toMatch(/text\/html/);
