@@ -179,7 +179,7 @@ function stringFor(node: JsonSchema, key: string, conversation: Conversation): s
 	else if (/reason|explanation|why/i.test(key)) {
 		text = asksForHuman(conversation.lastUserText)
 			? 'The customer asked to talk to a person.'
-			: 'The assistant can answer this.';
+			: 'The AI agent can answer this.';
 	} else if (/lang/i.test(key))
 		text = /[ñáéíóú¿¡]|\b(hola|gracias|tienen|quiero)\b/i.test(conversation.lastUserText)
 			? 'es'
