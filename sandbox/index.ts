@@ -78,6 +78,11 @@ export class Sandbox extends SandboxControl {
 		return { twilio: this.core.url, graph: this.core.url, openai: `${this.core.url}/v1` };
 	}
 
+	/** Points numbers without their own webhook URL at `${url}/twilio-webhook` and `${url}/meta-webhook`. */
+	setWebhookBaseUrl(url: string | undefined): void {
+		this.core.webhookBaseUrl = url;
+	}
+
 	/** The live state (accounts, numbers, messages, windows…); tests read it, the API changes it. */
 	get state(): SandboxState {
 		return this.core.state;
