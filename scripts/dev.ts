@@ -139,7 +139,9 @@ async function main(): Promise<void> {
 	}
 
 	const viteBin = resolve('node_modules/vite/bin/vite.js');
-	vite = spawn(process.execPath, [viteBin, 'dev', '--port', String(appPort), '--strictPort'], {
+	const viteArgs = ['dev', '--port', String(appPort), '--strictPort'];
+	if (e2e) viteArgs.push('--config', 'scripts/vite.e2e.config.ts');
+	vite = spawn(process.execPath, [viteBin, ...viteArgs], {
 		stdio: 'inherit',
 		env
 	});
