@@ -13,13 +13,17 @@ beforeAll(async () => {
 	stack = await startTestStack();
 	await loadRestFixture(stack);
 	anon = stack.client();
-	await vi.waitFor(async () => expect((await anon.from('tags').select('slug')).error).toBeNull(), { timeout: 10_000 });
+	await vi.waitFor(async () => expect((await anon.from('tags').select('slug')).error).toBeNull(), {
+		timeout: 10_000
+	});
 });
 afterAll(() => stack?.close());
 
 /** The table every attack tries to drop or rewrite still holds exactly its fixture rows. */
 async function expectTagsIntact(): Promise<void> {
-	const { rows } = await stack.db.query<{ slug: string }>(`select slug from public.tags order by slug`);
+	const { rows } = await stack.db.query<{ slug: string }>(
+		`select slug from public.tags order by slug`
+	);
 	expect(rows.map((r) => r.slug)).toEqual(['blue', 'red']);
 }
 
@@ -38,7 +42,11 @@ describe('SQL injection through the REST API', () => {
 	});
 
 	it('a value with SQL in it is stored and read back as data', async () => {
-		const inserted = await anon.from('books').insert({ id: 900, title: attack }).select('title').single();
+		const inserted = await anon
+			.from('books')
+			.insert({ id: 900, title: attack })
+			.select('title')
+			.single();
 		expect(inserted.data).toEqual({ title: attack });
 		const found = await anon.from('books').select('id').eq('title', attack).single();
 		expect(found.data).toEqual({ id: 900 });
@@ -51,7 +59,10 @@ describe('SQL injection through the REST API', () => {
 		expect(result.error?.code).toBe('42703');
 		const unquoted = await anon.from('tags').select('slug;drop');
 		expect(unquoted.status).toBe(400);
-		const filter = await anon.from('tags').select('slug').eq(`slug"; drop table public.tags; --`, 'x');
+		const filter = await anon
+			.from('tags')
+			.select('slug')
+			.eq(`slug"; drop table public.tags; --`, 'x');
 		expect(filter.status).toBe(400);
 		await expectTagsIntact();
 	});
@@ -67,7 +78,10 @@ describe('SQL injection through the REST API', () => {
 		const result = await anon.from('tags').select('slug').order(`slug; drop table public.tags; --`);
 		expect(result.status).toBe(400);
 		expect(result.error).not.toBeNull();
-		const quoted = await anon.from('tags').select('slug').order(`"slug""; drop table public.tags; --"`);
+		const quoted = await anon
+			.from('tags')
+			.select('slug')
+			.order(`"slug""; drop table public.tags; --"`);
 		expect(quoted.status).toBe(400);
 		await expectTagsIntact();
 	});
@@ -76,13 +90,20 @@ describe('SQL injection through the REST API', () => {
 		const result = await anon.from('authors').select(`id, "books; drop table public.tags; --"(id)`);
 		expect(result.status).toBe(400);
 		expect(result.error?.code).toBe('PGRST200');
-		const hint = await anon.from('authors').select(`id, books!"fk; drop table public.tags; --"(id)`);
+		const hint = await anon
+			.from('authors')
+			.select(`id, books!"fk; drop table public.tags; --"(id)`);
 		expect(hint.error?.code).toBe('PGRST200');
 		await expectTagsIntact();
 	});
 
 	it('on_conflict names must be columns', async () => {
-		const result = await anon.from('tags').upsert({ slug: 'red', label: 'Red' }, { onConflict: `slug) do nothing; drop table public.tags; --` });
+		const result = await anon
+			.from('tags')
+			.upsert(
+				{ slug: 'red', label: 'Red' },
+				{ onConflict: `slug) do nothing; drop table public.tags; --` }
+			);
 		expect(result.status).toBe(400);
 		expect(result.error?.code).toBe('42703');
 		await expectTagsIntact();
@@ -93,7 +114,10 @@ describe('SQL injection through the REST API', () => {
 		const single = await anon.from('tags').insert({ slug: 'new', [key]: 'x' });
 		expect(single.status).toBe(400);
 		expect(single.error?.code).toBe('PGRST204');
-		const many = await anon.from('tags').insert([{ slug: 'n1', label: 'a' }, { slug: 'n2', [key]: 'b' }]);
+		const many = await anon.from('tags').insert([
+			{ slug: 'n1', label: 'a' },
+			{ slug: 'n2', [key]: 'b' }
+		]);
 		expect(many.error?.code).toBe('PGRST204');
 		await expectTagsIntact();
 	});
@@ -101,7 +125,9 @@ describe('SQL injection through the REST API', () => {
 	it('an rpc argument is passed as data, by POST and by GET', async () => {
 		expect((await anon.rpc('echo_text', { t: attack })).data).toBe(attack);
 		expect((await anon.rpc('echo_text', { t: quoteAttack }, { get: true })).data).toBe(quoteAttack);
-		const unknownArg = await anon.rpc('echo_text', { [`t := 1); drop table public.tags; --`]: 'x' });
+		const unknownArg = await anon.rpc('echo_text', {
+			[`t := 1); drop table public.tags; --`]: 'x'
+		});
 		expect(unknownArg.status).toBe(404);
 		expect(unknownArg.error?.code).toBe('PGRST202');
 		await expectTagsIntact();
@@ -109,10 +135,15 @@ describe('SQL injection through the REST API', () => {
 
 	it('a JSON path key and a cast cannot carry SQL', async () => {
 		const key = `a'); drop table public.tags; --`;
-		await stack.db.query(`insert into public.notes (owner_id, title, meta) values (gen_random_uuid(), 'path', $1)`, [
-			JSON.stringify({ [key]: 'found' })
-		]);
-		const path = await stack.client(stack.serviceRoleKey).from('notes').select(`value:meta->>"${key}"`).eq('title', 'path');
+		await stack.db.query(
+			`insert into public.notes (owner_id, title, meta) values (gen_random_uuid(), 'path', $1)`,
+			[JSON.stringify({ [key]: 'found' })]
+		);
+		const path = await stack
+			.client(stack.serviceRoleKey)
+			.from('notes')
+			.select(`value:meta->>"${key}"`)
+			.eq('title', 'path');
 		expect(path.data).toEqual([{ value: 'found' }]);
 		const cast = await anon.from('tags').select('slug::text;drop');
 		expect(cast.status).toBe(400);
@@ -122,7 +153,11 @@ describe('SQL injection through the REST API', () => {
 
 	it('a Prefer or Range header cannot carry SQL', async () => {
 		const response = await fetch(`${stack.url}/rest/v1/tags?select=slug`, {
-			headers: { apikey: stack.anonKey, prefer: `count=exact; drop table public.tags`, range: `0-1; drop table public.tags` }
+			headers: {
+				apikey: stack.anonKey,
+				prefer: `count=exact; drop table public.tags`,
+				range: `0-1; drop table public.tags`
+			}
 		});
 		expect(response.status).toBe(200);
 		await response.text();

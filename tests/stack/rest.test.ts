@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { clientWithToken as withToken, loadRestFixture, userToken as tokenFor } from '../fixtures/rest/clients.ts';
+import {
+	clientWithToken as withToken,
+	loadRestFixture,
+	userToken as tokenFor
+} from '../fixtures/rest/clients.ts';
 
 let stack: TestStack;
 let anon: SupabaseClient;
@@ -22,21 +26,36 @@ beforeAll(async () => {
 	asAlice = clientWithToken(await tokenFor(alice));
 	asBob = clientWithToken(await tokenFor(bob));
 	// The schema cache reloads on NOTIFY; wait until it knows the fixture tables.
-	await vi.waitFor(async () => expect((await anon.from('authors').select('id')).error).toBeNull(), { timeout: 10_000 });
+	await vi.waitFor(async () => expect((await anon.from('authors').select('id')).error).toBeNull(), {
+		timeout: 10_000
+	});
 });
 afterAll(() => stack?.close());
 
 describe('CRUD and row-level security', () => {
 	it('an authenticated user creates, reads, updates and deletes their own notes', async () => {
-		const created = await asAlice.from('notes').insert({ title: 'first', tags: ['a', 'b'], meta: { n: 1 } }).select().single();
+		const created = await asAlice
+			.from('notes')
+			.insert({ title: 'first', tags: ['a', 'b'], meta: { n: 1 } })
+			.select()
+			.single();
 		expect(created.error).toBeNull();
 		expect(created.status).toBe(201);
-		expect(created.data).toMatchObject({ owner_id: alice, title: 'first', tags: ['a', 'b'], meta: { n: 1 } });
+		expect(created.data).toMatchObject({
+			owner_id: alice,
+			title: 'first',
+			tags: ['a', 'b'],
+			meta: { n: 1 }
+		});
 
 		const listed = await asAlice.from('notes').select('id, title');
 		expect(listed.data).toEqual([{ id: created.data!.id, title: 'first' }]);
 
-		const updated = await asAlice.from('notes').update({ title: 'renamed' }).eq('id', created.data!.id).select('title');
+		const updated = await asAlice
+			.from('notes')
+			.update({ title: 'renamed' })
+			.eq('id', created.data!.id)
+			.select('title');
 		expect(updated.status).toBe(200);
 		expect(updated.data).toEqual([{ title: 'renamed' }]);
 
@@ -47,10 +66,18 @@ describe('CRUD and row-level security', () => {
 	});
 
 	it("another user's rows are invisible and update/delete affect no rows", async () => {
-		const { data: note } = await asAlice.from('notes').insert({ title: 'private' }).select('id').single();
+		const { data: note } = await asAlice
+			.from('notes')
+			.insert({ title: 'private' })
+			.select('id')
+			.single();
 		expect((await asBob.from('notes').select()).data).toEqual([]);
 
-		const updated = await asBob.from('notes').update({ title: 'stolen' }).eq('id', note!.id).select();
+		const updated = await asBob
+			.from('notes')
+			.update({ title: 'stolen' })
+			.eq('id', note!.id)
+			.select();
 		expect(updated.error).toBeNull();
 		expect(updated.data).toEqual([]);
 		const deleted = await asBob.from('notes').delete({ count: 'exact' }).eq('id', note!.id);
@@ -64,7 +91,10 @@ describe('CRUD and row-level security', () => {
 	it('an insert violating a policy fails with 403 42501 and PostgREST’s message', async () => {
 		const result = await asBob.from('notes').insert({ title: 'forged', owner_id: alice });
 		expect(result.status).toBe(403);
-		expect(result.error).toMatchObject({ code: '42501', message: 'new row violates row-level security policy for table "notes"' });
+		expect(result.error).toMatchObject({
+			code: '42501',
+			message: 'new row violates row-level security policy for table "notes"'
+		});
 	});
 
 	it('anon is refused with 401 when a policy forbids the insert', async () => {
@@ -95,24 +125,45 @@ describe('CRUD and row-level security', () => {
 		expect(filtered.error).toBeNull();
 		const unfiltered = await service.from('tags').update({ uses: 0 });
 		expect(unfiltered.status).toBe(400);
-		expect(unfiltered.error).toMatchObject({ code: '21000', message: 'UPDATE requires a WHERE clause' });
+		expect(unfiltered.error).toMatchObject({
+			code: '21000',
+			message: 'UPDATE requires a WHERE clause'
+		});
 		const deleted = await service.from('tags').delete();
-		expect(deleted.error).toMatchObject({ code: '21000', message: 'DELETE requires a WHERE clause' });
+		expect(deleted.error).toMatchObject({
+			code: '21000',
+			message: 'DELETE requires a WHERE clause'
+		});
 		expect((await service.from('tags').select('slug')).data).toHaveLength(2);
 	});
 
 	it('inserts several rows with columns=, filling missing keys with NULL or the default', async () => {
 		const withNull = await anon
 			.from('books')
-			.insert([{ id: 100, title: 'One', year: 2001 }, { id: 101, title: 'Two' }])
+			.insert([
+				{ id: 100, title: 'One', year: 2001 },
+				{ id: 101, title: 'Two' }
+			])
 			.select('id,year')
 			.order('id');
-		expect(withNull.data).toEqual([{ id: 100, year: 2001 }, { id: 101, year: null }]);
+		expect(withNull.data).toEqual([
+			{ id: 100, year: 2001 },
+			{ id: 101, year: null }
+		]);
 		const withDefault = await anon
 			.from('tags')
-			.insert([{ slug: 'x1', label: 'X', uses: 9 }, { slug: 'x2', label: 'Y' }], { defaultToNull: false })
+			.insert(
+				[
+					{ slug: 'x1', label: 'X', uses: 9 },
+					{ slug: 'x2', label: 'Y' }
+				],
+				{ defaultToNull: false }
+			)
 			.select('slug,uses');
-		expect(withDefault.data).toEqual([{ slug: 'x1', uses: 9 }, { slug: 'x2', uses: 0 }]);
+		expect(withDefault.data).toEqual([
+			{ slug: 'x1', uses: 9 },
+			{ slug: 'x2', uses: 0 }
+		]);
 		await anon.from('tags').delete().in('slug', ['x1', 'x2']);
 		await anon.from('books').delete().gte('id', 100);
 	});
@@ -136,7 +187,11 @@ describe('CRUD and row-level security', () => {
 	});
 
 	it('Prefer: tx=rollback answers as if written but keeps nothing', async () => {
-		const result = await anon.from('tags').insert({ slug: 'ghost', label: 'Ghost' }).select().rollback();
+		const result = await anon
+			.from('tags')
+			.insert({ slug: 'ghost', label: 'Ghost' })
+			.select()
+			.rollback();
 		expect(result.data).toEqual([{ slug: 'ghost', label: 'Ghost', uses: 0 }]);
 		expect((await anon.from('tags').select().eq('slug', 'ghost')).data).toEqual([]);
 	});
@@ -144,7 +199,9 @@ describe('CRUD and row-level security', () => {
 
 describe('select', () => {
 	it('renames, casts and reads JSON paths', async () => {
-		await service.from('notes').insert({ title: 'json', owner_id: alice, meta: { a: { b: 'deep' }, n: 7 } });
+		await service
+			.from('notes')
+			.insert({ title: 'json', owner_id: alice, meta: { a: { b: 'deep' }, n: 7 } });
 		const { data } = await service
 			.from('notes')
 			.select('label:title, created:created_at::text, meta->a->>b, n:meta->n')
@@ -165,7 +222,11 @@ describe('select', () => {
 			{ title: 'A Wizard of Earthsea', author: { name: 'Ursula' } },
 			{ title: 'Anonymous Tales', author: null }
 		]);
-		const authors = await anon.from('authors').select('name, books(title), author_profiles(bio)').eq('id', 1).single();
+		const authors = await anon
+			.from('authors')
+			.select('name, books(title), author_profiles(bio)')
+			.eq('id', 1)
+			.single();
 		expect(authors.data).toEqual({
 			name: 'Ursula',
 			books: [{ title: 'A Wizard of Earthsea' }, { title: 'The Dispossessed' }],
@@ -186,11 +247,23 @@ describe('select', () => {
 			{ id: 3, books: [{ title: 'Kindred' }] },
 			{ id: 4, books: [] }
 		]);
-		const inner = await anon.from('authors').select('id, books!inner(title)').gt('books.year', 1970).order('id');
+		const inner = await anon
+			.from('authors')
+			.select('id, books!inner(title)')
+			.gt('books.year', 1970)
+			.order('id');
 		expect(inner.data!.map((a) => a.id)).toEqual([1, 3]);
-		const limited = await anon.from('authors').select('id, books(id)').eq('id', 1).limit(1, { referencedTable: 'books' });
+		const limited = await anon
+			.from('authors')
+			.select('id, books(id)')
+			.eq('id', 1)
+			.limit(1, { referencedTable: 'books' });
 		expect(limited.data).toEqual([{ id: 1, books: [{ id: 1 }] }]);
-		const withoutBooks = await anon.from('authors').select('id, books(id)').is('books', null).order('id');
+		const withoutBooks = await anon
+			.from('authors')
+			.select('id, books(id)')
+			.is('books', null)
+			.order('id');
 		expect(withoutBooks.data).toEqual([{ id: 4, books: [] }]);
 	});
 
@@ -204,7 +277,12 @@ describe('select', () => {
 	});
 
 	it('orders by a to-one embed column', async () => {
-		const { data } = await anon.from('books').select('id, authors(name)').not('author_id', 'is', null).order('authors(name)', { ascending: false }).order('id');
+		const { data } = await anon
+			.from('books')
+			.select('id, authors(name)')
+			.not('author_id', 'is', null)
+			.order('authors(name)', { ascending: false })
+			.order('id');
 		expect(data!.map((b) => b.id)).toEqual([1, 2, 3, 4]);
 	});
 
@@ -217,13 +295,20 @@ describe('select', () => {
 			.from('letters')
 			.select('subject, from:people!letters_sender_id_fkey(name), to:people!recipient_id(name)')
 			.single();
-		expect(hinted.data).toEqual({ subject: 'Hello Bob', from: { name: 'Ann' }, to: { name: 'Bob' } });
+		expect(hinted.data).toEqual({
+			subject: 'Hello Bob',
+			from: { name: 'Ann' },
+			to: { name: 'Bob' }
+		});
 	});
 
 	it('embeds many-to-many through a junction, and two junctions need a hint', async () => {
 		const ambiguous = await anon.from('students').select('name, courses(title)');
 		expect(ambiguous.error?.code).toBe('PGRST201');
-		const { data } = await anon.from('students').select('name, courses!enrollments(title)').order('id');
+		const { data } = await anon
+			.from('students')
+			.select('name, courses!enrollments(title)')
+			.order('id');
 		expect(data).toEqual([
 			{ name: 'Sam', courses: [{ title: 'Algebra' }, { title: 'Biology' }] },
 			{ name: 'Kim', courses: [] }
@@ -237,7 +322,11 @@ describe('select', () => {
 	});
 
 	it('counts embedded rows with rel(count)', async () => {
-		const { data } = await anon.from('authors').select('name, books(count)').in('id', [1, 4]).order('id');
+		const { data } = await anon
+			.from('authors')
+			.select('name, books(count)')
+			.in('id', [1, 4])
+			.order('id');
 		expect(data).toEqual([
 			{ name: 'Ursula', books: [{ count: 2 }] },
 			{ name: 'Nobody', books: [{ count: 0 }] }
@@ -245,14 +334,19 @@ describe('select', () => {
 	});
 
 	it('spreads a to-one embed into the parent', async () => {
-		const { data } = await anon.from('books').select('title, ...authors(author_name:name)').eq('id', 3).single();
+		const { data } = await anon
+			.from('books')
+			.select('title, ...authors(author_name:name)')
+			.eq('id', 3)
+			.single();
 		expect(data).toEqual({ title: 'Solaris', author_name: 'Stanisław' });
 	});
 });
 
 describe('filters', () => {
 	it('supports comparison, pattern, is, in, array and negated filters', async () => {
-		const ids = async (query: PromiseLike<{ data: { id: number }[] | null }>) => (await query).data!.map((r) => r.id);
+		const ids = async (query: PromiseLike<{ data: { id: number }[] | null }>) =>
+			(await query).data!.map((r) => r.id);
 		const books = () => anon.from('books').select('id').order('id');
 		expect(await ids(books().eq('year', 1968))).toEqual([1]);
 		expect(await ids(books().neq('author_id', 1))).toEqual([3, 4]);
@@ -269,12 +363,18 @@ describe('filters', () => {
 	});
 
 	it('supports contains, contained-by and overlaps on arrays and jsonb', async () => {
-		await service.from('notes').insert([
-			{ title: 'tagged', owner_id: bob, tags: ['x', 'y', 'z'], meta: { kind: 'a', level: 2 } }
-		]);
+		await service
+			.from('notes')
+			.insert([
+				{ title: 'tagged', owner_id: bob, tags: ['x', 'y', 'z'], meta: { kind: 'a', level: 2 } }
+			]);
 		const contains = await service.from('notes').select('title').contains('tags', ['x', 'y']);
 		expect(contains.data).toEqual([{ title: 'tagged' }]);
-		const containedBy = await service.from('notes').select('title').containedBy('tags', ['x', 'y', 'z', 'w']).eq('title', 'tagged');
+		const containedBy = await service
+			.from('notes')
+			.select('title')
+			.containedBy('tags', ['x', 'y', 'z', 'w'])
+			.eq('title', 'tagged');
 		expect(containedBy.data).toEqual([{ title: 'tagged' }]);
 		const overlaps = await service.from('notes').select('title').overlaps('tags', ['q', 'z']);
 		expect(overlaps.data).toEqual([{ title: 'tagged' }]);
@@ -291,7 +391,10 @@ describe('counts, ranges and Content-Range', () => {
 		expect(page.status).toBe(206);
 		expect(page.count).toBe(5);
 		expect(page.data).toEqual([{ id: 1 }, { id: 2 }]);
-		const head = await anon.from('books').select('*', { count: 'exact', head: true }).eq('author_id', 1);
+		const head = await anon
+			.from('books')
+			.select('*', { count: 'exact', head: true })
+			.eq('author_id', 1);
 		expect(head.status).toBe(200);
 		expect(head.count).toBe(2);
 		expect(head.data).toBeNull();
@@ -299,14 +402,22 @@ describe('counts, ranges and Content-Range', () => {
 
 	it('writes Content-Range exactly as PostgREST does', async () => {
 		const range = async (path: string, headers: Record<string, string> = {}) => {
-			const response = await fetch(`${stack.url}/rest/v1/${path}`, { headers: { apikey: stack.anonKey, ...headers } });
+			const response = await fetch(`${stack.url}/rest/v1/${path}`, {
+				headers: { apikey: stack.anonKey, ...headers }
+			});
 			await response.text();
 			return [response.status, response.headers.get('content-range')];
 		};
 		expect(await range('books?select=id&order=id&offset=1&limit=2')).toEqual([200, '1-2/*']);
-		expect(await range('books?select=id&offset=1&limit=2', { prefer: 'count=exact' })).toEqual([206, '1-2/5']);
+		expect(await range('books?select=id&offset=1&limit=2', { prefer: 'count=exact' })).toEqual([
+			206,
+			'1-2/5'
+		]);
 		expect(await range('books?select=id', { prefer: 'count=exact' })).toEqual([200, '0-4/5']);
-		expect(await range('books?select=id&id=eq.99', { prefer: 'count=exact' })).toEqual([200, '*/0']);
+		expect(await range('books?select=id&id=eq.99', { prefer: 'count=exact' })).toEqual([
+			200,
+			'*/0'
+		]);
 		expect(await range('books?select=id', { range: '0-1' })).toEqual([200, '0-1/*']);
 	});
 
@@ -323,14 +434,26 @@ describe('counts, ranges and Content-Range', () => {
 
 describe('upsert', () => {
 	it('merges duplicates on the primary key and on on_conflict', async () => {
-		const merged = await anon.from('tags').upsert({ slug: 'red', label: 'Crimson' }).select('slug,label,uses');
+		const merged = await anon
+			.from('tags')
+			.upsert({ slug: 'red', label: 'Crimson' })
+			.select('slug,label,uses');
 		expect(merged.data).toEqual([{ slug: 'red', label: 'Crimson', uses: 1 }]);
 		const byConflict = await anon
 			.from('authors')
-			.upsert([{ id: 4, name: 'Somebody', country: 'NZ' }, { id: 5, name: 'New', country: null }], { onConflict: 'id' })
+			.upsert(
+				[
+					{ id: 4, name: 'Somebody', country: 'NZ' },
+					{ id: 5, name: 'New', country: null }
+				],
+				{ onConflict: 'id' }
+			)
 			.select('id,name')
 			.order('id');
-		expect(byConflict.data).toEqual([{ id: 4, name: 'Somebody' }, { id: 5, name: 'New' }]);
+		expect(byConflict.data).toEqual([
+			{ id: 4, name: 'Somebody' },
+			{ id: 5, name: 'New' }
+		]);
 		await anon.from('authors').update({ name: 'Nobody', country: null }).eq('id', 4);
 		await anon.from('authors').delete().eq('id', 5);
 	});
@@ -340,17 +463,25 @@ describe('upsert', () => {
 		expect(inserted.status).toBe(201);
 		const updated = await anon.from('tags').upsert({ slug: 'teal', label: 'Dark teal' });
 		expect(updated.status).toBe(200);
-		const represented = await anon.from('tags').upsert({ slug: 'teal', label: 'Teal again' }).select('label');
+		const represented = await anon
+			.from('tags')
+			.upsert({ slug: 'teal', label: 'Teal again' })
+			.select('label');
 		expect(represented.status).toBe(200);
 		expect(represented.data).toEqual([{ label: 'Teal again' }]);
 		await anon.from('tags').delete().eq('slug', 'teal');
 	});
 
 	it('ignores duplicates when asked to', async () => {
-		const ignored = await anon.from('tags').upsert({ slug: 'blue', label: 'Navy' }, { ignoreDuplicates: true }).select();
+		const ignored = await anon
+			.from('tags')
+			.upsert({ slug: 'blue', label: 'Navy' }, { ignoreDuplicates: true })
+			.select();
 		expect(ignored.error).toBeNull();
 		expect(ignored.data).toEqual([]);
-		expect((await anon.from('tags').select('label').eq('slug', 'blue').single()).data).toEqual({ label: 'Blue' });
+		expect((await anon.from('tags').select('label').eq('slug', 'blue').single()).data).toEqual({
+			label: 'Blue'
+		});
 	});
 
 	it('a plain insert of a duplicate key answers 409 23505', async () => {
@@ -362,7 +493,9 @@ describe('upsert', () => {
 
 describe('single and maybeSingle', () => {
 	it('single answers one object, or 406 PGRST116 with the row count', async () => {
-		expect((await anon.from('authors').select('name').eq('id', 2).single()).data).toEqual({ name: 'Stanisław' });
+		expect((await anon.from('authors').select('name').eq('id', 2).single()).data).toEqual({
+			name: 'Stanisław'
+		});
 		const many = await anon.from('authors').select('name').single();
 		expect(many.status).toBe(406);
 		expect(many.error).toMatchObject({ code: 'PGRST116', details: 'The result contains 4 rows' });
@@ -377,7 +510,12 @@ describe('single and maybeSingle', () => {
 	});
 
 	it('a write asked for a single object that touches several rows is rolled back', async () => {
-		const result = await anon.from('books').update({ price: 1 }).eq('author_id', 1).select().single();
+		const result = await anon
+			.from('books')
+			.update({ price: 1 })
+			.eq('author_id', 1)
+			.select()
+			.single();
 		expect(result.status).toBe(406);
 		const prices = await anon.from('books').select('price').eq('author_id', 1).order('id');
 		expect(prices.data).toEqual([{ price: 9.5 }, { price: 12 }]);
@@ -387,7 +525,9 @@ describe('single and maybeSingle', () => {
 describe('rpc', () => {
 	it('returns scalars, composites, sets and nothing', async () => {
 		expect((await anon.rpc('add', { a: 2, b: 3 })).data).toBe(5);
-		expect((await anon.rpc('echo_json', { any: ['thing', 1] })).data).toEqual({ any: ['thing', 1] });
+		expect((await anon.rpc('echo_json', { any: ['thing', 1] })).data).toEqual({
+			any: ['thing', 1]
+		});
 		expect((await anon.rpc('first_author')).data).toEqual({ id: 1, name: 'Ursula', country: 'US' });
 		expect((await anon.rpc('numbers', { n: 3 })).data).toEqual([1, 2, 3]);
 		const stats = await anon.rpc('author_stats');
@@ -405,7 +545,11 @@ describe('rpc', () => {
 	it('filters, orders and limits a set-returning function', async () => {
 		const { data } = await anon.rpc('books_by', { author: 1 }).select('title').gt('year', 1970);
 		expect(data).toEqual([{ title: 'The Dispossessed' }]);
-		const ordered = await anon.rpc('books_by', { author: 1 }, { count: 'exact' }).select('id').order('id', { ascending: false }).limit(1);
+		const ordered = await anon
+			.rpc('books_by', { author: 1 }, { count: 'exact' })
+			.select('id')
+			.order('id', { ascending: false })
+			.limit(1);
 		expect(ordered.data).toEqual([{ id: 2 }]);
 		expect(ordered.count).toBe(2);
 		const one = await anon.rpc('books_by', { author: 2 }).select('title').single();
@@ -413,7 +557,9 @@ describe('rpc', () => {
 	});
 
 	it('embeds related rows in the results of a function returning table rows', async () => {
-		const { data, error } = await anon.rpc('books_by', { author: 2 }).select('title, authors(name)');
+		const { data, error } = await anon
+			.rpc('books_by', { author: 2 })
+			.select('title, authors(name)');
 		expect(error).toBeNull();
 		expect(data).toEqual([{ title: 'Solaris', authors: { name: 'Stanisław' } }]);
 	});
@@ -421,7 +567,9 @@ describe('rpc', () => {
 	it('takes GET arguments from the query string, arrays included', async () => {
 		expect((await anon.rpc('add', { a: 40, b: 2 }, { get: true })).data).toBe(42);
 		expect((await anon.rpc('array_length_of', { xs: [1, 2, 3] }, { get: true })).data).toBe(3);
-		expect((await anon.rpc('books_by', { author: 1 }, { get: true }).eq('id', 2)).data).toHaveLength(1);
+		expect(
+			(await anon.rpc('books_by', { author: 1 }, { get: true }).eq('id', 2)).data
+		).toHaveLength(1);
 	});
 
 	it('runs functions as the caller, under RLS', async () => {
@@ -439,7 +587,11 @@ describe('rpc', () => {
 	it('a raised exception answers 400 with its message and hint, an unknown function 404 PGRST202', async () => {
 		const refused = await anon.rpc('refuse', { reason: 'Not today.' });
 		expect(refused.status).toBe(400);
-		expect(refused.error).toMatchObject({ code: 'P0001', message: 'Not today.', hint: 'Ask nicely.' });
+		expect(refused.error).toMatchObject({
+			code: 'P0001',
+			message: 'Not today.',
+			hint: 'Ask nicely.'
+		});
 		const missing = await anon.rpc('no_such_function', { a: 1 });
 		expect(missing.status).toBe(404);
 		expect(missing.error?.code).toBe('PGRST202');
@@ -456,7 +608,10 @@ describe('bad input and authentication', () => {
 	it('an unknown table answers 404 PGRST205', async () => {
 		const { status, error } = await anon.from('nowhere').select();
 		expect(status).toBe(404);
-		expect(error).toMatchObject({ code: 'PGRST205', message: "Could not find the table 'public.nowhere' in the schema cache" });
+		expect(error).toMatchObject({
+			code: 'PGRST205',
+			message: "Could not find the table 'public.nowhere' in the schema cache"
+		});
 	});
 
 	it('a malformed filter answers 400 PGRST100', async () => {
@@ -496,7 +651,9 @@ describe('bad input and authentication', () => {
 		const { status, error } = await clientWithToken(forged).from('notes').select();
 		expect(status).toBe(401);
 		expect(error?.code).toBe('PGRST301');
-		const raw = await fetch(`${stack.url}/rest/v1/notes`, { headers: { apikey: stack.anonKey, authorization: `Bearer ${forged}` } });
+		const raw = await fetch(`${stack.url}/rest/v1/notes`, {
+			headers: { apikey: stack.anonKey, authorization: `Bearer ${forged}` }
+		});
 		expect(raw.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
 	});
 
@@ -508,9 +665,16 @@ describe('bad input and authentication', () => {
 					'client', current_setting('request.headers', true)::json->>'x-client-info', 'uid', auth.uid())
 			$$;
 			notify pgrst, 'reload schema';`);
-		await vi.waitFor(async () => expect((await asAlice.rpc('whoami')).error).toBeNull(), { timeout: 10_000 });
+		await vi.waitFor(async () => expect((await asAlice.rpc('whoami')).error).toBeNull(), {
+			timeout: 10_000
+		});
 		const { data } = await asAlice.rpc('whoami');
-		expect(data).toMatchObject({ role: 'authenticated', method: 'POST', path: '/rpc/whoami', uid: alice });
+		expect(data).toMatchObject({
+			role: 'authenticated',
+			method: 'POST',
+			path: '/rpc/whoami',
+			uid: alice
+		});
 		expect(String((data as { client: string }).client)).toMatch(/^supabase-js/);
 	});
 });
@@ -518,8 +682,13 @@ describe('bad input and authentication', () => {
 describe('schema cache', () => {
 	it('a table created after start becomes queryable after NOTIFY pgrst', async () => {
 		expect((await anon.from('late_arrival').select()).error?.code).toBe('PGRST205');
-		await stack.db.exec(`create table public.late_arrival (id int primary key); insert into public.late_arrival values (1);`);
+		await stack.db.exec(
+			`create table public.late_arrival (id int primary key); insert into public.late_arrival values (1);`
+		);
 		await stack.db.query(`notify pgrst, 'reload schema'`);
-		await vi.waitFor(async () => expect((await anon.from('late_arrival').select()).data).toEqual([{ id: 1 }]), { timeout: 10_000 });
+		await vi.waitFor(
+			async () => expect((await anon.from('late_arrival').select()).data).toEqual([{ id: 1 }]),
+			{ timeout: 10_000 }
+		);
 	});
 });

@@ -17,7 +17,9 @@ export class RestError extends Error {
 	toResponse(head = false): Response {
 		const body = { code: this.code, details: this.details, hint: this.hint, message: this.message };
 		const response = json(body, this.status, this.headers);
-		return head ? new Response(null, { status: response.status, headers: response.headers }) : response;
+		return head
+			? new Response(null, { status: response.status, headers: response.headers })
+			: response;
 	}
 }
 
@@ -69,7 +71,26 @@ export function statusForSqlState(code: string, message: string, role: string): 
 	const prefix = code.slice(0, 2);
 	if (prefix === '08') return 503;
 	if (prefix === '53') return 503;
-	if (['09', '25', '2D', '38', '39', '3B', '40', '54', '55', '57', '58', 'F0', 'HV', 'XX', 'P0'].includes(prefix)) return 500;
+	if (
+		[
+			'09',
+			'25',
+			'2D',
+			'38',
+			'39',
+			'3B',
+			'40',
+			'54',
+			'55',
+			'57',
+			'58',
+			'F0',
+			'HV',
+			'XX',
+			'P0'
+		].includes(prefix)
+	)
+		return 500;
 	if (prefix === '0L' || prefix === '0P' || prefix === '28') return 403;
 	return 400;
 }
@@ -80,8 +101,19 @@ export function toRestError(error: unknown, role: string): RestError {
 	if (isPgError(error)) {
 		const status = statusForSqlState(error.code, error.message, role);
 		const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-		return new RestError(status, error.code, error.message, error.detail ?? null, error.hint ?? null, headers);
+		return new RestError(
+			status,
+			error.code,
+			error.message,
+			error.detail ?? null,
+			error.hint ?? null,
+			headers
+		);
 	}
 	console.error('[rest]', error);
-	return new RestError(500, 'PGRST000', 'The local REST service failed unexpectedly; see the stack log.');
+	return new RestError(
+		500,
+		'PGRST000',
+		'The local REST service failed unexpectedly; see the stack log.'
+	);
 }

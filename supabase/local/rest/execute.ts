@@ -23,7 +23,11 @@ export class Rollback<T> {
  * Runs `work` in one transaction whose first statement sets the role, the JWT claims and the
  * request's details locally, so RLS policies and auth.uid() see exactly what PostgREST gives them.
  */
-export async function inRequestTransaction<T>(db: Db, settings: RequestSettings, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inRequestTransaction<T>(
+	db: Db,
+	settings: RequestSettings,
+	work: (tx: Tx) => Promise<T>
+): Promise<T> {
 	try {
 		return await db.transaction(async (tx) => {
 			if (settings.readOnly) await tx.query('set transaction read only');

@@ -1,8 +1,8 @@
 import type { StackContext, StackService } from '../context.ts';
-import { JwtError, effectiveToken, verifyJwt, type JwtClaims } from '../jwt.ts';
 import { RestError, toRestError, unsupported } from './errors.ts';
-import { loadSchemaCache, exposedSchemas, type SchemaCache } from './schema-cache.ts';
-import { parsePrefer, parseQuery, parseRangeHeader, type ApiQuery, type Preferences } from './parse.ts';
+import { prepare, type RestRequest } from './request.ts';
+import { loadSchemaCache } from './schema-cache.ts';
+import { parseQuery, parseRangeHeader, type ApiQuery } from './parse.ts';
 import {
 	checkAllPathsUsed,
 	findRelation,
@@ -20,29 +20,14 @@ import {
 	routineRelation,
 	selectSql
 } from './plan.ts';
-import { Rollback, inRequestTransaction, type RequestSettings } from './execute.ts';
+import { Rollback, inRequestTransaction } from './execute.ts';
+import { pageResponse, respond, singleBody, singleObjectError, type PageRow } from './respond.ts';
 
-const jsonType = 'application/json; charset=utf-8';
-const objectType = 'application/vnd.pgrst.object+json; charset=utf-8';
-
-interface PageRow {
-	page_count: number;
-	body: string;
-	first_row: string | null;
-}
-
-/** What one request asked for, after authentication and header parsing. */
-interface RestRequest {
-	method: string;
-	url: URL;
-	head: boolean;
-	schema: string;
-	single: boolean;
-	prefer: Preferences;
-	settings: RequestSettings;
-	cache: SchemaCache;
-	request: Request;
-}
+/*
+ * PostgREST-compatible REST at /rest/v1. A request goes through request.ts (JWT, headers),
+ * parse.ts (query string → query), plan.ts (query + schema cache → SQL with bound values),
+ * execute.ts (one transaction with the caller's role and claims) and respond.ts (status, headers).
+ */
 
 /** PostgREST-compatible REST at /rest/v1. */
 export async function createRestService(context: StackContext): Promise<StackService> {
@@ -55,7 +40,9 @@ export async function createRestService(context: StackContext): Promise<StackSer
 			.then(async () => {
 				cache = await loadSchemaCache(context.db);
 			})
-			.catch((error) => console.error('[rest] schema cache reload failed:', (error as Error).message));
+			.catch((error) =>
+				console.error('[rest] schema cache reload failed:', (error as Error).message)
+			);
 	});
 	return {
 		async fetch(request, subpath) {
@@ -72,80 +59,6 @@ export async function createRestService(context: StackContext): Promise<StackSer
 	};
 }
 
-async function authenticate(request: Request): Promise<JwtClaims> {
-	const token = effectiveToken(request.headers.get('authorization'), request.headers.get('apikey'));
-	if (!token) return { role: 'anon' };
-	try {
-		return await verifyJwt(token);
-	} catch (error) {
-		if (!(error instanceof JwtError)) throw error;
-		const expired = error.reason === 'expired';
-		const message = expired ? 'JWT expired' : error.message;
-		throw new RestError(401, expired ? 'PGRST303' : 'PGRST301', message, null, null, {
-			'www-authenticate': `Bearer error="invalid_token", error_description="${message.replaceAll('"', "'")}"`
-		});
-	}
-}
-
-function parseCookies(header: string | null): Record<string, string> {
-	const cookies: Record<string, string> = {};
-	for (const part of (header ?? '').split(';')) {
-		const at = part.indexOf('=');
-		if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-	}
-	return cookies;
-}
-
-/** Whether the client wants one object; other media types are refused rather than misanswered. */
-function wantsSingleObject(accept: string | null): boolean {
-	if (!accept) return false;
-	for (const entry of accept.split(',')) {
-		const [type, ...parameters] = entry.split(';').map((p) => p.trim());
-		if (parameters.some((p) => p.startsWith('nulls=')) || type.startsWith('application/vnd.pgrst.plan')) {
-			throw unsupported(`The media type ${entry.trim()}`);
-		}
-		if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') return true;
-		if (['application/json', 'application/vnd.pgrst.array+json', '*/*', 'application/*'].includes(type)) return false;
-	}
-	throw new RestError(406, 'PGRST107', `None of these media types are available: ${accept}`, null, null);
-}
-
-async function prepare(request: Request, cache: SchemaCache): Promise<RestRequest> {
-	const method = request.method;
-	const claims = await authenticate(request);
-	if (!cache.roles.has(claims.role)) {
-		throw new RestError(401, '22023', `role "${claims.role}" does not exist`, null, null, { 'www-authenticate': 'Bearer' });
-	}
-	const readOnly = method === 'GET' || method === 'HEAD';
-	const profile = request.headers.get(readOnly ? 'accept-profile' : 'content-profile');
-	const schema = profile ?? 'public';
-	if (!exposedSchemas.includes(schema)) {
-		throw new RestError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${exposedSchemas.join(', ')}`);
-	}
-	const url = new URL(request.url);
-	const headers: Record<string, string> = {};
-	request.headers.forEach((value, key) => (headers[key] = value));
-	return {
-		method,
-		url,
-		head: method === 'HEAD',
-		schema,
-		single: wantsSingleObject(request.headers.get('accept')),
-		prefer: parsePrefer(request.headers.get('prefer')),
-		cache,
-		request,
-		settings: {
-			role: claims.role,
-			claims,
-			method,
-			path: url.pathname.replace(/^\/rest\/v1/, '') || '/',
-			headers,
-			cookies: parseCookies(request.headers.get('cookie')),
-			readOnly
-		}
-	};
-}
-
 async function route(context: StackContext, rest: RestRequest, subpath: string): Promise<Response> {
 	const segments = subpath.split('/').filter(Boolean).map(decodeURIComponent);
 	if (segments.length === 0) throw unsupported('The OpenAPI description at /rest/v1/');
@@ -153,7 +66,8 @@ async function route(context: StackContext, rest: RestRequest, subpath: string):
 		if (!['GET', 'HEAD', 'POST'].includes(rest.method)) throw methodNotAllowed(rest.method);
 		return callRoutine(context, rest, segments[1]);
 	}
-	if (segments.length !== 1) throw new RestError(404, 'PGRST125', `Invalid path specified in request URL`, null, null);
+	if (segments.length !== 1)
+		throw new RestError(404, 'PGRST125', `Invalid path specified in request URL`, null, null);
 	switch (rest.method) {
 		case 'GET':
 		case 'HEAD':
@@ -175,43 +89,18 @@ function methodNotAllowed(method: string): RestError {
 	return new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`, null, null);
 }
 
-function respond(rest: RestRequest, status: number, body: string | null, headers: Record<string, string>): Response {
-	const all: Record<string, string> = { ...headers };
-	if (rest.prefer.applied.length) all['preference-applied'] = rest.prefer.applied.join(', ');
-	if (body !== null) all['content-type'] = rest.single ? objectType : jsonType;
-	return new Response(rest.head || body === null ? null : body, { status, headers: all });
-}
-
-function singleObjectError(count: number): RestError {
-	return new RestError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${count} rows`, null);
-}
-
 /** Root paging from limit/offset, else the Range header, capped at the maximum rows. */
 function rootPaging(rest: RestRequest, query: ApiQuery): { limit: number; offset: number } {
 	const limit = query.limit.filter((l) => l.path.length === 0).at(-1)?.value;
 	const offset = query.offset.filter((o) => o.path.length === 0).at(-1)?.value;
-	const range = limit === undefined && offset === undefined ? parseRangeHeader(rest.request.headers.get('range')) : undefined;
+	const range =
+		limit === undefined && offset === undefined
+			? parseRangeHeader(rest.request.headers.get('range'))
+			: undefined;
 	return {
 		limit: Math.min(limit ?? range?.limit ?? maxRows, maxRows),
 		offset: offset ?? range?.offset ?? 0
 	};
-}
-
-/** Status and Content-Range for a page of a read (§1.8), or the 416 error. */
-function pageResponse(rest: RestRequest, page: PageRow, offset: number, total: number | undefined, body: string): Response {
-	const n = page.page_count;
-	if (total !== undefined && offset > total) {
-		throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${offset} was requested, but there are only ${total} rows.`, null);
-	}
-	const range = n > 0 ? `${offset}-${offset + n - 1}` : '*';
-	const status = total !== undefined && n < total ? 206 : 200;
-	return respond(rest, status, body, { 'content-range': `${range}/${total ?? '*'}` });
-}
-
-function singleBody(rest: RestRequest, page: PageRow): string {
-	if (!rest.single) return page.body;
-	if (page.page_count !== 1) throw singleObjectError(page.page_count);
-	return page.first_row ?? 'null';
 }
 
 async function read(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
@@ -224,11 +113,15 @@ async function read(context: StackContext, rest: RestRequest, name: string): Pro
 	checkAllPathsUsed(ctx);
 	const paging = rootPaging(rest, query);
 	const pageSql = jsonPageSql(selectSql(parts, paging));
-	const countSql = rest.prefer.count ? `select count(*)::int as total from (${selectSql({ ...parts, orderBy: '' })}) as pgrst_all` : undefined;
+	const countSql = rest.prefer.count
+		? `select count(*)::int as total from (${selectSql({ ...parts, orderBy: '' })}) as pgrst_all`
+		: undefined;
 	const params = ctx.params.values;
 	return inRequestTransaction(context.db, rest.settings, async (tx) => {
 		const page = (await tx.query<PageRow>(pageSql, params)).rows[0];
-		const total = countSql ? (await tx.query<{ total: number }>(countSql, params)).rows[0].total : undefined;
+		const total = countSql
+			? (await tx.query<{ total: number }>(countSql, params)).rows[0].total
+			: undefined;
 		return pageResponse(rest, page, paging.offset, total, singleBody(rest, page));
 	});
 }
@@ -264,7 +157,11 @@ async function write(
 	ctx: ReturnType<typeof newPlanContext>,
 	mutation: string,
 	relationName: string,
-	shape: (result: WriteResult, total: number | undefined, hasBody: boolean) => { status: number; contentRange: string }
+	shape: (
+		result: WriteResult,
+		total: number | undefined,
+		hasBody: boolean
+	) => { status: number; contentRange: string }
 ): Promise<Response> {
 	const relation = findRelation(rest.cache, rest.schema, relationName);
 	if ([...ctx.query.limit, ...ctx.query.offset].some((entry) => entry.path.length === 0)) {
@@ -274,10 +171,20 @@ async function write(
 	const representation = rest.prefer.return === 'representation';
 	const trackInserted = rest.method === 'POST' && rest.prefer.resolution === 'merge-duplicates';
 	const insertedFlag = `(${alias}.xmax = 0) as pgrst_inserted`;
-	const insertedCount = trackInserted ? '(select count(*)::int from pgrst_source where pgrst_inserted)' : 'null::int';
+	const insertedCount = trackInserted
+		? '(select count(*)::int from pgrst_source where pgrst_inserted)'
+		: 'null::int';
 	let sql = mutation;
 	if (representation) {
-		const parts = planSelect(ctx, relation, `pgrst_source as ${alias}`, relation.name, ctx.query.select, [], { rootFilters: false });
+		const parts = planSelect(
+			ctx,
+			relation,
+			`pgrst_source as ${alias}`,
+			relation.name,
+			ctx.query.select,
+			[],
+			{ rootFilters: false }
+		);
 		const returning = `${alias}.*${trackInserted ? `, ${insertedFlag}` : ''}`;
 		sql = `with pgrst_source as (${mutation} returning ${returning}) select pgrst_result.*, ${insertedCount} as inserted from (${jsonPageSql(selectSql(parts))}) as pgrst_result`;
 	} else if (trackInserted) {
@@ -296,12 +203,27 @@ async function write(
 			result = { affected: (await tx.query(mutation, params)).affectedRows, inserted: null };
 		}
 		const { affected } = result;
-		if (rest.single && affected !== 1) throw new Rollback(singleObjectError(affected).toResponse(rest.head));
-		if (rest.prefer.handling === 'strict' && rest.prefer.maxAffected !== undefined && affected > rest.prefer.maxAffected) {
-			const error = new RestError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${affected} rows`, null);
+		if (rest.single && affected !== 1)
+			throw new Rollback(singleObjectError(affected).toResponse(rest.head));
+		if (
+			rest.prefer.handling === 'strict' &&
+			rest.prefer.maxAffected !== undefined &&
+			affected > rest.prefer.maxAffected
+		) {
+			const error = new RestError(
+				400,
+				'PGRST124',
+				'Query result exceeds max-affected preference constraint',
+				`The query affects ${affected} rows`,
+				null
+			);
 			throw new Rollback(error.toResponse());
 		}
-		const { status, contentRange } = shape(result, rest.prefer.count ? affected : undefined, body !== null);
+		const { status, contentRange } = shape(
+			result,
+			rest.prefer.count ? affected : undefined,
+			body !== null
+		);
 		const response = respond(rest, status, body, { 'content-range': contentRange });
 		if (rest.prefer.tx === 'rollback') throw new Rollback(response);
 		return response;
@@ -313,11 +235,20 @@ async function insert(context: StackContext, rest: RestRequest, name: string): P
 	const query = parseQuery(rest.url.searchParams);
 	const body = await readBody(rest);
 	const rows = Array.isArray(body) ? body : [body];
-	if (!rows.every(isRecord)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'The body must be a JSON object or an array of objects.', null);
+	if (!rows.every(isRecord))
+		throw new RestError(
+			400,
+			'PGRST102',
+			'Empty or invalid json',
+			'The body must be a JSON object or an array of objects.',
+			null
+		);
 	const names = payloadColumns(relation, rows, query.columns);
 	if (rows.length === 0) {
 		const representation = rest.prefer.return === 'representation';
-		return respond(rest, 201, representation ? '[]' : null, { 'content-range': `*/${rest.prefer.count ? 0 : '*'}` });
+		return respond(rest, 201, representation ? '[]' : null, {
+			'content-range': `*/${rest.prefer.count ? 0 : '*'}`
+		});
 	}
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
 	const mutation = planInsert(ctx, relation, relation.name, rows, names, {
@@ -336,29 +267,54 @@ async function update(context: StackContext, rest: RestRequest, name: string): P
 	const relation = findRelation(rest.cache, rest.schema, name);
 	const query = parseQuery(rest.url.searchParams);
 	const body = await readBody(rest);
-	if (!isRecord(body)) throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'The body of an update must be a JSON object.', null);
+	if (!isRecord(body))
+		throw new RestError(
+			400,
+			'PGRST102',
+			'Empty or invalid json',
+			'The body of an update must be a JSON object.',
+			null
+		);
 	const names = payloadColumns(relation, [body], query.columns);
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
 	if (names.length === 0) {
 		return respond(rest, 204, null, { 'content-range': '*/*' });
 	}
-	return write(context, rest, ctx, planUpdate(ctx, relation, relation.name, body, names), name, ({ affected }, total, hasBody) => ({
-		status: hasBody ? 200 : 204,
-		contentRange: `${affected > 0 ? `0-${affected - 1}` : '*'}/${total ?? '*'}`
-	}));
+	return write(
+		context,
+		rest,
+		ctx,
+		planUpdate(ctx, relation, relation.name, body, names),
+		name,
+		({ affected }, total, hasBody) => ({
+			status: hasBody ? 200 : 204,
+			contentRange: `${affected > 0 ? `0-${affected - 1}` : '*'}/${total ?? '*'}`
+		})
+	);
 }
 
 async function remove(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
 	const relation = findRelation(rest.cache, rest.schema, name);
 	const query = parseQuery(rest.url.searchParams);
 	const ctx = newPlanContext(rest.cache, rest.schema, query);
-	return write(context, rest, ctx, planDelete(ctx, relation, relation.name), name, (_result, total, hasBody) => ({
-		status: hasBody ? 200 : 204,
-		contentRange: `*/${total ?? '*'}`
-	}));
+	return write(
+		context,
+		rest,
+		ctx,
+		planDelete(ctx, relation, relation.name),
+		name,
+		(_result, total, hasBody) => ({
+			status: hasBody ? 200 : 204,
+			contentRange: `*/${total ?? '*'}`
+		})
+	);
 }
 
-async function callRoutine(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
+async function callRoutine(
+	context: StackContext,
+	rest: RestRequest,
+	name: string
+): Promise<Response> {
 	const overloads = rest.cache.routines.get(`${rest.schema}.${name}`) ?? [];
 	const argNames = new Set(overloads.flatMap((r) => r.params.map((p) => p.name)).filter(Boolean));
 	const viaQuery = rest.method !== 'POST';
@@ -376,7 +332,10 @@ async function callRoutine(context: StackContext, rest: RestRequest, name: strin
 	const alias = routine.name;
 	const from = routineFromItem(ctx, routine, args, wholeBody, alias);
 	const relation = routineRelation(rest.cache, routine);
-	const settings = { ...rest.settings, readOnly: rest.settings.readOnly || routine.volatility !== 'volatile' };
+	const settings = {
+		...rest.settings,
+		readOnly: rest.settings.readOnly || routine.volatility !== 'volatile'
+	};
 	const params = ctx.params.values;
 
 	if (routine.returns.kind === 'void') {
@@ -387,15 +346,28 @@ async function callRoutine(context: StackContext, rest: RestRequest, name: strin
 		});
 	}
 	const scalar = routine.returns.kind === 'scalar';
-	const parts = planSelect(ctx, relation, from, alias, scalar ? [{ kind: 'star' }] : query.select, []);
+	const parts = planSelect(
+		ctx,
+		relation,
+		from,
+		alias,
+		scalar ? [{ kind: 'star' }] : query.select,
+		[]
+	);
 	checkAllPathsUsed(ctx);
 	const paging = routine.returnsSet ? rootPaging(rest, query) : { limit: undefined, offset: 0 };
 	const pageSql = jsonPageSql(selectSql(parts, paging), scalar ? routine.name : undefined);
-	const countSql = rest.prefer.count && routine.returnsSet ? `select count(*)::int as total from (${selectSql({ ...parts, orderBy: '' })}) as pgrst_all` : undefined;
+	const countSql =
+		rest.prefer.count && routine.returnsSet
+			? `select count(*)::int as total from (${selectSql({ ...parts, orderBy: '' })}) as pgrst_all`
+			: undefined;
 	return inRequestTransaction(context.db, settings, async (tx) => {
 		const page = (await tx.query<PageRow>(pageSql, params)).rows[0];
-		const total = countSql ? (await tx.query<{ total: number }>(countSql, params)).rows[0].total : undefined;
-		if (!routine.returnsSet) return respond(rest, 200, page.first_row ?? 'null', { 'content-range': '0-0/*' });
+		const total = countSql
+			? (await tx.query<{ total: number }>(countSql, params)).rows[0].total
+			: undefined;
+		if (!routine.returnsSet)
+			return respond(rest, 200, page.first_row ?? 'null', { 'content-range': '0-0/*' });
 		return pageResponse(rest, page, paging.offset, total, singleBody(rest, page));
 	});
 }

@@ -20,8 +20,31 @@ export type SelectItem =
 	  };
 
 export const operators = [
-	'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'is', 'isdistinct', 'in',
-	'cs', 'cd', 'ov', 'sl', 'sr', 'nxl', 'nxr', 'adj', 'fts', 'plfts', 'phfts', 'wfts'
+	'eq',
+	'neq',
+	'gt',
+	'gte',
+	'lt',
+	'lte',
+	'like',
+	'ilike',
+	'match',
+	'imatch',
+	'is',
+	'isdistinct',
+	'in',
+	'cs',
+	'cd',
+	'ov',
+	'sl',
+	'sr',
+	'nxl',
+	'nxr',
+	'adj',
+	'fts',
+	'plfts',
+	'phfts',
+	'wfts'
 ] as const;
 export type Operator = (typeof operators)[number];
 
@@ -257,36 +280,64 @@ const operatorPattern = /^(not\.)?([a-z]+)(?:\(([a-z_]+)\))?\.([\s\S]*)$/;
 export function parseCondition(field: Field, expression: string, inLogic = false): Condition {
 	const match = operatorPattern.exec(expression);
 	if (!match || !(operators as readonly string[]).includes(match[2])) {
-		throw parseError(`"failed to parse filter (${expression})" (line 1, column 1)`, `unknown or missing operator in "${expression}"`);
+		throw parseError(
+			`"failed to parse filter (${expression})" (line 1, column 1)`,
+			`unknown or missing operator in "${expression}"`
+		);
 	}
 	const [, not, opText, modifier, rawValue] = match;
 	const op = opText as Operator;
-	const condition: Condition = { kind: 'condition', field, negate: Boolean(not), op, value: rawValue };
+	const condition: Condition = {
+		kind: 'condition',
+		field,
+		negate: Boolean(not),
+		op,
+		value: rawValue
+	};
 	if (modifier) {
-		if (op === 'fts' || op === 'plfts' || op === 'phfts' || op === 'wfts') condition.language = modifier;
-		else if ((modifier === 'any' || modifier === 'all') && ['eq', 'like', 'ilike', 'gt', 'gte', 'lt', 'lte', 'match', 'imatch'].includes(op)) {
+		if (op === 'fts' || op === 'plfts' || op === 'phfts' || op === 'wfts')
+			condition.language = modifier;
+		else if (
+			(modifier === 'any' || modifier === 'all') &&
+			['eq', 'like', 'ilike', 'gt', 'gte', 'lt', 'lte', 'match', 'imatch'].includes(op)
+		) {
 			condition.quantifier = modifier;
 			condition.value = parseList(rawValue, '{', '}');
-		} else throw parseError(`"failed to parse filter (${expression})"`, `unknown modifier "${modifier}"`);
+		} else
+			throw parseError(
+				`"failed to parse filter (${expression})"`,
+				`unknown modifier "${modifier}"`
+			);
 	}
 	if (op === 'in') condition.value = parseList(rawValue, '(', ')');
-	else if (op === 'is' && !['null', 'not_null', 'true', 'false', 'unknown'].includes(rawValue.toLowerCase())) {
-		throw parseError(`"failed to parse filter (${expression})"`, 'is accepts only null, not_null, true, false or unknown');
-	} else if (inLogic && typeof condition.value === 'string') condition.value = unquote(condition.value);
+	else if (
+		op === 'is' &&
+		!['null', 'not_null', 'true', 'false', 'unknown'].includes(rawValue.toLowerCase())
+	) {
+		throw parseError(
+			`"failed to parse filter (${expression})"`,
+			'is accepts only null, not_null, true, false or unknown'
+		);
+	} else if (inLogic && typeof condition.value === 'string')
+		condition.value = unquote(condition.value);
 	return condition;
 }
 
 /** Parses the `(…)` of `or=`/`and=` into a logic tree. */
 export function parseLogic(op: 'and' | 'or', negate: boolean, raw: string): Logic {
 	if (!raw.startsWith('(') || !raw.endsWith(')')) {
-		throw parseError(`"failed to parse logic tree (${raw})" (line 1, column 1)`, 'expected a parenthesised list of conditions');
+		throw parseError(
+			`"failed to parse logic tree (${raw})" (line 1, column 1)`,
+			'expected a parenthesised list of conditions'
+		);
 	}
 	const children = splitTopLevel(raw.slice(1, -1)).map((part): Filter => {
 		const nested = /^(not\.)?(and|or)(\(.*\))$/s.exec(part);
 		if (nested) return parseLogic(nested[2] as 'and' | 'or', Boolean(nested[1]), nested[3]);
 		const s = new Scanner(part);
 		const field = s.field();
-		if (!s.eat('.')) throw parseError(`"failed to parse logic tree (${raw})"`, `"${part}" is not a condition`);
+		if (!s.eat('.'))
+			throw parseError(`"failed to parse logic tree (${raw})"`, `"${part}" is not a condition`);
 		return parseCondition(field, part.slice(s.pos), true);
 	});
 	return { kind: 'logic', op, negate, children };
@@ -309,13 +360,21 @@ export function parseOrder(raw: string): OrderTerm[] {
 		const embedded = /^([^()]+)\((.+)\)$/.exec(target);
 		const s = new Scanner(embedded ? embedded[2] : target);
 		const field = s.field();
-		if (!s.done) throw parseError(`"failed to parse order (${raw})" (line 1, column ${s.pos + 1})`, `unexpected "${s.text.slice(s.pos)}"`);
+		if (!s.done)
+			throw parseError(
+				`"failed to parse order (${raw})" (line 1, column ${s.pos + 1})`,
+				`unexpected "${s.text.slice(s.pos)}"`
+			);
 		return { ...term, field, relation: embedded?.[1] };
 	});
 }
 
 function nonNegativeInteger(name: string, raw: string): number {
-	if (!/^\d+$/.test(raw)) throw parseError(`"failed to parse ${name} parameter (${raw})"`, `${name} must be a non-negative integer`);
+	if (!/^\d+$/.test(raw))
+		throw parseError(
+			`"failed to parse ${name} parameter (${raw})"`,
+			`${name} must be a non-negative integer`
+		);
 	return Number(raw);
 }
 
@@ -325,8 +384,18 @@ function parseColumnList(raw: string): string[] {
 }
 
 /** Turns a request's query string into the query it describes. */
-export function parseQuery(params: URLSearchParams, rpcArgNames: Set<string> = new Set()): ApiQuery {
-	const query: ApiQuery = { select: [{ kind: 'star' }], filters: [], order: [], limit: [], offset: [], rpcArgs: {} };
+export function parseQuery(
+	params: URLSearchParams,
+	rpcArgNames: Set<string> = new Set()
+): ApiQuery {
+	const query: ApiQuery = {
+		select: [{ kind: 'star' }],
+		filters: [],
+		order: [],
+		limit: [],
+		offset: [],
+		rpcArgs: {}
+	};
 	for (const [key, value] of params) {
 		if (rpcArgNames.has(key)) {
 			query.rpcArgs[key] = value;
@@ -352,7 +421,10 @@ export function parseQuery(params: URLSearchParams, rpcArgNames: Set<string> = n
 		} else if (last === 'limit') {
 			query.limit.push({ path: segments.slice(0, -1), value: nonNegativeInteger('limit', value) });
 		} else if (last === 'offset') {
-			query.offset.push({ path: segments.slice(0, -1), value: nonNegativeInteger('offset', value) });
+			query.offset.push({
+				path: segments.slice(0, -1),
+				value: nonNegativeInteger('offset', value)
+			});
 		} else if (last === 'or' || last === 'and') {
 			const negate = beforeLast === 'not';
 			const path = segments.slice(0, negate ? -2 : -1);
@@ -360,7 +432,11 @@ export function parseQuery(params: URLSearchParams, rpcArgNames: Set<string> = n
 		} else {
 			const s = new Scanner(last);
 			const field = s.field();
-			if (!s.done) throw parseError(`"failed to parse filter key (${key})"`, `unexpected "${s.text.slice(s.pos)}"`);
+			if (!s.done)
+				throw parseError(
+					`"failed to parse filter key (${key})"`,
+					`unexpected "${s.text.slice(s.pos)}"`
+				);
 			query.filters.push({ path: segments.slice(0, -1), value: parseCondition(field, value) });
 		}
 	}
@@ -394,7 +470,10 @@ export function parsePrefer(header: string | null): Preferences {
 	const prefs: Preferences = { applied: [] };
 	const invalid: string[] = [];
 	const seen = new Set<string>();
-	for (const token of (header ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
+	for (const token of (header ?? '')
+		.split(',')
+		.map((t) => t.trim())
+		.filter(Boolean)) {
 		const [key, value = ''] = token.split('=').map((t) => t.trim());
 		if (seen.has(key)) continue;
 		if (key === 'max-affected' && /^\d+$/.test(value)) {
@@ -410,7 +489,12 @@ export function parsePrefer(header: string | null): Preferences {
 		} else invalid.push(token);
 	}
 	if (prefs.handling === 'strict' && invalid.length) {
-		throw new RestError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${invalid.join(', ')}`);
+		throw new RestError(
+			400,
+			'PGRST122',
+			'Invalid preferences given with handling=strict',
+			`Invalid preferences: ${invalid.join(', ')}`
+		);
 	}
 	return prefs;
 }
@@ -420,13 +504,21 @@ function unsupportedTimezone(value: string): void {
 }
 
 /** Parses a `Range: 0-19` header into offset and limit. */
-export function parseRangeHeader(header: string | null): { offset: number; limit?: number } | undefined {
+export function parseRangeHeader(
+	header: string | null
+): { offset: number; limit?: number } | undefined {
 	if (!header) return undefined;
 	const match = /^(?:items=)?(\d+)-(\d*)$/.exec(header.trim());
 	if (!match) return undefined;
 	const offset = Number(match[1]);
 	if (match[2] === '') return { offset };
 	const upper = Number(match[2]);
-	if (upper < offset) throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `The lower boundary must be lower than or equal to the upper boundary in the Range header.`);
+	if (upper < offset)
+		throw new RestError(
+			416,
+			'PGRST103',
+			'Requested range not satisfiable',
+			`The lower boundary must be lower than or equal to the upper boundary in the Range header.`
+		);
 	return { offset, limit: upper - offset + 1 };
 }

@@ -1,7 +1,13 @@
 import { RestError, unsupported } from './errors.ts';
 import type { ApiQuery, Condition, Field, Filter, OrderTerm, SelectItem } from './parse.ts';
 import { isToOne, resolveRelationship, type Relationship } from './relationships.ts';
-import { qualifiedKey, type Column, type Relation, type Routine, type SchemaCache } from './schema-cache.ts';
+import {
+	qualifiedKey,
+	type Column,
+	type Relation,
+	type Routine,
+	type SchemaCache
+} from './schema-cache.ts';
 
 /** SQL text and its bound values; values are always passed as text and cast in SQL. */
 export interface Statement {
@@ -52,7 +58,13 @@ export function newPlanContext(cache: SchemaCache, schema: string, query: ApiQue
 export function findRelation(cache: SchemaCache, schema: string, name: string): Relation {
 	const relation = cache.relations.get(qualifiedKey(schema, name));
 	if (!relation) {
-		throw new RestError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`, null, null);
+		throw new RestError(
+			404,
+			'PGRST205',
+			`Could not find the table '${schema}.${name}' in the schema cache`,
+			null,
+			null
+		);
 	}
 	return relation;
 }
@@ -72,12 +84,19 @@ interface TypedExpression {
 	type: string;
 }
 
-function fieldExpression(ctx: PlanContext, relation: Relation, alias: string, field: Field): TypedExpression {
+function fieldExpression(
+	ctx: PlanContext,
+	relation: Relation,
+	alias: string,
+	field: Field
+): TypedExpression {
 	const col = column(relation, field.name);
 	let sql = `${ident(alias)}.${ident(col.name)}`;
 	let type = col.type;
 	for (const step of field.path) {
-		const key = /^-?\d+$/.test(step.key) ? `${ctx.params.bind(step.key)}::int` : ctx.params.bind(step.key);
+		const key = /^-?\d+$/.test(step.key)
+			? `${ctx.params.bind(step.key)}::int`
+			: ctx.params.bind(step.key);
 		sql = `(${sql} ${step.arrow} ${key})`;
 		type = step.arrow === '->>' ? 'text' : type;
 	}
@@ -89,18 +108,40 @@ function outputKey(field: Field): string {
 }
 
 const comparison: Record<string, string> = {
-	eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'like', ilike: 'ilike', match: '~', imatch: '~*',
-	cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxl: '&<', nxr: '&>', adj: '-|-'
+	eq: '=',
+	neq: '<>',
+	gt: '>',
+	gte: '>=',
+	lt: '<',
+	lte: '<=',
+	like: 'like',
+	ilike: 'ilike',
+	match: '~',
+	imatch: '~*',
+	cs: '@>',
+	cd: '<@',
+	ov: '&&',
+	sl: '<<',
+	sr: '>>',
+	nxl: '&<',
+	nxr: '&>',
+	adj: '-|-'
 };
 const textSearch: Record<string, string> = {
-	fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery'
+	fts: 'to_tsquery',
+	plfts: 'plainto_tsquery',
+	phfts: 'phraseto_tsquery',
+	wfts: 'websearch_to_tsquery'
 };
 
 function conditionSql(ctx: PlanContext, expression: TypedExpression, condition: Condition): string {
 	const { op } = condition;
 	const valueType = ['like', 'ilike', 'match', 'imatch'].includes(op) ? 'text' : expression.type;
 	const bindValue = (value: string) =>
-		ctx.params.bind(op === 'like' || op === 'ilike' ? value.replaceAll('*', '%') : value, valueType);
+		ctx.params.bind(
+			op === 'like' || op === 'ilike' ? value.replaceAll('*', '%') : value,
+			valueType
+		);
 	let sql: string;
 	if (op === 'is') {
 		const word = String(condition.value).toLowerCase();
@@ -111,8 +152,11 @@ function conditionSql(ctx: PlanContext, expression: TypedExpression, condition: 
 		const values = condition.value as string[];
 		sql = values.length ? `${expression.sql} in (${values.map(bindValue).join(', ')})` : 'false';
 	} else if (op in textSearch) {
-		const language = condition.language ? `${ctx.params.bind(condition.language)}::regconfig, ` : '';
-		const document = expression.type === 'tsvector' ? expression.sql : `to_tsvector(${language}${expression.sql})`;
+		const language = condition.language
+			? `${ctx.params.bind(condition.language)}::regconfig, `
+			: '';
+		const document =
+			expression.type === 'tsvector' ? expression.sql : `to_tsvector(${language}${expression.sql})`;
 		sql = `${document} @@ ${textSearch[op]}(${language}${ctx.params.bind(String(condition.value))})`;
 	} else if (condition.quantifier) {
 		const values = (condition.value as string[]).map(bindValue);
@@ -135,14 +179,24 @@ interface Scope {
 function filterSql(ctx: PlanContext, scope: Scope, filter: Filter): string {
 	if (filter.kind === 'logic') {
 		const parts = filter.children.map((child) => filterSql(ctx, scope, child));
-		const sql = parts.length ? `(${parts.join(` ${filter.op} `)})` : filter.op === 'and' ? 'true' : 'false';
+		const sql = parts.length
+			? `(${parts.join(` ${filter.op} `)})`
+			: filter.op === 'and'
+				? 'true'
+				: 'false';
 		return filter.negate ? `not ${sql}` : sql;
 	}
 	const embed = scope.embeds.get(filter.field.name);
 	if (embed && !scope.relation.columns.has(filter.field.name) && filter.field.path.length === 0) {
 		const word = String(filter.value).toLowerCase();
 		if (filter.op !== 'is' || (word !== 'null' && word !== 'not_null')) {
-			throw new RestError(400, 'PGRST120', `Only is null or not is null filters are allowed on embedded resources`, null, null);
+			throw new RestError(
+				400,
+				'PGRST120',
+				`Only is null or not is null filters are allowed on embedded resources`,
+				null,
+				null
+			);
 		}
 		const isNull = (word === 'null') !== filter.negate;
 		return `${ident(embed.lateral)}.body is ${isNull ? '' : 'not '}null`;
@@ -174,9 +228,17 @@ function orderSql(ctx: PlanContext, scope: Scope): string {
 		if (term.relation) {
 			const embed = scope.embeds.get(term.relation);
 			if (!embed || !embed.toOne) {
-				throw new RestError(400, 'PGRST118', `A related order on '${term.relation}' is not possible`, `'${term.relation}' must be a to-one embedded resource of this request.`, null);
+				throw new RestError(
+					400,
+					'PGRST118',
+					`A related order on '${term.relation}' is not possible`,
+					`'${term.relation}' must be a to-one embedded resource of this request.`,
+					null
+				);
 			}
-			const keys = [term.field.name, ...term.field.path.map((p) => p.key)].map((k) => ctx.params.bind(k));
+			const keys = [term.field.name, ...term.field.path.map((p) => p.key)].map((k) =>
+				ctx.params.bind(k)
+			);
 			expression = `(${ident(embed.lateral)}.body::jsonb #> array[${keys.join(', ')}])`;
 		} else {
 			expression = fieldExpression(ctx, scope.relation, scope.alias, term.field).sql;
@@ -208,21 +270,40 @@ function isEmbedCount(items: SelectItem[], target: Relation): boolean {
 	);
 }
 
-function joinCondition(relationship: Relationship, parentAlias: string, childAlias: string): string {
+function joinCondition(
+	relationship: Relationship,
+	parentAlias: string,
+	childAlias: string
+): string {
 	const pairs = (left: string, lcols: string[], right: string, rcols: string[]) =>
-		lcols.map((c, i) => `${ident(left)}.${ident(c)} = ${ident(right)}.${ident(rcols[i])}`).join(' and ');
+		lcols
+			.map((c, i) => `${ident(left)}.${ident(c)} = ${ident(right)}.${ident(rcols[i])}`)
+			.join(' and ');
 	switch (relationship.kind) {
 		case 'many-to-one':
 		case 'one-to-one-parent':
-			return pairs(childAlias, relationship.foreignKey.refColumns, parentAlias, relationship.foreignKey.columns);
+			return pairs(
+				childAlias,
+				relationship.foreignKey.refColumns,
+				parentAlias,
+				relationship.foreignKey.columns
+			);
 		case 'one-to-many':
 		case 'one-to-one-child':
-			return pairs(childAlias, relationship.foreignKey.columns, parentAlias, relationship.foreignKey.refColumns);
+			return pairs(
+				childAlias,
+				relationship.foreignKey.columns,
+				parentAlias,
+				relationship.foreignKey.refColumns
+			);
 		case 'many-to-many': {
 			const { junction, toParent, toTarget } = relationship;
 			const j = 'pgrst_junction';
 			return `exists (select 1 from ${ident(junction.schema)}.${ident(junction.name)} as ${ident(j)} where ${pairs(
-				j, toParent.columns, parentAlias, toParent.refColumns
+				j,
+				toParent.columns,
+				parentAlias,
+				toParent.refColumns
 			)} and ${pairs(j, toTarget.columns, childAlias, toTarget.refColumns)})`;
 		}
 	}
@@ -255,7 +336,9 @@ export function planSelect(
 		} else if (item.kind === 'column') {
 			const expression = fieldExpression(ctx, relation, alias, item.field);
 			const key = item.alias ?? outputKey(item.field);
-			columns.push(`${item.cast ? `(${expression.sql})::${item.cast}` : expression.sql} as ${ident(key)}`);
+			columns.push(
+				`${item.cast ? `(${expression.sql})::${item.cast}` : expression.sql} as ${ident(key)}`
+			);
 			keys.push(key);
 		} else {
 			const relationship = resolveRelationship(ctx.cache, relation, item.name, item.hint);
@@ -286,7 +369,9 @@ export function planSelect(
 				if (item.spread) {
 					if (!toOne) throw unsupported('Spreading a to-many embedded resource');
 					for (const childKey of child.keys) {
-						columns.push(`(${ident(lateral)}.body -> ${ctx.params.bind(childKey)}) as ${ident(childKey)}`);
+						columns.push(
+							`(${ident(lateral)}.body -> ${ctx.params.bind(childKey)}) as ${ident(childKey)}`
+						);
 						keys.push(childKey);
 					}
 				}
@@ -295,7 +380,11 @@ export function planSelect(
 			scope.embeds.set(key, { lateral, toOne });
 			if (item.inner) innerConditions.push(`${ident(lateral)}.body is not null`);
 			if (item.items.length > 0 && !item.spread) {
-				columns.push(toOne ? `${ident(lateral)}.body as ${ident(key)}` : `coalesce(${ident(lateral)}.body, '[]') as ${ident(key)}`);
+				columns.push(
+					toOne
+						? `${ident(lateral)}.body as ${ident(key)}`
+						: `coalesce(${ident(lateral)}.body, '[]') as ${ident(key)}`
+				);
 				keys.push(key);
 			}
 		}
@@ -303,7 +392,13 @@ export function planSelect(
 	// After a write, the root filters already chose the rows; re-applying them could hide updated rows.
 	const filters = path.length || options.rootFilters ? whereConditions(ctx, scope) : [];
 	const where = [...filters, ...innerConditions];
-	return { columns, from: [fromItem, ...joins].join(' '), where, orderBy: orderSql(ctx, scope), keys };
+	return {
+		columns,
+		from: [fromItem, ...joins].join(' '),
+		where,
+		orderBy: orderSql(ctx, scope),
+		keys
+	};
 }
 
 /** Reports filters, orders and limits on embeds the select does not have (PGRST108). */
@@ -330,7 +425,10 @@ export function planMutationWhere(ctx: PlanContext, relation: Relation, alias: s
 }
 
 /** SELECT text of one scope, with paging. */
-export function selectSql(parts: SelectParts, paging: { limit?: number; offset?: number } = {}): string {
+export function selectSql(
+	parts: SelectParts,
+	paging: { limit?: number; offset?: number } = {}
+): string {
 	const where = parts.where.length ? ` where ${parts.where.join(' and ')}` : '';
 	const limit = paging.limit !== undefined ? ` limit ${paging.limit}` : '';
 	const offset = paging.offset ? ` offset ${paging.offset}` : '';
@@ -344,7 +442,11 @@ export function jsonPageSql(rowsSql: string, scalarColumn?: string): string {
 }
 
 /** The columns a write names: `columns=` if given, else the body's keys (all rows must agree). */
-export function payloadColumns(relation: Relation, rows: Record<string, unknown>[], listed: string[] | undefined): string[] {
+export function payloadColumns(
+	relation: Relation,
+	rows: Record<string, unknown>[],
+	listed: string[] | undefined
+): string[] {
 	let names: string[];
 	if (listed) names = listed;
 	else {
@@ -356,7 +458,13 @@ export function payloadColumns(relation: Relation, rows: Record<string, unknown>
 	}
 	for (const name of names) {
 		if (!relation.columns.has(name)) {
-			throw new RestError(400, 'PGRST204', `Could not find the '${name}' column of '${relation.name}' in the schema cache`, null, null);
+			throw new RestError(
+				400,
+				'PGRST204',
+				`Could not find the '${name}' column of '${relation.name}' in the schema cache`,
+				null,
+				null
+			);
 		}
 	}
 	return names;
@@ -369,7 +477,11 @@ export function planInsert(
 	alias: string,
 	rows: Record<string, unknown>[],
 	names: string[],
-	options: { missingDefault: boolean; resolution?: 'merge-duplicates' | 'ignore-duplicates'; onConflict?: string[] }
+	options: {
+		missingDefault: boolean;
+		resolution?: 'merge-duplicates' | 'ignore-duplicates';
+		onConflict?: string[];
+	}
 ): string {
 	const table = `${ident(relation.schema)}.${ident(relation.name)}`;
 	const payload = ctx.params.bind(JSON.stringify(rows), 'json');
@@ -381,17 +493,31 @@ export function planInsert(
 	sql += names.length ? `values ${tuples.join(', ')}` : 'default values';
 	if (options.resolution) {
 		const target = options.onConflict ?? relation.primaryKey;
-		if (!target.length) throw new RestError(400, 'PGRST000', `An upsert on '${relation.name}' needs on_conflict: the table has no primary key.`);
+		if (!target.length)
+			throw new RestError(
+				400,
+				'PGRST000',
+				`An upsert on '${relation.name}' needs on_conflict: the table has no primary key.`
+			);
 		for (const name of target) column(relation, name);
 		const updates = names.map((name) => `${ident(name)} = excluded.${ident(name)}`);
 		sql += ` on conflict (${target.map(ident).join(', ')}) do `;
-		sql += options.resolution === 'merge-duplicates' && updates.length ? `update set ${updates.join(', ')}` : 'nothing';
+		sql +=
+			options.resolution === 'merge-duplicates' && updates.length
+				? `update set ${updates.join(', ')}`
+				: 'nothing';
 	}
 	return sql;
 }
 
 /** UPDATE of the filtered rows with the body's values. */
-export function planUpdate(ctx: PlanContext, relation: Relation, alias: string, body: Record<string, unknown>, names: string[]): string {
+export function planUpdate(
+	ctx: PlanContext,
+	relation: Relation,
+	alias: string,
+	body: Record<string, unknown>,
+	names: string[]
+): string {
 	const table = `${ident(relation.schema)}.${ident(relation.name)}`;
 	const payload = ctx.params.bind(JSON.stringify(body), 'json');
 	const record = `json_populate_record(null::${table}, ${payload})`;
@@ -409,12 +535,18 @@ export function planDelete(ctx: PlanContext, relation: Relation, alias: string):
 
 function requireWhere(conditions: string[], command: 'UPDATE' | 'DELETE'): string {
 	// Supabase preloads pg-safeupdate, which refuses unfiltered updates and deletes.
-	if (!conditions.length) throw new RestError(400, '21000', `${command} requires a WHERE clause`, null, null);
+	if (!conditions.length)
+		throw new RestError(400, '21000', `${command} requires a WHERE clause`, null, null);
 	return conditions.join(' and ');
 }
 
 /** Picks the overload of `name` that takes exactly these named arguments (404 PGRST202 otherwise). */
-export function resolveRoutine(cache: SchemaCache, schema: string, name: string, argNames: string[]): { routine: Routine; wholeBody: boolean } {
+export function resolveRoutine(
+	cache: SchemaCache,
+	schema: string,
+	name: string,
+	argNames: string[]
+): { routine: Routine; wholeBody: boolean } {
 	const overloads = cache.routines.get(qualifiedKey(schema, name)) ?? [];
 	const named = overloads.find(
 		(r) =>
@@ -422,7 +554,12 @@ export function resolveRoutine(cache: SchemaCache, schema: string, name: string,
 			r.params.every((p) => p.hasDefault || argNames.includes(p.name))
 	);
 	if (named) return { routine: named, wholeBody: false };
-	const single = overloads.find((r) => r.params.length === 1 && r.params[0].name === '' && ['json', 'jsonb'].includes(r.params[0].type));
+	const single = overloads.find(
+		(r) =>
+			r.params.length === 1 &&
+			r.params[0].name === '' &&
+			['json', 'jsonb'].includes(r.params[0].type)
+	);
 	if (single) return { routine: single, wholeBody: true };
 	const listed = [...argNames].sort().join(', ');
 	throw new RestError(
@@ -438,7 +575,13 @@ export function resolveRoutine(cache: SchemaCache, schema: string, name: string,
  * The FROM item calling a function with its arguments. Arguments travel as one JSON object that
  * json_to_record converts to the parameters' types (arrays and objects included).
  */
-export function routineFromItem(ctx: PlanContext, routine: Routine, args: Record<string, unknown>, wholeBody: boolean, alias: string): string {
+export function routineFromItem(
+	ctx: PlanContext,
+	routine: Routine,
+	args: Record<string, unknown>,
+	wholeBody: boolean,
+	alias: string
+): string {
 	const fn = `${ident(routine.schema)}.${ident(routine.name)}`;
 	if (wholeBody) {
 		return `${fn}(${ctx.params.bind(JSON.stringify(args), routine.params[0].type)}) as ${ident(alias)}`;
@@ -452,12 +595,19 @@ export function routineFromItem(ctx: PlanContext, routine: Routine, args: Record
 
 /** A function's result rows seen as a relation, so select, filters, order and embeds work on them. */
 export function routineRelation(cache: SchemaCache, routine: Routine): Relation {
-	const table = routine.returnsRelation && cache.relations.get(qualifiedKey(routine.returnsRelation.schema, routine.returnsRelation.name));
+	const table =
+		routine.returnsRelation &&
+		cache.relations.get(qualifiedKey(routine.returnsRelation.schema, routine.returnsRelation.name));
 	if (table) return table;
 	const columns =
 		routine.returns.kind === 'composite'
 			? routine.returns.columns
-			: [{ name: routine.name, type: routine.returns.kind === 'scalar' ? routine.returns.type : 'void' }];
+			: [
+					{
+						name: routine.name,
+						type: routine.returns.kind === 'scalar' ? routine.returns.type : 'void'
+					}
+				];
 	return {
 		schema: routine.schema,
 		name: routine.name,

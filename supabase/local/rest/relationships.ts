@@ -5,11 +5,21 @@ import { qualifiedKey, type ForeignKey, type Relation, type SchemaCache } from '
 export type Relationship =
 	| { kind: 'many-to-one' | 'one-to-one-parent'; foreignKey: ForeignKey; target: Relation }
 	| { kind: 'one-to-many' | 'one-to-one-child'; foreignKey: ForeignKey; target: Relation }
-	| { kind: 'many-to-many'; junction: Relation; toParent: ForeignKey; toTarget: ForeignKey; target: Relation };
+	| {
+			kind: 'many-to-many';
+			junction: Relation;
+			toParent: ForeignKey;
+			toTarget: ForeignKey;
+			target: Relation;
+	  };
 
 /** True when the relationship yields at most one embedded row (rendered as an object or null). */
 export function isToOne(relationship: Relationship): boolean {
-	return relationship.kind === 'many-to-one' || relationship.kind === 'one-to-one-parent' || relationship.kind === 'one-to-one-child';
+	return (
+		relationship.kind === 'many-to-one' ||
+		relationship.kind === 'one-to-one-parent' ||
+		relationship.kind === 'one-to-one-child'
+	);
 }
 
 function sameColumns(a: string[], b: string[]): boolean {
@@ -31,7 +41,8 @@ function describe(relationship: Relationship, parent: Relation): Record<string, 
 		};
 	}
 	const { foreignKey, target } = relationship;
-	const fromParent = relationship.kind === 'many-to-one' || relationship.kind === 'one-to-one-parent';
+	const fromParent =
+		relationship.kind === 'many-to-one' || relationship.kind === 'one-to-one-parent';
 	return {
 		cardinality: relationship.kind.startsWith('one-to-one') ? 'one-to-one' : relationship.kind,
 		embedding: `${parent.name} with ${target.name}`,
@@ -43,7 +54,11 @@ function describe(relationship: Relationship, parent: Relation): Record<string, 
 
 function matchesHint(relationship: Relationship, hint: string): boolean {
 	if (relationship.kind === 'many-to-many') {
-		return relationship.junction.name === hint || relationship.toParent.name === hint || relationship.toTarget.name === hint;
+		return (
+			relationship.junction.name === hint ||
+			relationship.toParent.name === hint ||
+			relationship.toTarget.name === hint
+		);
 	}
 	const { foreignKey } = relationship;
 	return (
@@ -54,26 +69,58 @@ function matchesHint(relationship: Relationship, hint: string): boolean {
 }
 
 /** Finds the one relationship between `parent` and the embed `name[!hint]`, or explains why not. */
-export function resolveRelationship(cache: SchemaCache, parent: Relation, name: string, hint: string | undefined): Relationship {
+export function resolveRelationship(
+	cache: SchemaCache,
+	parent: Relation,
+	name: string,
+	hint: string | undefined
+): Relationship {
 	const target = cache.relations.get(qualifiedKey(parent.schema, name));
 	const candidates: Relationship[] = [];
 	if (target) {
 		for (const fk of cache.foreignKeys) {
-			if (fk.schema === parent.schema && fk.table === parent.name && fk.refSchema === target.schema && fk.refTable === target.name) {
-				candidates.push({ kind: isUnique(parent, fk.columns) ? 'one-to-one-parent' : 'many-to-one', foreignKey: fk, target });
+			if (
+				fk.schema === parent.schema &&
+				fk.table === parent.name &&
+				fk.refSchema === target.schema &&
+				fk.refTable === target.name
+			) {
+				candidates.push({
+					kind: isUnique(parent, fk.columns) ? 'one-to-one-parent' : 'many-to-one',
+					foreignKey: fk,
+					target
+				});
 			}
-			if (fk.schema === target.schema && fk.table === target.name && fk.refSchema === parent.schema && fk.refTable === parent.name) {
-				candidates.push({ kind: isUnique(target, fk.columns) ? 'one-to-one-child' : 'one-to-many', foreignKey: fk, target });
+			if (
+				fk.schema === target.schema &&
+				fk.table === target.name &&
+				fk.refSchema === parent.schema &&
+				fk.refTable === parent.name
+			) {
+				candidates.push({
+					kind: isUnique(target, fk.columns) ? 'one-to-one-child' : 'one-to-many',
+					foreignKey: fk,
+					target
+				});
 			}
 		}
 		for (const junction of cache.relations.values()) {
 			if (junction === parent || junction === target || junction.schema !== parent.schema) continue;
-			const fks = cache.foreignKeys.filter((fk) => fk.schema === junction.schema && fk.table === junction.name);
-			for (const toParent of fks.filter((fk) => fk.refSchema === parent.schema && fk.refTable === parent.name)) {
-				for (const toTarget of fks.filter((fk) => fk !== toParent && fk.refSchema === target.schema && fk.refTable === target.name)) {
+			const fks = cache.foreignKeys.filter(
+				(fk) => fk.schema === junction.schema && fk.table === junction.name
+			);
+			for (const toParent of fks.filter(
+				(fk) => fk.refSchema === parent.schema && fk.refTable === parent.name
+			)) {
+				for (const toTarget of fks.filter(
+					(fk) => fk !== toParent && fk.refSchema === target.schema && fk.refTable === target.name
+				)) {
 					// PostgREST treats a table as a junction when both foreign keys are part of its primary key.
-					const keyed = [...toParent.columns, ...toTarget.columns].every((c) => junction.primaryKey.includes(c));
-					if (keyed) candidates.push({ kind: 'many-to-many', junction, toParent, toTarget, target });
+					const keyed = [...toParent.columns, ...toTarget.columns].every((c) =>
+						junction.primaryKey.includes(c)
+					);
+					if (keyed)
+						candidates.push({ kind: 'many-to-many', junction, toParent, toTarget, target });
 				}
 			}
 		}

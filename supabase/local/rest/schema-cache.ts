@@ -42,7 +42,8 @@ export interface Routine {
 	volatility: 'immutable' | 'stable' | 'volatile';
 	returnsSet: boolean;
 	/** What one result row is: a scalar, a row with columns, or nothing. */
-	returns: { kind: 'void' } | { kind: 'scalar'; type: string } | { kind: 'composite'; columns: Column[] };
+	returns:
+		{ kind: 'void' } | { kind: 'scalar'; type: string } | { kind: 'composite'; columns: Column[] };
 	/** The table or view whose row type the function returns, so its results can embed related rows. */
 	returnsRelation?: { schema: string; name: string };
 }
@@ -198,14 +199,25 @@ function toRoutine(row: RoutineRow): Routine | undefined {
 	}));
 	let returns: Routine['returns'];
 	if (row.return_type === 'void') returns = { kind: 'void' };
-	else if (outputs.length > 0) returns = { kind: 'composite', columns: outputs.map((o) => ({ name: o.name, type: o.type })) };
+	else if (outputs.length > 0)
+		returns = { kind: 'composite', columns: outputs.map((o) => ({ name: o.name, type: o.type })) };
 	else if (row.return_columns) returns = { kind: 'composite', columns: row.return_columns };
-	else if (row.return_typtype === 'p') return undefined; // trigger, record without columns, …: not callable over REST
+	else if (row.return_typtype === 'p')
+		return undefined; // trigger, record without columns, …: not callable over REST
 	else returns = { kind: 'scalar', type: row.return_type };
-	const volatility = row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile';
+	const volatility =
+		row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile';
 	const returnsRelation =
 		row.return_relation_schema && row.return_relation_name
 			? { schema: row.return_relation_schema, name: row.return_relation_name }
 			: undefined;
-	return { schema: row.schema, name: row.name, params, volatility, returnsSet: row.returns_set, returns, returnsRelation };
+	return {
+		schema: row.schema,
+		name: row.name,
+		params,
+		volatility,
+		returnsSet: row.returns_set,
+		returns,
+		returnsRelation
+	};
 }
