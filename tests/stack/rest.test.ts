@@ -362,6 +362,32 @@ describe('filters', () => {
 		expect(await ids(books().match({ author_id: 1, year: 1974 }))).toEqual([2]);
 	});
 
+	it('supports quantified patterns, text search, distinctness and nested logic', async () => {
+		const ids = async (query: PromiseLike<{ data: { id: number }[] | null; error: unknown }>) => {
+			const { data, error } = await query;
+			expect(error).toBeNull();
+			return data!.map((r) => r.id);
+		};
+		const books = () => anon.from('books').select('id').order('id');
+		expect(await ids(books().likeAnyOf('title', ['%Earth%', 'Sol%']))).toEqual([1, 3]);
+		expect(await ids(books().ilikeAllOf('title', ['%the%', '%dis%']))).toEqual([2]);
+		expect(
+			await ids(books().textSearch('title', 'wizard', { type: 'plain', config: 'english' }))
+		).toEqual([1]);
+		expect(await ids(books().textSearch('title', `'kindred' | 'solaris'`))).toEqual([3, 4]);
+		expect(await ids(books().filter('year', 'isdistinct', '1968'))).toEqual([2, 3, 4, 5]);
+		expect(
+			await ids(
+				books().or('and(year.gt.1960,year.lt.1970),not.and(id.gt.1,price.is.null)').lt('id', 5)
+			)
+		).toEqual([1, 2, 3]);
+		expect(await ids(books().filter('id', 'in', '()'))).toEqual([]);
+		expect(await ids(books().not('title', 'ilike', '*the*').not('year', 'is', null))).toEqual([
+			1, 3, 4
+		]);
+		expect(await ids(books().eq('title', 'A Wizard of Earthsea').eq('year', '1968'))).toEqual([1]);
+	});
+
 	it('supports contains, contained-by and overlaps on arrays and jsonb', async () => {
 		await service
 			.from('notes')
@@ -564,6 +590,15 @@ describe('rpc', () => {
 		expect(data).toEqual([{ title: 'Solaris', authors: { name: 'Stanisław' } }]);
 	});
 
+	it('fills omitted arguments from their defaults and counts a set with head', async () => {
+		expect((await anon.rpc('greet', { name: 'Ann' })).data).toBe('Hello, Ann!');
+		expect((await anon.rpc('greet', { name: 'Ann', greeting: 'Hi' })).data).toBe('Hi, Ann!');
+		const head = await anon.rpc('numbers', { n: 4 }, { head: true, count: 'exact' });
+		expect(head.status).toBe(200);
+		expect(head.count).toBe(4);
+		expect(head.data).toBeNull();
+	});
+
 	it('takes GET arguments from the query string, arrays included', async () => {
 		expect((await anon.rpc('add', { a: 40, b: 2 }, { get: true })).data).toBe(42);
 		expect((await anon.rpc('array_length_of', { xs: [1, 2, 3] }, { get: true })).data).toBe(3);
@@ -573,8 +608,14 @@ describe('rpc', () => {
 	});
 
 	it('runs functions as the caller, under RLS', async () => {
+		await service.from('notes').insert([
+			{ title: 'rpc alice', owner_id: alice },
+			{ title: 'rpc bob', owner_id: bob }
+		]);
 		const mine = await asAlice.rpc('my_note_count');
+		const visible = await asAlice.from('notes').select('*', { count: 'exact', head: true });
 		const all = await service.rpc('my_note_count');
+		expect(mine.data).toBe(visible.count);
 		expect(mine.data).toBeLessThan(all.data as number);
 	});
 
