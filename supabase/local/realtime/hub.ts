@@ -1,0 +1,229 @@
+import type { Db } from '../db.ts';
+import type { JwtClaims } from '../jwt.ts';
+import { checkChannelPolicies, type ChannelPolicies } from './authorization.ts';
+import { PresenceGroup, type PresenceDiff } from './presence.ts';
+import { encodeMessage, encodeUserBroadcast, type BroadcastBody, type Vsn } from './protocol.ts';
+import { isExpired } from './tokens.ts';
+import type { Connection } from './connection.ts';
+
+/** One joined channel: a socket's subscription to `realtime:<name>`. */
+export interface Channel {
+	readonly connection: Connection;
+	/** `realtime:<name>`, as the client addresses it. */
+	readonly topic: string;
+	/** The name RLS sees as `realtime.topic()`. */
+	readonly name: string;
+	readonly isPrivate: boolean;
+	readonly joinRef: string;
+	readonly self: boolean;
+	readonly ack: boolean;
+	readonly presenceKey: string;
+	presenceEnabled: boolean;
+	token: string;
+	claims: JwtClaims;
+	/** What the token may do on a private topic; cached until the token changes or a re-check. */
+	policies?: ChannelPolicies;
+	expiryTimer?: NodeJS.Timeout;
+}
+
+/** Public and private channels of one name never see each other's messages. */
+function groupKey(name: string, isPrivate: boolean): string {
+	return `${isPrivate ? 'private' : 'public'}:${name}`;
+}
+
+// setTimeout takes at most a signed 32-bit delay; longer expiries are re-armed.
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * The registry of joined channels: fans messages out to the channels of a topic, keeps presence,
+ * and enforces token expiry and revocation. Sending never waits on a socket.
+ */
+export class RealtimeHub {
+	readonly connections = new Set<Connection>();
+	private readonly groups = new Map<string, Set<Channel>>();
+	private readonly presenceGroups = new Map<string, PresenceGroup<Channel>>();
+
+	constructor(private readonly db: Db) {}
+
+	/** Asks RLS what `claims` may do on private topic `name`. */
+	authorize(name: string, claims: JwtClaims): Promise<ChannelPolicies> {
+		return checkChannelPolicies(this.db, name, claims);
+	}
+
+	/** Whether a private channel's policies let it join (or stay): it must be able to read something. */
+	static mayRead(policies: ChannelPolicies, presenceEnabled: boolean): boolean {
+		return policies.broadcastRead || (presenceEnabled && policies.presenceRead);
+	}
+
+	add(channel: Channel): void {
+		const key = groupKey(channel.name, channel.isPrivate);
+		let group = this.groups.get(key);
+		if (!group) this.groups.set(key, (group = new Set()));
+		group.add(channel);
+		this.scheduleExpiry(channel);
+	}
+
+	/** Removes a channel (leave, close, socket gone) and tells the others its presence left. */
+	remove(channel: Channel): void {
+		clearTimeout(channel.expiryTimer);
+		channel.connection.channels.delete(channel.topic);
+		const key = groupKey(channel.name, channel.isPrivate);
+		const group = this.groups.get(key);
+		if (!group?.delete(channel)) return;
+		if (group.size === 0) this.groups.delete(key);
+		const presence = this.presenceGroups.get(key);
+		const diff = presence?.untrack(channel);
+		if (presence && presence.size === 0) this.presenceGroups.delete(key);
+		if (diff) this.sendPresenceDiff(channel.name, channel.isPrivate, diff);
+	}
+
+	/** Closes a channel from the server side: a `system` error saying why, then `phx_close`. */
+	closeWithError(channel: Channel, message: string): void {
+		if (channel.connection.channels.get(channel.topic) !== channel) return;
+		channel.connection.push({
+			joinRef: channel.joinRef,
+			ref: null,
+			topic: channel.topic,
+			event: 'system',
+			payload: { extension: 'system', status: 'error', message }
+		});
+		channel.connection.push({
+			joinRef: channel.joinRef,
+			ref: channel.joinRef,
+			topic: channel.topic,
+			event: 'phx_close',
+			payload: {}
+		});
+		this.remove(channel);
+	}
+
+	/** Closes the channel when its token expires; a fresh `access_token` reschedules it. */
+	scheduleExpiry(channel: Channel): void {
+		clearTimeout(channel.expiryTimer);
+		const exp = channel.claims.exp;
+		if (typeof exp !== 'number') return;
+		const delay = exp * 1000 - Date.now();
+		const token = channel.token;
+		channel.expiryTimer = setTimeout(
+			() => {
+				if (channel.token !== token) return;
+				if (isExpired(channel.claims)) {
+					const seconds = Math.max(0, Math.floor(Date.now() / 1000 - exp));
+					this.closeWithError(channel, `Token has expired ${seconds} seconds ago`);
+				} else this.scheduleExpiry(channel);
+			},
+			Math.max(0, Math.min(delay, MAX_TIMER_DELAY))
+		);
+		channel.expiryTimer.unref();
+	}
+
+	/**
+	 * Sends a user broadcast to every channel of a topic that may read it. `sender` is left out unless
+	 * it asked for `self`. Frames are encoded once per protocol version.
+	 */
+	broadcast(
+		name: string,
+		isPrivate: boolean,
+		event: string,
+		body: BroadcastBody,
+		meta?: Record<string, unknown>,
+		sender?: Channel
+	): void {
+		const group = this.groups.get(groupKey(name, isPrivate));
+		if (!group) return;
+		const frames = new Map<Vsn, string | Buffer | undefined>();
+		const now = Date.now();
+		for (const channel of group) {
+			if (channel === sender && !channel.self) continue;
+			if (isPrivate && !channel.policies?.broadcastRead) continue;
+			if (isExpired(channel.claims, now)) continue;
+			const vsn = channel.connection.vsn;
+			if (!frames.has(vsn))
+				frames.set(vsn, encodeUserBroadcast(vsn, channel.topic, event, body, meta));
+			const frame = frames.get(vsn);
+			if (frame !== undefined) channel.connection.send(frame);
+		}
+	}
+
+	/** The presence group of a topic, created on first use. */
+	presence(name: string, isPrivate: boolean): PresenceGroup<Channel> {
+		const key = groupKey(name, isPrivate);
+		let presence = this.presenceGroups.get(key);
+		if (!presence) this.presenceGroups.set(key, (presence = new PresenceGroup()));
+		return presence;
+	}
+
+	/** Whether a channel gets presence events: it listens for presence and, if private, may read it. */
+	static receivesPresence(channel: Channel): boolean {
+		return (
+			channel.presenceEnabled && (!channel.isPrivate || Boolean(channel.policies?.presenceRead))
+		);
+	}
+
+	sendPresenceDiff(name: string, isPrivate: boolean, diff: PresenceDiff): void {
+		const group = this.groups.get(groupKey(name, isPrivate));
+		if (!group) return;
+		const frames = new Map<Vsn, string>();
+		const now = Date.now();
+		for (const channel of group) {
+			if (!RealtimeHub.receivesPresence(channel) || isExpired(channel.claims, now)) continue;
+			const vsn = channel.connection.vsn;
+			let frame = frames.get(vsn);
+			if (!frame) {
+				frame = encodeMessage(vsn, {
+					joinRef: null,
+					ref: null,
+					topic: channel.topic,
+					event: 'presence_diff',
+					payload: diff
+				});
+				frames.set(vsn, frame);
+			}
+			channel.connection.send(frame);
+		}
+	}
+
+	/** Private channels acting for `userId` (optionally only some of its sessions). */
+	private privateChannelsOf(userId: string, sessionIds?: string[]): Channel[] {
+		const channels: Channel[] = [];
+		for (const connection of this.connections) {
+			for (const channel of connection.channels.values()) {
+				if (!channel.isPrivate || channel.claims.sub !== userId) continue;
+				if (sessionIds && !sessionIds.includes(String(channel.claims.session_id))) continue;
+				channels.push(channel);
+			}
+		}
+		return channels;
+	}
+
+	/** Sessions ended (sign-out, user deleted): their private channels close at once. */
+	revokeSessions(userId: string, sessionIds?: string[]): void {
+		for (const channel of this.privateChannelsOf(userId, sessionIds)) {
+			this.closeWithError(
+				channel,
+				`Your session has ended, so this channel was closed; sign in again to read from this Channel topic: ${channel.name}`
+			);
+		}
+	}
+
+	/**
+	 * Asks RLS again for every private channel of a user (for example after a membership was removed):
+	 * channels that may no longer read are closed, the others keep the new policies.
+	 */
+	async recheckUser(userId: string): Promise<void> {
+		await Promise.all(
+			this.privateChannelsOf(userId).map(async (channel) => {
+				const token = channel.token;
+				const policies = await this.authorize(channel.name, channel.claims);
+				if (channel.token !== token || channel.connection.channels.get(channel.topic) !== channel)
+					return;
+				if (RealtimeHub.mayRead(policies, channel.presenceEnabled)) channel.policies = policies;
+				else
+					this.closeWithError(
+						channel,
+						`You no longer have permission to read from this Channel topic: ${channel.name}`
+					);
+			})
+		);
+	}
+}
