@@ -315,6 +315,20 @@ describe('select', () => {
 		]);
 	});
 
+	it('embeds through views using the foreign keys of the tables they show', async () => {
+		const fromView = await anon.from('recent_books').select('title, authors(name)').order('book_id');
+		expect(fromView.error).toBeNull();
+		expect(fromView.data).toEqual([
+			{ title: 'A Wizard of Earthsea', authors: { name: 'Ursula' } },
+			{ title: 'The Dispossessed', authors: { name: 'Ursula' } },
+			{ title: 'Kindred', authors: { name: 'Octavia' } }
+		]);
+		const toView = await anon.from('authors').select('name, recent_books(title)').eq('id', 2).single();
+		expect(toView.data).toEqual({ name: 'Stanisław', recent_books: [] });
+		const viewToView = await anon.from('recent_books').select('title, author_names(shouted)').eq('book_id', 4).single();
+		expect(viewToView.data).toEqual({ title: 'Kindred', author_names: { shouted: 'OCTAVIA' } });
+	});
+
 	it('an embed with no relationship answers 400 PGRST200', async () => {
 		const { error, status } = await anon.from('books').select('title, people(name)');
 		expect(status).toBe(400);

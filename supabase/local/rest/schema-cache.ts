@@ -1,4 +1,5 @@
 import type { Tx } from '../db.ts';
+import { inferViewRelationships } from './view-sources.ts';
 
 /** Schemas the REST API serves, as Supabase exposes them by default. */
 export const exposedSchemas = ['public', 'graphql_public'];
@@ -115,7 +116,7 @@ join pg_class c on c.oid = con.conrelid
 join pg_namespace n on n.oid = c.relnamespace
 left join pg_class fc on fc.oid = con.confrelid
 left join pg_namespace fn on fn.oid = fc.relnamespace
-where con.contype in ('p', 'u', 'f') and n.nspname = any($1::text[])
+where con.contype in ('p', 'u', 'f') and n.nspname not in ('pg_catalog', 'information_schema')
 order by con.conname`;
 
 const routinesSql = `
@@ -143,7 +144,7 @@ const rolesSql = `select r.rolname as name from pg_roles r where pg_has_role('au
 export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
 	const [relationRows, constraintRows, routineRows, roleRows] = await Promise.all([
 		db.query<RelationRow>(relationsSql, [exposedSchemas]),
-		db.query<ConstraintRow>(constraintsSql, [exposedSchemas]),
+		db.query<ConstraintRow>(constraintsSql),
 		db.query<RoutineRow>(routinesSql, [exposedSchemas]),
 		db.query<{ name: string }>(rolesSql)
 	]);
@@ -177,6 +178,8 @@ export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
 			});
 		}
 	}
+
+	await inferViewRelationships(db, exposedSchemas, relations, foreignKeys);
 
 	const routines = new Map<string, Routine[]>();
 	for (const row of routineRows.rows) {
