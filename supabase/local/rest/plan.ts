@@ -432,7 +432,7 @@ export function selectSql(
 	const where = parts.where.length ? ` where ${parts.where.join(' and ')}` : '';
 	const limit = paging.limit !== undefined ? ` limit ${paging.limit}` : '';
 	const offset = paging.offset ? ` offset ${paging.offset}` : '';
-	return `select ${parts.columns.join(', ') || 'null as pgrst_nothing'} from ${parts.from}${where}${parts.orderBy}${limit}${offset}`;
+	return `select ${parts.columns.join(', ')} from ${parts.from}${where}${parts.orderBy}${limit}${offset}`;
 }
 
 /** Wraps a row query so Postgres returns the page as JSON text, its first row, and the row count. */
