@@ -95,7 +95,11 @@ async function createThrowawayDatabase(serverUrl: string): Promise<string> {
 }
 
 /** Starts the local stack the way `npm run stack` does (or a throwaway one for `--e2e`). */
-async function startLocalStack(): Promise<{ stack: Stack; mailboxUrl: string }> {
+async function startLocalStack(): Promise<{
+	stack: Stack;
+	mailboxUrl: string;
+	demoAccounts: string[];
+}> {
 	let stateDir: string | undefined;
 	if (e2e) {
 		stateDir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
@@ -107,7 +111,17 @@ async function startLocalStack(): Promise<{ stack: Stack; mailboxUrl: string }> 
 	}
 	const { stack, info } = await runStack({ dev: !e2e, stateDir });
 	cleanups.push(() => stack.close());
-	return { stack, mailboxUrl: info.mailboxUrl };
+	// A database made before the seed existed has no demo people; say so rather than list them.
+	const { rows } = await stack.db.query<{ email: string }>(
+		'select email from auth.users where email = any($1)',
+		[DEMO_ACCOUNTS]
+	);
+	const present = new Set(rows.map((row) => row.email));
+	return {
+		stack,
+		mailboxUrl: info.mailboxUrl,
+		demoAccounts: DEMO_ACCOUNTS.filter((email) => present.has(email))
+	};
 }
 
 function printBanner(lines: string[]): void {
@@ -128,11 +142,13 @@ async function main(): Promise<void> {
 		!e2e && Boolean(process.env.PUBLIC_SUPABASE_URL && process.env.PUBLIC_SUPABASE_ANON_KEY);
 	const env: NodeJS.ProcessEnv = { ...process.env };
 	let mailboxUrl: string | undefined;
+	let demoAccounts: string[] = [];
 	let supabaseUrl = process.env.PUBLIC_SUPABASE_URL ?? '';
 	if (!hosted) {
 		const local = await startLocalStack();
 		supabaseUrl = local.stack.url;
 		mailboxUrl = local.mailboxUrl;
+		demoAccounts = local.demoAccounts;
 		env.PUBLIC_SUPABASE_URL = local.stack.url;
 		// Only the public pair: the service role key stays with the stack.
 		env.PUBLIC_SUPABASE_ANON_KEY = local.stack.anonKey;
@@ -159,9 +175,13 @@ async function main(): Promise<void> {
 		lines.push(`Supabase: ${supabaseUrl} (from PUBLIC_SUPABASE_URL; no local stack started)`);
 	} else {
 		lines.push(`Supabase (local stack): ${supabaseUrl}`);
-		if (!e2e) {
+		if (demoAccounts.length > 0) {
 			lines.push(`Demo accounts (password "${DEMO_PASSWORD}"):`);
-			for (const account of DEMO_ACCOUNTS) lines.push(`  ${account}`);
+			for (const account of demoAccounts) lines.push(`  ${account}`);
+		} else {
+			lines.push(
+				'No demo accounts in this database: sign up, or delete .parley/db to start fresh.'
+			);
 		}
 		lines.push(`Mailbox (invitations and links): ${mailboxUrl}`);
 	}

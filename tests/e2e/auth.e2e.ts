@@ -49,6 +49,7 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 		await expect(page.getByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeVisible();
 		await expect(page.getByTestId('user-email')).toHaveText(email);
 		await expect(page).toHaveTitle('Home · Parley');
+		await expect(page.getByText("You're not part of a workspace yet.")).toBeVisible();
 		await screenshot(page, 'landing');
 		await page.setViewportSize({ width: 390, height: 844 });
 		await screenshot(page, 'landing-phone');
@@ -94,4 +95,20 @@ test('a signed-out visitor of a deep app link is asked to sign in, and sign-up k
 		'href',
 		'/signup?next=%2Fapp%2Fsome-workspace%2Fwhatsapp'
 	);
+});
+
+test('the demo owner signs in and sees the Acme Support workspace with their role', async ({
+	page
+}) => {
+	await page.goto('/login');
+	await page.getByLabel('Email').fill('owner@parley.local');
+	await page.getByLabel('Password').fill('parley-demo');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+
+	await expect(page).toHaveURL(/\/app$/);
+	await expect(page.getByRole('heading', { name: 'Welcome, Olivia Owner' })).toBeVisible();
+	const workspace = page.getByRole('link', { name: /Acme Support/ });
+	await expect(workspace).toHaveAttribute('href', '/app/acme');
+	await expect(workspace).toContainText('Owner');
+	await screenshot(page, 'landing-workspaces');
 });

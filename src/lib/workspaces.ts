@@ -1,0 +1,34 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { z } from 'zod';
+
+/** A workspace the signed-in person belongs to, and their role in it. */
+export interface MyWorkspace {
+	name: string;
+	slug: string;
+	role: 'owner' | 'admin' | 'agent';
+}
+
+const membershipRows = z.array(
+	z.object({
+		role: z.enum(['owner', 'admin', 'agent']),
+		tenant: z.object({ name: z.string(), slug: z.string() }).nullable()
+	})
+);
+
+/** Lists the person's workspaces through RLS (memberships they can see), oldest membership first. */
+export async function listMyWorkspaces(
+	supabase: SupabaseClient,
+	userId: string
+): Promise<MyWorkspace[]> {
+	const { data, error } = await supabase
+		.from('memberships')
+		.select('role, tenant:tenants(name, slug)')
+		.eq('user_id', userId)
+		.order('created_at');
+	if (error) throw new Error(`Could not list workspaces: ${error.message}`);
+	return membershipRows
+		.parse(data)
+		.flatMap(({ role, tenant }) =>
+			tenant ? [{ name: tenant.name, slug: tenant.slug, role }] : []
+		);
+}
