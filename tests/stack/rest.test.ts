@@ -316,17 +316,61 @@ describe('select', () => {
 	});
 
 	it('embeds through views using the foreign keys of the tables they show', async () => {
-		const fromView = await anon.from('recent_books').select('title, authors(name)').order('book_id');
+		const fromView = await anon
+			.from('recent_books')
+			.select('title, authors(name)')
+			.order('book_id');
 		expect(fromView.error).toBeNull();
 		expect(fromView.data).toEqual([
 			{ title: 'A Wizard of Earthsea', authors: { name: 'Ursula' } },
 			{ title: 'The Dispossessed', authors: { name: 'Ursula' } },
 			{ title: 'Kindred', authors: { name: 'Octavia' } }
 		]);
-		const toView = await anon.from('authors').select('name, recent_books(title)').eq('id', 2).single();
+		const toView = await anon
+			.from('authors')
+			.select('name, recent_books(title)')
+			.eq('id', 2)
+			.single();
 		expect(toView.data).toEqual({ name: 'Stanisław', recent_books: [] });
-		const viewToView = await anon.from('recent_books').select('title, author_names(shouted)').eq('book_id', 4).single();
+		const viewToView = await anon
+			.from('recent_books')
+			.select('title, author_names(shouted)')
+			.eq('book_id', 4)
+			.single();
 		expect(viewToView.data).toEqual({ title: 'Kindred', author_names: { shouted: 'OCTAVIA' } });
+	});
+
+	it('embeds by foreign key column or constraint name, and follows self-references as PostgREST does', async () => {
+		const byColumn = await anon.from('letters').select('subject, sender_id(name)').single();
+		expect(byColumn.data).toEqual({ subject: 'Hello Bob', sender_id: { name: 'Ann' } });
+		const byConstraint = await anon
+			.from('letters')
+			.select('subject, to:letters_recipient_id_fkey(name)')
+			.single();
+		expect(byConstraint.data).toEqual({ subject: 'Hello Bob', to: { name: 'Bob' } });
+		// A view showing authors.id inherits books' foreign key, so the column alone is ambiguous, as in PostgREST.
+		const ambiguous = await anon.from('books').select('title, author_id(name)');
+		expect(ambiguous.error?.hint).toContain(
+			"'authors!books_author_id_fkey', 'author_names!books_author_id_fkey'"
+		);
+		const reports = await anon
+			.from('employees')
+			.select('name, employees(name)')
+			.eq('id', 1)
+			.single();
+		expect(reports.data).toEqual({ name: 'Grace', employees: [{ name: 'Alan' }, { name: 'Ada' }] });
+		const hinted = await anon
+			.from('employees')
+			.select('name, reports:employees!manager_id(name)')
+			.eq('id', 2)
+			.single();
+		expect(hinted.data).toEqual({ name: 'Alan', reports: [] });
+		const manager = await anon
+			.from('employees')
+			.select('name, manager:manager_id(name)')
+			.eq('id', 3)
+			.single();
+		expect(manager.data).toEqual({ name: 'Ada', manager: { name: 'Grace' } });
 	});
 
 	it('an embed with no relationship answers 400 PGRST200', async () => {

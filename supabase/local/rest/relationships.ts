@@ -52,20 +52,99 @@ function describe(relationship: Relationship, parent: Relation): Record<string, 
 	};
 }
 
-function matchesHint(relationship: Relationship, hint: string): boolean {
-	if (relationship.kind === 'many-to-many') {
-		return (
-			relationship.junction.name === hint ||
-			relationship.toParent.name === hint ||
-			relationship.toTarget.name === hint
-		);
+/** Columns of a relationship on the origin (parent) side and on the target side. */
+function columnPairs(
+	relationship: Relationship
+): { origin: string[]; target: string[] } | undefined {
+	if (relationship.kind === 'many-to-many') return undefined;
+	const fromParent =
+		relationship.kind === 'many-to-one' || relationship.kind === 'one-to-one-parent';
+	const { columns, refColumns } = relationship.foreignKey;
+	return fromParent
+		? { origin: columns, target: refColumns }
+		: { origin: refColumns, target: columns };
+}
+
+function isSelf(relationship: Relationship, parent: Relation): boolean {
+	return relationship.target === parent;
+}
+
+/**
+ * PostgREST's findRel: the embed `name` is the target table, a foreign key constraint, or the
+ * parent's foreign key column; a hint narrows by constraint, column on either side, or junction.
+ * A self-reference yields one foreign key seen both ways: the table name (or a hint naming the
+ * children's column) picks one-to-many, the parent's column picks many-to-one.
+ */
+function matches(
+	relationship: Relationship,
+	parent: Relation,
+	name: string,
+	hint: string | undefined
+): boolean {
+	const pairs = columnPairs(relationship);
+	const originColumn = pairs?.origin.length === 1 ? pairs.origin[0] : undefined;
+	const targetColumn = pairs?.target.length === 1 ? pairs.target[0] : undefined;
+	const constraint =
+		relationship.kind === 'many-to-many' ? undefined : relationship.foreignKey.name;
+	const toMany = relationship.kind === 'one-to-many' || relationship.kind === 'one-to-one-child';
+	const targetName = relationship.target.name;
+	if (isSelf(relationship, parent) && relationship.kind !== 'many-to-many') {
+		if (hint === undefined)
+			return (name === targetName && toMany) || (name === originColumn && !toMany);
+		return name === targetName && toMany && hint === targetColumn;
 	}
-	const { foreignKey } = relationship;
-	return (
-		foreignKey.name === hint ||
-		(foreignKey.columns.length === 1 && foreignKey.columns[0] === hint) ||
-		(foreignKey.refColumns.length === 1 && foreignKey.refColumns[0] === hint)
-	);
+	if (hint === undefined)
+		return name === targetName || name === constraint || name === originColumn;
+	if (name !== targetName) return false;
+	if (relationship.kind === 'many-to-many') return relationship.junction.name === hint;
+	return hint === constraint || hint === originColumn || hint === targetColumn;
+}
+
+/** Every relationship from `parent` to a relation of its schema, one per foreign key direction. */
+function relationshipsFrom(cache: SchemaCache, parent: Relation): Relationship[] {
+	const found: Relationship[] = [];
+	const local = (schema: string, table: string) =>
+		schema === parent.schema ? cache.relations.get(qualifiedKey(schema, table)) : undefined;
+	for (const fk of cache.foreignKeys) {
+		if (fk.schema === parent.schema && fk.table === parent.name) {
+			const target = local(fk.refSchema, fk.refTable);
+			if (target)
+				found.push({
+					kind: isUnique(parent, fk.columns) ? 'one-to-one-parent' : 'many-to-one',
+					foreignKey: fk,
+					target
+				});
+		}
+		if (fk.refSchema === parent.schema && fk.refTable === parent.name) {
+			const target = local(fk.schema, fk.table);
+			if (target)
+				found.push({
+					kind: isUnique(target, fk.columns) ? 'one-to-one-child' : 'one-to-many',
+					foreignKey: fk,
+					target
+				});
+		}
+	}
+	for (const junction of cache.relations.values()) {
+		if (junction === parent || junction.schema !== parent.schema) continue;
+		const fks = cache.foreignKeys.filter(
+			(fk) => fk.schema === junction.schema && fk.table === junction.name
+		);
+		for (const toParent of fks.filter(
+			(fk) => fk.refSchema === parent.schema && fk.refTable === parent.name
+		)) {
+			for (const toTarget of fks.filter((fk) => fk !== toParent)) {
+				const target = local(toTarget.refSchema, toTarget.refTable);
+				// PostgREST treats a table as a junction when both foreign keys are part of its primary key.
+				const keyed = [...toParent.columns, ...toTarget.columns].every((c) =>
+					junction.primaryKey.includes(c)
+				);
+				if (target && target !== junction && keyed)
+					found.push({ kind: 'many-to-many', junction, toParent, toTarget, target });
+			}
+		}
+	}
+	return found;
 }
 
 /** Finds the one relationship between `parent` and the embed `name[!hint]`, or explains why not. */
@@ -75,57 +154,7 @@ export function resolveRelationship(
 	name: string,
 	hint: string | undefined
 ): Relationship {
-	const target = cache.relations.get(qualifiedKey(parent.schema, name));
-	const candidates: Relationship[] = [];
-	if (target) {
-		for (const fk of cache.foreignKeys) {
-			if (
-				fk.schema === parent.schema &&
-				fk.table === parent.name &&
-				fk.refSchema === target.schema &&
-				fk.refTable === target.name
-			) {
-				candidates.push({
-					kind: isUnique(parent, fk.columns) ? 'one-to-one-parent' : 'many-to-one',
-					foreignKey: fk,
-					target
-				});
-			}
-			if (
-				fk.schema === target.schema &&
-				fk.table === target.name &&
-				fk.refSchema === parent.schema &&
-				fk.refTable === parent.name
-			) {
-				candidates.push({
-					kind: isUnique(target, fk.columns) ? 'one-to-one-child' : 'one-to-many',
-					foreignKey: fk,
-					target
-				});
-			}
-		}
-		for (const junction of cache.relations.values()) {
-			if (junction === parent || junction === target || junction.schema !== parent.schema) continue;
-			const fks = cache.foreignKeys.filter(
-				(fk) => fk.schema === junction.schema && fk.table === junction.name
-			);
-			for (const toParent of fks.filter(
-				(fk) => fk.refSchema === parent.schema && fk.refTable === parent.name
-			)) {
-				for (const toTarget of fks.filter(
-					(fk) => fk !== toParent && fk.refSchema === target.schema && fk.refTable === target.name
-				)) {
-					// PostgREST treats a table as a junction when both foreign keys are part of its primary key.
-					const keyed = [...toParent.columns, ...toTarget.columns].every((c) =>
-						junction.primaryKey.includes(c)
-					);
-					if (keyed)
-						candidates.push({ kind: 'many-to-many', junction, toParent, toTarget, target });
-				}
-			}
-		}
-	}
-	const matching = hint ? candidates.filter((c) => matchesHint(c, hint)) : candidates;
+	const matching = relationshipsFrom(cache, parent).filter((r) => matches(r, parent, name, hint));
 	if (matching.length === 1) return matching[0];
 	if (matching.length === 0) {
 		const hinted = hint ? ` using the hint '${hint}'` : '';
@@ -138,7 +167,9 @@ export function resolveRelationship(
 		);
 	}
 	const hints = matching.map((c) =>
-		c.kind === 'many-to-many' ? `'${name}!${c.junction.name}'` : `'${name}!${c.foreignKey.name}'`
+		c.kind === 'many-to-many'
+			? `'${c.target.name}!${c.junction.name}'`
+			: `'${c.target.name}!${c.foreignKey.name}'`
 	);
 	throw new RestError(
 		300,
