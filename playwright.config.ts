@@ -41,7 +41,7 @@ export default defineConfig({
 		// Migrating a fresh database and vite's first compile take a while on a small machine.
 		timeout: 180_000,
 		// SIGTERM lets dev.ts stop vite and the stack and remove its temporary database.
-		gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+		gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
 		stdout: 'ignore',
 		stderr: 'pipe'
 	}
