@@ -9,12 +9,6 @@ import {
 	type SchemaCache
 } from './schema-cache.ts';
 
-/** SQL text and its bound values; values are always passed as text and cast in SQL. */
-export interface Statement {
-	sql: string;
-	params: string[];
-}
-
 /** Quotes an identifier for SQL. */
 export function ident(name: string): string {
 	return `"${name.replaceAll('"', '""')}"`;
@@ -23,6 +17,7 @@ export function ident(name: string): string {
 /** Responses never exceed this many rows, as Supabase configures PostgREST. */
 export const maxRows = 1000;
 
+/** Bound values of one statement; every value travels as text and is cast in SQL. */
 class Params {
 	readonly values: string[] = [];
 	/** Binds a value; with a type, Postgres converts it with that type's input function. */

@@ -179,7 +179,12 @@ export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
 		}
 	}
 
-	await inferViewRelationships(db, exposedSchemas, relations, foreignKeys);
+	try {
+		await inferViewRelationships(db, exposedSchemas, relations, foreignKeys);
+	} catch (error) {
+		// Views then embed nothing (PGRST200), which is clear, rather than keeping the API down.
+		console.error('[rest] could not read view definitions:', (error as Error).message);
+	}
 
 	const routines = new Map<string, Routine[]>();
 	for (const row of routineRows.rows) {
