@@ -1,0 +1,262 @@
+/**
+ * Realtime latency: many sockets subscribed to one private topic, a stream of committed inserts whose
+ * trigger calls realtime.broadcast_changes, and the time from each row's write to its arrival at
+ * every socket. The subscribers run in a child process, as browsers would be elsewhere, so their
+ * decoding does not share the stack's event loop.
+ * Run with `npx tsx bench/realtime-latency.ts [--postgres <server url>]`.
+ */
+import { fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { createClient } from '@supabase/supabase-js';
+import { signJwt } from '../supabase/local/jwt.ts';
+import { startStack } from '../supabase/local/stack.ts';
+
+export interface RealtimeLatencyOptions {
+	/** Sockets subscribed to the topic (default 50). */
+	subscribers?: number;
+	/** Committed inserts, each broadcasting once (default 1000). */
+	inserts?: number;
+	/** Concurrent writers issuing the inserts (default 4). */
+	writers?: number;
+	/** Paces the inserts to this many per second; without it they go as fast as the database commits. */
+	ratePerSecond?: number;
+	/** A PostgreSQL server URL; a scratch database is created there and dropped. Without it, PGlite. */
+	databaseServer?: string;
+	/** Give up waiting for deliveries after this long (default 60 s). */
+	timeoutMs?: number;
+}
+
+export interface RealtimeLatencyResult {
+	database: 'pglite' | 'postgres';
+	subscribers: number;
+	inserts: number;
+	/** Messages that arrived, over all sockets (ideally subscribers × inserts). */
+	delivered: number;
+	expected: number;
+	/** Time from the row's write (in the committing transaction, just before commit) to arrival, in ms. */
+	p50Ms: number;
+	p99Ms: number;
+	maxMs: number;
+	/** Inserts committed per second during the write phase. */
+	insertsPerSecond: number;
+}
+
+const TOPIC = 'bench:1';
+const SUBSCRIBER_FLAG = '--realtime-latency-subscribers';
+
+/** What the parent tells the subscriber process. */
+interface SubscriberTask {
+	url: string;
+	anonKey: string;
+	tokens: string[];
+	inserts: number;
+}
+
+/** What the subscriber process answers: first `ready`, then the latencies it measured. */
+type SubscriberReport = { ready: true } | { latencies: number[] } | { error: string };
+
+/** Runs the realtime latency scenario once and returns its numbers. */
+export async function measureRealtimeLatency(
+	options: RealtimeLatencyOptions = {}
+): Promise<RealtimeLatencyResult> {
+	const subscribers = options.subscribers ?? 50;
+	const inserts = options.inserts ?? 1000;
+	const writers = options.writers ?? 4;
+	const scratch = options.databaseServer
+		? await createScratchDatabase(options.databaseServer)
+		: undefined;
+	const stack = await startStack({ port: 0, seed: false, databaseUrl: scratch?.url });
+	const child = fork(fileURLToPath(import.meta.url), [SUBSCRIBER_FLAG], {
+		execArgv: ['--import', 'tsx'],
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+	});
+	try {
+		await stack.db.exec(`
+			create table public.bench_messages (
+				id bigint generated always as identity primary key,
+				body text not null,
+				written_at double precision not null default extract(epoch from clock_timestamp()) * 1000
+			);
+			create function public.bench_messages_broadcast() returns trigger
+			language plpgsql security definer set search_path = '' as $$
+			begin
+				perform realtime.broadcast_changes('${TOPIC}', TG_OP, TG_OP, TG_TABLE_NAME, TG_TABLE_SCHEMA, new, old);
+				return null;
+			end $$;
+			create trigger bench_messages_broadcast after insert on public.bench_messages
+				for each row execute function public.bench_messages_broadcast();
+			create policy "bench readers" on realtime.messages for select to authenticated
+				using (realtime.topic() = '${TOPIC}');
+		`);
+
+		const now = Math.floor(Date.now() / 1000);
+		const tokens = await Promise.all(
+			Array.from({ length: subscribers }, () =>
+				signJwt({
+					sub: randomUUID(),
+					role: 'authenticated',
+					aud: 'authenticated',
+					exp: now + 3600,
+					session_id: randomUUID()
+				})
+			)
+		);
+		const reports: SubscriberReport[] = [];
+		let onReport = () => {};
+		child.on('message', (report: SubscriberReport) => {
+			reports.push(report);
+			onReport();
+		});
+		const nextReport = () =>
+			new Promise<SubscriberReport>((resolve, reject) => {
+				const check = () => {
+					const report = reports.shift();
+					if (!report) return;
+					if ('error' in report) reject(new Error(report.error));
+					else resolve(report);
+				};
+				onReport = check;
+				check();
+			});
+		const task: SubscriberTask = { url: stack.url, anonKey: stack.anonKey, tokens, inserts };
+		child.send(task);
+		await nextReport();
+
+		const writeStart = performance.now();
+		let issued = 0;
+		await Promise.all(
+			Array.from({ length: writers }, async () => {
+				while (issued < inserts) {
+					issued++;
+					if (options.ratePerSecond) {
+						const wait = writeStart + (issued * 1000) / options.ratePerSecond - performance.now();
+						if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+					}
+					await stack.db.query(`insert into public.bench_messages (body) values ($1)`, [
+						`message ${issued}`
+					]);
+				}
+			})
+		);
+		const writeSeconds = (performance.now() - writeStart) / 1000;
+
+		// The child reports when every socket has every message, or when asked (after the timeout).
+		const timer = setTimeout(() => child.send('report'), options.timeoutMs ?? 60_000);
+		const report = await nextReport();
+		clearTimeout(timer);
+		const latencies = 'latencies' in report ? report.latencies.sort((a, b) => a - b) : [];
+		const percentile = (p: number) =>
+			latencies.length
+				? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
+				: NaN;
+		return {
+			database: stack.db.kind,
+			subscribers,
+			inserts,
+			delivered: latencies.length,
+			expected: subscribers * inserts,
+			p50Ms: round(percentile(50)),
+			p99Ms: round(percentile(99)),
+			maxMs: round(latencies.at(-1) ?? NaN),
+			insertsPerSecond: Math.round(inserts / writeSeconds)
+		};
+	} finally {
+		child.kill();
+		await stack.close();
+		await scratch?.drop();
+	}
+}
+
+/** The child process: subscribes every token's socket and timestamps each arrival. */
+function runSubscribers(): void {
+	process.once('message', async (task: SubscriberTask) => {
+		try {
+			const latencies: number[] = [];
+			let complete = 0;
+			const report = () => process.send?.({ latencies } satisfies SubscriberReport);
+			process.on('message', (message) => message === 'report' && report());
+			await Promise.all(
+				task.tokens.map(async (token, index) => {
+					const client = createClient(task.url, task.anonKey, {
+						accessToken: async () => token,
+						realtime: { transport: WebSocket as never }
+					});
+					await client.realtime.setAuth(token);
+					let received = 0;
+					const channel = client.channel(TOPIC, { config: { private: true } });
+					channel.on(
+						'broadcast',
+						{ event: 'INSERT' },
+						(message: { payload: { record: { written_at: number } } }) => {
+							latencies.push(
+								performance.timeOrigin + performance.now() - message.payload.record.written_at
+							);
+							if (++received === task.inserts && ++complete === task.tokens.length) report();
+						}
+					);
+					await new Promise<void>((resolve, reject) =>
+						channel.subscribe((status, error) => {
+							if (status === 'SUBSCRIBED') resolve();
+							else if (status !== 'CLOSED')
+								reject(error ?? new Error(`subscriber ${index}: ${status}`));
+						})
+					);
+				})
+			);
+			process.send?.({ ready: true } satisfies SubscriberReport);
+		} catch (error) {
+			process.send?.({ error: (error as Error).message } satisfies SubscriberReport);
+		}
+	});
+	process.on('disconnect', () => process.exit(0));
+}
+
+function round(value: number): number {
+	return Math.round(value * 100) / 100;
+}
+
+async function createScratchDatabase(
+	server: string
+): Promise<{ url: string; drop(): Promise<void> }> {
+	const name = `parley_bench_${randomBytes(6).toString('hex')}`;
+	const run = async (sql: string) => {
+		const client = new pg.Client({ connectionString: server });
+		await client.connect();
+		try {
+			await client.query(sql);
+		} finally {
+			await client.end();
+		}
+	};
+	await run(`create database ${name}`);
+	const url = new URL(server);
+	url.pathname = `/${name}`;
+	return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
+/** Prints one result as a small table. */
+export function printRealtimeLatency(result: RealtimeLatencyResult): void {
+	console.log(
+		`\nRealtime broadcast latency (${result.database}, ${result.subscribers} sockets on one private topic)`
+	);
+	console.table({
+		inserts: result.inserts,
+		'delivered / expected': `${result.delivered} / ${result.expected}`,
+		'p50 (ms)': result.p50Ms,
+		'p99 (ms)': result.p99Ms,
+		'max (ms)': result.maxMs,
+		'inserts/s': result.insertsPerSecond
+	});
+}
+
+const entry = process.argv[1] ? pathToFileURL(process.argv[1]).href : '';
+if (process.argv.includes(SUBSCRIBER_FLAG)) runSubscribers();
+else if (import.meta.url === entry) {
+	const serverFlag = process.argv.indexOf('--postgres');
+	const databaseServer =
+		serverFlag > 0 ? process.argv[serverFlag + 1] : process.env.PARLEY_BENCH_DATABASE_URL;
+	printRealtimeLatency(await measureRealtimeLatency({ databaseServer }));
+}
