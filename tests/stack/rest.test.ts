@@ -677,6 +677,18 @@ describe('rpc', () => {
 		expect(mine.data).toBeLessThan(all.data as number);
 	});
 
+	it('a function call with Prefer: tx=rollback keeps none of its writes', async () => {
+		const before = (await anon.from('visits').select('*', { count: 'exact', head: true })).count;
+		const call = await anon.rpc('record_visit').rollback();
+		expect(call.status).toBe(204);
+		const after = (await anon.from('visits').select('*', { count: 'exact', head: true })).count;
+		expect(after).toBe(before);
+		await anon.rpc('record_visit');
+		expect((await anon.from('visits').select('*', { count: 'exact', head: true })).count).toBe(
+			before! + 1
+		);
+	});
+
 	it('a GET call of a writing function is refused by the read-only transaction with 405', async () => {
 		const { status, error } = await anon.rpc('record_visit', {}, { get: true });
 		expect(status).toBe(405);

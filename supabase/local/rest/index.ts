@@ -224,9 +224,7 @@ async function write(
 			rest.prefer.count ? affected : undefined,
 			body !== null
 		);
-		const response = respond(rest, status, body, { 'content-range': contentRange });
-		if (rest.prefer.tx === 'rollback') throw new Rollback(response);
-		return response;
+		return rollbackIfAsked(rest, respond(rest, status, body, { 'content-range': contentRange }));
 	});
 }
 
@@ -342,7 +340,7 @@ async function callRoutine(
 		checkAllPathsUsed(ctx);
 		return inRequestTransaction(context.db, settings, async (tx) => {
 			await tx.query(`select 1 from ${from}`, params);
-			return respond(rest, 204, null, {});
+			return rollbackIfAsked(rest, respond(rest, 204, null, {}));
 		});
 	}
 	const scalar = routine.returns.kind === 'scalar';
@@ -366,8 +364,15 @@ async function callRoutine(
 		const total = countSql
 			? (await tx.query<{ total: number }>(countSql, params)).rows[0].total
 			: undefined;
-		if (!routine.returnsSet)
-			return respond(rest, 200, page.first_row ?? 'null', { 'content-range': '0-0/*' });
-		return pageResponse(rest, page, paging.offset, total, singleBody(rest, page));
+		const response = routine.returnsSet
+			? pageResponse(rest, page, paging.offset, total, singleBody(rest, page))
+			: respond(rest, 200, page.first_row ?? 'null', { 'content-range': '0-0/*' });
+		return rollbackIfAsked(rest, response);
 	});
+}
+
+/** With `Prefer: tx=rollback`, answers `response` but rolls the request's transaction back. */
+function rollbackIfAsked(rest: RestRequest, response: Response): Response {
+	if (rest.prefer.tx === 'rollback') throw new Rollback(response);
+	return response;
 }
