@@ -276,6 +276,20 @@ describe('select', () => {
 		expect(data).toEqual([{ id: 1, books: [{ id: 1 }, { id: 2 }] }]);
 	});
 
+	it('places nulls first or last as asked', async () => {
+		const first = await anon
+			.from('books')
+			.select('id')
+			.order('year', { ascending: false, nullsFirst: true })
+			.order('id');
+		expect(first.data!.map((b) => b.id)).toEqual([5, 4, 2, 1, 3]);
+		const last = await anon
+			.from('books')
+			.select('id')
+			.order('price', { ascending: true, nullsFirst: false });
+		expect(last.data!.map((b) => b.id)).toEqual([5, 1, 3, 2, 4]);
+	});
+
 	it('orders by a to-one embed column', async () => {
 		const { data } = await anon
 			.from('books')
@@ -677,6 +691,13 @@ describe('rpc', () => {
 		expect(mine.data).toBeLessThan(all.data as number);
 	});
 
+	it('a stable function runs in a read-only transaction even when called with POST', async () => {
+		const { status, error } = await anon.rpc('stable_but_writes');
+		expect(status).toBe(405);
+		expect(error?.code).toBe('25006');
+		expect((await anon.rpc('write_visit')).error).toBeNull();
+	});
+
 	it('a function call with Prefer: tx=rollback keeps none of its writes', async () => {
 		const before = (await anon.from('visits').select('*', { count: 'exact', head: true })).count;
 		const call = await anon.rpc('record_visit').rollback();
@@ -743,6 +764,9 @@ describe('bad input and authentication', () => {
 		const { status, error } = await anon.schema('auth').from('users').select();
 		expect(status).toBe(406);
 		expect(error).toMatchObject({ code: 'PGRST106', message: 'Invalid schema: auth' });
+		const write = await service.schema('auth').from('users').insert({ email: 'x@example.com' });
+		expect(write.status).toBe(406);
+		expect(write.error?.code).toBe('PGRST106');
 	});
 
 	it('aggregates are refused with PGRST123', async () => {
