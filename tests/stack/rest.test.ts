@@ -179,6 +179,22 @@ describe('CRUD and row-level security', () => {
 		expect(prices.data).toEqual([{ price: 9.5 }, { price: 12 }]);
 	});
 
+	it('Prefer: return=headers-only answers 201 with a Location naming the new row', async () => {
+		const response = await fetch(`${stack.url}/rest/v1/tags`, {
+			method: 'POST',
+			headers: {
+				apikey: stack.anonKey,
+				'content-type': 'application/json',
+				prefer: 'return=headers-only'
+			},
+			body: JSON.stringify({ slug: 'newtag', label: 'New' })
+		});
+		expect(response.status).toBe(201);
+		expect(await response.text()).toBe('');
+		expect(response.headers.get('location')).toBe('/tags?slug=eq.newtag');
+		await anon.from('tags').delete().eq('slug', 'newtag');
+	});
+
 	it('inserting an empty array writes nothing and answers an empty array', async () => {
 		const { status, data } = await anon.from('tags').insert([]).select();
 		expect(status).toBe(201);

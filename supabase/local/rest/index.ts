@@ -2,7 +2,7 @@ import type { StackContext, StackService } from '../context.ts';
 import { RestError, toRestError, unsupported } from './errors.ts';
 import { prepare, type RestRequest } from './request.ts';
 import { loadSchemaCache } from './schema-cache.ts';
-import { parseQuery, parseRangeHeader, type ApiQuery } from './parse.ts';
+import { parseQuery, parseRangeHeader, type ApiQuery, type SelectItem } from './parse.ts';
 import {
 	checkAllPathsUsed,
 	findRelation,
@@ -169,19 +169,28 @@ async function write(
 	}
 	const alias = ident(relation.name);
 	const representation = rest.prefer.return === 'representation';
+	// headers-only answers an insert with a Location naming the new row by its primary key.
+	const headersOnly =
+		rest.prefer.return === 'headers-only' &&
+		rest.method === 'POST' &&
+		relation.primaryKey.length > 0;
+	const keyItems: SelectItem[] = relation.primaryKey.map((name) => ({
+		kind: 'column',
+		field: { name, path: [] }
+	}));
 	const trackInserted = rest.method === 'POST' && rest.prefer.resolution === 'merge-duplicates';
 	const insertedFlag = `(${alias}.xmax = 0) as pgrst_inserted`;
 	const insertedCount = trackInserted
 		? '(select count(*)::int from pgrst_source where pgrst_inserted)'
 		: 'null::int';
 	let sql = mutation;
-	if (representation) {
+	if (representation || headersOnly) {
 		const parts = planSelect(
 			ctx,
 			relation,
 			`pgrst_source as ${alias}`,
 			relation.name,
-			ctx.query.select,
+			headersOnly ? keyItems : ctx.query.select,
 			[],
 			{ rootFilters: false }
 		);
@@ -195,10 +204,14 @@ async function write(
 	return inRequestTransaction(context.db, rest.settings, async (tx) => {
 		let result: WriteResult;
 		let body: string | null = null;
+		const headers: Record<string, string> = {};
 		if (sql !== mutation) {
 			const page = (await tx.query<PageRow & { inserted: number | null }>(sql, params)).rows[0];
 			result = { affected: page.page_count, inserted: page.inserted };
-			body = rest.single ? page.first_row : page.body;
+			if (headersOnly) {
+				if (page.first_row)
+					headers.location = rowLocation(relation.name, JSON.parse(page.first_row));
+			} else body = rest.single ? page.first_row : page.body;
 		} else {
 			result = { affected: (await tx.query(mutation, params)).affectedRows, inserted: null };
 		}
@@ -224,8 +237,17 @@ async function write(
 			rest.prefer.count ? affected : undefined,
 			body !== null
 		);
-		return rollbackIfAsked(rest, respond(rest, status, body, { 'content-range': contentRange }));
+		headers['content-range'] = contentRange;
+		return rollbackIfAsked(rest, respond(rest, status, body, headers));
 	});
+}
+
+/** `/table?pk=eq.value` for a row, as PostgREST's Location header names it. */
+function rowLocation(table: string, key: Record<string, unknown>): string {
+	const query = new URLSearchParams(
+		Object.entries(key).map(([column, value]) => [column, `eq.${String(value)}`])
+	);
+	return `/${table}?${query}`;
 }
 
 async function insert(context: StackContext, rest: RestRequest, name: string): Promise<Response> {
