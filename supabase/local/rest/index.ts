@@ -23,13 +23,11 @@ import {
 import { Rollback, inRequestTransaction } from './execute.ts';
 import { pageResponse, respond, singleBody, singleObjectError, type PageRow } from './respond.ts';
 
-/*
+/**
  * PostgREST-compatible REST at /rest/v1. A request goes through request.ts (JWT, headers),
  * parse.ts (query string → query), plan.ts (query + schema cache → SQL with bound values),
  * execute.ts (one transaction with the caller's role and claims) and respond.ts (status, headers).
  */
-
-/** PostgREST-compatible REST at /rest/v1. */
 export async function createRestService(context: StackContext): Promise<StackService> {
 	let cache = await loadSchemaCache(context.db);
 	let reloading = Promise.resolve();
@@ -60,7 +58,7 @@ export async function createRestService(context: StackContext): Promise<StackSer
 }
 
 async function route(context: StackContext, rest: RestRequest, subpath: string): Promise<Response> {
-	const segments = subpath.split('/').filter(Boolean).map(decodeURIComponent);
+	const segments = subpath.split('/').filter(Boolean).map(decodePathSegment);
 	if (segments.length === 0) throw unsupported('The OpenAPI description at /rest/v1/');
 	if (segments[0] === 'rpc' && segments.length === 2) {
 		if (!['GET', 'HEAD', 'POST'].includes(rest.method)) throw methodNotAllowed(rest.method);
@@ -82,6 +80,14 @@ async function route(context: StackContext, rest: RestRequest, subpath: string):
 			throw unsupported('PUT (single-row upsert)');
 		default:
 			throw methodNotAllowed(rest.method);
+	}
+}
+
+function decodePathSegment(segment: string): string {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		throw new RestError(404, 'PGRST125', 'Invalid path specified in request URL', null, null);
 	}
 }
 
