@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { signJwt } from '../../supabase/local/jwt.ts';
@@ -519,6 +520,37 @@ describe('realtime: Phoenix protocol', () => {
 			/^InvalidJWTToken: Token has expired/
 		);
 	});
+
+	it('drops a socket that stops reading instead of buffering without bound, while others keep receiving', async () => {
+		const socketUrl = `${stack.url.replace('http', 'ws')}/realtime/v1/websocket?apikey=${stack.anonKey}&vsn=2.0.0`;
+		const slow = await RawSocket.open(socketUrl);
+		slow.send(['1', '1', 'realtime:flood', 'phx_join', { config: {} }]);
+		await slow.frames.next();
+		const healthy = new Inbox<Broadcast>();
+		const watcher = stack.client();
+		clients.push(watcher);
+		await subscribed(watcher.channel('flood').on('broadcast', { event: 'last' }, healthy.push));
+
+		const closed = new Promise<number>((resolve) => slow.ws.once('close', (code) => resolve(code)));
+		slow.pauseReading();
+		const chunk = 'x'.repeat(1024 * 1024);
+		// Far more than the per-socket limit plus what the kernel buffers on loopback.
+		for (let sent = 0; sent < 64; sent++) {
+			await fetch(`${stack.url}/realtime/v1/api/broadcast`, {
+				method: 'POST',
+				headers: { apikey: stack.serviceRoleKey, 'content-type': 'application/json' },
+				body: JSON.stringify({ messages: [{ topic: 'flood', event: 'bulk', payload: { chunk } }] })
+			});
+		}
+		await fetch(`${stack.url}/realtime/v1/api/broadcast`, {
+			method: 'POST',
+			headers: { apikey: stack.serviceRoleKey, 'content-type': 'application/json' },
+			body: JSON.stringify({ messages: [{ topic: 'flood', event: 'last', payload: {} }] })
+		});
+		expect((await healthy.next()).event).toBe('last');
+		slow.resumeReading();
+		expect(await closed).toBe(1006);
+	});
 });
 
 type Broadcast = {
@@ -605,7 +637,7 @@ class Inbox<T> {
 /** A raw Phoenix socket, for protocol details supabase-js hides. */
 class RawSocket {
 	readonly frames = new Inbox<unknown>();
-	private constructor(private readonly ws: WebSocket) {
+	private constructor(readonly ws: WebSocket) {
 		ws.on('message', (data, isBinary) =>
 			this.frames.push(isBinary ? data : JSON.parse(data.toString()))
 		);
@@ -625,6 +657,19 @@ class RawSocket {
 
 	close(): void {
 		this.ws.close();
+	}
+
+	private get tcp(): Socket {
+		// ws keeps the TCP socket private; pausing it is how a client that stops reading looks.
+		return (this.ws as unknown as { _socket: Socket })._socket;
+	}
+
+	pauseReading(): void {
+		this.tcp.pause();
+	}
+
+	resumeReading(): void {
+		this.tcp.resume();
 	}
 }
 
