@@ -98,6 +98,7 @@ async function createThrowawayDatabase(serverUrl: string): Promise<string> {
 async function startLocalStack(): Promise<{
 	stack: Stack;
 	mailboxUrl: string;
+	phoneUrl: string;
 	demoAccounts: string[];
 }> {
 	let stateDir: string | undefined;
@@ -106,6 +107,7 @@ async function startLocalStack(): Promise<{
 		const dir = stateDir;
 		cleanups.push(() => rm(dir, { recursive: true, force: true }));
 		process.env.PARLEY_STACK_PORT ||= '0';
+		process.env.PARLEY_SANDBOX_PORT ||= '0';
 		const testServer = process.env.PARLEY_TEST_DATABASE_URL;
 		process.env.DATABASE_URL = testServer ? await createThrowawayDatabase(testServer) : '';
 	}
@@ -120,6 +122,7 @@ async function startLocalStack(): Promise<{
 	return {
 		stack,
 		mailboxUrl: info.mailboxUrl,
+		phoneUrl: info.sandbox.phoneUrl,
 		demoAccounts: DEMO_ACCOUNTS.filter((email) => present.has(email))
 	};
 }
@@ -142,12 +145,14 @@ async function main(): Promise<void> {
 		!e2e && Boolean(process.env.PUBLIC_SUPABASE_URL && process.env.PUBLIC_SUPABASE_ANON_KEY);
 	const env: NodeJS.ProcessEnv = { ...process.env };
 	let mailboxUrl: string | undefined;
+	let phoneUrl: string | undefined;
 	let demoAccounts: string[] = [];
 	let supabaseUrl = process.env.PUBLIC_SUPABASE_URL ?? '';
 	if (!hosted) {
 		const local = await startLocalStack();
 		supabaseUrl = local.stack.url;
 		mailboxUrl = local.mailboxUrl;
+		phoneUrl = local.phoneUrl;
 		demoAccounts = local.demoAccounts;
 		env.PUBLIC_SUPABASE_URL = local.stack.url;
 		// Only the public pair: the service role key stays with the stack.
@@ -184,6 +189,7 @@ async function main(): Promise<void> {
 			);
 		}
 		lines.push(`Mailbox (invitations and links): ${mailboxUrl}`);
+		if (phoneUrl) lines.push(`Provider sandbox (play a customer): ${phoneUrl}`);
 	}
 	lines.push('', 'Press Ctrl-C to stop.');
 	printBanner(lines);
