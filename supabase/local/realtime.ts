@@ -1,8 +1,10 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { StackContext, StackEvents, StackService } from './context.ts';
+import type { Tx } from './db.ts';
 import { json } from './http.ts';
 import { effectiveToken, type JwtClaims } from './jwt.ts';
 import { Connection } from './realtime/connection.ts';
@@ -17,11 +19,21 @@ import { RealtimeTokenError, tokenFromKey, verifyRealtimeToken } from './realtim
  */
 export const RECHECK_CHANNEL = 'parley_realtime_recheck';
 
+/**
+ * Asks Realtime to re-check `userId`'s private channels once the caller's transaction commits (or at
+ * once outside one); for code that changes what RLS lets a user read, such as removing a membership.
+ */
+export async function requestRealtimeRecheck(db: Tx, userId: string): Promise<void> {
+	await db.query('select pg_notify($1, $2)', [RECHECK_CHANNEL, userId]);
+}
+
 /** Realtime as the rest of the stack sees it: a service plus a way to re-authorize a user's channels. */
 export interface RealtimeService extends StackService {
 	/** Re-runs the read policies of every private channel of `userId`, closing those no longer allowed. */
 	recheckUser(userId: string): Promise<void>;
 }
+
+const SHUTDOWN_POLL_MS = 200;
 
 /** Clients heartbeat every 25 s; one silent for this long is gone (Phoenix uses the same limit). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -57,9 +69,23 @@ export async function createRealtimeService(context: StackContext): Promise<Real
 	}, IDLE_TIMEOUT_MS / 2);
 	idleSweep.unref();
 
+	// An HTTP server's close() waits for upgraded sockets too, and is called before the services are
+	// closed; so once the server stops listening, the sockets are dropped and the close can finish.
+	let shutdownWatch: NodeJS.Timeout | undefined;
+	const watchShutdown = (httpServer: Server | undefined) => {
+		if (shutdownWatch || !httpServer) return;
+		shutdownWatch = setInterval(() => {
+			if (httpServer.listening) return;
+			clearInterval(shutdownWatch);
+			for (const connection of [...hub.connections]) connection.terminate();
+		}, SHUTDOWN_POLL_MS);
+		shutdownWatch.unref();
+	};
+
 	/** Checks the socket's apikey before accepting it, answering like Supabase with 401 `{"error"}`. */
 	async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
 		socket.on('error', () => socket.destroy());
+		watchShutdown((socket as Socket & { server?: Server }).server);
 		const url = new URL(request.url ?? '/', context.url);
 		if (url.pathname.replace(/\/+$/, '') !== '/realtime/v1/websocket') {
 			refuse(
@@ -196,6 +222,7 @@ export async function createRealtimeService(context: StackContext): Promise<Real
 		recheckUser: (userId) => hub.recheckUser(userId),
 		async close() {
 			clearInterval(idleSweep);
+			clearInterval(shutdownWatch);
 			context.events.off('sessions-revoked', onSessionsRevoked);
 			for (const connection of [...hub.connections]) connection.terminate();
 			await stopDelivery();

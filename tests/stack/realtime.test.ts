@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { signJwt } from '../../supabase/local/jwt.ts';
 import { PUBLISHABLE_KEY } from '../../supabase/local/keys.ts';
+import { requestRealtimeRecheck } from '../../supabase/local/realtime.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 let stack: TestStack;
@@ -199,6 +200,30 @@ describe('realtime: client broadcast and presence', () => {
 		});
 	});
 
+	it('relays binary payloads and accepts httpSend on a public channel', async () => {
+		const inbox = new Inbox<{ event: string; payload: unknown }>();
+		const client = stack.client();
+		clients.push(client);
+		const room = client.channel('binary-room', {
+			config: { broadcast: { self: true, ack: true } }
+		});
+		room.on('broadcast', { event: '*' }, inbox.push);
+		await subscribed(room);
+		expect(
+			await room.send({
+				type: 'broadcast',
+				event: 'bytes',
+				payload: new Uint8Array([1, 2, 3]).buffer
+			})
+		).toBe('ok');
+		const bytes = await inbox.next();
+		expect(bytes.event).toBe('bytes');
+		expect([...new Uint8Array(bytes.payload as ArrayBuffer)]).toEqual([1, 2, 3]);
+
+		await expect(room.httpSend('over-http', { via: 'rest' })).resolves.toEqual({ success: true });
+		expect(await inbox.next()).toMatchObject({ event: 'over-http', payload: { via: 'rest' } });
+	});
+
 	it('does not echo a broadcast to the sender without self', async () => {
 		const bobInbox = new Inbox<Broadcast>();
 		const bobRoom = (await userClient(await userToken(bob))).client.channel('room:2', {
@@ -386,7 +411,7 @@ describe('realtime: tokens', () => {
 
 		await stack.db.transaction(async (tx) => {
 			await tx.query(`delete from public.room_members where room_id = 2 and user_id = $1`, [alice]);
-			await tx.query(`select pg_notify('parley_realtime_recheck', $1)`, [alice]);
+			await requestRealtimeRecheck(tx, alice);
 		});
 		expect((await system.next()).message).toBe(
 			'You no longer have permission to read from this Channel topic: room:2'
