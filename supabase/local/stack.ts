@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
+import { z } from 'zod';
 import { openDb, type Db } from './db.ts';
 import { migrate } from './migrate.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
 import { corsHeaders, json } from './http.ts';
-import type { StackContext, StackEvents, StackService } from './context.ts';
+import type { Mail, StackContext, StackEvents, StackService } from './context.ts';
 import { createAuthService } from './auth.ts';
 import { createRestService } from './rest/index.ts';
 import { createRealtimeService } from './realtime.ts';
@@ -93,7 +95,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 				}
 			});
 		}
-		if (pathname === '/_parley/mailbox') return json(context.mailbox);
+		if (pathname === '/_parley/mailbox') {
+			if (request.method === 'POST') return postToMailbox(context, request);
+			return json(context.mailbox);
+		}
 		for (const [prefix, service] of Object.entries(services)) {
 			if (pathname === prefix || pathname.startsWith(prefix + '/')) {
 				const response = await service.fetch(request, pathname.slice(prefix.length) || '/');
@@ -137,6 +142,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		}
 	};
 }
+
+/**
+ * Lets the app drop a mail (an invitation link, say) into the dev mailbox, as a real mailer would
+ * deliver it; only the local stack has this endpoint.
+ */
+async function postToMailbox(context: StackContext, request: Request): Promise<Response> {
+	const parsed = mailSchema.safeParse(await request.json().catch(() => null));
+	if (!parsed.success) {
+		return json({ message: 'A mail needs to, subject and text (strings), and optionally link.' }, 400);
+	}
+	const mail: Mail = { id: randomUUID(), ...parsed.data, sentAt: new Date().toISOString() };
+	context.mailbox.push(mail);
+	return json(mail, 201);
+}
+
+const mailSchema = z.object({
+	to: z.string().min(1),
+	subject: z.string(),
+	text: z.string(),
+	link: z.string().optional()
+});
 
 function listen(server: Server, port: number, host: string): Promise<number> {
 	return new Promise((done, fail) => {

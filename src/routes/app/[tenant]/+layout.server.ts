@@ -1,0 +1,18 @@
+import { error } from '@sveltejs/kit';
+import { loadTenantMembership } from '$lib/members/tenancy';
+import { listMyWorkspaces } from '$lib/workspaces';
+import type { LayoutServerLoad } from './$types';
+
+export const load: LayoutServerLoad = async ({ locals, params, parent, url }) => {
+	const { user } = await parent();
+	// Reading the path makes this load run again on every navigation, not just when the workspace
+	// changes, so someone removed a moment ago is refused on their very next click.
+	void url.pathname;
+	const [membership, workspaces] = await Promise.all([
+		loadTenantMembership(locals.supabase, params.tenant, user.id),
+		listMyWorkspaces(locals.supabase, user.id)
+	]);
+	// The same answer whether the workspace does not exist or you are not in it.
+	if (!membership) error(404, 'Not found');
+	return { tenant: membership.tenant, role: membership.role, workspaces };
+};
