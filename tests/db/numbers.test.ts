@@ -1,0 +1,394 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { anon, attempt, commitAs, createUser, rowsOf, type Actor, type Outcome } from './support.ts';
+
+// Database rules of AI agents, integrations and WhatsApp numbers, as each role meets them.
+
+let stack: TestStack;
+let userCount = 0;
+let numberCount = 0;
+
+beforeAll(async () => {
+	stack = await startTestStack();
+});
+afterAll(() => stack?.close());
+
+function newUser(name: string): Promise<Actor> {
+	userCount += 1;
+	return createUser(stack.db, `${name}-${userCount}@example.test`);
+}
+
+function failure(outcome: Outcome): { code: string; message: string } | 'succeeded' {
+	return outcome.ok ? 'succeeded' : outcome.error;
+}
+
+async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(stack.db, owner, 'select public.invite_member($1, $2, $3) as token', [
+			tenantId,
+			user.email,
+			role
+		])
+	);
+	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
+}
+
+/** A workspace with an owner, an admin and an agent. */
+async function team(slug: string) {
+	const owner = await newUser('owner');
+	const admin = await newUser('admin');
+	const agent = await newUser('agent');
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	await join(owner, tenant.id, admin, 'admin');
+	await join(owner, tenant.id, agent, 'agent');
+	return { tenantId: tenant.id, owner, admin, agent };
+}
+
+async function createAgent(
+	actor: Actor,
+	tenantId: string,
+	values: { name?: string; whatsapp_enabled?: boolean; active?: boolean } = {}
+): Promise<string> {
+	const [row] = rowsOf(
+		await commitAs<{ id: string }>(
+			stack.db,
+			actor,
+			`insert into public.ai_agents (tenant_id, name, instructions, whatsapp_enabled, active)
+			 values ($1, $2, 'Answer politely.', $3, $4) returning id`,
+			[tenantId, values.name ?? 'Sofia', values.whatsapp_enabled ?? true, values.active ?? true]
+		)
+	);
+	return row.id;
+}
+
+/** Connects a number the way the whatsapp-numbers function does: the service-role rpc. */
+async function connectNumber(
+	tenantId: string,
+	values: { provider?: 'twilio' | 'meta'; address?: string; phoneNumberId?: string; agentId?: string; active?: boolean } = {}
+): Promise<{ id: string }> {
+	numberCount += 1;
+	const provider = values.provider ?? 'meta';
+	let integrationId: string | null = null;
+	if (provider === 'twilio') {
+		const { rows } = await stack.db.query<{ id: string }>(
+			`select id from public.save_twilio_integration($1, $2, 'Demo', 'v1.x.y', '1234')`,
+			[tenantId, 'AC' + '0'.repeat(31) + (numberCount % 10)]
+		);
+		integrationId = rows[0].id;
+	}
+	const { rows } = await stack.db.query<{ id: string }>(
+		`select id from public.connect_whatsapp_number(
+		   tenant_id => $1, provider => $2, display_name => $3, address => $4, integration_id => $5,
+		   phone_number_id => $6, assigned_agent_id => $7, active => $8,
+		   access_token_ciphertext => case when $2 = 'meta' then 'v1.aaa.bbb' end,
+		   access_token_last4 => case when $2 = 'meta' then 'abcd' end,
+		   app_secret_ciphertext => case when $2 = 'meta' then 'v1.ccc.ddd' end,
+		   app_secret_last4 => case when $2 = 'meta' then 'wxyz' end,
+		   verify_token => case when $2 = 'meta' then 'verify-' || $3 end)`,
+		[
+			tenantId,
+			provider,
+			`Number ${numberCount}`,
+			provider === 'twilio' ? (values.address ?? `whatsapp:+1555010${String(numberCount).padStart(4, '0')}`) : null,
+			integrationId,
+			provider === 'meta' ? (values.phoneNumberId ?? String(900000 + numberCount)) : null,
+			values.agentId ?? null,
+			values.active ?? false
+		]
+	);
+	return rows[0];
+}
+
+describe('AI agents', () => {
+	it('owners and admins create and edit AI agents; agents and other tenants cannot', async () => {
+		const { tenantId, owner, admin, agent } = await team('agents-crud');
+		const other = await team('agents-crud-other');
+		const agentId = await createAgent(owner, tenantId);
+		await createAgent(admin, tenantId, { name: 'Leo' });
+
+		expect(failure(await attempt(stack.db, agent, `insert into public.ai_agents (tenant_id, name) values ($1, 'X')`, [tenantId])))
+			.toMatchObject({ code: '42501' });
+		expect(failure(await attempt(stack.db, other.owner, `insert into public.ai_agents (tenant_id, name) values ($1, 'X')`, [tenantId])))
+			.toMatchObject({ code: '42501' });
+		const agentUpdate = await attempt(stack.db, agent, `update public.ai_agents set name = 'Hacked' where id = $1`, [agentId]);
+		expect(agentUpdate).toMatchObject({ ok: true, affectedRows: 0 });
+		const agentDelete = await attempt(stack.db, agent, `delete from public.ai_agents where id = $1`, [agentId]);
+		expect(agentDelete).toMatchObject({ ok: true, affectedRows: 0 });
+		const adminUpdate = await attempt(stack.db, admin, `update public.ai_agents set instructions = 'Be brief.' where id = $1`, [agentId]);
+		expect(adminUpdate).toMatchObject({ ok: true, affectedRows: 1 });
+	});
+
+	it('every member reads the AI agents of their tenant, and nobody else does', async () => {
+		const { tenantId, owner, agent } = await team('agents-read');
+		const other = await team('agents-read-other');
+		await createAgent(owner, tenantId, { name: 'Sofia' });
+		const seenByAgent = rowsOf(await attempt<{ name: string }>(stack.db, agent, 'select name from public.ai_agents where tenant_id = $1', [tenantId]));
+		expect(seenByAgent.map((row) => row.name)).toEqual(['Sofia']);
+		expect(rowsOf(await attempt(stack.db, other.owner, 'select 1 from public.ai_agents where tenant_id = $1', [tenantId]))).toEqual([]);
+		expect(failure(await attempt(stack.db, anon, 'select 1 from public.ai_agents'))).toMatchObject({ code: '42501' });
+	});
+
+	it('an AI agent without a name is refused with a sentence', async () => {
+		const { tenantId, owner } = await team('agents-name');
+		const outcome = await attempt(stack.db, owner, `insert into public.ai_agents (tenant_id, name) values ($1, '  ')`, [tenantId]);
+		expect(failure(outcome)).toEqual({ code: '22023', message: 'An AI agent needs a name of 1 to 80 characters.' });
+	});
+});
+
+describe('WhatsApp numbers: who may do what', () => {
+	it('members of every role read their numbers; other tenants and anon read nothing', async () => {
+		const { tenantId, agent } = await team('numbers-read');
+		const other = await team('numbers-read-other');
+		const number = await connectNumber(tenantId);
+		const seen = rowsOf(await attempt<{ id: string }>(stack.db, agent, 'select id from public.whatsapp_numbers'));
+		expect(seen.map((row) => row.id)).toEqual([number.id]);
+		expect(rowsOf(await attempt(stack.db, other.owner, 'select 1 from public.whatsapp_numbers where tenant_id = $1', [tenantId]))).toEqual([]);
+		expect(failure(await attempt(stack.db, anon, 'select 1 from public.whatsapp_numbers'))).toMatchObject({ code: '42501' });
+	});
+
+	it('the agent role cannot edit or delete numbers; owners and admins can', async () => {
+		const { tenantId, admin, agent } = await team('numbers-manage');
+		const number = await connectNumber(tenantId);
+		expect(await attempt(stack.db, agent, `update public.whatsapp_numbers set display_name = 'Mine' where id = $1`, [number.id]))
+			.toMatchObject({ ok: true, affectedRows: 0 });
+		expect(await attempt(stack.db, agent, 'delete from public.whatsapp_numbers where id = $1', [number.id]))
+			.toMatchObject({ ok: true, affectedRows: 0 });
+		expect(await attempt(stack.db, admin, `update public.whatsapp_numbers set display_name = 'Sales' where id = $1`, [number.id]))
+			.toMatchObject({ ok: true, affectedRows: 1 });
+		expect(await attempt(stack.db, admin, 'delete from public.whatsapp_numbers where id = $1', [number.id]))
+			.toMatchObject({ ok: true, affectedRows: 1 });
+	});
+
+	it('nobody signed in can insert a number directly or change what it points at', async () => {
+		const { tenantId, owner } = await team('numbers-insert');
+		const number = await connectNumber(tenantId);
+		expect(failure(await attempt(stack.db, owner,
+			`insert into public.whatsapp_numbers (tenant_id, provider, display_name, phone_number_id) values ($1, 'meta', 'X', '77')`, [tenantId])))
+			.toMatchObject({ code: '42501' });
+		expect(failure(await attempt(stack.db, owner, `update public.whatsapp_numbers set phone_number_id = '1' where id = $1`, [number.id])))
+			.toMatchObject({ code: '42501' });
+		expect(failure(await attempt(stack.db, owner, `update public.whatsapp_numbers set last_error = 'x' where id = $1`, [number.id])))
+			.toMatchObject({ code: '42501' });
+	});
+
+	it('the service-role functions that store credentials cannot be called by signed-in users', async () => {
+		const { tenantId, owner } = await team('numbers-rpc');
+		expect(failure(await attempt(stack.db, owner,
+			`select public.save_twilio_integration($1, $2, 'x', 'v1.a.b', '1234')`, [tenantId, 'AC' + 'a'.repeat(32)])))
+			.toMatchObject({ code: '42501' });
+		expect(failure(await attempt(stack.db, owner,
+			`select public.connect_whatsapp_number(tenant_id => $1, provider => 'meta', display_name => 'X', phone_number_id => '5')`, [tenantId])))
+			.toMatchObject({ code: '42501' });
+	});
+
+	it('current_member_role answers the caller role, and null outside the tenant', async () => {
+		const { tenantId, admin } = await team('numbers-role');
+		const other = await team('numbers-role-other');
+		expect(rowsOf(await attempt(stack.db, admin, 'select public.current_member_role($1) as role', [tenantId]))).toEqual([{ role: 'admin' }]);
+		expect(rowsOf(await attempt(stack.db, other.owner, 'select public.current_member_role($1) as role', [tenantId]))).toEqual([{ role: null }]);
+	});
+});
+
+describe('secrets', () => {
+	it('number and integration secrets are not selectable by authenticated (any role) or anon', async () => {
+		const { tenantId, owner, admin, agent } = await team('secrets-sql');
+		await connectNumber(tenantId);
+		await connectNumber(tenantId, { provider: 'twilio' });
+		for (const actor of [owner, admin, agent, anon]) {
+			for (const table of ['whatsapp_number_secrets', 'integration_secrets']) {
+				expect(failure(await attempt(stack.db, actor, `select * from public.${table}`))).toMatchObject({ code: '42501' });
+				expect(failure(await attempt(stack.db, actor, `delete from public.${table}`))).toMatchObject({ code: '42501' });
+			}
+		}
+	});
+
+	it('through the REST API, a signed-in owner is refused the secrets tables', async () => {
+		const { tenantId, owner } = await team('secrets-rest');
+		await connectNumber(tenantId);
+		const client = stack.client();
+		const { error: signInError } = await client.auth.signInWithPassword({ email: owner.email!, password: 'secret-password' });
+		expect(signInError).toBeNull();
+		const numbers = await client.from('whatsapp_numbers').select('*');
+		expect(numbers.data).toHaveLength(1);
+		expect(JSON.stringify(numbers.data)).not.toMatch(/v1\.aaa|abcd|wxyz|verify-/);
+		for (const table of ['whatsapp_number_secrets', 'integration_secrets']) {
+			const { data, error } = await client.from(table).select('*');
+			expect(data).toBeNull();
+			expect(error?.code).toBe('42501');
+		}
+	});
+
+	it('integrations are visible to owners and admins only', async () => {
+		const { tenantId, owner, admin, agent } = await team('integrations-read');
+		const other = await team('integrations-read-other');
+		await connectNumber(tenantId, { provider: 'twilio' });
+		for (const actor of [owner, admin]) {
+			expect(rowsOf(await attempt(stack.db, actor, 'select account_sid from public.integrations where tenant_id = $1', [tenantId]))).toHaveLength(1);
+		}
+		for (const actor of [agent, other.owner]) {
+			expect(rowsOf(await attempt(stack.db, actor, 'select 1 from public.integrations where tenant_id = $1', [tenantId]))).toEqual([]);
+		}
+		expect(failure(await attempt(stack.db, owner, `update public.integrations set status = 'connected'`))).toMatchObject({ code: '42501' });
+	});
+
+	it('a Twilio integration cannot be removed while its numbers exist', async () => {
+		const { tenantId } = await team('integrations-restrict');
+		await connectNumber(tenantId, { provider: 'twilio' });
+		await expect(stack.db.query(`delete from public.integrations where tenant_id = $1`, [tenantId]))
+			.rejects.toMatchObject({ code: '23503' });
+	});
+
+	it('deleting a tenant deletes its integration and numbers together', async () => {
+		const { tenantId, owner } = await team('integrations-tenant-delete');
+		await connectNumber(tenantId, { provider: 'twilio' });
+		expect(await commitAs(stack.db, owner, 'delete from public.tenants where id = $1', [tenantId]))
+			.toMatchObject({ ok: true, affectedRows: 1 });
+		const { rows } = await stack.db.query('select 1 from public.integrations where tenant_id = $1', [tenantId]);
+		expect(rows).toEqual([]);
+	});
+
+	it('deleting a number deletes its secrets', async () => {
+		const { tenantId, owner } = await team('secrets-cascade');
+		const number = await connectNumber(tenantId);
+		rowsOf(await commitAs(stack.db, owner, 'delete from public.whatsapp_numbers where id = $1', [number.id]));
+		const { rows } = await stack.db.query('select 1 from public.whatsapp_number_secrets where number_id = $1', [number.id]);
+		expect(rows).toEqual([]);
+	});
+});
+
+describe('the agent rule', () => {
+	const activate = (actor: Actor, numberId: string) =>
+		attempt(stack.db, actor, 'update public.whatsapp_numbers set active = true where id = $1', [numberId]);
+
+	it('activating a number without an assigned agent is refused with the reason', async () => {
+		const { tenantId, owner } = await team('rule-no-agent');
+		const number = await connectNumber(tenantId);
+		expect(failure(await activate(owner, number.id))).toEqual({
+			code: 'P0001',
+			message: 'A number can only be active with an AI agent assigned. Assign an AI agent with WhatsApp enabled, then activate the number.'
+		});
+	});
+
+	it('no path bypasses the rule: not the service role, not a direct insert', async () => {
+		const { tenantId } = await team('rule-service');
+		const number = await connectNumber(tenantId);
+		await expect(stack.db.query('update public.whatsapp_numbers set active = true where id = $1', [number.id]))
+			.rejects.toMatchObject({ code: 'P0001' });
+		await expect(connectNumber(tenantId, { active: true })).rejects.toMatchObject({ code: 'P0001' });
+	});
+
+	it('an agent without WhatsApp enabled cannot be assigned', async () => {
+		const { tenantId, owner } = await team('rule-whatsapp');
+		const agentId = await createAgent(owner, tenantId, { name: 'Mail only', whatsapp_enabled: false });
+		const number = await connectNumber(tenantId);
+		const outcome = await attempt(stack.db, owner, 'update public.whatsapp_numbers set assigned_agent_id = $2 where id = $1', [number.id, agentId]);
+		expect(failure(outcome)).toEqual({
+			code: 'P0001',
+			message: 'The AI agent "Mail only" does not have WhatsApp enabled. Enable its WhatsApp channel or choose another agent.'
+		});
+	});
+
+	it('an inactive agent can be assigned, but the number cannot be active with it', async () => {
+		const { tenantId, owner } = await team('rule-inactive');
+		const agentId = await createAgent(owner, tenantId, { name: 'Sleepy', active: false });
+		const number = await connectNumber(tenantId);
+		rowsOf(await commitAs(stack.db, owner, 'update public.whatsapp_numbers set assigned_agent_id = $2 where id = $1', [number.id, agentId]));
+		expect(failure(await activate(owner, number.id))).toMatchObject({ code: 'P0001', message: expect.stringContaining('"Sleepy" is inactive') });
+	});
+
+	it('with an active WhatsApp agent assigned, the number can be activated', async () => {
+		const { tenantId, admin } = await team('rule-ok');
+		const agentId = await createAgent(admin, tenantId);
+		const number = await connectNumber(tenantId, { agentId });
+		expect(await activate(admin, number.id)).toMatchObject({ ok: true, affectedRows: 1 });
+	});
+
+	it('an agent of another tenant cannot be assigned', async () => {
+		const { tenantId } = await team('rule-foreign');
+		const other = await team('rule-foreign-other');
+		const foreignAgent = await createAgent(other.owner, other.tenantId);
+		await expect(connectNumber(tenantId, { agentId: foreignAgent })).rejects.toMatchObject({
+			code: 'P0001',
+			message: 'That AI agent does not belong to this workspace.'
+		});
+	});
+
+	it('disabling WhatsApp for an agent that numbers use is refused, naming the numbers', async () => {
+		const { tenantId, owner } = await team('rule-disable');
+		const agentId = await createAgent(owner, tenantId, { name: 'Sofia' });
+		await connectNumber(tenantId, { agentId });
+		const outcome = await attempt(stack.db, owner, 'update public.ai_agents set whatsapp_enabled = false where id = $1', [agentId]);
+		expect(failure(outcome)).toMatchObject({ code: 'P0001', message: expect.stringMatching(/^WhatsApp cannot be disabled for the AI agent "Sofia" while numbers use it \("Number \d+"\)/) });
+	});
+
+	it('deactivating or deleting an agent that active numbers use is refused', async () => {
+		const { tenantId, owner } = await team('rule-deactivate');
+		const agentId = await createAgent(owner, tenantId, { name: 'Sofia' });
+		await connectNumber(tenantId, { agentId, active: true });
+		expect(failure(await attempt(stack.db, owner, 'update public.ai_agents set active = false where id = $1', [agentId])))
+			.toMatchObject({ code: 'P0001', message: expect.stringContaining('cannot be deactivated while active numbers use it') });
+		expect(failure(await attempt(stack.db, owner, 'delete from public.ai_agents where id = $1', [agentId])))
+			.toMatchObject({ code: 'P0001', message: expect.stringContaining('answers on active numbers') });
+	});
+
+	it('deleting an agent that only inactive numbers use unassigns it from them', async () => {
+		const { tenantId, owner } = await team('rule-delete-inactive');
+		const agentId = await createAgent(owner, tenantId);
+		const number = await connectNumber(tenantId, { agentId });
+		rowsOf(await commitAs(stack.db, owner, 'delete from public.ai_agents where id = $1', [agentId]));
+		const { rows } = await stack.db.query('select assigned_agent_id from public.whatsapp_numbers where id = $1', [number.id]);
+		expect(rows).toEqual([{ assigned_agent_id: null }]);
+	});
+});
+
+describe('uniqueness and format', () => {
+	it('the same Twilio address cannot be connected twice, even by another tenant', async () => {
+		const first = await team('unique-twilio-a');
+		const second = await team('unique-twilio-b');
+		await connectNumber(first.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' });
+		await expect(connectNumber(second.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' })).rejects.toMatchObject({
+			code: '23505',
+			message: 'whatsapp:+14155238886 is already connected to Parley. A number can be connected to one workspace only.'
+		});
+	});
+
+	it('the same Meta phone number id cannot be connected twice, even by another tenant', async () => {
+		const first = await team('unique-meta-a');
+		const second = await team('unique-meta-b');
+		await connectNumber(first.tenantId, { phoneNumberId: '123123123' });
+		await expect(connectNumber(second.tenantId, { phoneNumberId: '123123123' })).rejects.toMatchObject({ code: '23505' });
+	});
+
+	it('a Twilio address that is not whatsapp:+E164 is refused with a sentence', async () => {
+		const { tenantId } = await team('format-address');
+		await expect(connectNumber(tenantId, { provider: 'twilio', address: '+14155238886' })).rejects.toMatchObject({
+			code: '22023',
+			message: expect.stringContaining('is not a WhatsApp address')
+		});
+	});
+});
+
+describe('realtime', () => {
+	it('changes to a number are broadcast on its tenant topic, without secrets', async () => {
+		const { tenantId, owner } = await team('numbers-broadcast');
+		const number = await connectNumber(tenantId);
+		rowsOf(await commitAs(stack.db, owner, `update public.whatsapp_numbers set display_name = 'Front desk' where id = $1`, [number.id]));
+		rowsOf(await commitAs(stack.db, owner, 'delete from public.whatsapp_numbers where id = $1', [number.id]));
+		const { rows } = await stack.db.query<{ event: string; private: boolean; payload: { operation: string; record: { display_name: string } | null } }>(
+			`select event, private, payload from realtime.messages where topic = $1 order by inserted_at, payload->>'operation' desc`,
+			[`tenant:${tenantId}`]
+		);
+		expect(rows.map((row) => [row.event, row.private, row.payload.operation])).toEqual([
+			['whatsapp_numbers', true, 'INSERT'],
+			['whatsapp_numbers', true, 'UPDATE'],
+			['whatsapp_numbers', true, 'DELETE']
+		]);
+		expect(rows[1].payload.record?.display_name).toBe('Front desk');
+		expect(JSON.stringify(rows)).not.toMatch(/v1\.aaa|verify-/);
+	});
+});
