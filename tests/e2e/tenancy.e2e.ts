@@ -27,6 +27,7 @@ async function acceptAsNewPerson(
 	await page.goto(link);
 	await expect(page.getByTestId('invite-workspace')).toHaveText(person.workspace);
 	await expect(page.getByTestId('invite-role')).toHaveText(person.role);
+	await screenshot(page, `invite-signed-out-${person.role.toLowerCase()}`);
 	await page.getByRole('link', { name: 'Create an account' }).click();
 	await expect(page).toHaveURL(/\/signup\?next=%2Finvite%2F/);
 	await fillSignUp(page, person.name, person.email);
@@ -49,11 +50,19 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 	await page.setViewportSize(DESKTOP);
 
 	await test.step('a new owner signs up and sees how to start a workspace', async () => {
+		await page.goto('/login');
+		await screenshot(page, 'login-desktop');
+		await page.setViewportSize(PHONE);
+		await screenshot(page, 'login-phone');
+		await page.setViewportSize(DESKTOP);
 		await page.goto('/signup');
 		await fillSignUp(page, owner.name, owner.email);
 		await expect(page).toHaveURL(/\/app$/);
 		await expect(page.getByText("You're not part of a workspace yet.")).toBeVisible();
 		await screenshot(page, 'picker-empty');
+		await page.setViewportSize(PHONE);
+		await screenshot(page, 'picker-empty-phone');
+		await page.setViewportSize(DESKTOP);
 	});
 
 	await test.step('creating a workspace suggests an address and explains a taken one', async () => {
@@ -125,16 +134,15 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		adminLink = await invite(admin.email, 'Admin');
 		const pending = page.getByTestId('pending-invitation');
 		await expect(pending).toHaveCount(2);
-		await expect(pending.filter({ hasText: agent.email })).toContainText('Invited just now');
+		await expect(pending.filter({ hasText: agent.email })).toContainText(
+			`Invited just now by ${owner.name} · expires in 7 days`
+		);
+		await expect(page.getByLabel('Email')).toHaveValue('');
 		await screenshot(page, 'members-owner');
-		await page.setViewportSize(PHONE);
-		await screenshot(page, 'members-owner-phone');
-		await page.setViewportSize(DESKTOP);
 	});
 
 	const agentPage = await test.step('the agent accepts in their own browser', () =>
-		acceptAsNewPerson(browser, agentLink, { ...agent, role: 'Agent', workspace })
-	);
+		acceptAsNewPerson(browser, agentLink, { ...agent, role: 'Agent', workspace }));
 
 	await test.step('an agent has no Members link and the address is refused', async () => {
 		await expect(mainNav(agentPage).getByRole('link', { name: 'AI Agents' })).toBeVisible();
@@ -149,7 +157,7 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		await screenshot(agentPage, 'members-refused-agent');
 	});
 
-	await test.step("someone signed in with another email is told the invitation is not theirs", async () => {
+	await test.step('someone signed in with another email is told the invitation is not theirs', async () => {
 		await agentPage.goto(adminLink);
 		await expect(agentPage.getByRole('alert')).toHaveText(
 			`This invitation is for ${admin.email}, but you're signed in as ${agent.email}. Sign out, then sign in with ${admin.email} to accept it.`
@@ -159,17 +167,21 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 	});
 
 	const adminPage = await test.step('the admin accepts in their own browser', () =>
-		acceptAsNewPerson(browser, adminLink, { ...admin, role: 'Admin', workspace })
-	);
+		acceptAsNewPerson(browser, adminLink, { ...admin, role: 'Admin', workspace }));
 
 	await test.step('the admin cannot demote the owner: the control is disabled and a forced change is refused', async () => {
 		await mainNav(adminPage).getByRole('link', { name: 'Members' }).click();
 		const ownerRole = adminPage.getByLabel(`Role of ${owner.name}`);
 		await expect(ownerRole).toBeDisabled();
-		await expect(ownerRole).toHaveAccessibleDescription('Admins cannot change the role of an owner.');
+		await expect(ownerRole).toHaveAccessibleDescription(
+			'Admins cannot change the role of an owner.'
+		);
 		await expect(adminPage.getByRole('button', { name: `Remove ${owner.name}` })).toBeDisabled();
 		await expect(adminPage.getByLabel(`Role of ${agent.name}`)).toBeEnabled();
 		await screenshot(adminPage, 'members-admin');
+		await adminPage.setViewportSize(PHONE);
+		await screenshot(adminPage, 'members-admin-phone');
+		await adminPage.setViewportSize(DESKTOP);
 
 		// What a crafted request would do: enable the control and send the change anyway.
 		await ownerRole.evaluate((select: HTMLSelectElement) => (select.disabled = false));

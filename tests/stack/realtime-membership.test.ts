@@ -17,7 +17,9 @@ afterAll(async () => {
 });
 
 /** Signs a new person up through Auth and gives back a client acting as them. */
-async function signedUp(name: string): Promise<{ client: SupabaseClient; id: string; email: string }> {
+async function signedUp(
+	name: string
+): Promise<{ client: SupabaseClient; id: string; email: string }> {
 	const email = `${name}-${randomUUID().slice(0, 8)}@example.test`;
 	const client = createClient(stack.url, stack.anonKey, {
 		auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },

@@ -3,9 +3,13 @@ import { toast } from '$lib/components/ui/toasts.svelte';
 
 /**
  * An `enhance` callback for the members page's forms: the action's sentence becomes a toast, then
- * the page data reloads (so the table shows what the database now holds). `after` runs last.
+ * the page data reloads (so the table shows what the database now holds); the form keeps
+ * what was typed unless `resetOnSuccess`. `after` runs last.
  */
-export function submitWithToast(after?: (succeeded: boolean) => void): AfterSubmit {
+export function submitWithToast(
+	after?: (succeeded: boolean) => void,
+	options: { resetOnSuccess?: boolean } = {}
+): AfterSubmit {
 	return async ({ result, update }) => {
 		if (result.type === 'failure') {
 			const message = result.data?.message;
@@ -16,7 +20,7 @@ export function submitWithToast(after?: (succeeded: boolean) => void): AfterSubm
 		} else if (result.type === 'error') {
 			toast.error('Something went wrong on our side. Try again in a moment.');
 		}
-		await update({ reset: false });
+		await update({ reset: result.type === 'success' && (options.resetOnSuccess ?? false) });
 		after?.(result.type === 'success' || result.type === 'redirect');
 	};
 }
