@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { anon, attempt, commitAs, createUser, rowsOf, type Actor, type Outcome } from './support.ts';
+import {
+	anon,
+	attempt,
+	commitAs,
+	createUser,
+	rowsOf,
+	type Actor,
+	type Outcome
+} from './support.ts';
 
 // Database rules of AI agents, integrations and WhatsApp numbers, as each role meets them.
 
@@ -24,11 +32,12 @@ function failure(outcome: Outcome): { code: string; message: string } | 'succeed
 
 async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
 	const [{ token }] = rowsOf(
-		await commitAs<{ token: string }>(stack.db, owner, 'select public.invite_member($1, $2, $3) as token', [
-			tenantId,
-			user.email,
-			role
-		])
+		await commitAs<{ token: string }>(
+			stack.db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenantId, user.email, role]
+		)
 	);
 	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
 }
@@ -69,7 +78,13 @@ async function createAgent(
 /** Connects a number the way the whatsapp-numbers function does: the service-role rpc. */
 async function connectNumber(
 	tenantId: string,
-	values: { provider?: 'twilio' | 'meta'; address?: string; phoneNumberId?: string; agentId?: string; active?: boolean } = {}
+	values: {
+		provider?: 'twilio' | 'meta';
+		address?: string;
+		phoneNumberId?: string;
+		agentId?: string;
+		active?: boolean;
+	} = {}
 ): Promise<{ id: string }> {
 	numberCount += 1;
 	const provider = values.provider ?? 'meta';
@@ -94,7 +109,9 @@ async function connectNumber(
 			tenantId,
 			provider,
 			`Number ${numberCount}`,
-			provider === 'twilio' ? (values.address ?? `whatsapp:+1555010${String(numberCount).padStart(4, '0')}`) : null,
+			provider === 'twilio'
+				? (values.address ?? `whatsapp:+1555010${String(numberCount).padStart(4, '0')}`)
+				: null,
 			integrationId,
 			provider === 'meta' ? (values.phoneNumberId ?? String(900000 + numberCount)) : null,
 			values.agentId ?? null,
@@ -111,15 +128,46 @@ describe('AI agents', () => {
 		const agentId = await createAgent(owner, tenantId);
 		await createAgent(admin, tenantId, { name: 'Leo' });
 
-		expect(failure(await attempt(stack.db, agent, `insert into public.ai_agents (tenant_id, name) values ($1, 'X')`, [tenantId])))
-			.toMatchObject({ code: '42501' });
-		expect(failure(await attempt(stack.db, other.owner, `insert into public.ai_agents (tenant_id, name) values ($1, 'X')`, [tenantId])))
-			.toMatchObject({ code: '42501' });
-		const agentUpdate = await attempt(stack.db, agent, `update public.ai_agents set name = 'Hacked' where id = $1`, [agentId]);
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					agent,
+					`insert into public.ai_agents (tenant_id, name) values ($1, 'X')`,
+					[tenantId]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					other.owner,
+					`insert into public.ai_agents (tenant_id, name) values ($1, 'X')`,
+					[tenantId]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+		const agentUpdate = await attempt(
+			stack.db,
+			agent,
+			`update public.ai_agents set name = 'Hacked' where id = $1`,
+			[agentId]
+		);
 		expect(agentUpdate).toMatchObject({ ok: true, affectedRows: 0 });
-		const agentDelete = await attempt(stack.db, agent, `delete from public.ai_agents where id = $1`, [agentId]);
+		const agentDelete = await attempt(
+			stack.db,
+			agent,
+			`delete from public.ai_agents where id = $1`,
+			[agentId]
+		);
 		expect(agentDelete).toMatchObject({ ok: true, affectedRows: 0 });
-		const adminUpdate = await attempt(stack.db, admin, `update public.ai_agents set instructions = 'Be brief.' where id = $1`, [agentId]);
+		const adminUpdate = await attempt(
+			stack.db,
+			admin,
+			`update public.ai_agents set instructions = 'Be brief.' where id = $1`,
+			[agentId]
+		);
 		expect(adminUpdate).toMatchObject({ ok: true, affectedRows: 1 });
 	});
 
@@ -127,16 +175,42 @@ describe('AI agents', () => {
 		const { tenantId, owner, agent } = await team('agents-read');
 		const other = await team('agents-read-other');
 		await createAgent(owner, tenantId, { name: 'Sofia' });
-		const seenByAgent = rowsOf(await attempt<{ name: string }>(stack.db, agent, 'select name from public.ai_agents where tenant_id = $1', [tenantId]));
+		const seenByAgent = rowsOf(
+			await attempt<{ name: string }>(
+				stack.db,
+				agent,
+				'select name from public.ai_agents where tenant_id = $1',
+				[tenantId]
+			)
+		);
 		expect(seenByAgent.map((row) => row.name)).toEqual(['Sofia']);
-		expect(rowsOf(await attempt(stack.db, other.owner, 'select 1 from public.ai_agents where tenant_id = $1', [tenantId]))).toEqual([]);
-		expect(failure(await attempt(stack.db, anon, 'select 1 from public.ai_agents'))).toMatchObject({ code: '42501' });
+		expect(
+			rowsOf(
+				await attempt(
+					stack.db,
+					other.owner,
+					'select 1 from public.ai_agents where tenant_id = $1',
+					[tenantId]
+				)
+			)
+		).toEqual([]);
+		expect(failure(await attempt(stack.db, anon, 'select 1 from public.ai_agents'))).toMatchObject({
+			code: '42501'
+		});
 	});
 
 	it('an AI agent without a name is refused with a sentence', async () => {
 		const { tenantId, owner } = await team('agents-name');
-		const outcome = await attempt(stack.db, owner, `insert into public.ai_agents (tenant_id, name) values ($1, '  ')`, [tenantId]);
-		expect(failure(outcome)).toEqual({ code: '22023', message: 'An AI agent needs a name of 1 to 80 characters.' });
+		const outcome = await attempt(
+			stack.db,
+			owner,
+			`insert into public.ai_agents (tenant_id, name) values ($1, '  ')`,
+			[tenantId]
+		);
+		expect(failure(outcome)).toEqual({
+			code: '22023',
+			message: 'An AI agent needs a name of 1 to 80 characters.'
+		});
 	});
 });
 
@@ -145,52 +219,130 @@ describe('WhatsApp numbers: who may do what', () => {
 		const { tenantId, agent } = await team('numbers-read');
 		const other = await team('numbers-read-other');
 		const number = await connectNumber(tenantId);
-		const seen = rowsOf(await attempt<{ id: string }>(stack.db, agent, 'select id from public.whatsapp_numbers'));
+		const seen = rowsOf(
+			await attempt<{ id: string }>(stack.db, agent, 'select id from public.whatsapp_numbers')
+		);
 		expect(seen.map((row) => row.id)).toEqual([number.id]);
-		expect(rowsOf(await attempt(stack.db, other.owner, 'select 1 from public.whatsapp_numbers where tenant_id = $1', [tenantId]))).toEqual([]);
-		expect(failure(await attempt(stack.db, anon, 'select 1 from public.whatsapp_numbers'))).toMatchObject({ code: '42501' });
+		expect(
+			rowsOf(
+				await attempt(
+					stack.db,
+					other.owner,
+					'select 1 from public.whatsapp_numbers where tenant_id = $1',
+					[tenantId]
+				)
+			)
+		).toEqual([]);
+		expect(
+			failure(await attempt(stack.db, anon, 'select 1 from public.whatsapp_numbers'))
+		).toMatchObject({ code: '42501' });
 	});
 
 	it('the agent role cannot edit or delete numbers; owners and admins can', async () => {
 		const { tenantId, admin, agent } = await team('numbers-manage');
 		const number = await connectNumber(tenantId);
-		expect(await attempt(stack.db, agent, `update public.whatsapp_numbers set display_name = 'Mine' where id = $1`, [number.id]))
-			.toMatchObject({ ok: true, affectedRows: 0 });
-		expect(await attempt(stack.db, agent, 'delete from public.whatsapp_numbers where id = $1', [number.id]))
-			.toMatchObject({ ok: true, affectedRows: 0 });
-		expect(await attempt(stack.db, admin, `update public.whatsapp_numbers set display_name = 'Sales' where id = $1`, [number.id]))
-			.toMatchObject({ ok: true, affectedRows: 1 });
-		expect(await attempt(stack.db, admin, 'delete from public.whatsapp_numbers where id = $1', [number.id]))
-			.toMatchObject({ ok: true, affectedRows: 1 });
+		expect(
+			await attempt(
+				stack.db,
+				agent,
+				`update public.whatsapp_numbers set display_name = 'Mine' where id = $1`,
+				[number.id]
+			)
+		).toMatchObject({ ok: true, affectedRows: 0 });
+		expect(
+			await attempt(stack.db, agent, 'delete from public.whatsapp_numbers where id = $1', [
+				number.id
+			])
+		).toMatchObject({ ok: true, affectedRows: 0 });
+		expect(
+			await attempt(
+				stack.db,
+				admin,
+				`update public.whatsapp_numbers set display_name = 'Sales' where id = $1`,
+				[number.id]
+			)
+		).toMatchObject({ ok: true, affectedRows: 1 });
+		expect(
+			await attempt(stack.db, admin, 'delete from public.whatsapp_numbers where id = $1', [
+				number.id
+			])
+		).toMatchObject({ ok: true, affectedRows: 1 });
 	});
 
 	it('nobody signed in can insert a number directly or change what it points at', async () => {
 		const { tenantId, owner } = await team('numbers-insert');
 		const number = await connectNumber(tenantId);
-		expect(failure(await attempt(stack.db, owner,
-			`insert into public.whatsapp_numbers (tenant_id, provider, display_name, phone_number_id) values ($1, 'meta', 'X', '77')`, [tenantId])))
-			.toMatchObject({ code: '42501' });
-		expect(failure(await attempt(stack.db, owner, `update public.whatsapp_numbers set phone_number_id = '1' where id = $1`, [number.id])))
-			.toMatchObject({ code: '42501' });
-		expect(failure(await attempt(stack.db, owner, `update public.whatsapp_numbers set last_error = 'x' where id = $1`, [number.id])))
-			.toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					owner,
+					`insert into public.whatsapp_numbers (tenant_id, provider, display_name, phone_number_id) values ($1, 'meta', 'X', '77')`,
+					[tenantId]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					owner,
+					`update public.whatsapp_numbers set phone_number_id = '1' where id = $1`,
+					[number.id]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					owner,
+					`update public.whatsapp_numbers set last_error = 'x' where id = $1`,
+					[number.id]
+				)
+			)
+		).toMatchObject({ code: '42501' });
 	});
 
 	it('the service-role functions that store credentials cannot be called by signed-in users', async () => {
 		const { tenantId, owner } = await team('numbers-rpc');
-		expect(failure(await attempt(stack.db, owner,
-			`select public.save_twilio_integration($1, $2, 'x', 'v1.a.b', '1234')`, [tenantId, 'AC' + 'a'.repeat(32)])))
-			.toMatchObject({ code: '42501' });
-		expect(failure(await attempt(stack.db, owner,
-			`select public.connect_whatsapp_number(tenant_id => $1, provider => 'meta', display_name => 'X', phone_number_id => '5')`, [tenantId])))
-			.toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					owner,
+					`select public.save_twilio_integration($1, $2, 'x', 'v1.a.b', '1234')`,
+					[tenantId, 'AC' + 'a'.repeat(32)]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					owner,
+					`select public.connect_whatsapp_number(tenant_id => $1, provider => 'meta', display_name => 'X', phone_number_id => '5')`,
+					[tenantId]
+				)
+			)
+		).toMatchObject({ code: '42501' });
 	});
 
 	it('current_member_role answers the caller role, and null outside the tenant', async () => {
 		const { tenantId, admin } = await team('numbers-role');
 		const other = await team('numbers-role-other');
-		expect(rowsOf(await attempt(stack.db, admin, 'select public.current_member_role($1) as role', [tenantId]))).toEqual([{ role: 'admin' }]);
-		expect(rowsOf(await attempt(stack.db, other.owner, 'select public.current_member_role($1) as role', [tenantId]))).toEqual([{ role: null }]);
+		expect(
+			rowsOf(
+				await attempt(stack.db, admin, 'select public.current_member_role($1) as role', [tenantId])
+			)
+		).toEqual([{ role: 'admin' }]);
+		expect(
+			rowsOf(
+				await attempt(stack.db, other.owner, 'select public.current_member_role($1) as role', [
+					tenantId
+				])
+			)
+		).toEqual([{ role: null }]);
 	});
 });
 
@@ -201,8 +353,12 @@ describe('secrets', () => {
 		await connectNumber(tenantId, { provider: 'twilio' });
 		for (const actor of [owner, admin, agent, anon]) {
 			for (const table of ['whatsapp_number_secrets', 'integration_secrets']) {
-				expect(failure(await attempt(stack.db, actor, `select * from public.${table}`))).toMatchObject({ code: '42501' });
-				expect(failure(await attempt(stack.db, actor, `delete from public.${table}`))).toMatchObject({ code: '42501' });
+				expect(
+					failure(await attempt(stack.db, actor, `select * from public.${table}`))
+				).toMatchObject({ code: '42501' });
+				expect(
+					failure(await attempt(stack.db, actor, `delete from public.${table}`))
+				).toMatchObject({ code: '42501' });
 			}
 		}
 	});
@@ -211,7 +367,10 @@ describe('secrets', () => {
 		const { tenantId, owner } = await team('secrets-rest');
 		await connectNumber(tenantId);
 		const client = stack.client();
-		const { error: signInError } = await client.auth.signInWithPassword({ email: owner.email!, password: 'secret-password' });
+		const { error: signInError } = await client.auth.signInWithPassword({
+			email: owner.email!,
+			password: 'secret-password'
+		});
 		expect(signInError).toBeNull();
 		const numbers = await client.from('whatsapp_numbers').select('*');
 		expect(numbers.data).toHaveLength(1);
@@ -228,68 +387,112 @@ describe('secrets', () => {
 		const other = await team('integrations-read-other');
 		await connectNumber(tenantId, { provider: 'twilio' });
 		for (const actor of [owner, admin]) {
-			expect(rowsOf(await attempt(stack.db, actor, 'select account_sid from public.integrations where tenant_id = $1', [tenantId]))).toHaveLength(1);
+			expect(
+				rowsOf(
+					await attempt(
+						stack.db,
+						actor,
+						'select account_sid from public.integrations where tenant_id = $1',
+						[tenantId]
+					)
+				)
+			).toHaveLength(1);
 		}
 		for (const actor of [agent, other.owner]) {
-			expect(rowsOf(await attempt(stack.db, actor, 'select 1 from public.integrations where tenant_id = $1', [tenantId]))).toEqual([]);
+			expect(
+				rowsOf(
+					await attempt(stack.db, actor, 'select 1 from public.integrations where tenant_id = $1', [
+						tenantId
+					])
+				)
+			).toEqual([]);
 		}
-		expect(failure(await attempt(stack.db, owner, `update public.integrations set status = 'connected'`))).toMatchObject({ code: '42501' });
+		expect(
+			failure(await attempt(stack.db, owner, `update public.integrations set status = 'connected'`))
+		).toMatchObject({ code: '42501' });
 	});
 
 	it('a Twilio integration cannot be removed while its numbers exist', async () => {
 		const { tenantId } = await team('integrations-restrict');
 		await connectNumber(tenantId, { provider: 'twilio' });
-		await expect(stack.db.query(`delete from public.integrations where tenant_id = $1`, [tenantId]))
-			.rejects.toMatchObject({ code: '23503' });
+		await expect(
+			stack.db.query(`delete from public.integrations where tenant_id = $1`, [tenantId])
+		).rejects.toMatchObject({ code: '23503' });
 	});
 
 	it('deleting a tenant deletes its integration and numbers together', async () => {
 		const { tenantId, owner } = await team('integrations-tenant-delete');
 		await connectNumber(tenantId, { provider: 'twilio' });
-		expect(await commitAs(stack.db, owner, 'delete from public.tenants where id = $1', [tenantId]))
-			.toMatchObject({ ok: true, affectedRows: 1 });
-		const { rows } = await stack.db.query('select 1 from public.integrations where tenant_id = $1', [tenantId]);
+		expect(
+			await commitAs(stack.db, owner, 'delete from public.tenants where id = $1', [tenantId])
+		).toMatchObject({ ok: true, affectedRows: 1 });
+		const { rows } = await stack.db.query(
+			'select 1 from public.integrations where tenant_id = $1',
+			[tenantId]
+		);
 		expect(rows).toEqual([]);
 	});
 
 	it('deleting a number deletes its secrets', async () => {
 		const { tenantId, owner } = await team('secrets-cascade');
 		const number = await connectNumber(tenantId);
-		rowsOf(await commitAs(stack.db, owner, 'delete from public.whatsapp_numbers where id = $1', [number.id]));
-		const { rows } = await stack.db.query('select 1 from public.whatsapp_number_secrets where number_id = $1', [number.id]);
+		rowsOf(
+			await commitAs(stack.db, owner, 'delete from public.whatsapp_numbers where id = $1', [
+				number.id
+			])
+		);
+		const { rows } = await stack.db.query(
+			'select 1 from public.whatsapp_number_secrets where number_id = $1',
+			[number.id]
+		);
 		expect(rows).toEqual([]);
 	});
 });
 
 describe('the agent rule', () => {
 	const activate = (actor: Actor, numberId: string) =>
-		attempt(stack.db, actor, 'update public.whatsapp_numbers set active = true where id = $1', [numberId]);
+		attempt(stack.db, actor, 'update public.whatsapp_numbers set active = true where id = $1', [
+			numberId
+		]);
 
 	it('activating a number without an assigned agent is refused with the reason', async () => {
 		const { tenantId, owner } = await team('rule-no-agent');
 		const number = await connectNumber(tenantId);
 		expect(failure(await activate(owner, number.id))).toEqual({
 			code: 'P0001',
-			message: 'A number can only be active with an AI agent assigned. Assign an AI agent with WhatsApp enabled, then activate the number.'
+			message:
+				'A number can only be active with an AI agent assigned. Assign an AI agent with WhatsApp enabled, then activate the number.'
 		});
 	});
 
 	it('no path bypasses the rule: not the service role, not a direct insert', async () => {
 		const { tenantId } = await team('rule-service');
 		const number = await connectNumber(tenantId);
-		await expect(stack.db.query('update public.whatsapp_numbers set active = true where id = $1', [number.id]))
-			.rejects.toMatchObject({ code: 'P0001' });
-		await expect(connectNumber(tenantId, { active: true })).rejects.toMatchObject({ code: 'P0001' });
+		await expect(
+			stack.db.query('update public.whatsapp_numbers set active = true where id = $1', [number.id])
+		).rejects.toMatchObject({ code: 'P0001' });
+		await expect(connectNumber(tenantId, { active: true })).rejects.toMatchObject({
+			code: 'P0001'
+		});
 	});
 
 	it('an agent without WhatsApp enabled cannot be assigned', async () => {
 		const { tenantId, owner } = await team('rule-whatsapp');
-		const agentId = await createAgent(owner, tenantId, { name: 'Mail only', whatsapp_enabled: false });
+		const agentId = await createAgent(owner, tenantId, {
+			name: 'Mail only',
+			whatsapp_enabled: false
+		});
 		const number = await connectNumber(tenantId);
-		const outcome = await attempt(stack.db, owner, 'update public.whatsapp_numbers set assigned_agent_id = $2 where id = $1', [number.id, agentId]);
+		const outcome = await attempt(
+			stack.db,
+			owner,
+			'update public.whatsapp_numbers set assigned_agent_id = $2 where id = $1',
+			[number.id, agentId]
+		);
 		expect(failure(outcome)).toEqual({
 			code: 'P0001',
-			message: 'The AI agent "Mail only" does not have WhatsApp enabled. Enable its WhatsApp channel or choose another agent.'
+			message:
+				'The AI agent "Mail only" does not have WhatsApp enabled. Enable its WhatsApp channel or choose another agent.'
 		});
 	});
 
@@ -297,8 +500,18 @@ describe('the agent rule', () => {
 		const { tenantId, owner } = await team('rule-inactive');
 		const agentId = await createAgent(owner, tenantId, { name: 'Sleepy', active: false });
 		const number = await connectNumber(tenantId);
-		rowsOf(await commitAs(stack.db, owner, 'update public.whatsapp_numbers set assigned_agent_id = $2 where id = $1', [number.id, agentId]));
-		expect(failure(await activate(owner, number.id))).toMatchObject({ code: 'P0001', message: expect.stringContaining('"Sleepy" is inactive') });
+		rowsOf(
+			await commitAs(
+				stack.db,
+				owner,
+				'update public.whatsapp_numbers set assigned_agent_id = $2 where id = $1',
+				[number.id, agentId]
+			)
+		);
+		expect(failure(await activate(owner, number.id))).toMatchObject({
+			code: 'P0001',
+			message: expect.stringContaining('"Sleepy" is inactive')
+		});
 	});
 
 	it('with an active WhatsApp agent assigned, the number can be activated', async () => {
@@ -322,26 +535,55 @@ describe('the agent rule', () => {
 		const { tenantId, owner } = await team('rule-disable');
 		const agentId = await createAgent(owner, tenantId, { name: 'Sofia' });
 		await connectNumber(tenantId, { agentId });
-		const outcome = await attempt(stack.db, owner, 'update public.ai_agents set whatsapp_enabled = false where id = $1', [agentId]);
-		expect(failure(outcome)).toMatchObject({ code: 'P0001', message: expect.stringMatching(/^WhatsApp cannot be disabled for the AI agent "Sofia" while numbers use it \("Number \d+"\)/) });
+		const outcome = await attempt(
+			stack.db,
+			owner,
+			'update public.ai_agents set whatsapp_enabled = false where id = $1',
+			[agentId]
+		);
+		expect(failure(outcome)).toMatchObject({
+			code: 'P0001',
+			message: expect.stringMatching(
+				/^WhatsApp cannot be disabled for the AI agent "Sofia" while numbers use it \("Number \d+"\)/
+			)
+		});
 	});
 
 	it('deactivating or deleting an agent that active numbers use is refused', async () => {
 		const { tenantId, owner } = await team('rule-deactivate');
 		const agentId = await createAgent(owner, tenantId, { name: 'Sofia' });
 		await connectNumber(tenantId, { agentId, active: true });
-		expect(failure(await attempt(stack.db, owner, 'update public.ai_agents set active = false where id = $1', [agentId])))
-			.toMatchObject({ code: 'P0001', message: expect.stringContaining('cannot be deactivated while active numbers use it') });
-		expect(failure(await attempt(stack.db, owner, 'delete from public.ai_agents where id = $1', [agentId])))
-			.toMatchObject({ code: 'P0001', message: expect.stringContaining('answers on active numbers') });
+		expect(
+			failure(
+				await attempt(stack.db, owner, 'update public.ai_agents set active = false where id = $1', [
+					agentId
+				])
+			)
+		).toMatchObject({
+			code: 'P0001',
+			message: expect.stringContaining('cannot be deactivated while active numbers use it')
+		});
+		expect(
+			failure(
+				await attempt(stack.db, owner, 'delete from public.ai_agents where id = $1', [agentId])
+			)
+		).toMatchObject({
+			code: 'P0001',
+			message: expect.stringContaining('answers on active numbers')
+		});
 	});
 
 	it('deleting an agent that only inactive numbers use unassigns it from them', async () => {
 		const { tenantId, owner } = await team('rule-delete-inactive');
 		const agentId = await createAgent(owner, tenantId);
 		const number = await connectNumber(tenantId, { agentId });
-		rowsOf(await commitAs(stack.db, owner, 'delete from public.ai_agents where id = $1', [agentId]));
-		const { rows } = await stack.db.query('select assigned_agent_id from public.whatsapp_numbers where id = $1', [number.id]);
+		rowsOf(
+			await commitAs(stack.db, owner, 'delete from public.ai_agents where id = $1', [agentId])
+		);
+		const { rows } = await stack.db.query(
+			'select assigned_agent_id from public.whatsapp_numbers where id = $1',
+			[number.id]
+		);
 		expect(rows).toEqual([{ assigned_agent_id: null }]);
 	});
 });
@@ -351,9 +593,12 @@ describe('uniqueness and format', () => {
 		const first = await team('unique-twilio-a');
 		const second = await team('unique-twilio-b');
 		await connectNumber(first.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' });
-		await expect(connectNumber(second.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' })).rejects.toMatchObject({
+		await expect(
+			connectNumber(second.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' })
+		).rejects.toMatchObject({
 			code: '23505',
-			message: 'whatsapp:+14155238886 is already connected to Parley. A number can be connected to one workspace only.'
+			message:
+				'whatsapp:+14155238886 is already connected to Parley. A number can be connected to one workspace only.'
 		});
 	});
 
@@ -361,12 +606,16 @@ describe('uniqueness and format', () => {
 		const first = await team('unique-meta-a');
 		const second = await team('unique-meta-b');
 		await connectNumber(first.tenantId, { phoneNumberId: '123123123' });
-		await expect(connectNumber(second.tenantId, { phoneNumberId: '123123123' })).rejects.toMatchObject({ code: '23505' });
+		await expect(
+			connectNumber(second.tenantId, { phoneNumberId: '123123123' })
+		).rejects.toMatchObject({ code: '23505' });
 	});
 
 	it('a Twilio address that is not whatsapp:+E164 is refused with a sentence', async () => {
 		const { tenantId } = await team('format-address');
-		await expect(connectNumber(tenantId, { provider: 'twilio', address: '+14155238886' })).rejects.toMatchObject({
+		await expect(
+			connectNumber(tenantId, { provider: 'twilio', address: '+14155238886' })
+		).rejects.toMatchObject({
 			code: '22023',
 			message: expect.stringContaining('is not a WhatsApp address')
 		});
@@ -377,9 +626,24 @@ describe('realtime', () => {
 	it('changes to a number are broadcast on its tenant topic, without secrets', async () => {
 		const { tenantId, owner } = await team('numbers-broadcast');
 		const number = await connectNumber(tenantId);
-		rowsOf(await commitAs(stack.db, owner, `update public.whatsapp_numbers set display_name = 'Front desk' where id = $1`, [number.id]));
-		rowsOf(await commitAs(stack.db, owner, 'delete from public.whatsapp_numbers where id = $1', [number.id]));
-		const { rows } = await stack.db.query<{ event: string; private: boolean; payload: { operation: string; record: { display_name: string } | null } }>(
+		rowsOf(
+			await commitAs(
+				stack.db,
+				owner,
+				`update public.whatsapp_numbers set display_name = 'Front desk' where id = $1`,
+				[number.id]
+			)
+		);
+		rowsOf(
+			await commitAs(stack.db, owner, 'delete from public.whatsapp_numbers where id = $1', [
+				number.id
+			])
+		);
+		const { rows } = await stack.db.query<{
+			event: string;
+			private: boolean;
+			payload: { operation: string; record: { display_name: string } | null };
+		}>(
 			`select event, private, payload from realtime.messages where topic = $1 order by inserted_at, payload->>'operation' desc`,
 			[`tenant:${tenantId}`]
 		);

@@ -1,0 +1,721 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import {
+	DEMO_CREDENTIALS,
+	sandboxFunctionSecrets,
+	startSandbox,
+	type Sandbox
+} from '../../sandbox/index.ts';
+import { decryptSecret, importEncryptionKey } from '../../supabase/functions/_shared/crypto.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { commitAs, createUser, rowsOf, type Actor } from '../db/support.ts';
+
+// The twilio-integration and whatsapp-numbers Edge Functions against the provider sandbox, called
+// through supabase-js as each role.
+
+const encryptionKey = randomBytes(32).toString('base64');
+const twilioDemo = DEMO_CREDENTIALS.twilio;
+const metaDemo = DEMO_CREDENTIALS.meta;
+const secretsNeverSent = [
+	twilioDemo.authToken,
+	metaDemo.accessToken,
+	metaDemo.appSecret,
+	'wrong-token-000000000000000000'
+];
+
+let sandbox: Sandbox;
+let stack: TestStack;
+let userCount = 0;
+/** Every body a function answered in this file, to prove no secret ever left. */
+const answered: string[] = [];
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ port: 0 });
+	stack = await startTestStack({
+		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
+	});
+}, 180_000);
+afterAll(async () => {
+	await stack?.close();
+	// The outage test may have closed it already.
+	await sandbox?.close().catch(() => undefined);
+});
+
+interface Answer<Body = Record<string, unknown>> {
+	status: number;
+	body: Body;
+}
+
+/** Calls a function route as the client's user and returns status and JSON body, errors included. */
+async function call<Body = Record<string, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
+	client: SupabaseClient,
+	path: string,
+	method: 'GET' | 'POST' | 'PATCH' | 'DELETE' = 'GET',
+	body?: unknown
+): Promise<Answer<Body>> {
+	const { data, error, response } = await client.functions.invoke(path, {
+		method,
+		...(body === undefined ? {} : { body: body as Record<string, unknown> })
+	});
+	if (error) {
+		if (!(error instanceof FunctionsHttpError)) throw error;
+		const context = error.context as Response;
+		const text = await context.text();
+		answered.push(text);
+		return { status: context.status, body: JSON.parse(text) };
+	}
+	answered.push(JSON.stringify(data));
+	return { status: response?.status ?? 200, body: data as Body };
+}
+
+async function signedIn(actor: Actor): Promise<SupabaseClient> {
+	const client = stack.client();
+	const { error } = await client.auth.signInWithPassword({
+		email: actor.email!,
+		password: 'secret-password'
+	});
+	if (error) throw error;
+	return client;
+}
+
+async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(
+			stack.db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenantId, user.email, role]
+		)
+	);
+	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
+}
+
+/** A workspace with an owner, an admin and an agent, each with a signed-in client. */
+async function team(slug: string) {
+	userCount += 1;
+	const owner = await createUser(stack.db, `owner-${userCount}@example.test`);
+	const admin = await createUser(stack.db, `admin-${userCount}@example.test`);
+	const agent = await createUser(stack.db, `agent-${userCount}@example.test`);
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	await join(owner, tenant.id, admin, 'admin');
+	await join(owner, tenant.id, agent, 'agent');
+	return {
+		tenantId: tenant.id,
+		owner: await signedIn(owner),
+		admin: await signedIn(admin),
+		agent: await signedIn(agent)
+	};
+}
+
+type Team = Awaited<ReturnType<typeof team>>;
+
+async function connectTwilio(t: Team) {
+	return call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+		accountSid: twilioDemo.accountSid,
+		authToken: twilioDemo.authToken
+	});
+}
+
+async function whatsappAgent(t: Team, name = 'Sofia'): Promise<string> {
+	const { data, error } = await t.admin
+		.from('ai_agents')
+		.insert({ tenant_id: t.tenantId, name, instructions: 'Answer kindly.', whatsapp_enabled: true })
+		.select('id')
+		.single();
+	if (error) throw error;
+	return data.id;
+}
+
+const metaBody = (overrides: Record<string, unknown> = {}) => ({
+	provider: 'meta',
+	displayName: 'Meta line',
+	phoneNumberId: metaDemo.phoneNumberId,
+	businessAccountId: metaDemo.wabaId,
+	accessToken: metaDemo.accessToken,
+	appSecret: metaDemo.appSecret,
+	...overrides
+});
+
+describe('twilio-integration', () => {
+	it('connects with good credentials, verified against Twilio, and shows the token only masked', async () => {
+		const t = await team('twilio-good');
+		sandbox.clearRequests();
+		const { status, body } = await connectTwilio(t);
+		expect(status).toBe(200);
+		expect(body.integration).toMatchObject({
+			tenantId: t.tenantId,
+			provider: 'twilio',
+			accountSid: twilioDemo.accountSid,
+			accountName: twilioDemo.friendlyName,
+			status: 'connected',
+			lastError: null,
+			authToken: `••••${twilioDemo.authToken.slice(-4)}`
+		});
+		expect(sandbox.requests({ provider: 'twilio' }).map((r) => r.path)).toContain(
+			`/2010-04-01/Accounts/${twilioDemo.accountSid}.json`
+		);
+		const status2 = await call(t.admin, `twilio-integration/${t.tenantId}`);
+		expect(status2.body.integration.status).toBe('connected');
+	}, 120_000);
+
+	it('bad credentials are refused with the 20003 sentence and nothing is saved', async () => {
+		const t = await team('twilio-bad');
+		const { status, body } = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+			accountSid: twilioDemo.accountSid,
+			authToken: 'wrong-token-000000000000000000'
+		});
+		expect(status).toBe(400);
+		expect(body).toEqual({
+			code: 'twilio_credentials_rejected',
+			message:
+				'Twilio rejected these credentials (error 20003). Check the Account SID and Auth Token.'
+		});
+		expect((await call(t.owner, `twilio-integration/${t.tenantId}`)).body).toEqual({
+			integration: null
+		});
+	});
+
+	it('an Account SID that is not AC + 32 hex characters is refused before asking Twilio', async () => {
+		const t = await team('twilio-format');
+		sandbox.clearRequests();
+		const { status, body } = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+			accountSid: 'SK123',
+			authToken: 'x'
+		});
+		expect(status).toBe(400);
+		expect(body.code).toBe('invalid_request');
+		expect(body.message).toMatch(/^The Account SID starts with AC/);
+		expect(sandbox.requests({ provider: 'twilio' })).toEqual([]);
+	});
+
+	it('the agent role and members of other tenants cannot see or change the integration', async () => {
+		const t = await team('twilio-roles');
+		const other = await team('twilio-roles-other');
+		const asAgent = await call(t.agent, `twilio-integration/${t.tenantId}`, 'POST', {
+			accountSid: twilioDemo.accountSid,
+			authToken: twilioDemo.authToken
+		});
+		expect(asAgent).toEqual({
+			status: 403,
+			body: {
+				code: 'forbidden',
+				message: 'Only owners and admins can manage WhatsApp numbers and integrations.'
+			}
+		});
+		expect((await call(t.agent, `twilio-integration/${t.tenantId}`)).status).toBe(403);
+		expect((await call(other.owner, `twilio-integration/${t.tenantId}`)).body).toEqual({
+			code: 'forbidden',
+			message: 'You are not a member of this workspace.'
+		});
+		expect((await call(stack.client(), `twilio-integration/${t.tenantId}`)).status).toBe(401);
+	});
+
+	it('disconnecting is refused while Twilio numbers exist, and works once they are gone', async () => {
+		const t = await team('twilio-disconnect');
+		await connectTwilio(t);
+		const number = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+			provider: 'twilio',
+			displayName: 'Store',
+			address: 'whatsapp:+14155238800'
+		});
+		expect(number.status).toBe(201);
+		const refused = await call(t.owner, `twilio-integration/${t.tenantId}`, 'DELETE');
+		expect(refused).toEqual({
+			status: 409,
+			body: {
+				code: 'integration_in_use',
+				message:
+					'Twilio cannot be disconnected while 1 WhatsApp number uses it. Delete those numbers first.'
+			}
+		});
+		expect(
+			(await call(t.owner, `whatsapp-numbers/${t.tenantId}/${number.body.number.id}`, 'DELETE'))
+				.status
+		).toBe(200);
+		expect(await call(t.owner, `twilio-integration/${t.tenantId}`, 'DELETE')).toEqual({
+			status: 200,
+			body: { disconnected: true }
+		});
+		expect((await call(t.owner, `twilio-integration/${t.tenantId}`)).body).toEqual({
+			integration: null
+		});
+	});
+
+	it('when Twilio later refuses the stored token, listing numbers says so and marks the integration failed', async () => {
+		const t = await team('twilio-rotated');
+		const rotatedSid = 'AC' + randomBytes(16).toString('hex');
+		sandbox.addTwilioAccount({ sid: rotatedSid, authToken: 'first-token-1234567890' });
+		const connected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+			accountSid: rotatedSid,
+			authToken: 'first-token-1234567890'
+		});
+		expect(connected.status).toBe(200);
+		sandbox.addTwilioAccount({ sid: rotatedSid, authToken: 'second-token-1234567890' });
+		const listed = await call(t.owner, `whatsapp-numbers/${t.tenantId}/twilio-numbers`);
+		expect(listed.status).toBe(400);
+		expect(listed.body.code).toBe('twilio_credentials_rejected');
+		const { body } = await call(t.owner, `twilio-integration/${t.tenantId}`);
+		expect(body.integration).toMatchObject({ status: 'failed', lastError: listed.body.message });
+		// Blank token with the same SID re-checks the stored one; a new token reconnects.
+		expect(
+			(
+				await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+					accountSid: rotatedSid,
+					authToken: ''
+				})
+			).status
+		).toBe(400);
+		const reconnected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+			accountSid: rotatedSid,
+			authToken: 'second-token-1234567890'
+		});
+		expect(reconnected.body.integration).toMatchObject({
+			status: 'connected',
+			lastError: null,
+			authToken: '••••7890'
+		});
+	});
+});
+
+describe('whatsapp-numbers: Twilio', () => {
+	it('lists the Twilio account WhatsApp numbers live, marking the ones already connected here', async () => {
+		const t = await team('list-numbers');
+		await connectTwilio(t);
+		sandbox.clearRequests();
+		const before = await call(t.admin, `whatsapp-numbers/${t.tenantId}/twilio-numbers`);
+		expect(before.status).toBe(200);
+		expect(before.body.numbers).toEqual(
+			twilioDemo.numbers.map((number) => ({
+				address: `whatsapp:${number.phoneNumber}`,
+				phoneNumber: number.phoneNumber,
+				friendlyName: number.friendlyName,
+				status: 'ONLINE',
+				connectedNumberId: null
+			}))
+		);
+		expect(sandbox.requests({ provider: 'twilio' }).map((r) => r.path)).toEqual([
+			'/v2/Channels/Senders'
+		]);
+		const [first] = before.body.numbers;
+		const connected = await call(t.admin, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+			provider: 'twilio',
+			displayName: first.friendlyName,
+			address: first.address
+		});
+		expect(connected.status).toBe(201);
+		const after = await call(t.admin, `whatsapp-numbers/${t.tenantId}/twilio-numbers`);
+		expect(after.body.numbers[0].connectedNumberId).toBe(connected.body.number.id);
+		// The demo numbers are connected in this tenant now; free them for other tests.
+		await call(t.admin, `whatsapp-numbers/${t.tenantId}/${connected.body.number.id}`, 'DELETE');
+	});
+
+	it('listing or connecting Twilio numbers before Twilio is connected gives a clear error', async () => {
+		const t = await team('twilio-missing');
+		const message =
+			'Twilio is not connected to this workspace. Connect it under Integrations first.';
+		expect(await call(t.owner, `whatsapp-numbers/${t.tenantId}/twilio-numbers`)).toEqual({
+			status: 409,
+			body: { code: 'twilio_not_connected', message }
+		});
+		expect(
+			await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+				provider: 'twilio',
+				displayName: 'X',
+				address: 'whatsapp:+14155238886'
+			})
+		).toEqual({ status: 409, body: { code: 'twilio_not_connected', message } });
+	});
+
+	it('connects a number entered by hand, active with a WhatsApp agent, with its webhook URL', async () => {
+		const t = await team('manual-entry');
+		await connectTwilio(t);
+		const agentId = await whatsappAgent(t);
+		const { status, body } = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+			provider: 'twilio',
+			displayName: '  Twilio sandbox  ',
+			address: 'whatsapp:+14155238886',
+			assignedAgentId: agentId,
+			active: true
+		});
+		expect(status).toBe(201);
+		expect(body.number).toMatchObject({
+			tenantId: t.tenantId,
+			provider: 'twilio',
+			displayName: 'Twilio sandbox',
+			address: 'whatsapp:+14155238886',
+			phoneNumberId: null,
+			assignedAgentId: agentId,
+			active: true,
+			needsAttention: false,
+			lastWebhookAt: null,
+			credentials: null,
+			webhook: { callbackUrl: `${stack.url}/functions/v1/twilio-webhook`, verifyToken: null }
+		});
+		// Members read it straight from the table, through RLS.
+		const { data } = await t.agent.from('whatsapp_numbers').select('id, display_name, active');
+		expect(data).toEqual([{ id: body.number.id, display_name: 'Twilio sandbox', active: true }]);
+	});
+
+	it('a manual entry that is not whatsapp: followed by an E.164 number is refused', async () => {
+		const t = await team('manual-bad');
+		await connectTwilio(t);
+		for (const address of [
+			'+14155238886',
+			'whatsapp:14155238886',
+			'whatsapp:+1 415 523 8886',
+			'whatsapp:+12'
+		]) {
+			const { status, body } = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+				provider: 'twilio',
+				displayName: 'Bad',
+				address
+			});
+			expect(status).toBe(400);
+			expect(body.code).toBe('invalid_address');
+			expect(body.message).toBe(
+				`"${address}" is not a WhatsApp address. Write it as whatsapp: followed by the number in international format, for example whatsapp:+14155238886.`
+			);
+		}
+	});
+
+	it('the same number cannot be connected twice, in this tenant or another', async () => {
+		const t = await team('duplicate-a');
+		const other = await team('duplicate-b');
+		await connectTwilio(t);
+		await connectTwilio(other);
+		const body = { provider: 'twilio', displayName: 'Dup', address: 'whatsapp:+15550109999' };
+		expect((await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body)).status).toBe(201);
+		const message =
+			'whatsapp:+15550109999 is already connected to Parley. A number can be connected to one workspace only.';
+		expect(await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body)).toEqual({
+			status: 409,
+			body: { code: 'number_already_connected', message }
+		});
+		expect(await call(other.owner, `whatsapp-numbers/${other.tenantId}`, 'POST', body)).toEqual({
+			status: 409,
+			body: { code: 'number_already_connected', message }
+		});
+	});
+});
+
+describe('whatsapp-numbers: Meta', () => {
+	it('connects with good credentials checked on the Graph API, and exposes the webhook URL and verify token', async () => {
+		const t = await team('meta-good');
+		sandbox.clearRequests();
+		const { status, body } = await call(
+			t.owner,
+			`whatsapp-numbers/${t.tenantId}`,
+			'POST',
+			metaBody()
+		);
+		expect(status).toBe(201);
+		expect(body.number).toMatchObject({
+			provider: 'meta',
+			displayName: 'Meta line',
+			address: `whatsapp:+${metaDemo.displayPhoneNumber}`,
+			phoneNumberId: metaDemo.phoneNumberId,
+			businessAccountId: metaDemo.wabaId,
+			active: false,
+			credentials: {
+				accessToken: `••••${metaDemo.accessToken.slice(-4)}`,
+				appSecret: `••••${metaDemo.appSecret.slice(-4)}`
+			},
+			webhook: { callbackUrl: `${stack.url}/functions/v1/meta-webhook` }
+		});
+		expect(body.number.webhook.verifyToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+		const graph = sandbox.requests({ provider: 'meta' });
+		expect(graph.map((r) => `${r.method} ${r.path}`)).toEqual([
+			`GET /v21.0/${metaDemo.phoneNumberId}`,
+			`GET /v21.0/${metaDemo.wabaId}/phone_numbers`
+		]);
+		expect(graph[0].headers.authorization).toBe(`Bearer ${metaDemo.accessToken}`);
+
+		const listed = await call(t.admin, `whatsapp-numbers/${t.tenantId}`);
+		expect(listed.body.numbers).toEqual([body.number]);
+		await call(t.owner, `whatsapp-numbers/${t.tenantId}/${body.number.id}`, 'DELETE');
+	});
+
+	it('a bad access token is refused with the 190 sentence and nothing is saved', async () => {
+		const t = await team('meta-bad');
+		const { status, body } = await call(
+			t.owner,
+			`whatsapp-numbers/${t.tenantId}`,
+			'POST',
+			metaBody({ accessToken: 'wrong-token-000000000000000000' })
+		);
+		expect(status).toBe(400);
+		expect(body).toEqual({
+			code: 'meta_token_invalid',
+			message:
+				'Meta rejected this access token (error 190): it is invalid or has expired. Generate a new permanent token for your System User and paste it again.'
+		});
+		expect((await call(t.owner, `whatsapp-numbers/${t.tenantId}`)).body).toEqual({ numbers: [] });
+	});
+
+	it('a phone number id the token cannot see is refused with the 100 sentence', async () => {
+		const t = await team('meta-missing');
+		const { status, body } = await call(
+			t.owner,
+			`whatsapp-numbers/${t.tenantId}`,
+			'POST',
+			metaBody({ phoneNumberId: '999999999' })
+		);
+		expect(status).toBe(400);
+		expect(body.code).toBe('meta_not_found');
+		expect(body.message).toMatch(
+			/^Meta found no phone number with ID 999999999 for this access token \(error 100\)\./
+		);
+	});
+
+	it('required Meta fields are named in the error', async () => {
+		const t = await team('meta-fields');
+		const { status, body } = await call(
+			t.owner,
+			`whatsapp-numbers/${t.tenantId}`,
+			'POST',
+			metaBody({ appSecret: '' })
+		);
+		expect(status).toBe(400);
+		expect(body).toMatchObject({
+			code: 'invalid_request',
+			message: "Enter the App Secret from your Meta app's Basic settings."
+		});
+	});
+});
+
+describe('whatsapp-numbers: managing', () => {
+	it('connecting or switching a number to active without an agent is refused with the reason', async () => {
+		const t = await team('activate-no-agent');
+		const reason =
+			'A number can only be active with an AI agent assigned. Assign an AI agent with WhatsApp enabled, then activate the number.';
+		expect(
+			await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody({ active: true }))
+		).toEqual({
+			status: 422,
+			body: { code: 'agent_rule_violation', message: reason }
+		});
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		expect(created.status).toBe(201);
+		const path = `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`;
+		expect(await call(t.owner, path, 'PATCH', { active: true })).toEqual({
+			status: 422,
+			body: { code: 'agent_rule_violation', message: reason }
+		});
+		const agentId = await whatsappAgent(t);
+		const activated = await call(t.admin, path, 'PATCH', {
+			assignedAgentId: agentId,
+			active: true,
+			displayName: 'Sales'
+		});
+		expect(activated.status).toBe(200);
+		expect(activated.body.number).toMatchObject({
+			assignedAgentId: agentId,
+			active: true,
+			displayName: 'Sales'
+		});
+		await call(t.owner, path, 'DELETE');
+	});
+
+	it('the agent role reads numbers without secrets but cannot manage them', async () => {
+		const t = await team('agent-role');
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		const path = `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`;
+		const forbidden = {
+			code: 'forbidden',
+			message: 'Only owners and admins can manage WhatsApp numbers and integrations.'
+		};
+		expect(
+			await call(
+				t.agent,
+				`whatsapp-numbers/${t.tenantId}`,
+				'POST',
+				metaBody({ phoneNumberId: '1' })
+			)
+		).toEqual({ status: 403, body: forbidden });
+		expect(await call(t.agent, path, 'PATCH', { displayName: 'Mine' })).toEqual({
+			status: 403,
+			body: forbidden
+		});
+		expect(await call(t.agent, path, 'DELETE')).toEqual({ status: 403, body: forbidden });
+		expect(await call(t.agent, path)).toEqual({ status: 403, body: forbidden });
+		const { data } = await t.agent.from('whatsapp_numbers').select('*');
+		expect(data).toHaveLength(1);
+		expect(data![0].display_name).toBe('Meta line');
+		const secrets = await t.agent.from('whatsapp_number_secrets').select('*');
+		expect(secrets.error?.code).toBe('42501');
+		await call(t.owner, path, 'DELETE');
+	});
+
+	it('editing with a blank secret keeps it; a new token is checked first and a rejected one changes nothing', async () => {
+		const t = await team('edit-secrets');
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		const id = created.body.number.id;
+		const path = `whatsapp-numbers/${t.tenantId}/${id}`;
+		const stored = async () =>
+			(
+				await stack.db.query<{ access_token_ciphertext: string; app_secret_ciphertext: string }>(
+					'select access_token_ciphertext, app_secret_ciphertext from public.whatsapp_number_secrets where number_id = $1',
+					[id]
+				)
+			).rows[0];
+		const before = await stored();
+		const renamed = await call(t.owner, path, 'PATCH', {
+			displayName: 'Renamed',
+			accessToken: '',
+			appSecret: ''
+		});
+		expect(renamed.body.number).toMatchObject({
+			displayName: 'Renamed',
+			credentials: created.body.number.credentials
+		});
+		expect(await stored()).toEqual(before);
+		const rejected = await call(t.owner, path, 'PATCH', {
+			accessToken: 'wrong-token-000000000000000000'
+		});
+		expect(rejected.status).toBe(400);
+		expect(rejected.body.code).toBe('meta_token_invalid');
+		expect(await stored()).toEqual(before);
+		const newSecret = await call(t.owner, path, 'PATCH', {
+			appSecret: 'a-brand-new-app-secret-9876'
+		});
+		expect(newSecret.body.number.credentials.appSecret).toBe('••••9876');
+		expect((await stored()).app_secret_ciphertext).not.toBe(before.app_secret_ciphertext);
+		await call(t.owner, path, 'DELETE');
+	});
+
+	it('deleting a number removes it for everyone; it is then not found', async () => {
+		const t = await team('delete-number');
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		const path = `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`;
+		expect(await call(t.admin, path, 'DELETE')).toEqual({
+			status: 200,
+			body: { deleted: true, id: created.body.number.id }
+		});
+		expect((await call(t.admin, path)).body.code).toBe('not_found');
+		const { data } = await t.agent.from('whatsapp_numbers').select('id');
+		expect(data).toEqual([]);
+	});
+
+	it('a member of another tenant cannot reach a number through its own tenant', async () => {
+		const t = await team('cross-tenant');
+		const other = await team('cross-tenant-other');
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		const id = created.body.number.id;
+		expect(
+			(await call(other.owner, `whatsapp-numbers/${other.tenantId}/${id}`, 'DELETE')).status
+		).toBe(404);
+		expect((await call(other.owner, `whatsapp-numbers/${t.tenantId}/${id}`, 'DELETE')).status).toBe(
+			403
+		);
+		await call(t.owner, `whatsapp-numbers/${t.tenantId}/${id}`, 'DELETE');
+	});
+
+	it('connecting a number reaches subscribed members live on the tenant topic', async () => {
+		const t = await team('live-cards');
+		const received: { operation: string; record: { display_name: string } }[] = [];
+		const channel = t.agent.channel(`tenant:${t.tenantId}`, { config: { private: true } });
+		channel.on('broadcast', { event: 'whatsapp_numbers' }, ({ payload }) => received.push(payload));
+		await new Promise<void>((resolve, reject) =>
+			channel.subscribe((state, error) => {
+				if (state === 'SUBSCRIBED') resolve();
+				else if (state === 'CHANNEL_ERROR' || state === 'TIMED_OUT')
+					reject(error ?? new Error(state));
+			})
+		);
+		const created = await call(
+			t.owner,
+			`whatsapp-numbers/${t.tenantId}`,
+			'POST',
+			metaBody({ displayName: 'Live' })
+		);
+		await expect
+			.poll(() => received.map((event) => [event.operation, event.record.display_name]))
+			.toEqual([['INSERT', 'Live']]);
+		await t.agent.removeAllChannels();
+		await call(t.owner, `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`, 'DELETE');
+	});
+});
+
+describe('secrets at rest and on the wire', () => {
+	it('stored secrets are AES-GCM ciphertext, not the plaintext, and decrypt with the key', async () => {
+		const t = await team('encryption');
+		await connectTwilio(t);
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		const key = await importEncryptionKey(encryptionKey);
+		const { rows: twilioRows } = await stack.db.query<{ auth_token_ciphertext: string }>(
+			`select s.auth_token_ciphertext from public.integration_secrets s
+			 join public.integrations i on i.id = s.integration_id where i.tenant_id = $1`,
+			[t.tenantId]
+		);
+		const { rows: metaRows } = await stack.db.query<{
+			access_token_ciphertext: string;
+			app_secret_ciphertext: string;
+		}>(
+			'select access_token_ciphertext, app_secret_ciphertext from public.whatsapp_number_secrets where number_id = $1',
+			[created.body.number.id]
+		);
+		const stored = [
+			twilioRows[0].auth_token_ciphertext,
+			metaRows[0].access_token_ciphertext,
+			metaRows[0].app_secret_ciphertext
+		];
+		const plaintexts = [twilioDemo.authToken, metaDemo.accessToken, metaDemo.appSecret];
+		for (const [index, ciphertext] of stored.entries()) {
+			expect(ciphertext).toMatch(/^v1\./);
+			expect(ciphertext).not.toContain(plaintexts[index]);
+			expect(await decryptSecret(ciphertext, key)).toBe(plaintexts[index]);
+		}
+		const wrongKey = await importEncryptionKey(randomBytes(32).toString('base64'));
+		await expect(decryptSecret(stored[0], wrongKey)).rejects.toThrow();
+		await call(t.owner, `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`, 'DELETE');
+	});
+
+	it('no function answer in this file carried a secret', () => {
+		expect(answered.length).toBeGreaterThan(30);
+		for (const text of answered) {
+			for (const secret of secretsNeverSent) expect(text).not.toContain(secret);
+		}
+	});
+
+	it('the functions answer CORS preflights themselves', async () => {
+		for (const slug of ['twilio-integration', 'whatsapp-numbers']) {
+			const response = await fetch(`${stack.url}/functions/v1/${slug}/x`, {
+				method: 'OPTIONS',
+				headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'PATCH' }
+			});
+			expect(response.status).toBe(200);
+			expect(response.headers.get('access-control-allow-origin')).toBe('*');
+			expect(response.headers.get('access-control-allow-methods')).toContain('PATCH');
+			await response.text();
+		}
+	});
+});
+
+describe('provider outages', () => {
+	// Last in the file: it stops the sandbox, as if Twilio and Meta were down.
+	it('answers 502 provider_unavailable with a sentence when the provider cannot be reached', async () => {
+		const t = await team('outage');
+		await connectTwilio(t);
+		await sandbox.close();
+		expect(await call(t.owner, `whatsapp-numbers/${t.tenantId}/twilio-numbers`)).toEqual({
+			status: 502,
+			body: {
+				code: 'provider_unavailable',
+				message: 'Parley could not reach Twilio. Try again in a few minutes.'
+			}
+		});
+		expect(await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody())).toEqual({
+			status: 502,
+			body: {
+				code: 'provider_unavailable',
+				message: 'Parley could not reach Meta. Try again in a few minutes.'
+			}
+		});
+	});
+});
