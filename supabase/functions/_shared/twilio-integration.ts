@@ -1,7 +1,7 @@
 /**
  * The `twilio-integration` function: a tenant's Twilio account (owners and admins only).
  *
- *   GET    /twilio-integration/{tenantId}  → 200 { integration: TwilioIntegration | null }
+ *   GET    /twilio-integration/{tenantId}  → 200 { integration: TwilioIntegrationView | null }
  *   POST   /twilio-integration/{tenantId}  { accountSid, authToken? }
  *          → 200 { integration }; the credentials are checked with Twilio first and saved only if
  *          accepted. authToken may be blank/absent to re-check the stored token of the same account.
@@ -9,7 +9,8 @@
  *
  * Errors: { code, message } with 400 invalid_request | twilio_credentials_rejected |
  * twilio_account_inactive | twilio_error, 401 not_signed_in, 403 forbidden, 404 not_found,
- * 409 integration_in_use, 502 provider_unavailable | provider_rate_limited.
+ * 409 integration_in_use | stored_secret_unreadable, 500 server_misconfigured (no encryption key),
+ * 502 provider_unavailable | provider_rate_limited.
  */
 import { z } from 'npm:zod@4';
 import {
@@ -22,14 +23,13 @@ import {
 	withCors,
 	type Handler
 } from './http.ts';
+import { encryptSecret, lastFour, maskSecret } from './crypto.ts';
 import {
-	decryptSecret,
-	encryptSecret,
-	importEncryptionKey,
-	lastFour,
-	maskSecret
-} from './crypto.ts';
-import { requireTenantManager, type ProviderFunctionConfig } from './supabase.ts';
+	encryptionKeyOf,
+	openStoredSecret,
+	requireTenantManager,
+	type ProviderFunctionConfig
+} from './supabase.ts';
 import { createTwilioAdapter, type TwilioCredentials } from './providers/twilio.ts';
 import type { WhatsAppProviderAdapter } from './providers/provider.ts';
 import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
@@ -101,7 +101,7 @@ export async function loadTwilioIntegration(
 export async function twilioCredentialsOf(
 	service: SupabaseClient,
 	tenantId: string,
-	encryptionKey: string | undefined
+	config: ProviderFunctionConfig
 ): Promise<{ credentials: TwilioCredentials; integrationId: string; status: string }> {
 	const stored = await loadTwilioIntegration(service, tenantId);
 	if (!stored) {
@@ -111,11 +111,11 @@ export async function twilioCredentialsOf(
 			'Twilio is not connected to this workspace. Connect it under Integrations first.'
 		);
 	}
-	const key = await importEncryptionKey(encryptionKey);
+	const key = await encryptionKeyOf(config);
 	return {
 		credentials: {
 			accountSid: stored.row.account_sid,
-			authToken: await decryptSecret(stored.ciphertext, key)
+			authToken: await openStoredSecret(stored.ciphertext, key, 'Twilio Auth Token')
 		},
 		integrationId: stored.row.id,
 		status: stored.row.status
@@ -171,7 +171,7 @@ export function createTwilioIntegrationHandler(
 
 		if (request.method === 'POST') {
 			const body = parseWith(connectBody, await readJson(request));
-			const key = await importEncryptionKey(config.encryptionKey);
+			const key = await encryptionKeyOf(config);
 			let authToken = body.authToken ?? '';
 			if (!authToken) {
 				const stored = await loadTwilioIntegration(service, tenantId);
@@ -182,7 +182,7 @@ export function createTwilioIntegrationHandler(
 						'Enter the Auth Token from the Twilio Console.'
 					);
 				}
-				authToken = await decryptSecret(stored.ciphertext, key);
+				authToken = await openStoredSecret(stored.ciphertext, key, 'Twilio Auth Token');
 			}
 			const verified = await twilio.verifyCredentials({ accountSid: body.accountSid, authToken });
 			const { data, error } = await service.rpc('save_twilio_integration', {

@@ -20,7 +20,8 @@
  * twilio_credentials_rejected | twilio_error | meta_token_invalid | meta_not_found |
  * meta_permission_denied | meta_business_account_mismatch | meta_error, 401 not_signed_in,
  * 403 forbidden, 404 not_found, 409 twilio_not_connected | twilio_integration_failed |
- * number_already_connected, 422 agent_rule_violation, 502 provider_unavailable | provider_rate_limited.
+ * number_already_connected | stored_secret_unreadable, 422 agent_rule_violation,
+ * 500 server_misconfigured (no encryption key), 502 provider_unavailable | provider_rate_limited.
  */
 import { z } from 'npm:zod@4';
 import type { PostgrestError, SupabaseClient } from 'npm:@supabase/supabase-js@2';
@@ -34,15 +35,13 @@ import {
 	withCors,
 	type Handler
 } from './http.ts';
+import { encryptSecret, generateVerifyToken, lastFour, maskSecret } from './crypto.ts';
 import {
-	decryptSecret,
-	encryptSecret,
-	generateVerifyToken,
-	importEncryptionKey,
-	lastFour,
-	maskSecret
-} from './crypto.ts';
-import { requireTenantManager, type ProviderFunctionConfig } from './supabase.ts';
+	encryptionKeyOf,
+	openStoredSecret,
+	requireTenantManager,
+	type ProviderFunctionConfig
+} from './supabase.ts';
 import { invalidWhatsAppAddressMessage, parseWhatsAppAddress } from './whatsapp-address.ts';
 import { markTwilioIntegrationFailed, twilioCredentialsOf } from './twilio-integration.ts';
 import { createTwilioAdapter, type TwilioCredentials } from './providers/twilio.ts';
@@ -267,7 +266,7 @@ export function createWhatsAppNumbersHandler(
 		service: SupabaseClient,
 		tenantId: string
 	): Promise<TwilioNumberOption[]> {
-		const stored = await twilioCredentialsOf(service, tenantId, config.encryptionKey);
+		const stored = await twilioCredentialsOf(service, tenantId, config);
 		let numbers: ProviderNumber[];
 		try {
 			numbers = await twilio.listNumbers(stored.credentials);
@@ -329,7 +328,7 @@ export function createWhatsAppNumbersHandler(
 						issues: [{ path: 'address', message: invalidWhatsAppAddressMessage(body.address) }]
 					});
 				}
-				const stored = await twilioCredentialsOf(service, tenantId, config.encryptionKey);
+				const stored = await twilioCredentialsOf(service, tenantId, config);
 				if (stored.status === 'failed') {
 					throw new HttpError(
 						409,
@@ -354,7 +353,7 @@ export function createWhatsAppNumbersHandler(
 					accessToken: body.accessToken,
 					businessAccountId
 				});
-				const key = await importEncryptionKey(config.encryptionKey);
+				const key = await encryptionKeyOf(config);
 				created = await service.rpc('connect_whatsapp_number', {
 					tenant_id: tenantId,
 					provider: 'meta',
@@ -417,12 +416,14 @@ export function createWhatsAppNumbersHandler(
 
 		let secretChanges: Partial<SecretRow> = {};
 		if (number.provider === 'meta' && (newAccessToken || newAppSecret || businessAccountChanged)) {
-			const key = await importEncryptionKey(config.encryptionKey);
+			const key = await encryptionKeyOf(config);
 			const stored = (await secretsOf(service, [number.id])).get(number.id);
 			if (newAccessToken || businessAccountChanged) {
 				const accessToken =
 					newAccessToken ??
-					(stored ? await decryptSecret(stored.access_token_ciphertext, key) : '');
+					(stored
+						? await openStoredSecret(stored.access_token_ciphertext, key, 'Meta access token')
+						: '');
 				await meta.verifyCredentials({
 					phoneNumberId: number.phone_number_id ?? '',
 					accessToken,
