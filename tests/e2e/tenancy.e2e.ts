@@ -94,15 +94,30 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		await screenshot(page, 'shell-owner');
 	});
 
+	await test.step('the workspace switcher works from the keyboard', async () => {
+		const switcher = page.getByRole('button', { name: new RegExp(`Workspace: ${workspace}`) });
+		await switcher.focus();
+		await page.keyboard.press('Enter');
+		await expect(switcher).toHaveAttribute('aria-expanded', 'true');
+		await page.keyboard.press('ArrowDown');
+		await expect(page.getByRole('link', { name: new RegExp(`^${workspace}`) })).toBeFocused();
+		await screenshot(page, 'shell-switcher-open');
+		await page.keyboard.press('Escape');
+		await expect(switcher).toHaveAttribute('aria-expanded', 'false');
+		await expect(switcher).toBeFocused();
+	});
+
 	await test.step('on a phone the sidebar becomes a drawer', async () => {
 		await page.setViewportSize(PHONE);
 		await expect(mainNav(page)).toBeHidden();
 		await screenshot(page, 'shell-phone');
 		await page.getByRole('button', { name: 'Open navigation' }).click();
 		await expect(mainNav(page)).toBeVisible();
+		await expect(page.getByRole('button', { name: 'Close navigation' })).toBeFocused();
 		await screenshot(page, 'shell-phone-drawer');
 		await page.keyboard.press('Escape');
 		await expect(mainNav(page)).toBeHidden();
+		await expect(page.getByRole('button', { name: 'Open navigation' })).toBeFocused();
 		await page.setViewportSize(DESKTOP);
 	});
 
