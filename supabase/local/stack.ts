@@ -135,9 +135,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		db,
 		context,
 		async close() {
-			server.closeAllConnections();
-			await new Promise<void>((done) => server.close(() => done()));
+			// Services first: upgraded websockets and function workers would keep server.close() waiting.
+			const closed = new Promise<void>((done) => server.close(() => done()));
 			for (const service of Object.values(services)) await service.close?.();
+			server.closeAllConnections();
+			await closed;
 			await db.close();
 		}
 	};
@@ -150,7 +152,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 async function postToMailbox(context: StackContext, request: Request): Promise<Response> {
 	const parsed = mailSchema.safeParse(await request.json().catch(() => null));
 	if (!parsed.success) {
-		return json({ message: 'A mail needs to, subject and text (strings), and optionally link.' }, 400);
+		return json(
+			{ message: 'A mail needs to, subject and text (strings), and optionally link.' },
+			400
+		);
 	}
 	const mail: Mail = { id: randomUUID(), ...parsed.data, sentAt: new Date().toISOString() };
 	context.mailbox.push(mail);
@@ -169,7 +174,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 		server.once('error', (error: NodeJS.ErrnoException) => {
 			fail(
 				error.code === 'EADDRINUSE'
-					? new PortInUseError(`port ${port} on ${host} is already in use; stop what uses it or set PARLEY_STACK_PORT`)
+					? new PortInUseError(
+							`port ${port} on ${host} is already in use; stop what uses it or set PARLEY_STACK_PORT`
+						)
 					: error
 			);
 		});
