@@ -1,0 +1,42 @@
+import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import type { FunctionErrorBody } from './types.ts';
+
+/** What a function call gave: its JSON, or its error body with the HTTP status. */
+export type FunctionResult<T> =
+	{ ok: true; status: number; data: T } | { ok: false; status: number; error: FunctionErrorBody };
+
+const UNREACHABLE: FunctionErrorBody = {
+	code: 'internal_error',
+	message: 'Parley could not complete this just now. Try again in a moment.'
+};
+
+/**
+ * Calls an Edge Function as the signed-in person (on the server or in the browser) (their JWT goes with the request) and reads the
+ * answer, turning HTTP errors into the function's `{ code, message }` instead of throwing.
+ */
+export async function callFunction<T>(
+	supabase: SupabaseClient,
+	path: string,
+	method: 'GET' | 'POST' | 'PATCH' | 'DELETE' = 'GET',
+	body?: Record<string, unknown>
+): Promise<FunctionResult<T>> {
+	const { data, error, response } = await supabase.functions.invoke(path, {
+		method,
+		...(body === undefined ? {} : { body })
+	});
+	if (!error) return { ok: true, status: response?.status ?? 200, data: data as T };
+	if (error instanceof FunctionsHttpError) {
+		const context = error.context as Response;
+		try {
+			const parsed = (await context.json()) as Partial<FunctionErrorBody>;
+			if (typeof parsed.code === 'string' && typeof parsed.message === 'string') {
+				return { ok: false, status: context.status, error: parsed as FunctionErrorBody };
+			}
+		} catch {
+			// Not JSON: fall through to the generic sentence.
+		}
+		return { ok: false, status: context.status, error: UNREACHABLE };
+	}
+	console.error(error);
+	return { ok: false, status: 502, error: UNREACHABLE };
+}

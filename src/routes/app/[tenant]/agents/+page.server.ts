@@ -1,0 +1,99 @@
+import { error, fail } from '@sveltejs/kit';
+import { databaseErrorSentence, databaseErrorStatus } from '$lib/members/database-errors';
+import { loadTenantMembership } from '$lib/members/tenancy';
+import { canManageMembers } from '$lib/members/roles';
+import { agentSchema, echoValues, readForm } from '$lib/whatsapp/forms';
+import type { AiAgent } from '$lib/whatsapp/types';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+const AGENT_FIELDS = ['name', 'instructions', 'model', 'active', 'whatsappEnabled'] as const;
+const AGENT_COLUMNS = 'id, name, instructions, model, active, whatsapp_enabled, updated_at';
+
+export const load: PageServerLoad = async ({ locals, parent }) => {
+	const { tenant } = await parent();
+	const { data, error: loadError } = await locals.supabase
+		.from('ai_agents')
+		.select(AGENT_COLUMNS)
+		.eq('tenant_id', tenant.id)
+		.order('name');
+	if (loadError) {
+		console.error(loadError);
+		error(500, 'The AI agents could not be loaded. Reload the page to try again.');
+	}
+	return { title: 'AI Agents', agents: (data ?? []) as AiAgent[] };
+};
+
+/** The workspace an action is about, re-read through RLS; only owners and admins edit agents. */
+async function actingTenant({ locals, params }: RequestEvent) {
+	const { user } = await locals.safeGetSession();
+	if (!user) error(401, 'Sign in again to continue.');
+	const membership = await loadTenantMembership(locals.supabase, params.tenant, user.id);
+	if (!membership) error(404, 'Not found');
+	if (!canManageMembers(membership.role))
+		error(403, 'Only owners and admins can change AI agents.');
+	return membership.tenant;
+}
+
+/** A refusal from the database, with its sentence. */
+function refused(
+	action: string,
+	dbError: { code?: string; message?: string },
+	values?: Record<string, string>
+) {
+	const status = databaseErrorStatus(dbError);
+	if (status === 500) console.error(dbError);
+	return fail(status, { action, values, message: databaseErrorSentence(dbError) });
+}
+
+export const actions: Actions = {
+	save: async (event) => {
+		const formData = await event.request.formData();
+		const values = echoValues(formData, [...AGENT_FIELDS, 'agentId']);
+		const agentId = String(formData.get('agentId') ?? '');
+		const parsed = readForm(agentSchema, formData, AGENT_FIELDS);
+		if (!parsed.ok) return fail(400, { action: 'save', values, errors: parsed.errors });
+		const tenant = await actingTenant(event);
+		const row = {
+			name: parsed.data.name,
+			instructions: parsed.data.instructions,
+			model: parsed.data.model,
+			active: parsed.data.active,
+			whatsapp_enabled: parsed.data.whatsappEnabled
+		};
+		const query = agentId
+			? event.locals.supabase
+					.from('ai_agents')
+					.update(row)
+					.eq('id', agentId)
+					.eq('tenant_id', tenant.id)
+			: event.locals.supabase.from('ai_agents').insert({ ...row, tenant_id: tenant.id });
+		const { data, error: saveError } = await query.select('id');
+		if (saveError) return refused('save', saveError, values);
+		if (!data || data.length === 0)
+			return fail(404, {
+				action: 'save',
+				values,
+				message: 'That AI agent no longer exists. Reload the page to see the current list.'
+			});
+		return {
+			action: 'save',
+			message: agentId ? `${row.name} is saved.` : `${row.name} is ready.`
+		};
+	},
+
+	delete: async (event) => {
+		const formData = await event.request.formData();
+		const agentId = String(formData.get('agentId') ?? '');
+		const tenant = await actingTenant(event);
+		const { data, error: deleteError } = await event.locals.supabase
+			.from('ai_agents')
+			.delete()
+			.eq('id', agentId)
+			.eq('tenant_id', tenant.id)
+			.select('name');
+		if (deleteError) return refused('delete', deleteError);
+		if (!data || data.length === 0)
+			return fail(404, { action: 'delete', message: 'That AI agent was already deleted.' });
+		return { action: 'delete', message: `${data[0].name} is deleted.` };
+	}
+};

@@ -1,0 +1,182 @@
+import { error, fail } from '@sveltejs/kit';
+import { loadTenantMembership } from '$lib/members/tenancy';
+import { canManageMembers } from '$lib/members/roles';
+import { callFunction } from '$lib/whatsapp/functions';
+import {
+	NUMBER_FIELDS,
+	connectNumberSchema,
+	connectRequestBody,
+	echoValues,
+	editNumberSchema,
+	editRequestBody,
+	functionErrorFields,
+	readForm
+} from '$lib/whatsapp/forms';
+import type { AiAgent, NumberView, TwilioIntegration } from '$lib/whatsapp/types';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = async ({ locals, parent, depends }) => {
+	depends('app:whatsapp-numbers');
+	const { tenant, role } = await parent();
+	const manager = canManageMembers(role);
+	const [numbers, agents, twilio] = await Promise.all([
+		callFunction<{ numbers: NumberView[] }>(locals.supabase, `whatsapp-numbers/${tenant.id}`),
+		locals.supabase
+			.from('ai_agents')
+			.select('id, name, instructions, model, active, whatsapp_enabled, updated_at')
+			.eq('tenant_id', tenant.id)
+			.order('name'),
+		// Only owners and admins may read the integration; agents never open the connect form.
+		manager
+			? callFunction<{ integration: TwilioIntegration | null }>(
+					locals.supabase,
+					`twilio-integration/${tenant.id}`
+				)
+			: Promise.resolve(null)
+	]);
+	if (agents.error) console.error(agents.error);
+	const integration = twilio?.ok ? twilio.data.integration : null;
+	return {
+		title: 'WhatsApp',
+		numbers: numbers.ok ? numbers.data.numbers : [],
+		loadError: numbers.ok ? null : numbers.error.message,
+		agents: (agents.data ?? []) as AiAgent[],
+		twilio: integration
+			? {
+					status: integration.status,
+					accountName: integration.accountName,
+					lastError: integration.lastError
+				}
+			: null,
+		now: Date.now()
+	};
+};
+
+/** The workspace an action is about, re-read through RLS (actions do not run the layout load). */
+async function actingTenant({ locals, params }: RequestEvent) {
+	const { user } = await locals.safeGetSession();
+	if (!user) error(401, 'Sign in again to continue.');
+	const membership = await loadTenantMembership(locals.supabase, params.tenant, user.id);
+	if (!membership) error(404, 'Not found');
+	if (!canManageMembers(membership.role))
+		error(403, 'Only owners and admins can manage WhatsApp numbers.');
+	return membership.tenant;
+}
+
+/** The number's id from a card's form, or a refusal. */
+function numberIdOf(formData: FormData): string | null {
+	const id = formData.get('numberId');
+	return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+}
+
+const GONE = 'That number is no longer connected. Reload the page to see the current list.';
+
+export const actions: Actions = {
+	connect: async (event) => {
+		const formData = await event.request.formData();
+		const values = echoValues(formData, NUMBER_FIELDS);
+		const parsed = readForm(connectNumberSchema, formData, NUMBER_FIELDS);
+		if (!parsed.ok) return fail(400, { action: 'connect', values, errors: parsed.errors });
+		const tenant = await actingTenant(event);
+		const result = await callFunction<{ number: NumberView }>(
+			event.locals.supabase,
+			`whatsapp-numbers/${tenant.id}`,
+			'POST',
+			connectRequestBody(parsed.data)
+		);
+		if (!result.ok) {
+			const { errors, message } = functionErrorFields(result.error, NUMBER_FIELDS);
+			// A picked number that is taken is about the dropdown, not the manual field.
+			if (errors.manualAddress && parsed.data.provider === 'twilio') {
+				if (parsed.data.addressMode === 'list') {
+					errors.address = errors.manualAddress;
+					delete errors.manualAddress;
+				}
+			}
+			if (result.error.code === 'number_already_connected') {
+				const field =
+					parsed.data.provider === 'meta'
+						? 'phoneNumberId'
+						: parsed.data.addressMode === 'manual'
+							? 'manualAddress'
+							: 'address';
+				return fail(result.status, {
+					action: 'connect',
+					values,
+					errors: { [field]: result.error.message },
+					message: null
+				});
+			}
+			return fail(result.status, {
+				action: 'connect',
+				values,
+				errors,
+				message,
+				code: result.error.code
+			});
+		}
+		return {
+			action: 'connect',
+			message: `${result.data.number.displayName} is connected.`,
+			numberId: result.data.number.id
+		};
+	},
+
+	update: async (event) => {
+		const formData = await event.request.formData();
+		const values = echoValues(formData, NUMBER_FIELDS);
+		const parsed = readForm(editNumberSchema, formData, NUMBER_FIELDS);
+		if (!parsed.ok) return fail(400, { action: 'update', values, errors: parsed.errors });
+		const provider = formData.get('provider') === 'meta' ? 'meta' : 'twilio';
+		const tenant = await actingTenant(event);
+		const result = await callFunction<{ number: NumberView }>(
+			event.locals.supabase,
+			`whatsapp-numbers/${tenant.id}/${parsed.data.numberId}`,
+			'PATCH',
+			editRequestBody(parsed.data, provider)
+		);
+		if (!result.ok) {
+			const { errors, message } = functionErrorFields(result.error, NUMBER_FIELDS);
+			return fail(result.status, { action: 'update', values, errors, message });
+		}
+		return { action: 'update', message: `${result.data.number.displayName} is saved.` };
+	},
+
+	toggle: async (event) => {
+		const formData = await event.request.formData();
+		const numberId = numberIdOf(formData);
+		if (!numberId) return fail(400, { action: 'toggle', message: GONE });
+		const active = formData.get('active') === 'true';
+		const tenant = await actingTenant(event);
+		const result = await callFunction<{ number: NumberView }>(
+			event.locals.supabase,
+			`whatsapp-numbers/${tenant.id}/${numberId}`,
+			'PATCH',
+			{ active }
+		);
+		if (!result.ok)
+			return fail(result.status, { action: 'toggle', numberId, message: result.error.message });
+		const name = result.data.number.displayName;
+		return {
+			action: 'toggle',
+			numberId,
+			message: active ? `${name} is active and answering.` : `${name} is inactive.`
+		};
+	},
+
+	delete: async (event) => {
+		const formData = await event.request.formData();
+		const numberId = numberIdOf(formData);
+		if (!numberId) return fail(400, { action: 'delete', message: GONE });
+		const tenant = await actingTenant(event);
+		const result = await callFunction(
+			event.locals.supabase,
+			`whatsapp-numbers/${tenant.id}/${numberId}`,
+			'DELETE'
+		);
+		if (!result.ok)
+			return fail(result.status, { action: 'delete', numberId, message: result.error.message });
+		const name = String(formData.get('displayName') ?? 'The number');
+		return { action: 'delete', message: `${name} is deleted, with its conversations.` };
+	}
+};
