@@ -9,7 +9,8 @@ export default defineConfig({
 		sveltekit({
 			compilerOptions: {
 				// Runes everywhere but in dependencies.
-				runes: ({ filename }) => (filename.split(/[/\\]/).includes('node_modules') ? undefined : true)
+				runes: ({ filename }) =>
+					filename.split(/[/\\]/).includes('node_modules') ? undefined : true
 			},
 			adapter: adapter(),
 			alias: { $shared: 'supabase/functions/_shared' }

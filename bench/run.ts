@@ -37,5 +37,8 @@ if (!databaseServer) {
 console.table(rows);
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-await writeFile(file, JSON.stringify({ at: new Date().toISOString(), rows, results }, null, 2) + '\n');
+await writeFile(
+	file,
+	JSON.stringify({ at: new Date().toISOString(), rows, results }, null, 2) + '\n'
+);
 console.log(`Figures written to ${file}`);

@@ -95,7 +95,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 		for (const [key, value] of Object.entries(info)) {
 			if (typeof value === 'string') console.log(`  ${key.padEnd(15)} ${value}`);
 		}
-		console.log(`  ${'sandbox'.padEnd(15)} ${info.sandbox.url} (a customer's phone: ${info.sandbox.phoneUrl})`);
+		console.log(
+			`  ${'sandbox'.padEnd(15)} ${info.sandbox.url} (a customer's phone: ${info.sandbox.phoneUrl})`
+		);
 		stopOnSignal(() => stack.close());
 	} catch (error) {
 		console.error(error instanceof PortInUseError ? `Cannot start: ${error.message}` : error);

@@ -26,8 +26,11 @@ export async function migrate(
 	await db.exec(await readFile(bootstrapPath, 'utf8'));
 
 	const done = new Set(
-		(await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations'))
-			.rows.map((r) => r.version)
+		(
+			await db.query<{ version: string }>(
+				'select version from supabase_migrations.schema_migrations'
+			)
+		).rows.map((r) => r.version)
 	);
 	const migrationsDir = join(supabaseDir, 'migrations');
 	const files = (await readdir(migrationsDir).catch(() => [] as string[]))

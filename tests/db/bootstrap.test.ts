@@ -23,7 +23,11 @@ describe('database bootstrap', () => {
 	});
 
 	it('reads auth.uid(), auth.role() and auth.jwt() from the request claims', async () => {
-		const claims = { sub: '7d3c0b2e-5a0f-4b8e-9a43-1f0c2b7d9e11', role: 'authenticated', aal: 'aal1' };
+		const claims = {
+			sub: '7d3c0b2e-5a0f-4b8e-9a43-1f0c2b7d9e11',
+			role: 'authenticated',
+			aal: 'aal1'
+		};
 		const row = await stack.db.transaction(async (tx) => {
 			await tx.query(
 				`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
@@ -34,14 +38,21 @@ describe('database bootstrap', () => {
 			);
 			return rows[0];
 		});
-		expect(row).toEqual({ uid: claims.sub, role: 'authenticated', aal: 'aal1', who: 'authenticated' });
+		expect(row).toEqual({
+			uid: claims.sub,
+			role: 'authenticated',
+			aal: 'aal1',
+			who: 'authenticated'
+		});
 	});
 
 	it('realtime.send stores a private broadcast with an id added to its payload', async () => {
 		await stack.db.query(`select realtime.send('{"n":1}'::jsonb, 'ping', 'room:bootstrap')`);
-		const { rows } = await stack.db.query<{ payload: { n: number; id: string }; private: boolean; id: string }>(
-			`select payload, private, id::text from realtime.messages where topic = 'room:bootstrap'`
-		);
+		const { rows } = await stack.db.query<{
+			payload: { n: number; id: string };
+			private: boolean;
+			id: string;
+		}>(`select payload, private, id::text from realtime.messages where topic = 'room:bootstrap'`);
 		expect(rows).toHaveLength(1);
 		expect(rows[0].private).toBe(true);
 		expect(rows[0].payload).toEqual({ n: 1, id: rows[0].id });
@@ -50,7 +61,9 @@ describe('database bootstrap', () => {
 	it('is idempotent: migrating again applies nothing and keeps data', async () => {
 		const again = await migrate(stack.db, stack.context.supabaseDir);
 		expect(again).toEqual({ applied: [], seeded: false });
-		const { rows } = await stack.db.query(`select 1 from realtime.messages where topic = 'room:bootstrap'`);
+		const { rows } = await stack.db.query(
+			`select 1 from realtime.messages where topic = 'room:bootstrap'`
+		);
 		expect(rows).toHaveLength(1);
 	});
 });
