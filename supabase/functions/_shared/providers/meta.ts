@@ -2,8 +2,20 @@
  * Meta WhatsApp Cloud API adapter: plain fetch against the Graph API (META_GRAPH_URL; the sandbox
  * in dev and tests). Credentials belong to one number: its phone number id and an access token.
  */
+import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
-import type { ProviderNumber, VerifiedCredentials, WhatsAppProviderAdapter } from './provider.ts';
+import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
+import {
+	ProviderSendError,
+	type InboundMessage,
+	type InboundMessageType,
+	type ParsedDelivery,
+	type ProviderNumber,
+	type StatusUpdate,
+	type VerifiedCredentials,
+	type WhatsAppMessagingAdapter,
+	type WhatsAppProviderAdapter
+} from './provider.ts';
 
 export interface MetaCredentials {
 	phoneNumberId: string;
@@ -149,5 +161,423 @@ export function createMetaAdapter(options: {
 		},
 
 		listNumbers
+	};
+}
+
+function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | undefined {
+	if (!/^(?:[0-9a-f]{2})+$/i.test(hex)) return undefined;
+	const bytes = new Uint8Array(hex.length / 2);
+	for (let index = 0; index < bytes.length; index++) {
+		bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+	}
+	return bytes;
+}
+
+/**
+ * Checks `X-Hub-Signature-256` (`sha256=<hex>`) over the raw body bytes with the app secret.
+ * `crypto.subtle.verify` compares in constant time.
+ */
+export async function validMetaSignature(
+	appSecret: string,
+	rawBody: Uint8Array<ArrayBuffer>,
+	header: string | null
+): Promise<boolean> {
+	const signature = header?.startsWith('sha256=') ? hexToBytes(header.slice(7)) : undefined;
+	if (!signature || signature.length !== 32) return false;
+	const key = await crypto.subtle.importKey(
+		'raw',
+		new TextEncoder().encode(appSecret),
+		{ name: 'HMAC', hash: 'SHA-256' },
+		false,
+		['verify']
+	);
+	return crypto.subtle.verify('HMAC', key, signature, rawBody);
+}
+
+/** The phone number ids a Meta delivery is for (to pick the app secret), or a 400 with the reason. */
+export function metaDeliveryPhoneNumberIds(payload: unknown): string[] {
+	const entries = (payload as { entry?: unknown })?.entry;
+	const ids = new Set<string>();
+	if (Array.isArray(entries)) {
+		for (const entry of entries) {
+			const changes = (entry as { changes?: unknown })?.changes;
+			if (!Array.isArray(changes)) continue;
+			for (const change of changes) {
+				const id = (change as { value?: { metadata?: { phone_number_id?: unknown } } })?.value
+					?.metadata?.phone_number_id;
+				if (typeof id === 'string' && /^\d{1,32}$/.test(id)) ids.add(id);
+			}
+		}
+	}
+	if (ids.size === 0) {
+		throw new HttpError(
+			400,
+			'invalid_webhook',
+			'This is not a WhatsApp Cloud API delivery: no entry names a phone_number_id.'
+		);
+	}
+	return [...ids];
+}
+
+const mediaObject = z.object({
+	id: z.string(),
+	mime_type: z.string().optional(),
+	sha256: z.string().optional(),
+	caption: z.string().optional(),
+	filename: z.string().optional()
+});
+
+const metaMessage = z.looseObject({
+	from: z.string().regex(/^\d{7,15}$/, 'from must be a WhatsApp id (digits).'),
+	id: z.string().min(1),
+	timestamp: z.string().optional(),
+	type: z.string(),
+	text: z.object({ body: z.string() }).optional(),
+	image: mediaObject.optional(),
+	audio: mediaObject.optional(),
+	video: mediaObject.optional(),
+	document: mediaObject.optional(),
+	sticker: mediaObject.optional(),
+	location: z
+		.object({
+			latitude: z.number(),
+			longitude: z.number(),
+			name: z.string().optional(),
+			address: z.string().optional()
+		})
+		.optional(),
+	contacts: z.array(z.unknown()).optional(),
+	interactive: z
+		.looseObject({
+			type: z.string().optional(),
+			button_reply: z.object({ id: z.string(), title: z.string() }).optional(),
+			list_reply: z
+				.object({ id: z.string(), title: z.string(), description: z.string().optional() })
+				.optional()
+		})
+		.optional(),
+	button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
+	reaction: z.object({ message_id: z.string(), emoji: z.string().optional() }).optional(),
+	context: z.looseObject({ from: z.string().optional(), id: z.string().optional() }).optional(),
+	errors: z.array(z.unknown()).optional()
+});
+
+const metaStatus = z.looseObject({
+	id: z.string().min(1),
+	status: z.string(),
+	timestamp: z.string().optional(),
+	recipient_id: z.string().optional(),
+	errors: z
+		.array(
+			z.looseObject({
+				code: z.union([z.number(), z.string()]).optional(),
+				title: z.string().optional(),
+				message: z.string().optional(),
+				error_data: z.looseObject({ details: z.string().optional() }).optional()
+			})
+		)
+		.optional()
+});
+
+const metaDelivery = z.object({
+	object: z.string(),
+	entry: z.array(
+		z.object({
+			id: z.string().optional(),
+			changes: z.array(
+				z.object({
+					field: z.string(),
+					value: z.looseObject({
+						metadata: z.object({ phone_number_id: z.string() }).optional(),
+						contacts: z
+							.array(
+								z.object({
+									wa_id: z.string(),
+									profile: z.object({ name: z.string() }).partial().optional()
+								})
+							)
+							.optional(),
+						messages: z.array(metaMessage).optional(),
+						statuses: z.array(metaStatus).optional()
+					})
+				})
+			)
+		})
+	)
+});
+
+function isoFromUnix(timestamp: string | undefined): string | null {
+	const seconds = Number(timestamp);
+	return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : null;
+}
+
+const metaMediaTypes = new Set(['image', 'audio', 'video', 'document', 'sticker']);
+
+function inboundFromMeta(
+	message: z.output<typeof metaMessage>,
+	profileName: string | null
+): InboundMessage {
+	const base: InboundMessage = {
+		provider_message_id: message.id,
+		wa_id: message.from,
+		profile_name: profileName,
+		type: 'unsupported',
+		reply_to_provider_id: message.context?.id ?? null,
+		sent_at: isoFromUnix(message.timestamp)
+	};
+	const type = message.type;
+	if (type === 'text' && message.text) return { ...base, type: 'text', body: message.text.body };
+	if (metaMediaTypes.has(type)) {
+		const media = message[type as 'image' | 'audio' | 'video' | 'document' | 'sticker'];
+		if (media) {
+			return {
+				...base,
+				type: type as InboundMessageType,
+				body: media.caption ?? null,
+				media: {
+					provider_ref: media.id,
+					mime_type: media.mime_type ?? null,
+					filename: media.filename ?? null,
+					caption: media.caption ?? null,
+					sha256: media.sha256 ?? null
+				}
+			};
+		}
+	}
+	if (type === 'location' && message.location) {
+		const { latitude, longitude, name, address } = message.location;
+		return {
+			...base,
+			type: 'location',
+			location: { latitude, longitude, name: name ?? null, address: address ?? null }
+		};
+	}
+	if (type === 'contacts' && message.contacts) {
+		const names = message.contacts
+			.map((card) => (card as { name?: { formatted_name?: string } }).name?.formatted_name)
+			.filter((name): name is string => Boolean(name));
+		return { ...base, type: 'contacts', body: names.join(', ') || null, content: message.contacts };
+	}
+	if (type === 'interactive' && message.interactive) {
+		const reply = message.interactive.button_reply ?? message.interactive.list_reply;
+		return {
+			...base,
+			type: 'interactive',
+			body: reply?.title ?? null,
+			content: message.interactive
+		};
+	}
+	if (type === 'button' && message.button) {
+		return { ...base, type: 'button', body: message.button.text ?? null, content: message.button };
+	}
+	if (type === 'reaction' && message.reaction) {
+		return {
+			...base,
+			type: 'reaction',
+			reaction: {
+				target_provider_id: message.reaction.message_id,
+				emoji: message.reaction.emoji ?? ''
+			}
+		};
+	}
+	if (type === 'order' || type === 'system') {
+		return { ...base, type, content: message[type as keyof typeof message] ?? null };
+	}
+	return { ...base, type: 'unsupported', content: message.errors ?? null };
+}
+
+const metaStatuses: Record<string, StatusUpdate['status'] | undefined> = {
+	sent: 'sent',
+	delivered: 'delivered',
+	read: 'read',
+	failed: 'failed'
+};
+
+/**
+ * Parses a Meta delivery into messages and statuses per phone number id: every entry, change,
+ * message and status, not only the first. Throws a 400 with the reason when it is malformed.
+ */
+export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery> {
+	const parsed = metaDelivery.safeParse(payload);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		throw new HttpError(
+			400,
+			'invalid_webhook',
+			`This WhatsApp Cloud API delivery is malformed: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'not valid'}.`
+		);
+	}
+	const byNumber = new Map<string, ParsedDelivery>();
+	for (const entry of parsed.data.entry) {
+		for (const change of entry.changes) {
+			const id = change.value.metadata?.phone_number_id;
+			if (change.field !== 'messages' || !id) continue;
+			const delivery = byNumber.get(id) ?? { messages: [], statuses: [] };
+			byNumber.set(id, delivery);
+			const names = new Map(
+				(change.value.contacts ?? []).map((contact) => [
+					contact.wa_id,
+					contact.profile?.name ?? null
+				])
+			);
+			for (const message of change.value.messages ?? []) {
+				delivery.messages.push(inboundFromMeta(message, names.get(message.from) ?? null));
+			}
+			for (const status of change.value.statuses ?? []) {
+				const mapped = metaStatuses[status.status];
+				if (!mapped) continue;
+				const error = status.errors?.[0];
+				const code = error?.code === undefined ? null : String(error.code);
+				delivery.statuses.push({
+					provider_message_id: status.id,
+					status: mapped,
+					error_code: mapped === 'failed' ? code : null,
+					error_message:
+						mapped === 'failed'
+							? providerErrorSentence('meta', code, error?.error_data?.details ?? error?.message)
+							: null,
+					occurred_at: isoFromUnix(status.timestamp)
+				});
+			}
+		}
+	}
+	return byNumber;
+}
+
+export interface MetaSendCredentials {
+	phoneNumberId: string;
+	accessToken: string;
+}
+
+/** Sending through the Graph API and downloading media (GET /{media-id}, then the URL, both Bearer). */
+export function createMetaMessagingAdapter(options: {
+	graphUrl: string;
+	fetch?: typeof fetch;
+}): WhatsAppMessagingAdapter<MetaSendCredentials> {
+	const base = graphBaseUrl(options.graphUrl);
+	const fetchImpl = options.fetch ?? fetch;
+
+	async function graph(
+		url: string,
+		accessToken: string,
+		init: RequestInit = {}
+	): Promise<Response> {
+		let response: Response;
+		try {
+			response = await fetchImpl(url, {
+				...init,
+				headers: {
+					Authorization: `Bearer ${accessToken}`,
+					...(init.body ? { 'Content-Type': 'application/json' } : {})
+				},
+				signal: AbortSignal.timeout(30_000)
+			});
+		} catch {
+			throw new ProviderSendError(
+				'unreachable',
+				'Parley could not reach Meta. Try again in a few minutes.',
+				false,
+				true
+			);
+		}
+		if (response.ok) return response;
+		const body = (await response.json().catch(() => ({}))) as GraphError & {
+			error?: { error_data?: { details?: string } };
+		};
+		const code = body.error?.code === undefined ? String(response.status) : String(body.error.code);
+		throw new ProviderSendError(
+			code,
+			providerErrorSentence('meta', code, body.error?.error_data?.details ?? body.error?.message),
+			isCredentialsError(code),
+			response.status >= 500
+		);
+	}
+
+	return {
+		provider: 'meta',
+
+		async send(credentials, message) {
+			const template = message.template;
+			const payload = template
+				? {
+						messaging_product: 'whatsapp',
+						recipient_type: 'individual',
+						to: message.to,
+						type: 'template',
+						template: {
+							name: template.name,
+							language: { code: template.language ?? 'en_US' },
+							components:
+								template.components ??
+								(template.variables
+									? [
+											{
+												type: 'body',
+												parameters: Object.values(template.variables).map((text) => ({
+													type: 'text',
+													text
+												}))
+											}
+										]
+									: [])
+						}
+					}
+				: {
+						messaging_product: 'whatsapp',
+						recipient_type: 'individual',
+						to: message.to,
+						type: 'text',
+						text: { preview_url: false, body: message.text }
+					};
+			const response = await graph(
+				`${base}/${encodeURIComponent(credentials.phoneNumberId)}/messages`,
+				credentials.accessToken,
+				{ method: 'POST', body: JSON.stringify(payload) }
+			);
+			const answer = (await response.json()) as { messages?: { id?: string }[] };
+			const id = answer.messages?.[0]?.id;
+			if (!id) {
+				throw new ProviderSendError(
+					'no_id',
+					'Meta accepted the message but did not say which it was. It may or may not arrive.',
+					false,
+					true
+				);
+			}
+			return { providerMessageId: id, status: 'queued' };
+		},
+
+		async markRead(credentials, providerMessageId) {
+			const response = await graph(
+				`${base}/${encodeURIComponent(credentials.phoneNumberId)}/messages`,
+				credentials.accessToken,
+				{
+					method: 'POST',
+					body: JSON.stringify({
+						messaging_product: 'whatsapp',
+						status: 'read',
+						message_id: providerMessageId
+					})
+				}
+			);
+			await response.body?.cancel();
+		},
+
+		async fetchMedia(credentials, providerRef) {
+			const lookup = await graph(
+				`${base}/${encodeURIComponent(providerRef)}`,
+				credentials.accessToken
+			);
+			const media = (await lookup.json()) as { url?: string; mime_type?: string };
+			if (!media.url) {
+				throw new ProviderSendError('no_url', 'Meta no longer has this media file.', false);
+			}
+			const download = await graph(media.url, credentials.accessToken);
+			return {
+				body: download.body,
+				contentType:
+					media.mime_type ?? download.headers.get('Content-Type') ?? 'application/octet-stream'
+			};
+		}
 	};
 }

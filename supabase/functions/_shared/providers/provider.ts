@@ -33,3 +33,124 @@ export interface WhatsAppProviderAdapter<Credentials> {
 	/** The account's WhatsApp-capable numbers, live from the provider. */
 	listNumbers(credentials: Credentials): Promise<ProviderNumber[]>;
 }
+
+/** Message kinds Parley stores; `reaction` never becomes a message row (it is shown on its target). */
+export type InboundMessageType =
+	| 'text'
+	| 'image'
+	| 'audio'
+	| 'video'
+	| 'document'
+	| 'sticker'
+	| 'location'
+	| 'contacts'
+	| 'interactive'
+	| 'button'
+	| 'order'
+	| 'system'
+	| 'unsupported'
+	| 'reaction';
+
+/** Media as stored on a message: `provider_ref` is only ever used server-side (whatsapp-media). */
+export interface InboundMedia {
+	provider_ref: string;
+	mime_type: string | null;
+	filename?: string | null;
+	caption?: string | null;
+	sha256?: string | null;
+}
+
+/** One inbound message in the shape ingest_whatsapp_delivery takes (snake_case, as stored). */
+export interface InboundMessage {
+	provider_message_id: string;
+	/** The customer's number, digits only. */
+	wa_id: string;
+	profile_name?: string | null;
+	type: InboundMessageType;
+	body?: string | null;
+	media?: InboundMedia | null;
+	location?: {
+		latitude: number;
+		longitude: number;
+		name?: string | null;
+		address?: string | null;
+	} | null;
+	/** Contact cards, interactive/button replies, order or system payloads: the provider's shape. */
+	content?: unknown;
+	reply_to_provider_id?: string | null;
+	reaction?: { target_provider_id: string; emoji: string } | null;
+	/** When the customer sent it (ISO), if the provider says. */
+	sent_at?: string | null;
+}
+
+/** A delivery status in the shape ingest_whatsapp_delivery takes. */
+export interface StatusUpdate {
+	provider_message_id: string;
+	status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+	error_code?: string | null;
+	/** A sentence a person understands (see pipeline-errors.ts). */
+	error_message?: string | null;
+	occurred_at?: string | null;
+}
+
+/** What one webhook delivery carries once parsed. */
+export interface ParsedDelivery {
+	messages: InboundMessage[];
+	statuses: StatusUpdate[];
+}
+
+/** A template reference; Twilio uses contentSid + variables, Meta name + language (+ components). */
+export interface TemplateReference {
+	name?: string;
+	language?: string;
+	contentSid?: string;
+	variables?: Record<string, string>;
+	components?: unknown[];
+}
+
+/** What to send: free text or a template, to a customer's WhatsApp id (digits). */
+export interface OutboundMessage {
+	to: string;
+	text?: string;
+	template?: TemplateReference;
+	/** Where the provider reports statuses (Twilio; Meta uses the app's webhook). */
+	statusCallbackUrl?: string;
+}
+
+/** The provider accepted a message. */
+export interface SendResult {
+	providerMessageId: string;
+	status: 'queued' | 'sent';
+}
+
+/** A provider refused to send (or to serve media); `sentence` is what a person reads. */
+export class ProviderSendError extends Error {
+	constructor(
+		readonly code: string,
+		readonly sentence: string,
+		/** The credentials no longer work (Twilio 20003, Meta 190): the number needs attention. */
+		readonly credentialsRejected: boolean,
+		/** The provider could not be reached or failed itself (worth retrying later). */
+		readonly unavailable = false
+	) {
+		super(sentence);
+		this.name = 'ProviderSendError';
+	}
+}
+
+/** Media bytes fetched from a provider with the number's credentials. */
+export interface FetchedMedia {
+	body: ReadableStream<Uint8Array> | null;
+	contentType: string;
+}
+
+/** Sending and receiving through one provider, Chatwoot-style: one adapter per channel. */
+export interface WhatsAppMessagingAdapter<SendCredentials> {
+	readonly provider: ProviderName;
+	/** Sends text or a template; throws ProviderSendError with a sentence when refused. */
+	send(credentials: SendCredentials, message: OutboundMessage): Promise<SendResult>;
+	/** Tells the provider the customer's message was read (blue ticks), where supported. */
+	markRead(credentials: SendCredentials, providerMessageId: string): Promise<void>;
+	/** Downloads inbound media by the reference stored on the message. */
+	fetchMedia(credentials: SendCredentials, providerRef: string): Promise<FetchedMedia>;
+}

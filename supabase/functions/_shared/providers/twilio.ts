@@ -3,9 +3,21 @@
  * SDK's requests go to the provider sandbox through twilio-sandbox-http.ts.
  */
 import twilio from 'npm:twilio@6';
+import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
-import { createTwilioSandboxHttpClient } from './twilio-sandbox-http.ts';
-import type { ProviderNumber, VerifiedCredentials, WhatsAppProviderAdapter } from './provider.ts';
+import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
+import { createTwilioSandboxHttpClient, rewriteTwilioUrl } from './twilio-sandbox-http.ts';
+import {
+	ProviderSendError,
+	type InboundMessage,
+	type InboundMessageType,
+	type ParsedDelivery,
+	type ProviderNumber,
+	type StatusUpdate,
+	type VerifiedCredentials,
+	type WhatsAppMessagingAdapter,
+	type WhatsAppProviderAdapter
+} from './provider.ts';
 
 export interface TwilioCredentials {
 	accountSid: string;
@@ -64,18 +76,22 @@ export function twilioFailure(error: unknown): HttpError {
 	);
 }
 
+/** A Twilio SDK client; `apiUrl` sends its requests to the sandbox. */
+function twilioClient({ accountSid, authToken }: TwilioCredentials, apiUrl: string | undefined) {
+	return twilio(accountSid, authToken, {
+		// The SDK types httpClient as its own RequestClient class; it only ever calls request().
+		httpClient: apiUrl
+			? (createTwilioSandboxHttpClient(apiUrl) as unknown as undefined)
+			: undefined,
+		autoRetry: false
+	});
+}
+
 /** Creates the Twilio adapter; `apiUrl` points the SDK at the sandbox instead of *.twilio.com. */
 export function createTwilioAdapter(
 	options: { apiUrl?: string } = {}
 ): WhatsAppProviderAdapter<TwilioCredentials> {
-	const clientFor = ({ accountSid, authToken }: TwilioCredentials) =>
-		twilio(accountSid, authToken, {
-			// The SDK types httpClient as its own RequestClient class; it only ever calls request().
-			httpClient: options.apiUrl
-				? (createTwilioSandboxHttpClient(options.apiUrl) as unknown as undefined)
-				: undefined,
-			autoRetry: false
-		});
+	const clientFor = (credentials: TwilioCredentials) => twilioClient(credentials, options.apiUrl);
 
 	return {
 		provider: 'twilio',
@@ -114,6 +130,250 @@ export function createTwilioAdapter(
 			} catch (error) {
 				throw twilioFailure(error);
 			}
+		}
+	};
+}
+
+/** Checks `X-Twilio-Signature` with the SDK, over the exact public URL Twilio requested. */
+export function validTwilioSignature(
+	authToken: string,
+	signature: string,
+	url: string,
+	params: Record<string, string>
+): boolean {
+	return twilio.validateRequest(authToken, signature, url, params);
+}
+
+/** What a Twilio webhook is about, read before the signature check to find the number. */
+export interface TwilioDeliveryAddress {
+	kind: 'message' | 'status';
+	accountSid: string;
+	/** `whatsapp:+E164` of the business number: `To` of an inbound message, `From` of a status. */
+	businessAddress: string;
+}
+
+const whatsappAddress = z
+	.string()
+	.regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'must be a WhatsApp address like whatsapp:+14155238886');
+
+const twilioEnvelope = z.object({
+	AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'AccountSid is not a Twilio account SID.'),
+	MessageSid: z.string().min(1, 'MessageSid is missing.'),
+	From: whatsappAddress,
+	To: whatsappAddress,
+	MessageStatus: z.string().optional()
+});
+
+/** Reads the account and business address of a Twilio webhook, or throws a 400 with the reason. */
+export function twilioDeliveryAddress(params: Record<string, string>): TwilioDeliveryAddress {
+	const parsed = twilioEnvelope.safeParse(params);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		throw new HttpError(
+			400,
+			'invalid_webhook',
+			`This is not a Twilio WhatsApp webhook: ${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is not valid.'}`
+		);
+	}
+	const kind = parsed.data.MessageStatus ? 'status' : 'message';
+	return {
+		kind,
+		accountSid: parsed.data.AccountSid,
+		businessAddress: kind === 'status' ? parsed.data.From : parsed.data.To
+	};
+}
+
+const mediaTypes = new Set(['image', 'audio', 'video', 'document', 'sticker']);
+
+function mediaTypeOf(contentType: string | undefined): InboundMessageType {
+	if (contentType === 'image/webp') return 'sticker';
+	const top = (contentType ?? '').split('/')[0];
+	return top === 'image' || top === 'audio' || top === 'video' ? top : 'document';
+}
+
+const twilioStatuses: Record<string, StatusUpdate['status'] | undefined> = {
+	accepted: 'queued',
+	scheduled: 'queued',
+	queued: 'queued',
+	sending: 'queued',
+	sent: 'sent',
+	delivered: 'delivered',
+	read: 'read',
+	failed: 'failed',
+	undelivered: 'failed',
+	canceled: 'failed'
+};
+
+/** Parses a Twilio inbound message or status callback (form fields) into Parley's shapes. */
+export function parseTwilioDelivery(params: Record<string, string>): ParsedDelivery {
+	const address = twilioDeliveryAddress(params);
+	if (address.kind === 'status') {
+		const status = twilioStatuses[params.MessageStatus ?? ''];
+		if (!status) return { messages: [], statuses: [] };
+		const code = params.ErrorCode || null;
+		return {
+			messages: [],
+			statuses: [
+				{
+					provider_message_id: params.MessageSid,
+					status,
+					error_code: status === 'failed' ? code : null,
+					error_message:
+						status === 'failed' ? providerErrorSentence('twilio', code, params.ErrorMessage) : null,
+					occurred_at: new Date().toISOString()
+				}
+			]
+		};
+	}
+	const waId = params.WaId || params.From.replace(/^whatsapp:\+/, '');
+	const numMedia = Number.parseInt(params.NumMedia ?? '0', 10) || 0;
+	const declared = (params.MessageType ?? '').toLowerCase();
+	const message: InboundMessage = {
+		provider_message_id: params.MessageSid,
+		wa_id: waId,
+		profile_name: params.ProfileName || null,
+		type: 'text',
+		body: params.Body || null,
+		reply_to_provider_id: params.OriginalRepliedMessageSid || null
+	};
+	if (numMedia > 0 && params.MediaUrl0) {
+		message.type = mediaTypes.has(declared)
+			? (declared as InboundMessageType)
+			: mediaTypeOf(params.MediaContentType0);
+		message.media = {
+			provider_ref: params.MediaUrl0,
+			mime_type: params.MediaContentType0 || null,
+			caption: params.Body || null
+		};
+		if (numMedia > 1) {
+			message.content = {
+				media: Array.from({ length: numMedia }, (_, index) => ({
+					provider_ref: params[`MediaUrl${index}`],
+					mime_type: params[`MediaContentType${index}`] ?? null
+				}))
+			};
+		}
+	} else if (declared === 'location' || (params.Latitude && params.Longitude)) {
+		message.type = 'location';
+		message.location = {
+			latitude: Number(params.Latitude),
+			longitude: Number(params.Longitude),
+			name: params.Label || null,
+			address: params.Address || null
+		};
+	} else if (declared === 'button' || declared === 'interactive') {
+		message.type = declared;
+		message.body = params.ButtonText || params.Body || null;
+		message.content = { text: params.ButtonText ?? null, payload: params.ButtonPayload ?? null };
+	} else if (declared && declared !== 'text' && !params.Body) {
+		message.type = 'unsupported';
+	}
+	return { messages: [message], statuses: [] };
+}
+
+export interface TwilioSendCredentials extends TwilioCredentials {
+	/** The number's `whatsapp:+E164` address. */
+	from: string;
+}
+
+/** A Twilio error as a ProviderSendError with a sentence. */
+function twilioSendFailure(error: unknown): ProviderSendError {
+	if (isTwilioRestError(error)) {
+		const code = error.code
+			? String(error.code)
+			: error.status === 401
+				? '20003'
+				: String(error.status);
+		return new ProviderSendError(
+			code,
+			providerErrorSentence('twilio', code, error.message),
+			isCredentialsError(code),
+			error.status >= 500
+		);
+	}
+	return new ProviderSendError(
+		'unreachable',
+		'Parley could not reach Twilio. Try sending again in a few minutes.',
+		false,
+		true
+	);
+}
+
+/** Sending through Twilio (SDK `messages.create`) and downloading media with Basic auth. */
+export function createTwilioMessagingAdapter(
+	options: { apiUrl?: string; fetch?: typeof fetch } = {}
+): WhatsAppMessagingAdapter<TwilioSendCredentials> {
+	const fetchImpl = options.fetch ?? fetch;
+	return {
+		provider: 'twilio',
+
+		async send(credentials, message) {
+			try {
+				const sent = await twilioClient(credentials, options.apiUrl).messages.create({
+					from: credentials.from,
+					to: `whatsapp:+${message.to}`,
+					...(message.template
+						? {
+								contentSid: message.template.contentSid,
+								...(message.template.variables
+									? { contentVariables: JSON.stringify(message.template.variables) }
+									: {})
+							}
+						: { body: message.text }),
+					...(message.statusCallbackUrl ? { statusCallback: message.statusCallbackUrl } : {})
+				});
+				return { providerMessageId: sent.sid, status: sent.status === 'sent' ? 'sent' : 'queued' };
+			} catch (error) {
+				throw twilioSendFailure(error);
+			}
+		},
+
+		// Twilio has no read receipts for WhatsApp replies.
+		async markRead() {},
+
+		async fetchMedia(credentials, providerRef) {
+			const target = new URL(
+				options.apiUrl ? rewriteTwilioUrl(providerRef, options.apiUrl) : providerRef
+			);
+			const allowed =
+				target.hostname === 'twilio.com' ||
+				target.hostname.endsWith('.twilio.com') ||
+				(options.apiUrl !== undefined && target.origin === new URL(options.apiUrl).origin);
+			if (!allowed) {
+				throw new ProviderSendError('media_url', 'This media is not stored at Twilio.', false);
+			}
+			let response: Response;
+			try {
+				response = await fetchImpl(target, {
+					headers: {
+						Authorization: `Basic ${btoa(`${credentials.accountSid}:${credentials.authToken}`)}`
+					},
+					signal: AbortSignal.timeout(30_000)
+				});
+			} catch {
+				throw new ProviderSendError(
+					'unreachable',
+					'Parley could not reach Twilio to fetch this media. Try again in a few minutes.',
+					false,
+					true
+				);
+			}
+			if (!response.ok) {
+				await response.body?.cancel();
+				const code = response.status === 401 ? '20003' : String(response.status);
+				throw new ProviderSendError(
+					code,
+					response.status === 401
+						? providerErrorSentence('twilio', code)
+						: 'Twilio no longer has this media file.',
+					response.status === 401,
+					response.status >= 500
+				);
+			}
+			return {
+				body: response.body,
+				contentType: response.headers.get('Content-Type') ?? 'application/octet-stream'
+			};
 		}
 	};
 }

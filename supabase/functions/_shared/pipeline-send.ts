@@ -1,0 +1,340 @@
+/**
+ * The user-facing side of the pipeline, with the caller's JWT (RLS decides access):
+ *   POST whatsapp-send            { conversationId, text } | { conversationId, template } | { messageId }
+ *                                 → the message row (queued, then sent, or failed with a sentence)
+ *   POST whatsapp-send/read       { conversationId } → unread count to 0, blue ticks on Meta
+ *   GET  whatsapp-media/<id>      the bytes of an inbound message's media, fetched with the
+ *                                 number's credentials (the browser never sees provider URLs)
+ */
+import { z } from 'npm:zod@4';
+import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import {
+	HttpError,
+	jsonResponse,
+	methodNotAllowed,
+	parseWith,
+	readJson,
+	routeSegments,
+	withCors,
+	corsHeaders,
+	type Handler
+} from './http.ts';
+import type { ProviderFunctionConfig } from './supabase.ts';
+import {
+	databaseFailure,
+	numberChannel,
+	publicFunctionUrl,
+	requireCaller,
+	serviceClient,
+	type Caller
+} from './pipeline.ts';
+import { ProviderSendError, type TemplateReference } from './providers/provider.ts';
+
+/** The customer service window: free-form text only within 24 hours of the customer's last message. */
+export const serviceWindowMs = 24 * 60 * 60 * 1000;
+
+const uuid = z
+	.string()
+	.regex(
+		/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+		'That is not a valid id.'
+	);
+
+const templateSchema = z
+	.object({
+		name: z.string().min(1).max(512).optional(),
+		language: z.string().min(2).max(15).optional(),
+		contentSid: z
+			.string()
+			.regex(/^HX[0-9a-fA-F]{32}$/, 'contentSid must be a Twilio Content SID (HX…).')
+			.optional(),
+		variables: z.record(z.string(), z.string()).optional(),
+		components: z.array(z.unknown()).optional()
+	})
+	.refine((template) => template.name || template.contentSid, {
+		message: 'A template needs a name (Meta) or a contentSid (Twilio).'
+	});
+
+const sendSchema = z
+	.object({
+		conversationId: uuid.optional(),
+		messageId: uuid.optional(),
+		text: z
+			.string()
+			.trim()
+			.min(1, 'Write a message before sending.')
+			.max(4096, 'A WhatsApp message can be at most 4096 characters.')
+			.optional(),
+		template: templateSchema.optional()
+	})
+	.refine(
+		(body) =>
+			body.messageId
+				? !body.conversationId && !body.text && !body.template
+				: body.conversationId && (body.text ? !body.template : body.template),
+		{
+			message:
+				'Send { conversationId, text }, { conversationId, template } or { messageId } to retry a failed message.'
+		}
+	);
+
+const readSchema = z.object({ conversationId: uuid });
+
+interface ConversationRow {
+	id: string;
+	tenant_id: string;
+	number_id: string;
+	contact_id: string;
+	last_inbound_at: string | null;
+}
+
+interface MessageRow {
+	id: string;
+	conversation_id: string;
+	direction: 'inbound' | 'outbound';
+	type: string;
+	body: string | null;
+	content: unknown;
+	media: { provider_ref?: string; mime_type?: string | null; filename?: string | null } | null;
+	status: string;
+}
+
+const notFound = (what: 'conversation' | 'message') =>
+	new HttpError(404, 'not_found', `There is no such ${what}, or you cannot see it.`);
+
+async function visibleConversation(caller: Caller, id: string): Promise<ConversationRow> {
+	const { data, error } = await caller.client
+		.from('conversations')
+		.select('id, tenant_id, number_id, contact_id, last_inbound_at')
+		.eq('id', id)
+		.maybeSingle();
+	if (error) throw databaseFailure(error);
+	if (!data) throw notFound('conversation');
+	return data as ConversationRow;
+}
+
+async function visibleMessage(caller: Caller, id: string): Promise<MessageRow> {
+	const { data, error } = await caller.client
+		.from('messages')
+		.select('id, conversation_id, direction, type, body, content, media, status')
+		.eq('id', id)
+		.maybeSingle();
+	if (error) throw databaseFailure(error);
+	if (!data) throw notFound('message');
+	return data as MessageRow;
+}
+
+/** 409 outside_window when free text would break WhatsApp's 24-hour rule (before any provider call). */
+function requireOpenWindow(conversation: ConversationRow, now = Date.now()): void {
+	const last = conversation.last_inbound_at ? Date.parse(conversation.last_inbound_at) : undefined;
+	if (last !== undefined && now - last < serviceWindowMs) return;
+	const closedAt = last === undefined ? null : new Date(last + serviceWindowMs).toISOString();
+	throw new HttpError(
+		409,
+		'outside_window',
+		closedAt
+			? `More than 24 hours have passed since the customer last wrote (the window closed at ${closedAt}). WhatsApp only allows a template message now.`
+			: 'The customer has not written to this number yet, so WhatsApp only allows a template message.',
+		{ windowClosedAt: closedAt }
+	);
+}
+
+async function sendMessage(
+	config: ProviderFunctionConfig,
+	caller: Caller,
+	service: SupabaseClient,
+	body: z.output<typeof sendSchema>
+): Promise<Response> {
+	let conversation: ConversationRow;
+	let text = body.text;
+	let template: TemplateReference | undefined = body.template;
+	if (body.messageId) {
+		const failed = await visibleMessage(caller, body.messageId);
+		if (failed.direction !== 'outbound' || failed.status !== 'failed') {
+			throw new HttpError(
+				409,
+				'not_failed',
+				'Only a message that failed to send can be sent again.'
+			);
+		}
+		conversation = await visibleConversation(caller, failed.conversation_id);
+		text = failed.type === 'template' ? undefined : (failed.body ?? undefined);
+		template = failed.type === 'template' ? (failed.content as TemplateReference) : undefined;
+	} else {
+		conversation = await visibleConversation(caller, body.conversationId!);
+	}
+	if (!template) requireOpenWindow(conversation);
+
+	const { data: contact, error: contactError } = await caller.client
+		.from('contacts')
+		.select('wa_id')
+		.eq('id', conversation.contact_id)
+		.single();
+	if (contactError) throw databaseFailure(contactError);
+
+	const queued = body.messageId
+		? await caller.client.rpc('requeue_failed_message', { message_id: body.messageId })
+		: await caller.client.rpc('queue_outbound_message', {
+				conversation_id: conversation.id,
+				body: text ?? null,
+				template: template ?? null
+			});
+	if (queued.error) {
+		if (queued.error.code === '42501') throw notFound('conversation');
+		if (queued.error.code === 'P0001') throw new HttpError(409, 'not_failed', queued.error.message);
+		throw databaseFailure(queued.error);
+	}
+	const message = queued.data as { id: string };
+
+	let stored;
+	try {
+		const channel = await numberChannel(config, service, conversation.number_id);
+		const sent = await channel.send({
+			to: (contact as { wa_id: string }).wa_id,
+			text,
+			template,
+			statusCallbackUrl:
+				channel.provider === 'twilio' ? publicFunctionUrl(config, 'twilio-webhook') : undefined
+		});
+		stored = await service.rpc('record_message_sent', {
+			message_id: message.id,
+			provider_message_id: sent.providerMessageId,
+			status: sent.status
+		});
+	} catch (error) {
+		const failure =
+			error instanceof ProviderSendError
+				? error
+				: error instanceof HttpError
+					? new ProviderSendError(error.code, error.message, false)
+					: undefined;
+		if (!failure) throw error;
+		if (failure.credentialsRejected) {
+			const flagged = await service.rpc('flag_number_credentials', {
+				number_id: conversation.number_id,
+				error: failure.sentence
+			});
+			if (flagged.error) throw databaseFailure(flagged.error);
+		}
+		stored = await service.rpc('record_message_failed', {
+			message_id: message.id,
+			error_code: failure.code,
+			error_message: failure.sentence
+		});
+	}
+	if (stored.error) throw databaseFailure(stored.error);
+	return jsonResponse(stored.data);
+}
+
+async function markConversationRead(
+	config: ProviderFunctionConfig,
+	caller: Caller,
+	service: SupabaseClient,
+	conversationId: string
+): Promise<Response> {
+	const { data, error } = await caller.client
+		.from('conversations')
+		.update({ unread_count: 0 })
+		.eq('id', conversationId)
+		.select('id, number_id')
+		.maybeSingle();
+	if (error) throw databaseFailure(error);
+	if (!data) throw notFound('conversation');
+	const read = await caller.client
+		.from('notifications')
+		.update({ read_at: new Date().toISOString() })
+		.eq('conversation_id', conversationId)
+		.is('read_at', null);
+	if (read.error) throw databaseFailure(read.error);
+
+	const latest = await caller.client
+		.from('messages')
+		.select('provider, provider_message_id')
+		.eq('conversation_id', conversationId)
+		.eq('direction', 'inbound')
+		.order('created_at', { ascending: false })
+		.limit(1)
+		.maybeSingle();
+	if (latest.error) throw databaseFailure(latest.error);
+	let providerReceipt: 'sent' | 'not_supported' | 'failed' = 'not_supported';
+	if (latest.data?.provider === 'meta' && latest.data.provider_message_id) {
+		try {
+			const channel = await numberChannel(
+				config,
+				service,
+				(data as { number_id: string }).number_id
+			);
+			await channel.markRead(latest.data.provider_message_id);
+			providerReceipt = 'sent';
+		} catch (failure) {
+			// The inbox is read either way; blue ticks are a courtesy to the customer.
+			providerReceipt = 'failed';
+			if (failure instanceof ProviderSendError && failure.credentialsRejected) {
+				await service.rpc('flag_number_credentials', {
+					number_id: (data as { number_id: string }).number_id,
+					error: failure.sentence
+				});
+			}
+		}
+	}
+	return jsonResponse({ conversationId, unreadCount: 0, providerReceipt });
+}
+
+/** The whatsapp-send function. */
+export function createWhatsAppSendHandler(config: ProviderFunctionConfig): Handler {
+	return withCors(async (request) => {
+		if (request.method !== 'POST') throw methodNotAllowed(request);
+		const caller = requireCaller(request, config);
+		const service = serviceClient(config);
+		const [route] = routeSegments(request, 'whatsapp-send');
+		if (route === 'read') {
+			const { conversationId } = parseWith(readSchema, await readJson(request));
+			return markConversationRead(config, caller, service, conversationId);
+		}
+		if (route !== undefined) throw new HttpError(404, 'not_found', 'There is no such route.');
+		return sendMessage(config, caller, service, parseWith(sendSchema, await readJson(request)));
+	});
+}
+
+/** The whatsapp-media function. */
+export function createWhatsAppMediaHandler(config: ProviderFunctionConfig): Handler {
+	return withCors(async (request) => {
+		if (request.method !== 'GET') throw methodNotAllowed(request);
+		const caller = requireCaller(request, config);
+		const [messageId] = routeSegments(request, 'whatsapp-media');
+		const parsedId = uuid.safeParse(messageId);
+		if (!parsedId.success) throw notFound('message');
+		const message = await visibleMessage(caller, parsedId.data);
+		if (!message.media?.provider_ref) {
+			throw new HttpError(404, 'no_media', 'This message has no media.');
+		}
+		const conversation = await visibleConversation(caller, message.conversation_id);
+		const service = serviceClient(config);
+		try {
+			const channel = await numberChannel(config, service, conversation.number_id);
+			const media = await channel.fetchMedia(message.media.provider_ref);
+			return new Response(media.body, {
+				status: 200,
+				headers: {
+					...corsHeaders,
+					'Content-Type': message.media.mime_type ?? media.contentType,
+					'Cache-Control': 'private, max-age=300',
+					...(message.media.filename
+						? {
+								'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(message.media.filename)}`
+							}
+						: {})
+				}
+			});
+		} catch (failure) {
+			if (!(failure instanceof ProviderSendError)) throw failure;
+			if (failure.credentialsRejected) {
+				await service.rpc('flag_number_credentials', {
+					number_id: conversation.number_id,
+					error: failure.sentence
+				});
+			}
+			throw new HttpError(502, 'media_unavailable', failure.sentence);
+		}
+	});
+}

@@ -1,0 +1,141 @@
+/**
+ * What the messaging functions share: Supabase clients, the caller's identity, provider adapters
+ * and credentials for a number, and the point where an AI reply is scheduled after ingest.
+ */
+import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import { HttpError } from './http.ts';
+import { encryptionKeyOf, openStoredSecret, type ProviderFunctionConfig } from './supabase.ts';
+import { createMetaMessagingAdapter } from './providers/meta.ts';
+import { createTwilioMessagingAdapter } from './providers/twilio.ts';
+import type { OutboundMessage, SendResult, FetchedMedia } from './providers/provider.ts';
+
+const clientOptions = {
+	auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }
+};
+
+/** A client that bypasses RLS: only for the security definer RPCs of the pipeline. */
+export function serviceClient(config: ProviderFunctionConfig): SupabaseClient {
+	return createClient(config.supabaseUrl, config.serviceRoleKey, clientOptions);
+}
+
+/** The signed-in caller: their id and a client acting as them (RLS decides what they see). */
+export interface Caller {
+	userId: string;
+	client: SupabaseClient;
+}
+
+/** The caller of a user-facing route, from the JWT the gateway verified; 401 for anything else. */
+export function requireCaller(request: Request, config: ProviderFunctionConfig): Caller {
+	const token = (request.headers.get('authorization') ?? '').replace(/^Bearer\s+/i, '');
+	let claims: { sub?: string; role?: string };
+	try {
+		const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+		claims = JSON.parse(
+			new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0)))
+		);
+	} catch {
+		claims = {};
+	}
+	if (claims.role !== 'authenticated' || !claims.sub) {
+		throw new HttpError(401, 'not_signed_in', 'Sign in to read and send WhatsApp messages.');
+	}
+	return {
+		userId: claims.sub,
+		client: createClient(config.supabaseUrl, config.anonKey, {
+			...clientOptions,
+			global: { headers: { Authorization: `Bearer ${token}` } }
+		})
+	};
+}
+
+/** A database error as a 5xx (the provider retries a webhook; the app shows a sentence). */
+export function databaseFailure(error: { message?: string; code?: string }): HttpError {
+	console.error('database call failed', error.code, error.message);
+	return new HttpError(
+		503,
+		'database_unavailable',
+		'Parley could not reach its database. Try again in a moment.'
+	);
+}
+
+/** The public URL of a function, as a provider calls it (PARLEY_PUBLIC_FUNCTIONS_URL, behind proxies). */
+export function publicFunctionUrl(
+	config: ProviderFunctionConfig,
+	slug: string,
+	request?: Request
+): string {
+	return `${config.publicFunctionsUrl}/${slug}${request ? new URL(request.url).search : ''}`;
+}
+
+/** Provider operations on one number with its decrypted credentials. */
+export interface NumberChannel {
+	provider: 'twilio' | 'meta';
+	send(message: OutboundMessage): Promise<SendResult>;
+	markRead(providerMessageId: string): Promise<void>;
+	fetchMedia(providerRef: string): Promise<FetchedMedia>;
+}
+
+interface SendCredentialsRow {
+	provider: 'twilio' | 'meta';
+	address: string | null;
+	phone_number_id: string | null;
+	account_sid: string | null;
+	secret_ciphertext: string | null;
+}
+
+/** Loads and decrypts a number's credentials and binds them to its provider's adapter. */
+export async function numberChannel(
+	config: ProviderFunctionConfig,
+	service: SupabaseClient,
+	numberId: string
+): Promise<NumberChannel> {
+	const { data, error } = await service.rpc('number_send_credentials', { number_id: numberId });
+	if (error) throw databaseFailure(error);
+	const row = (data as SendCredentialsRow[] | null)?.[0];
+	if (!row || !row.secret_ciphertext) {
+		throw new HttpError(
+			409,
+			'number_not_connected',
+			'This number has no stored provider credentials. An owner or admin needs to connect it again.'
+		);
+	}
+	const key = await encryptionKeyOf(config);
+	if (row.provider === 'twilio') {
+		const authToken = await openStoredSecret(row.secret_ciphertext, key, 'Twilio auth token');
+		const credentials = { accountSid: row.account_sid ?? '', authToken, from: row.address ?? '' };
+		const adapter = createTwilioMessagingAdapter({ apiUrl: config.twilioApiUrl });
+		return {
+			provider: 'twilio',
+			send: (message) => adapter.send(credentials, message),
+			markRead: (id) => adapter.markRead(credentials, id),
+			fetchMedia: (ref) => adapter.fetchMedia(credentials, ref)
+		};
+	}
+	const accessToken = await openStoredSecret(row.secret_ciphertext, key, 'Meta access token');
+	const credentials = { phoneNumberId: row.phone_number_id ?? '', accessToken };
+	const adapter = createMetaMessagingAdapter({ graphUrl: config.metaGraphUrl });
+	return {
+		provider: 'meta',
+		send: (message) => adapter.send(credentials, message),
+		markRead: (id) => adapter.markRead(credentials, id),
+		fetchMedia: (ref) => adapter.fetchMedia(credentials, ref)
+	};
+}
+
+/** What ingest_whatsapp_delivery answers for each stored message. */
+export interface IngestedMessage {
+	provider_message_id: string;
+	message_id?: string;
+	conversation_id: string;
+	inserted: boolean;
+	ai_reply: boolean;
+}
+
+/**
+ * Where an AI reply to a new inbound message starts (the conversation has AI on and the number's
+ * agent is active). Replies are built separately; until then there is nothing to schedule.
+ */
+export function scheduleAiReply(message: IngestedMessage): Promise<void> {
+	void message;
+	return Promise.resolve();
+}

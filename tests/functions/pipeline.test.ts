@@ -1,0 +1,950 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+	FunctionsHttpError,
+	type RealtimeChannel,
+	type SupabaseClient
+} from '@supabase/supabase-js';
+import {
+	DEMO_CREDENTIALS,
+	sandboxFunctionSecrets,
+	startSandbox,
+	twilioSignature,
+	type Sandbox
+} from '../../sandbox/index.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { commitAs, createUser, rowsOf, type Actor } from '../db/support.ts';
+
+// The messaging pipeline end to end: provider webhooks (signed as Twilio and Meta sign them) into
+// the twilio-webhook and meta-webhook functions, replies through whatsapp-send, statuses back,
+// media through whatsapp-media — all against the local stack, real Deno and the provider sandbox.
+
+const encryptionKey = randomBytes(32).toString('base64');
+const twilioDemo = DEMO_CREDENTIALS.twilio;
+const metaDemo = DEMO_CREDENTIALS.meta;
+
+let sandbox: Sandbox;
+let stack: TestStack;
+let functionsUrl: string;
+const channels: RealtimeChannel[] = [];
+
+function fixture<T = Record<string, string>>(path: string): T {
+	return JSON.parse(
+		readFileSync(resolve(import.meta.dirname, '../fixtures/providers', path), 'utf8')
+	) as T;
+}
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
+	stack = await startTestStack({
+		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
+	});
+	functionsUrl = `${stack.url}/functions/v1`;
+	sandbox.setWebhookBaseUrl(functionsUrl);
+	teamA = await team('pipeline-a');
+	await connectTwilio(teamA, twilioDemo.accountSid, twilioDemo.authToken);
+	twilioNumberA = await connectNumber(teamA, {
+		provider: 'twilio',
+		displayName: 'Store',
+		address: 'whatsapp:+15550100001'
+	});
+	metaNumberA = await connectNumber(teamA, {
+		provider: 'meta',
+		displayName: 'Meta line',
+		phoneNumberId: metaDemo.phoneNumberId,
+		businessAccountId: metaDemo.wabaId,
+		accessToken: metaDemo.accessToken,
+		appSecret: metaDemo.appSecret
+	});
+	const accountB = sandbox.addTwilioAccount({ friendlyName: 'Team B' });
+	sandbox.upsertTwilioNumber({ accountSid: accountB.sid, phoneNumber: '+15550200001' });
+	twilioB = { accountSid: accountB.sid, authToken: accountB.authToken };
+	teamB = await team('pipeline-b');
+	await connectTwilio(teamB, accountB.sid, accountB.authToken);
+	twilioNumberB = await connectNumber(teamB, {
+		provider: 'twilio',
+		displayName: 'B store',
+		address: 'whatsapp:+15550200001'
+	});
+}, 240_000);
+
+afterAll(async () => {
+	for (const channel of channels) await channel.unsubscribe();
+	await stack?.close();
+	await sandbox?.close();
+});
+
+// ------------------------------------------------------------------ arranging, as users do
+
+interface Team {
+	tenantId: string;
+	owner: SupabaseClient;
+	admin: SupabaseClient;
+	agent: SupabaseClient;
+	ids: { owner: string; admin: string; agent: string };
+}
+
+let teamA: Team;
+let teamB: Team;
+let twilioNumberA: string;
+let metaNumberA: string;
+let twilioNumberB: string;
+let twilioB: { accountSid: string; authToken: string };
+let userCount = 0;
+
+async function signedIn(actor: Actor): Promise<SupabaseClient> {
+	const client = stack.client();
+	const { data, error } = await client.auth.signInWithPassword({
+		email: actor.email!,
+		password: 'secret-password'
+	});
+	if (error) throw error;
+	await client.realtime.setAuth(data.session.access_token);
+	return client;
+}
+
+async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(
+			stack.db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenantId, user.email, role]
+		)
+	);
+	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
+}
+
+async function team(slug: string): Promise<Team> {
+	userCount += 1;
+	const owner = await createUser(stack.db, `p-owner-${userCount}@example.test`);
+	const admin = await createUser(stack.db, `p-admin-${userCount}@example.test`);
+	const agent = await createUser(stack.db, `p-agent-${userCount}@example.test`);
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	await join(owner, tenant.id, admin, 'admin');
+	await join(owner, tenant.id, agent, 'agent');
+	return {
+		tenantId: tenant.id,
+		owner: await signedIn(owner),
+		admin: await signedIn(admin),
+		agent: await signedIn(agent),
+		ids: { owner: owner.id!, admin: admin.id!, agent: agent.id! }
+	};
+}
+
+interface Answer {
+	status: number;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
+	body: any;
+}
+
+/** Calls a function as the client's user; status and JSON body, errors included. */
+async function call(
+	client: SupabaseClient,
+	path: string,
+	method: 'GET' | 'POST' = 'POST',
+	body?: unknown
+): Promise<Answer> {
+	const { data, error, response } = await client.functions.invoke(path, {
+		method,
+		...(body === undefined ? {} : { body: body as Record<string, unknown> })
+	});
+	if (error) {
+		if (!(error instanceof FunctionsHttpError)) throw error;
+		const context = error.context as Response;
+		return { status: context.status, body: JSON.parse(await context.text()) };
+	}
+	return { status: response?.status ?? 200, body: data };
+}
+
+async function connectTwilio(t: Team, accountSid: string, authToken: string): Promise<void> {
+	const answer = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+		accountSid,
+		authToken
+	});
+	expect(answer.status).toBe(200);
+}
+
+async function connectNumber(t: Team, body: Record<string, unknown>): Promise<string> {
+	const answer = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body);
+	expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+	return answer.body.number.id;
+}
+
+// ------------------------------------------------------------------ webhooks, signed independently
+
+const twilioWebhookUrl = () => `${functionsUrl}/twilio-webhook`;
+
+async function postTwilio(
+	params: Record<string, string>,
+	signature: string | null = twilioSignature(twilioDemo.authToken, twilioWebhookUrl(), params)
+): Promise<Response> {
+	return fetch(twilioWebhookUrl(), {
+		method: 'POST',
+		headers: {
+			'Content-Type': 'application/x-www-form-urlencoded',
+			...(signature === null ? {} : { 'X-Twilio-Signature': signature })
+		},
+		body: new URLSearchParams(params).toString()
+	});
+}
+
+function hubSignature(secret: string, raw: string): string {
+	return 'sha256=' + createHmac('sha256', secret).update(raw, 'utf8').digest('hex');
+}
+
+async function postMeta(
+	payload: unknown,
+	signature: string | null | ((raw: string) => string) = (raw) =>
+		hubSignature(metaDemo.appSecret, raw)
+): Promise<Response> {
+	const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
+	const header = typeof signature === 'function' ? signature(raw) : signature;
+	return fetch(`${functionsUrl}/meta-webhook`, {
+		method: 'POST',
+		headers: {
+			'Content-Type': 'application/json',
+			...(header === null ? {} : { 'X-Hub-Signature-256': header })
+		},
+		body: raw
+	});
+}
+
+async function count(table: string, where = 'true', params: unknown[] = []): Promise<number> {
+	const { rows } = await stack.db.query<{ n: number }>(
+		`select count(*)::int as n from public.${table} where ${where}`,
+		params
+	);
+	return rows[0].n;
+}
+
+async function messageByProviderId(id: string) {
+	const { rows } = await stack.db.query<Record<string, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any -- raw rows
+		'select * from public.messages where provider_message_id = $1',
+		[id]
+	);
+	return rows[0];
+}
+
+/** A customer phone no other test uses, so each test has its own conversation. */
+let phoneCount = 0;
+function customerPhone(): string {
+	phoneCount += 1;
+	return `+5215500${String(phoneCount).padStart(5, '0')}`;
+}
+
+async function conversationOf(client: SupabaseClient, numberId: string, phone: string) {
+	const { data: contact } = await client
+		.from('contacts')
+		.select('id')
+		.eq('wa_id', phone.slice(1))
+		.maybeSingle();
+	if (!contact) return null;
+	const { data } = await client
+		.from('conversations')
+		.select('*')
+		.eq('number_id', numberId)
+		.eq('contact_id', contact.id)
+		.maybeSingle();
+	return data;
+}
+
+/** A customer writes through the sandbox (a real signed webhook) and the conversation exists. */
+async function customerWrites(
+	provider: 'twilio' | 'meta',
+	phone: string,
+	text = 'Hello there'
+): Promise<string> {
+	const { delivery } = await sandbox.sendCustomerMessage({
+		provider,
+		to: provider === 'twilio' ? '+15550100001' : metaDemo.phoneNumberId,
+		from: phone,
+		profileName: 'Sandbox Ana',
+		text
+	});
+	expect(delivery.responseStatus, delivery.responseBody).toBe(200);
+	const conversation = await conversationOf(
+		teamA.agent,
+		provider === 'twilio' ? twilioNumberA : metaNumberA,
+		phone
+	);
+	return conversation!.id;
+}
+
+// ------------------------------------------------------------------ tests
+
+describe('signatures', () => {
+	it("the function's Twilio check accepts Twilio's documented test vector and refuses a changed one", async () => {
+		const module = resolve(
+			import.meta.dirname,
+			'../../supabase/functions/_shared/providers/twilio.ts'
+		);
+		const script = `
+			import { validTwilioSignature } from ${JSON.stringify('file://' + module)};
+			const params = { CallSid: 'CA1234567890ABCDE', Caller: '+12349013030', Digits: '1234', From: '+12349013030', To: '+18005551212' };
+			const url = 'https://mycompany.com/myapp.php?foo=1&bar=2';
+			console.log(JSON.stringify([
+				validTwilioSignature('12345', '0/KCTR6DLpKmkAf8muzZqo1nDgQ=', url, params),
+				validTwilioSignature('12345', '0/KCTR6DLpKmkAf8muzZqo1nDgQ=', url, { ...params, Digits: '1235' }),
+				validTwilioSignature('54321', '0/KCTR6DLpKmkAf8muzZqo1nDgQ=', url, params)
+			]));`;
+		const { stdout } = await promisify(execFile)(
+			resolve(import.meta.dirname, '../../node_modules/.bin/deno'),
+			['eval', '--ext=ts', '--quiet', script],
+			{ env: { ...process.env, DENO_DIR: resolve('.parley/deno') }, timeout: 120_000 }
+		);
+		expect(JSON.parse(stdout.trim())).toEqual([true, false, false]);
+	}, 150_000);
+
+	it('bad or missing signatures are refused with 401/403 and nothing is stored', async () => {
+		const params = { ...fixture('twilio/inbound-text.json'), MessageSid: 'SMbadsignature0001' };
+		const meta = fixture<Record<string, unknown>>('meta/text.json');
+		const before = [
+			await count('webhook_events'),
+			await count('messages'),
+			await count('contacts')
+		];
+
+		expect((await postTwilio(params, null)).status).toBe(401);
+		expect((await postTwilio(params, 'bm90IGEgc2lnbmF0dXJl')).status).toBe(403);
+		// Signed with another account's token, or over a body that changed after signing.
+		expect(
+			(await postTwilio(params, twilioSignature(twilioB.authToken, twilioWebhookUrl(), params)))
+				.status
+		).toBe(403);
+		const signedOriginal = twilioSignature(twilioDemo.authToken, twilioWebhookUrl(), params);
+		expect((await postTwilio({ ...params, Body: 'changed' }, signedOriginal)).status).toBe(403);
+
+		expect((await postMeta(meta, null)).status).toBe(401);
+		expect((await postMeta(meta, 'sha256=' + '0'.repeat(64))).status).toBe(403);
+		expect((await postMeta(meta, (raw) => hubSignature('another-app-secret', raw))).status).toBe(
+			403
+		);
+		expect((await postMeta(meta, 'not-a-signature')).status).toBe(403);
+
+		expect([
+			await count('webhook_events'),
+			await count('messages'),
+			await count('contacts')
+		]).toEqual(before);
+	});
+
+	it('a malformed body answers 400 with the reason, and an unknown number 404, storing nothing', async () => {
+		const before = await count('webhook_events');
+		const missingTo = { ...fixture('twilio/inbound-text.json') };
+		delete (missingTo as Record<string, string>).To;
+		const malformed = await postTwilio(missingTo);
+		expect(malformed.status).toBe(400);
+		expect((await malformed.json()).message).toMatch(/To/);
+
+		const notJson = await postMeta('{"object": ');
+		expect(notJson.status).toBe(400);
+		expect((await notJson.json()).message).toBe('The delivery body is not valid JSON.');
+
+		const unknownTwilio = await postTwilio({
+			...fixture('twilio/inbound-text.json'),
+			To: 'whatsapp:+15559999999'
+		});
+		expect(unknownTwilio.status).toBe(404);
+		const meta = fixture<{
+			entry: { changes: { value: { metadata: { phone_number_id: string } } }[] }[];
+		}>('meta/text.json');
+		meta.entry[0].changes[0].value.metadata.phone_number_id = '999999999999';
+		expect((await postMeta(meta)).status).toBe(404);
+		expect(await count('webhook_events')).toBe(before);
+	});
+});
+
+describe('inbound', () => {
+	it("Twilio's inbound text is stored once with its contact, conversation and a notification per member", async () => {
+		const params = fixture('twilio/inbound-text.json');
+		const response = await postTwilio(params);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toMatch(/^text\/xml/);
+		expect(await response.text()).toBe('<Response></Response>');
+
+		const conversation = await conversationOf(teamA.agent, twilioNumberA, '+14155550123');
+		expect(conversation).toMatchObject({
+			status: 'open',
+			unread_count: 1,
+			last_message_preview: 'Hello! Do you ship to Monterrey?',
+			last_message_direction: 'inbound'
+		});
+		expect(conversation!.last_inbound_at).not.toBeNull();
+		const { data: messages } = await teamA.agent
+			.from('messages')
+			.select('direction, sender, type, body, status, provider_message_id')
+			.eq('conversation_id', conversation!.id);
+		expect(messages).toEqual([
+			{
+				direction: 'inbound',
+				sender: 'customer',
+				type: 'text',
+				body: 'Hello! Do you ship to Monterrey?',
+				status: 'received',
+				provider_message_id: params.MessageSid
+			}
+		]);
+		const { data: contact } = await teamA.agent
+			.from('contacts')
+			.select('profile_name')
+			.eq('wa_id', '14155550123')
+			.single();
+		expect(contact!.profile_name).toBe('Ana');
+		for (const client of [teamA.owner, teamA.admin, teamA.agent]) {
+			const { data } = await client
+				.from('notifications')
+				.select('kind, title, body, conversation_id')
+				.eq('conversation_id', conversation!.id);
+			expect(data).toEqual([
+				{
+					kind: 'new_message',
+					title: 'New message from Ana',
+					body: 'Hello! Do you ship to Monterrey?',
+					conversation_id: conversation!.id
+				}
+			]);
+		}
+		// Team B sees none of it.
+		expect((await teamB.owner.from('conversations').select('id')).data).toEqual([]);
+		expect((await teamB.owner.from('notifications').select('id')).data).toEqual([]);
+		const { data: events } = await teamA.admin
+			.from('webhook_events')
+			.select('provider, signature_valid, processed_at, error, raw_body')
+			.eq('number_id', twilioNumberA)
+			.order('received_at', { ascending: false })
+			.limit(1);
+		expect(events![0]).toMatchObject({
+			provider: 'twilio',
+			signature_valid: true,
+			error: null,
+			raw_body: new URLSearchParams(params).toString()
+		});
+		expect((await teamA.agent.from('webhook_events').select('id')).data).toEqual([]);
+	});
+
+	it("Twilio's inbound media keeps the media reference and caption", async () => {
+		const params = fixture('twilio/inbound-media.json');
+		expect((await postTwilio(params)).status).toBe(200);
+		const message = await messageByProviderId(params.MessageSid);
+		expect(message).toMatchObject({
+			type: 'image',
+			body: 'This is the one I want',
+			media: {
+				provider_ref: params.MediaUrl0,
+				mime_type: 'image/jpeg',
+				caption: 'This is the one I want'
+			}
+		});
+	});
+
+	it("Meta's text, image, location and reaction are stored; the reaction shows on its message", async () => {
+		for (const name of ['text', 'image', 'location', 'reaction']) {
+			const response = await postMeta(fixture(`meta/${name}.json`));
+			expect(response.status, name).toBe(200);
+		}
+		const conversation = await conversationOf(teamA.agent, metaNumberA, '+5215512345678');
+		const { data: messages } = await teamA.agent
+			.from('messages')
+			.select('id, type, body, media, location, provider_message_id')
+			.eq('conversation_id', conversation!.id)
+			.order('created_at');
+		expect(messages!.map((m) => m.type)).toEqual(['text', 'image', 'location']);
+		expect(messages![0].body).toBe('Hola, ¿tienen envío?');
+		expect(messages![1]).toMatchObject({
+			body: 'Este modelo',
+			media: { provider_ref: '1234567890123456', mime_type: 'image/jpeg', caption: 'Este modelo' }
+		});
+		expect(messages![2].location).toEqual({
+			latitude: 19.4326,
+			longitude: -99.1332,
+			name: 'Zócalo',
+			address: 'Plaza de la Constitución, Ciudad de México'
+		});
+		const { data: reactions } = await teamA.agent
+			.from('message_reactions')
+			.select('message_id, emoji, reactor');
+		expect(reactions).toEqual([{ message_id: messages![0].id, emoji: '👍', reactor: 'customer' }]);
+		expect(conversation!.unread_count).toBe(3);
+	});
+
+	it('every entry and message of one Meta delivery is stored, including replies and unsupported ones', async () => {
+		const text = fixture<any>('meta/text.json'); // eslint-disable-line @typescript-eslint/no-explicit-any -- fixture JSON
+		const entry = (id: string, message: Record<string, unknown>) => ({
+			...text.entry[0],
+			changes: [
+				{
+					field: 'messages',
+					value: {
+						...text.entry[0].changes[0].value,
+						contacts: [{ profile: { name: 'Luis' }, wa_id: '5215599990000' }],
+						messages: [{ from: '5215599990000', id, timestamp: '1732400400', ...message }]
+					}
+				}
+			]
+		});
+		const delivery = {
+			object: 'whatsapp_business_account',
+			entry: [
+				entry('wamid.multi-1', { type: 'text', text: { body: 'first' } }),
+				entry('wamid.multi-2', {
+					type: 'interactive',
+					interactive: { type: 'button_reply', button_reply: { id: 'yes', title: 'Yes please' } },
+					context: { from: '15550001111', id: 'wamid.multi-1' }
+				}),
+				entry('wamid.multi-3', {
+					type: 'unsupported',
+					errors: [{ code: 131051, title: 'Message type unknown' }]
+				})
+			]
+		};
+		expect((await postMeta(delivery)).status).toBe(200);
+		const first = await messageByProviderId('wamid.multi-1');
+		expect(await messageByProviderId('wamid.multi-2')).toMatchObject({
+			type: 'interactive',
+			body: 'Yes please',
+			reply_to_provider_id: 'wamid.multi-1',
+			reply_to_message_id: first.id
+		});
+		expect(await messageByProviderId('wamid.multi-3')).toMatchObject({ type: 'unsupported' });
+	});
+
+	it('the same delivery posted 10 times at once gives one message and one notification per member', async () => {
+		const params = {
+			...fixture('twilio/inbound-text.json'),
+			MessageSid: 'SMconcurrent00000000000000000000',
+			SmsSid: 'SMconcurrent00000000000000000000',
+			SmsMessageSid: 'SMconcurrent00000000000000000000',
+			From: 'whatsapp:+14155550999',
+			WaId: '14155550999',
+			Body: 'Are you there?'
+		};
+		const answers = await Promise.all(Array.from({ length: 10 }, () => postTwilio(params)));
+		expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+		const message = await messageByProviderId(params.MessageSid);
+		expect(await count('messages', 'provider_message_id = $1', [params.MessageSid])).toBe(1);
+		expect(await count('notifications', 'message_id = $1', [message.id])).toBe(3);
+		const conversation = await conversationOf(teamA.agent, twilioNumberA, '+14155550999');
+		expect(conversation!.unread_count).toBe(1);
+		// Every delivery is kept for audit, duplicates included.
+		expect(
+			await count('webhook_events', `raw_body like '%' || $1 || '%'`, [params.MessageSid])
+		).toBe(10);
+	});
+
+	it("a signed webhook for team A's number never writes into team B", async () => {
+		const params = {
+			...fixture('twilio/inbound-text.json'),
+			MessageSid: 'SMcrosstenant0000000000000000000',
+			From: 'whatsapp:+14155550777',
+			WaId: '14155550777'
+		};
+		// Team B's account with team A's address: no such number for that account.
+		const withAccountB = { ...params, AccountSid: twilioB.accountSid };
+		expect(
+			(
+				await postTwilio(
+					withAccountB,
+					twilioSignature(twilioB.authToken, twilioWebhookUrl(), withAccountB)
+				)
+			).status
+		).toBe(404);
+		expect((await postTwilio(params)).status).toBe(200);
+		const message = await messageByProviderId(params.MessageSid);
+		expect(message.tenant_id).toBe(teamA.tenantId);
+		expect(await count('messages', 'tenant_id = $1', [teamB.tenantId])).toBe(0);
+		expect(await count('contacts', 'tenant_id = $1', [teamB.tenantId])).toBe(0);
+		expect(await count('conversations', 'number_id = $1', [twilioNumberB])).toBe(0);
+	});
+
+	it("Meta's subscription check echoes the challenge for a number's verify token only", async () => {
+		const { rows } = await stack.db.query<{ verify_token: string }>(
+			'select verify_token from public.whatsapp_number_secrets where number_id = $1',
+			[metaNumberA]
+		);
+		const url = (token: string) =>
+			`${functionsUrl}/meta-webhook?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=1158201444`;
+		const good = await fetch(url(rows[0].verify_token));
+		expect(good.status).toBe(200);
+		expect(await good.text()).toBe('1158201444');
+		expect((await fetch(url('not-the-token'))).status).toBe(403);
+	});
+});
+
+describe('round trip through the sandbox', () => {
+	it('a customer message arrives live, the agent replies, and the reply ends read', async () => {
+		const phone = customerPhone();
+		const tenantInbox: { event: string; payload: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any -- broadcast payloads
+		const userInbox: { event: string; payload: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any -- broadcast payloads
+		const tenantChannel = teamA.agent
+			.channel(`tenant:${teamA.tenantId}`, { config: { private: true } })
+			.on('broadcast', { event: '*' }, (message) => tenantInbox.push(message as never));
+		const userChannel = teamA.agent
+			.channel(`user:${teamA.ids.agent}`, { config: { private: true } })
+			.on('broadcast', { event: '*' }, (message) => userInbox.push(message as never));
+		channels.push(tenantChannel, userChannel);
+		await Promise.all([subscribed(tenantChannel), subscribed(userChannel)]);
+
+		const conversationId = await customerWrites('twilio', phone, 'Do you have it in blue?');
+		await vi.waitFor(() => {
+			expect(
+				tenantInbox.some(
+					(item) => item.event === 'conversations' && item.payload.record?.id === conversationId
+				)
+			).toBe(true);
+			expect(
+				userInbox.some(
+					(item) =>
+						item.event === 'notifications' &&
+						item.payload.record?.conversation_id === conversationId
+				)
+			).toBe(true);
+		});
+		const { data: notifications } = await teamA.agent
+			.from('notifications')
+			.select('kind, title')
+			.eq('conversation_id', conversationId);
+		expect(notifications).toEqual([{ kind: 'new_message', title: 'New message from Sandbox Ana' }]);
+
+		const conversationInbox: { event: string; payload: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any -- broadcast payloads
+		const conversationChannel = teamA.agent
+			.channel(`conversation:${conversationId}`, { config: { private: true } })
+			.on('broadcast', { event: '*' }, (message) => conversationInbox.push(message as never));
+		channels.push(conversationChannel);
+		await subscribed(conversationChannel);
+		// Another tenant cannot join it.
+		const foreign = teamB.owner.channel(`conversation:${conversationId}`, {
+			config: { private: true }
+		});
+		await expect(subscribed(foreign)).rejects.toBeTruthy();
+
+		sandbox.clearRequests();
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Yes, we have it in blue.'
+		});
+		expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+		expect(sent.body).toMatchObject({
+			conversation_id: conversationId,
+			direction: 'outbound',
+			sender: 'agent',
+			sender_user_id: teamA.ids.agent,
+			body: 'Yes, we have it in blue.'
+		});
+		expect(['queued', 'sent', 'delivered', 'read']).toContain(sent.body.status);
+		const [request] = sandbox.requests({ provider: 'twilio', method: 'POST' });
+		expect(request.body).toMatchObject({
+			From: 'whatsapp:+15550100001',
+			To: `whatsapp:${phone}`,
+			Body: 'Yes, we have it in blue.',
+			StatusCallback: `${functionsUrl}/twilio-webhook`
+		});
+		await sandbox.settled();
+		const { data: reply } = await teamA.agent
+			.from('messages')
+			.select('status, provider_message_id, sent_at, delivered_at, read_at')
+			.eq('id', sent.body.id)
+			.single();
+		expect(reply!.status).toBe('read');
+		expect(reply!.provider_message_id).toMatch(/^SM/);
+		expect([reply!.sent_at, reply!.delivered_at, reply!.read_at].every(Boolean)).toBe(true);
+		await vi.waitFor(() =>
+			expect(
+				conversationInbox
+					.filter((item) => item.event === 'messages' && item.payload.record?.id === sent.body.id)
+					.map((item) => item.payload.record.status)
+			).toContain('read')
+		);
+	});
+
+	it('free text outside the 24-hour window is refused before the provider is called', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('twilio', phone);
+		await stack.db.query(
+			`update public.conversations set last_inbound_at = '2026-01-01T10:00:00Z' where id = $1`,
+			[conversationId]
+		);
+		sandbox.clearRequests();
+		const refused = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Still there?'
+		});
+		expect(refused).toEqual({
+			status: 409,
+			body: {
+				code: 'outside_window',
+				message:
+					'More than 24 hours have passed since the customer last wrote (the window closed at 2026-01-02T10:00:00.000Z). WhatsApp only allows a template message now.',
+				details: { windowClosedAt: '2026-01-02T10:00:00.000Z' }
+			}
+		});
+		expect(sandbox.requests({ provider: 'twilio' })).toEqual([]);
+		expect(
+			await count('messages', `conversation_id = $1 and direction = 'outbound'`, [conversationId])
+		).toBe(0);
+	});
+
+	it('a provider error fails the message with a sentence, and a retry of the same row succeeds', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('twilio', phone);
+		sandbox.setUnreachable(phone);
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId, text: 'Hi!' });
+		expect(sent.status).toBe(200);
+		await sandbox.settled();
+		const failed = (await teamA.agent.from('messages').select('*').eq('id', sent.body.id).single())
+			.data!;
+		expect(failed).toMatchObject({
+			status: 'failed',
+			error_code: '63003',
+			error_message:
+				'WhatsApp could not reach this customer. The number may not use WhatsApp; check it with the customer.'
+		});
+		sandbox.setUnreachable(phone, false);
+		const retried = await call(teamA.agent, 'whatsapp-send', 'POST', { messageId: sent.body.id });
+		expect(retried.status).toBe(200);
+		expect(retried.body.id).toBe(sent.body.id);
+		expect(retried.body.provider_message_id).not.toBe(failed.provider_message_id);
+		await sandbox.settled();
+		const after = (await teamA.agent.from('messages').select('*').eq('id', sent.body.id).single())
+			.data!;
+		expect(after).toMatchObject({ status: 'read', error_code: null, error_message: null });
+		// Retrying a message that did not fail is refused.
+		const again = await call(teamA.agent, 'whatsapp-send', 'POST', { messageId: sent.body.id });
+		expect(again.status).toBe(409);
+	});
+
+	it("a user of another tenant cannot send from team A's conversation: 404, nothing sent or stored", async () => {
+		const conversationId = await customerWrites('twilio', customerPhone());
+		sandbox.clearRequests();
+		const before = await count('messages');
+		const refused = await call(teamB.owner, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Hi'
+		});
+		expect(refused.status).toBe(404);
+		expect(refused.body.code).toBe('not_found');
+		expect(sandbox.requests()).toEqual([]);
+		expect(await count('messages')).toBe(before);
+	});
+
+	it('Meta: a reply goes out through the Graph API, and every status of a delivery is applied', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('meta', phone, 'Hola');
+		sandbox.configure({ autoRead: false });
+		const first = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId, text: 'Uno' });
+		const second = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Dos'
+		});
+		await sandbox.settled();
+		sandbox.configure({ autoRead: true });
+		const ids = [first, second].map((answer) => answer.body.id as string);
+		const { data: delivered } = await teamA.agent
+			.from('messages')
+			.select('status, provider_message_id')
+			.in('id', ids)
+			.order('created_at');
+		expect(delivered!.map((m) => m.status)).toEqual(['delivered', 'delivered']);
+		expect(delivered![0].provider_message_id).toMatch(/^wamid\./);
+
+		const status = fixture<any>('meta/status.json'); // eslint-disable-line @typescript-eslint/no-explicit-any -- fixture JSON
+		const entryFor = (id: string) => ({
+			...status.entry[0],
+			changes: [
+				{
+					field: 'messages',
+					value: {
+						...status.entry[0].changes[0].value,
+						statuses: [
+							{ ...status.entry[0].changes[0].value.statuses[0], id, recipient_id: phone.slice(1) }
+						]
+					}
+				}
+			]
+		});
+		const both = {
+			object: 'whatsapp_business_account',
+			entry: delivered!.map((m) => entryFor(m.provider_message_id))
+		};
+		expect((await postMeta(both)).status).toBe(200);
+		const { data: read } = await teamA.agent.from('messages').select('status').in('id', ids);
+		expect(read!.map((m) => m.status)).toEqual(['read', 'read']);
+	});
+
+	it('marking a Meta conversation read clears unread and sends blue ticks', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('meta', phone, 'Hola de nuevo');
+		const latest = await stack.db.query<{ provider_message_id: string }>(
+			`select provider_message_id from public.messages where conversation_id = $1 and direction = 'inbound'`,
+			[conversationId]
+		);
+		sandbox.clearRequests();
+		const answer = await call(teamA.agent, 'whatsapp-send/read', 'POST', { conversationId });
+		expect(answer).toEqual({
+			status: 200,
+			body: { conversationId, unreadCount: 0, providerReceipt: 'sent' }
+		});
+		const [request] = sandbox.requests({ provider: 'meta', method: 'POST' });
+		expect(request.body).toEqual({
+			messaging_product: 'whatsapp',
+			status: 'read',
+			message_id: latest.rows[0].provider_message_id
+		});
+		const conversation = await conversationOf(teamA.agent, metaNumberA, phone);
+		expect(conversation!.unread_count).toBe(0);
+		const { data: unread } = await teamA.agent
+			.from('notifications')
+			.select('id')
+			.eq('conversation_id', conversationId)
+			.is('read_at', null);
+		expect(unread).toEqual([]);
+	});
+});
+
+describe('media', () => {
+	it('members download inbound media through whatsapp-media; another tenant cannot', async () => {
+		const bytes = randomBytes(64);
+		for (const provider of ['meta', 'twilio'] as const) {
+			const { delivery } = await sandbox.sendCustomerMessage({
+				provider,
+				to: provider === 'twilio' ? '+15550100001' : metaDemo.phoneNumberId,
+				from: customerPhone(),
+				media: { contentType: 'image/png', dataBase64: bytes.toString('base64') }
+			});
+			expect(delivery.responseStatus).toBe(200);
+			const messageId =
+				provider === 'meta'
+					? (delivery.payload as any).entry[0].changes[0].value.messages[0].id // eslint-disable-line @typescript-eslint/no-explicit-any -- webhook JSON
+					: (delivery.payload as Record<string, string>).MessageSid;
+			const message = await messageByProviderId(messageId);
+			const { data } = await teamA.agent.auth.getSession();
+			const download = await fetch(`${functionsUrl}/whatsapp-media/${message.id}`, {
+				headers: { Authorization: `Bearer ${data.session!.access_token}` }
+			});
+			expect(download.status, provider).toBe(200);
+			expect(download.headers.get('content-type')).toBe('image/png');
+			expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+
+			const other = await teamB.owner.auth.getSession();
+			const refused = await fetch(`${functionsUrl}/whatsapp-media/${message.id}`, {
+				headers: { Authorization: `Bearer ${other.data.session!.access_token}` }
+			});
+			expect(refused.status).toBe(404);
+			await refused.body?.cancel();
+		}
+	});
+});
+
+describe('credentials', () => {
+	it('Twilio 20003 on send marks the number needs_attention and tells owners and admins once', async () => {
+		const t = await team('pipeline-c');
+		const account = sandbox.addTwilioAccount({ friendlyName: 'Team C' });
+		sandbox.upsertTwilioNumber({ accountSid: account.sid, phoneNumber: '+15550300001' });
+		await connectTwilio(t, account.sid, account.authToken);
+		const numberId = await connectNumber(t, {
+			provider: 'twilio',
+			displayName: 'C store',
+			address: 'whatsapp:+15550300001'
+		});
+		const phone = customerPhone();
+		const { delivery } = await sandbox.sendCustomerMessage({
+			provider: 'twilio',
+			to: '+15550300001',
+			from: phone,
+			text: 'Hello C'
+		});
+		expect(delivery.responseStatus).toBe(200);
+		const conversation = await conversationOf(t.agent, numberId, phone);
+		// The account's token changes at Twilio: Parley's stored one stops working.
+		sandbox.addTwilioAccount({
+			sid: account.sid,
+			authToken: 'rotated-token-0000000000000000',
+			friendlyName: 'Team C'
+		});
+
+		for (const text of ['First try', 'Second try']) {
+			const answer = await call(t.agent, 'whatsapp-send', 'POST', {
+				conversationId: conversation!.id,
+				text
+			});
+			expect(answer.body).toMatchObject({
+				status: 'failed',
+				error_code: '20003',
+				error_message:
+					'Twilio rejected the account credentials. An owner or admin needs to enter the Account SID and Auth Token again.'
+			});
+		}
+		const { data: number } = await t.owner
+			.from('whatsapp_numbers')
+			.select('needs_attention, last_error')
+			.eq('id', numberId)
+			.single();
+		expect(number).toEqual({
+			needs_attention: true,
+			last_error:
+				'Twilio rejected the account credentials. An owner or admin needs to enter the Account SID and Auth Token again.'
+		});
+		for (const client of [t.owner, t.admin]) {
+			const { data } = await client
+				.from('notifications')
+				.select('kind, title')
+				.eq('kind', 'credentials');
+			expect(data).toEqual([{ kind: 'credentials', title: 'C store needs attention' }]);
+		}
+		const { data: agentNotes } = await t.agent
+			.from('notifications')
+			.select('id')
+			.eq('kind', 'credentials');
+		expect(agentNotes).toEqual([]);
+	});
+});
+
+// Last: it holds the sandbox's own callbacks back for the rest of the run.
+describe('status order', () => {
+	it('status callbacks delivered in reverse order end at read', async () => {
+		const conversationId = await customerWrites('twilio', customerPhone());
+		sandbox.configure({ statusDelayMs: 10 * 60_000 });
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Order?'
+		});
+		expect(sent.body.status).toBe('queued');
+		for (const status of ['read', 'delivered', 'sent', 'queued'] as const) {
+			await sandbox.pushStatus({ messageId: sent.body.provider_message_id, status });
+		}
+		await sandbox.pushStatus({
+			messageId: sent.body.provider_message_id,
+			status: 'failed',
+			errorCode: 63024
+		});
+		const { data } = await teamA.agent
+			.from('messages')
+			.select('status, sent_at, delivered_at, read_at, error_code')
+			.eq('id', sent.body.id)
+			.single();
+		expect(data).toMatchObject({ status: 'read', error_code: null });
+		expect([data!.sent_at, data!.delivered_at, data!.read_at].every(Boolean)).toBe(true);
+	});
+});
+
+/** Resolves when a channel is SUBSCRIBED; rejects with the server's reason otherwise. */
+function subscribed(channel: RealtimeChannel): Promise<void> {
+	return new Promise((resolve, reject) => {
+		channel.subscribe((status, error) => {
+			if (status === 'SUBSCRIBED') resolve();
+			else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
+				void channel.unsubscribe();
+				reject(error ?? new Error(status));
+			}
+		});
+	});
+}
