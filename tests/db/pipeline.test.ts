@@ -1,0 +1,388 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { attempt, commitAs, createUser, rowsOf, type Actor, type Outcome } from './support.ts';
+
+// The messaging tables and functions as each role meets them: who reads and changes what, how a
+// delivery is stored, and how statuses move. Deliveries are stored as the service role, as the
+// webhook functions do.
+
+let stack: TestStack;
+let userCount = 0;
+let phoneCount = 0;
+
+beforeAll(async () => {
+	stack = await startTestStack();
+});
+afterAll(() => stack?.close());
+
+function newUser(name: string): Promise<Actor> {
+	userCount += 1;
+	return createUser(stack.db, `${name}-${userCount}@pipeline.test`);
+}
+
+function failure(outcome: Outcome): { code: string; message: string } | 'succeeded' {
+	return outcome.ok ? 'succeeded' : outcome.error;
+}
+
+async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(
+			stack.db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenantId, user.email, role]
+		)
+	);
+	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
+}
+
+let numberCount = 0;
+
+/** A workspace with an owner, an admin, an agent and a Twilio number. */
+async function team(slug: string) {
+	const owner = await newUser('owner');
+	const admin = await newUser('admin');
+	const agent = await newUser('agent');
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	await join(owner, tenant.id, admin, 'admin');
+	await join(owner, tenant.id, agent, 'agent');
+	numberCount += 1;
+	const { rows } = await stack.db.query<{ id: string }>(
+		`with integration as (
+			insert into public.integrations (tenant_id, provider, account_sid)
+			values ($1, 'twilio', 'AC' || lpad($2::text, 32, '0')) returning id
+		)
+		insert into public.whatsapp_numbers (tenant_id, provider, display_name, address, integration_id)
+		select $1, 'twilio', 'Store', 'whatsapp:+1555070' || lpad($2::text, 4, '0'), id from integration
+		returning id`,
+		[tenant.id, numberCount]
+	);
+	return { tenantId: tenant.id, owner, admin, agent, numberId: rows[0].id };
+}
+
+type Team = Awaited<ReturnType<typeof team>>;
+
+/** Runs SQL as the service role (what the Edge Functions use for the pipeline's RPCs). */
+async function asService<Row = Record<string, unknown>>(sql: string, params: unknown[] = []) {
+	return stack.db.transaction(async (tx) => {
+		await tx.query(`select set_config('role', 'service_role', true)`);
+		return (await tx.query<Row>(sql, params)).rows;
+	});
+}
+
+interface Delivered {
+	event_id: string;
+	error: string | null;
+	messages: { message_id?: string; conversation_id: string; inserted: boolean }[];
+}
+
+async function deliver(
+	numberId: string,
+	messages: Record<string, unknown>[],
+	statuses: Record<string, unknown>[] = []
+): Promise<Delivered> {
+	const [row] = await asService<{ result: Delivered }>(
+		`select public.ingest_whatsapp_delivery('twilio', $1, '{}', 'raw body', $2::jsonb, $3::jsonb) as result`,
+		[numberId, JSON.stringify(messages), JSON.stringify(statuses)]
+	);
+	return row.result;
+}
+
+function inbound(overrides: Record<string, unknown> = {}) {
+	phoneCount += 1;
+	return {
+		provider_message_id: `SMdb${phoneCount}`,
+		wa_id: `1415555${String(phoneCount).padStart(4, '0')}`,
+		profile_name: 'Ana',
+		type: 'text',
+		body: 'Hello',
+		...overrides
+	};
+}
+
+let a: Team;
+let b: Team;
+beforeAll(async () => {
+	a = await team('db-pipe-a');
+	b = await team('db-pipe-b');
+});
+
+describe('access', () => {
+	it('only the service role stores deliveries and records sends', async () => {
+		for (const sql of [
+			`select public.ingest_whatsapp_delivery('twilio', '${a.numberId}', '{}', 'x', '[]', '[]')`,
+			`select public.record_message_failed(gen_random_uuid(), '1', 'x')`,
+			`select public.flag_number_credentials('${a.numberId}', 'x')`,
+			`select * from public.number_send_credentials('${a.numberId}')`
+		]) {
+			expect(failure(await attempt(stack.db, a.owner, sql))).toMatchObject({ code: '42501' });
+		}
+	});
+
+	it("members read their tenant's conversations, messages and contacts; another tenant sees none", async () => {
+		const stored = await deliver(a.numberId, [inbound()]);
+		const conversationId = stored.messages[0].conversation_id;
+		for (const member of [a.owner, a.admin, a.agent]) {
+			for (const table of ['conversations', 'messages', 'contacts']) {
+				const rows = rowsOf(await attempt(stack.db, member, `select id from public.${table}`));
+				expect(rows.length, table).toBeGreaterThan(0);
+			}
+		}
+		for (const table of [
+			'conversations',
+			'messages',
+			'contacts',
+			'notifications',
+			'webhook_events'
+		]) {
+			expect(
+				rowsOf(await attempt(stack.db, b.owner, `select id from public.${table}`)),
+				table
+			).toEqual([]);
+		}
+		expect(
+			rowsOf(
+				await attempt(stack.db, b.owner, 'select private.can_read_topic($1) as allowed', [
+					`conversation:${conversationId}`
+				])
+			)
+		).toEqual([{ allowed: false }]);
+		expect(
+			rowsOf(
+				await attempt(stack.db, a.agent, 'select private.can_read_topic($1) as allowed', [
+					`conversation:${conversationId}`
+				])
+			)
+		).toEqual([{ allowed: true }]);
+	});
+
+	it('an agent changes status, AI and unread count, but not the summary, and cannot delete a conversation', async () => {
+		const { messages } = await deliver(a.numberId, [inbound()]);
+		const id = messages[0].conversation_id;
+		const update = await attempt(
+			stack.db,
+			a.agent,
+			`update public.conversations set status = 'closed', ai_active = false, unread_count = 0 where id = $1`,
+			[id]
+		);
+		expect(update).toMatchObject({ ok: true, affectedRows: 1 });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					a.agent,
+					`update public.conversations set summary = 'x' where id = $1`,
+					[id]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+		expect(
+			failure(
+				await attempt(stack.db, a.agent, 'delete from public.conversations where id = $1', [id])
+			)
+		).toEqual({
+			code: '42501',
+			message: 'Only owners and admins can delete conversations. Close or archive it instead.'
+		});
+		expect(
+			await attempt(stack.db, a.admin, 'delete from public.conversations where id = $1', [id])
+		).toMatchObject({ ok: true, affectedRows: 1 });
+		expect(
+			await attempt(stack.db, b.owner, 'delete from public.conversations where id = $1', [id])
+		).toMatchObject({ ok: true, affectedRows: 0 });
+	});
+
+	it('notifications are read, marked and deleted by their recipient only', async () => {
+		const { messages } = await deliver(a.numberId, [inbound()]);
+		const messageId = messages[0].message_id;
+		const mine = rowsOf(
+			await attempt<{ id: string; recipient_id: string }>(
+				stack.db,
+				a.agent,
+				'select id, recipient_id from public.notifications where message_id = $1',
+				[messageId]
+			)
+		);
+		expect(mine).toEqual([{ id: expect.any(String), recipient_id: a.agent.id }]);
+		expect(
+			await attempt(
+				stack.db,
+				a.owner,
+				'update public.notifications set read_at = now() where id = $1',
+				[mine[0].id]
+			)
+		).toMatchObject({ ok: true, affectedRows: 0 });
+		expect(
+			await attempt(
+				stack.db,
+				a.agent,
+				'update public.notifications set read_at = now() where id = $1',
+				[mine[0].id]
+			)
+		).toMatchObject({ ok: true, affectedRows: 1 });
+		expect(
+			failure(
+				await attempt(
+					stack.db,
+					a.agent,
+					`update public.notifications set title = 'x' where id = $1`,
+					[mine[0].id]
+				)
+			)
+		).toMatchObject({ code: '42501' });
+	});
+
+	it('webhook events are read by owners and admins, not agents', async () => {
+		const { event_id } = await deliver(a.numberId, [inbound()]);
+		for (const [actor, visible] of [
+			[a.owner, 1],
+			[a.admin, 1],
+			[a.agent, 0]
+		] as const) {
+			const rows = rowsOf(
+				await attempt(stack.db, actor, 'select id from public.webhook_events where id = $1', [
+					event_id
+				])
+			);
+			expect(rows.length).toBe(visible);
+		}
+	});
+
+	it('queueing a reply is refused for someone outside the tenant', async () => {
+		const { messages } = await deliver(a.numberId, [inbound()]);
+		expect(
+			failure(
+				await attempt(stack.db, b.agent, 'select * from public.queue_outbound_message($1, $2)', [
+					messages[0].conversation_id,
+					'Hi'
+				])
+			)
+		).toEqual({ code: '42501', message: 'There is no such conversation.' });
+	});
+});
+
+describe('ingest', () => {
+	it('a closed conversation reopens on a new message; an archived one too unless the tenant opted out', async () => {
+		const first = inbound();
+		const { messages } = await deliver(a.numberId, [first]);
+		const id = messages[0].conversation_id;
+		const status = async () =>
+			(
+				await stack.db.query<{ status: string }>(
+					'select status from public.conversations where id = $1',
+					[id]
+				)
+			).rows[0].status;
+		const again = (n: number) => ({
+			...first,
+			provider_message_id: `${first.provider_message_id}-${n}`
+		});
+
+		await stack.db.query(`update public.conversations set status = 'closed' where id = $1`, [id]);
+		await deliver(a.numberId, [again(1)]);
+		expect(await status()).toBe('open');
+
+		await stack.db.query(`update public.conversations set status = 'archived' where id = $1`, [id]);
+		await deliver(a.numberId, [again(2)]);
+		expect(await status()).toBe('open');
+
+		await stack.db.query(
+			`update public.tenants set reopen_archived_on_inbound = false where id = $1`,
+			[a.tenantId]
+		);
+		await stack.db.query(`update public.conversations set status = 'archived' where id = $1`, [id]);
+		await deliver(a.numberId, [again(3)]);
+		expect(await status()).toBe('archived');
+		await stack.db.query(
+			`update public.tenants set reopen_archived_on_inbound = true where id = $1`,
+			[a.tenantId]
+		);
+	});
+
+	it("a message that cannot be stored is kept in webhook_events with the error, and the number's card shows it", async () => {
+		const good = inbound();
+		const bad = inbound({ wa_id: 'not-a-number' });
+		const result = await deliver(a.numberId, [bad, good]);
+		expect(result.error).toMatch(
+			new RegExp(`^Message ${bad.provider_message_id} could not be stored: `)
+		);
+		expect(result.messages.map((m) => m.inserted)).toEqual([true]);
+		const [event] = (
+			await stack.db.query<{ error: string; raw_body: string; processed_at: string }>(
+				'select error, raw_body, processed_at from public.webhook_events where id = $1',
+				[result.event_id]
+			)
+		).rows;
+		expect(event).toMatchObject({ raw_body: 'raw body', error: result.error });
+		const [number] = (
+			await stack.db.query<{ needs_attention: boolean; last_error: string }>(
+				'select needs_attention, last_error from public.whatsapp_numbers where id = $1',
+				[a.numberId]
+			)
+		).rows;
+		expect(number.needs_attention).toBe(true);
+		expect(number.last_error).toContain(bad.provider_message_id);
+		await stack.db.query(
+			'update public.whatsapp_numbers set needs_attention = false, last_error = null where id = $1',
+			[a.numberId]
+		);
+	});
+});
+
+describe('statuses', () => {
+	it('move forward only; failed from anything but read', async () => {
+		const rows = (
+			await stack.db.query<{ current: string; next: string; advances: boolean }>(
+				`select c.s as current, n.s as next, public.message_status_advances(c.s, n.s) as advances
+				 from unnest(array['queued','sent','delivered','read','failed']) c(s)
+				 cross join unnest(array['queued','sent','delivered','read','failed']) n(s)
+				 where public.message_status_advances(c.s, n.s)`
+			)
+		).rows.map((row) => `${row.current}→${row.next}`);
+		expect(rows.sort()).toEqual(
+			[
+				'queued→sent',
+				'queued→delivered',
+				'queued→read',
+				'queued→failed',
+				'sent→delivered',
+				'sent→read',
+				'sent→failed',
+				'delivered→read',
+				'delivered→failed'
+			].sort()
+		);
+	});
+
+	it('a status that arrives before the send recorded the provider id is applied when it is', async () => {
+		const { messages } = await deliver(a.numberId, [inbound()]);
+		const [queued] = rowsOf(
+			await commitAs<{ id: string; status: string }>(
+				stack.db,
+				a.agent,
+				'select id, status from public.queue_outbound_message($1, $2)',
+				[messages[0].conversation_id, 'On its way']
+			)
+		);
+		expect(queued.status).toBe('queued');
+		await deliver(a.numberId, [], [{ provider_message_id: 'SMearly', status: 'delivered' }]);
+		const [sent] = await asService<{ status: string; delivered_at: string | null }>(
+			`select status, delivered_at from public.record_message_sent($1, 'SMearly', 'queued')`,
+			[queued.id]
+		);
+		expect(sent.status).toBe('delivered');
+		expect(sent.delivered_at).not.toBeNull();
+		await deliver(a.numberId, [], [{ provider_message_id: 'SMearly', status: 'sent' }]);
+		const [after] = (
+			await stack.db.query<{ status: string }>('select status from public.messages where id = $1', [
+				queued.id
+			])
+		).rows;
+		expect(after.status).toBe('delivered');
+	});
+});
