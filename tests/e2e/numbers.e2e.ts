@@ -17,7 +17,7 @@ const NO_AGENT_REASON =
 
 async function signIn(page: Page, email: string) {
 	await page.goto('/login');
-	await page.getByLabel('Work email').fill(email);
+	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill('parley-demo');
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page).toHaveURL(/\/app/);
@@ -34,7 +34,9 @@ async function screens(page: Page, name: string) {
 const card = (page: Page, name: string): Locator =>
 	page.getByTestId('number-card').filter({ has: page.getByRole('heading', { name, exact: true }) });
 
+/** Opens the connect modal once the page is hydrated (its live channel has joined). */
 async function openConnectModal(page: Page): Promise<Locator> {
+	await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live');
 	await page.getByRole('button', { name: 'Connect New Number' }).click();
 	const dialog = page.getByRole('dialog', { name: 'Connect a WhatsApp number' });
 	await expect(dialog).toBeVisible();

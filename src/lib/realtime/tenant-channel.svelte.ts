@@ -9,12 +9,13 @@ export interface BroadcastChange<Row = Record<string, unknown>> {
 
 /**
  * Listens to one event on the private `tenant:<id>` topic while the calling component lives, and
- * leaves the channel when it is destroyed. Call it during component setup. The socket is
+ * leaves the channel when it is destroyed. Call it during component setup; `clientOf` is only called
+ * in the browser. The socket is
  * authorised with the session's access token first: without it the join would go out as anon
  * and the private channel would refuse it. Returns the live connection state for the page.
  */
 export function listenToTenant<Row = Record<string, unknown>>(
-	supabase: SupabaseClient,
+	clientOf: () => SupabaseClient,
 	tenantId: () => string,
 	event: string,
 	onChange: (change: BroadcastChange<Row>) => void
@@ -22,6 +23,7 @@ export function listenToTenant<Row = Record<string, unknown>>(
 	let status = $state<'connecting' | 'live' | 'offline'>('connecting');
 
 	$effect(() => {
+		const supabase = clientOf();
 		const topic = `tenant:${tenantId()}`;
 		let cancelled = false;
 		let channel: ReturnType<SupabaseClient['channel']> | undefined;

@@ -15,7 +15,8 @@ export interface NumberView {
 	createdAt: string;
 	updatedAt: string;
 	credentials: null | { accessToken: string; appSecret: string };
-	webhook: { callbackUrl: string; verifyToken: string | null };
+	// Null when read by a member who does not manage numbers.
+	webhook: { callbackUrl: string; verifyToken: string | null } | null;
 }
 
 /** The tenant's Twilio account as the twilio-integration function shows it (token masked). */

@@ -1,4 +1,5 @@
 import { error, fail } from '@sveltejs/kit';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { loadTenantMembership } from '$lib/members/tenancy';
 import { canManageMembers } from '$lib/members/roles';
 import { callFunction } from '$lib/whatsapp/functions';
@@ -12,15 +13,43 @@ import {
 	functionErrorFields,
 	readForm
 } from '$lib/whatsapp/forms';
+import { NUMBER_ROW_COLUMNS, numberViewFromRow, type NumberRow } from '$lib/whatsapp/numbers';
 import type { AiAgent, NumberView, TwilioIntegration } from '$lib/whatsapp/types';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+/** Numbers with their webhook settings and masked secrets, from the function (owners and admins). */
+async function managedNumbers(supabase: SupabaseClient, tenantId: string) {
+	const result = await callFunction<{ numbers: NumberView[] }>(
+		supabase,
+		`whatsapp-numbers/${tenantId}`
+	);
+	return result.ok
+		? { numbers: result.data.numbers, error: null }
+		: { numbers: [], error: result.error.message };
+}
+
+/** Numbers as every member reads them through RLS: no secrets, no webhook settings. */
+async function memberNumbers(supabase: SupabaseClient, tenantId: string) {
+	const { data, error: readError } = await supabase
+		.from('whatsapp_numbers')
+		.select(NUMBER_ROW_COLUMNS)
+		.eq('tenant_id', tenantId)
+		.order('created_at');
+	if (readError) console.error(readError);
+	return {
+		numbers: ((data ?? []) as NumberRow[]).map(numberViewFromRow),
+		error: readError ? 'The numbers could not be loaded. Reload the page to try again.' : null
+	};
+}
 
 export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 	depends('app:whatsapp-numbers');
 	const { tenant, role } = await parent();
 	const manager = canManageMembers(role);
 	const [numbers, agents, twilio] = await Promise.all([
-		callFunction<{ numbers: NumberView[] }>(locals.supabase, `whatsapp-numbers/${tenant.id}`),
+		manager
+			? managedNumbers(locals.supabase, tenant.id)
+			: memberNumbers(locals.supabase, tenant.id),
 		locals.supabase
 			.from('ai_agents')
 			.select('id, name, instructions, model, active, whatsapp_enabled, updated_at')
@@ -38,8 +67,8 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 	const integration = twilio?.ok ? twilio.data.integration : null;
 	return {
 		title: 'WhatsApp',
-		numbers: numbers.ok ? numbers.data.numbers : [],
-		loadError: numbers.ok ? null : numbers.error.message,
+		numbers: numbers.numbers,
+		loadError: numbers.error,
 		agents: (agents.data ?? []) as AiAgent[],
 		twilio: integration
 			? {

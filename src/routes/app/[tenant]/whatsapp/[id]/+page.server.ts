@@ -1,0 +1,33 @@
+import { error } from '@sveltejs/kit';
+import { loadInboxRow } from '$lib/inbox/conversations';
+import { loadThreadPage } from '$lib/inbox/messages';
+import type { MessageReaction } from '$lib/inbox/types';
+import { listMembers } from '$lib/members/tenancy';
+import type { PageServerLoad } from './$types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const load: PageServerLoad = async ({ locals, params, parent }) => {
+	// Not an id, not in this workspace, or not visible: the same 404 either way.
+	if (!UUID.test(params.id)) error(404, 'Not found');
+	const { tenant } = await parent();
+	const conversation = await loadInboxRow(locals.supabase, tenant.id, params.id);
+	if (!conversation) error(404, 'Not found');
+	const [thread, reactions, members] = await Promise.all([
+		loadThreadPage(locals.supabase, conversation.id),
+		locals.supabase
+			.from('message_reactions')
+			.select('id, message_id, target_provider_id, reactor, emoji')
+			.eq('conversation_id', conversation.id),
+		listMembers(locals.supabase, tenant.id)
+	]);
+	if (reactions.error) console.error(reactions.error);
+	return {
+		title: conversation.contact_name ?? `+${conversation.contact_wa_id}`,
+		conversation,
+		thread,
+		reactions: (reactions.data ?? []) as MessageReaction[],
+		memberNames: members.map((member) => [member.userId, member.displayName] as [string, string]),
+		now: Date.now()
+	};
+};

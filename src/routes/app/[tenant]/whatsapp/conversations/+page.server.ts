@@ -1,0 +1,10 @@
+import { loadRecentConversations } from '$lib/inbox/conversations';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, parent }) => {
+	const { tenant } = await parent();
+	return {
+		title: 'Conversations',
+		inbox: await loadRecentConversations(locals.supabase, tenant.id)
+	};
+};
