@@ -580,6 +580,30 @@ describe('inbound', () => {
 	});
 });
 
+describe('database failures', () => {
+	it('a delivery the database cannot take answers 5xx, so the provider retries, and the retry is stored', async () => {
+		const params = {
+			...fixture('twilio/inbound-text.json'),
+			MessageSid: 'SMdatabasedown000000000000000000',
+			From: 'whatsapp:+14155550555',
+			WaId: '14155550555'
+		};
+		const signature =
+			'execute on function public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, text)';
+		await stack.db.query(`revoke ${signature} from service_role`);
+		try {
+			const refused = await postTwilio(params);
+			expect(refused.status).toBe(503);
+			expect((await refused.json()).code).toBe('database_unavailable');
+		} finally {
+			await stack.db.query(`grant ${signature} to service_role`);
+		}
+		expect(await messageByProviderId(params.MessageSid)).toBeUndefined();
+		expect((await postTwilio(params)).status).toBe(200);
+		expect(await messageByProviderId(params.MessageSid)).toMatchObject({ body: params.Body });
+	});
+});
+
 describe('round trip through the sandbox', () => {
 	it('a customer message arrives live, the agent replies, and the reply ends read', async () => {
 		const phone = customerPhone();
@@ -905,6 +929,128 @@ describe('credentials', () => {
 			.select('id')
 			.eq('kind', 'credentials');
 		expect(agentNotes).toEqual([]);
+	});
+});
+
+describe('templates', () => {
+	it('a Twilio template goes out with its Content SID outside the window and ends read', async () => {
+		const conversationId = await customerWrites('twilio', customerPhone());
+		await stack.db.query(
+			`update public.conversations set last_inbound_at = now() - interval '3 days' where id = $1`,
+			[conversationId]
+		);
+		sandbox.clearRequests();
+		const template = {
+			contentSid: 'HX' + '1'.padStart(32, '0'),
+			variables: { '1': 'Ana', '2': '#1042' }
+		};
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId, template });
+		expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+		expect(sent.body).toMatchObject({ type: 'template', content: template });
+		const [request] = sandbox.requests({ provider: 'twilio', method: 'POST' });
+		expect(request.body).toMatchObject({
+			ContentSid: template.contentSid,
+			ContentVariables: JSON.stringify(template.variables)
+		});
+		await sandbox.settled();
+		const { data } = await teamA.agent
+			.from('messages')
+			.select('status')
+			.eq('id', sent.body.id)
+			.single();
+		expect(data!.status).toBe('read');
+	});
+
+	it('a Meta template goes out by name and language; one Meta refuses fails with a sentence', async () => {
+		const conversationId = await customerWrites('meta', customerPhone());
+		sandbox.clearRequests();
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			template: { name: 'follow_up', language: 'en_US', variables: { '1': 'Ana' } }
+		});
+		expect(sent.status).toBe(200);
+		const [request] = sandbox.requests({ provider: 'meta', method: 'POST' });
+		expect(request.body).toMatchObject({
+			type: 'template',
+			template: {
+				name: 'follow_up',
+				language: { code: 'en_US' },
+				components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }]
+			}
+		});
+		await sandbox.settled();
+		const { data } = await teamA.agent
+			.from('messages')
+			.select('status')
+			.eq('id', sent.body.id)
+			.single();
+		expect(data!.status).toBe('read');
+
+		const refused = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			template: { name: 'order_update', language: 'en_US', variables: { '1': 'Ana' } }
+		});
+		expect(refused.body).toMatchObject({
+			status: 'failed',
+			error_code: '132000',
+			error_message: 'The template’s parameters do not match the approved template.'
+		});
+	});
+
+	it('a body with neither text nor template is refused with a sentence', async () => {
+		const conversationId = await customerWrites('twilio', customerPhone());
+		const answer = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId });
+		expect(answer.status).toBe(400);
+		expect(answer.body.message).toBe(
+			'Send { conversationId, text }, { conversationId, template } or { messageId } to retry a failed message.'
+		);
+	});
+});
+
+describe('Meta credentials', () => {
+	it('Meta 190 on a media download marks the number needs_attention and tells owners and admins once', async () => {
+		const bytes = randomBytes(16);
+		const { delivery } = await sandbox.sendCustomerMessage({
+			provider: 'meta',
+			to: metaDemo.phoneNumberId,
+			from: customerPhone(),
+			media: { contentType: 'image/jpeg', dataBase64: bytes.toString('base64') }
+		});
+		const wamid = (delivery.payload as any).entry[0].changes[0].value.messages[0].id; // eslint-disable-line @typescript-eslint/no-explicit-any -- webhook JSON
+		const message = await messageByProviderId(wamid);
+		// The token is revoked at Meta.
+		sandbox.upsertMetaNumber({
+			phoneNumberId: metaDemo.phoneNumberId,
+			accessToken: 'EAArevokedToken000000000000000000000000000000'
+		});
+		const { data } = await teamA.agent.auth.getSession();
+		for (let attempt = 0; attempt < 2; attempt++) {
+			const download = await fetch(`${functionsUrl}/whatsapp-media/${message.id}`, {
+				headers: { Authorization: `Bearer ${data.session!.access_token}` }
+			});
+			expect(download.status).toBe(502);
+			expect((await download.json()).message).toBe(
+				'Meta rejected the access token: it is invalid or has expired. An owner or admin needs to paste a new permanent token for this number.'
+			);
+		}
+		const { data: number } = await teamA.owner
+			.from('whatsapp_numbers')
+			.select('needs_attention')
+			.eq('id', metaNumberA)
+			.single();
+		expect(number!.needs_attention).toBe(true);
+		for (const client of [teamA.owner, teamA.admin]) {
+			const { data: notes } = await client
+				.from('notifications')
+				.select('title')
+				.eq('kind', 'credentials')
+				.eq('number_id', metaNumberA);
+			expect(notes).toEqual([{ title: 'Meta line needs attention' }]);
+		}
+		sandbox.upsertMetaNumber({
+			phoneNumberId: metaDemo.phoneNumberId,
+			accessToken: metaDemo.accessToken
+		});
 	});
 });
 
