@@ -1,0 +1,174 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type {
+	ConversationStatus,
+	InboxConversation,
+	InboxCursor,
+	InboxFilters,
+	InboxPage,
+	Sentiment
+} from './types.ts';
+
+/** Rows per inbox page. */
+export const INBOX_PAGE_SIZE = 25;
+
+/** No filters: everything, newest first. */
+export const NO_FILTERS: InboxFilters = {
+	status: null,
+	numberId: null,
+	unreadOnly: false,
+	sentiment: null,
+	search: ''
+};
+
+const STATUSES: readonly ConversationStatus[] = ['open', 'closed', 'archived'];
+const SENTIMENTS: readonly Sentiment[] = ['positive', 'neutral', 'negative'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads inbox filters from a URL's query (`?status=open&unread=1&q=…`), ignoring what is not valid. */
+export function filtersFromSearchParams(params: URLSearchParams): InboxFilters {
+	const status = params.get('status');
+	const sentiment = params.get('sentiment');
+	const numberId = params.get('number');
+	return {
+		status: STATUSES.includes(status as ConversationStatus) ? (status as ConversationStatus) : null,
+		numberId: numberId && UUID.test(numberId) ? numberId : null,
+		unreadOnly: params.get('unread') === '1',
+		sentiment: SENTIMENTS.includes(sentiment as Sentiment) ? (sentiment as Sentiment) : null,
+		search: (params.get('q') ?? '').slice(0, 200)
+	};
+}
+
+/** The rpc arguments for a page (or one row, with `onlyId`) of the inbox. */
+export function inboxRpcArgs(
+	tenantId: string,
+	filters: InboxFilters,
+	after: InboxCursor | null = null,
+	onlyId: string | null = null
+) {
+	return {
+		tenant_id: tenantId,
+		status: filters.status,
+		number_id: filters.numberId,
+		unread_only: filters.unreadOnly,
+		sentiment: filters.sentiment,
+		search: filters.search.trim() || null,
+		after_activity_at: after?.activityAt ?? null,
+		after_id: after?.id ?? null,
+		page_size: INBOX_PAGE_SIZE,
+		only_id: onlyId
+	};
+}
+
+/**
+ * Loads one page of a tenant's conversations through RLS, keyset-paginated so a page never
+ * repeats or skips a row while new messages reorder the inbox. Works with the server's client
+ * (first page) and the browser's (Load more).
+ */
+export async function loadInboxPage(
+	supabase: SupabaseClient,
+	tenantId: string,
+	filters: InboxFilters = NO_FILTERS,
+	after: InboxCursor | null = null
+): Promise<InboxPage> {
+	const { data, error } = await supabase.rpc(
+		'inbox_conversations',
+		inboxRpcArgs(tenantId, filters, after)
+	);
+	if (error) throw new Error(`The conversations could not be loaded: ${error.message}`);
+	const conversations = (data ?? []) as InboxConversation[];
+	const last = conversations.at(-1);
+	return {
+		conversations,
+		next:
+			conversations.length === INBOX_PAGE_SIZE && last
+				? { activityAt: last.activity_at, id: last.id }
+				: null
+	};
+}
+
+/** Loads one conversation as an inbox row if it is visible and matches the filters, else null. */
+export async function loadInboxRow(
+	supabase: SupabaseClient,
+	tenantId: string,
+	conversationId: string,
+	filters: InboxFilters = NO_FILTERS
+): Promise<InboxConversation | null> {
+	const { data, error } = await supabase.rpc(
+		'inbox_conversations',
+		inboxRpcArgs(tenantId, filters, null, conversationId)
+	);
+	if (error) throw new Error(`The conversation could not be loaded: ${error.message}`);
+	return ((data ?? []) as InboxConversation[])[0] ?? null;
+}
+
+/** Newest activity first, ties by id, the order `inbox_conversations` pages in. */
+export function compareInboxRows(a: InboxConversation, b: InboxConversation): number {
+	const byTime = Date.parse(b.activity_at) - Date.parse(a.activity_at);
+	if (byTime !== 0) return byTime;
+	return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * Puts a changed row in its place (a new message moves it to the top), or takes it out when it is
+ * `null` (deleted, or no longer matching the filters). Rows older than the loaded pages stay for
+ * Load more to bring, so the keyset cursor remains correct.
+ */
+export function placeInboxRow(
+	rows: readonly InboxConversation[],
+	id: string,
+	row: InboxConversation | null,
+	cursor: InboxCursor | null
+): InboxConversation[] {
+	const others = rows.filter((existing) => existing.id !== id);
+	if (!row) return others;
+	if (cursor && !rows.some((existing) => existing.id === id)) {
+		const boundary = { activity_at: cursor.activityAt, id: cursor.id } as InboxConversation;
+		if (compareInboxRows(row, boundary) > 0) return others;
+	}
+	return [...others, row].sort(compareInboxRows);
+}
+
+/** The contact as people read it: their WhatsApp name, else their number. */
+export function contactLabel(row: { contact_name: string | null; contact_wa_id: string }): string {
+	return row.contact_name?.trim() || `+${row.contact_wa_id}`;
+}
+
+/** A WhatsApp address (`whatsapp:+1555…`) or wa id as a phone number to read. */
+export function phoneLabel(address: string | null): string {
+	if (!address) return '';
+	const digits = address.replace(/^whatsapp:/, '');
+	return digits.startsWith('+') ? digits : `+${digits}`;
+}
+
+/** A number to filter the inbox by. */
+export interface InboxNumberOption {
+	id: string;
+	display_name: string;
+}
+
+/** What RecentConversations starts with: the first page and the tenant's numbers for the filter. */
+export interface RecentConversationsInitial {
+	page: InboxPage;
+	numbers: InboxNumberOption[];
+	now: number;
+}
+
+/**
+ * Loads what the Recent conversations table shows first (call it from a `+page.server.ts` load),
+ * so the list is in the server-rendered page rather than appearing after a spinner.
+ */
+export async function loadRecentConversations(
+	supabase: SupabaseClient,
+	tenantId: string
+): Promise<RecentConversationsInitial> {
+	const [page, numbers] = await Promise.all([
+		loadInboxPage(supabase, tenantId),
+		supabase
+			.from('whatsapp_numbers')
+			.select('id, display_name')
+			.eq('tenant_id', tenantId)
+			.order('display_name')
+	]);
+	if (numbers.error) throw new Error(`The numbers could not be loaded: ${numbers.error.message}`);
+	return { page, numbers: (numbers.data ?? []) as InboxNumberOption[], now: Date.now() };
+}

@@ -1,0 +1,128 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { ChatMessage, MessageStatus } from './types.ts';
+
+/** Messages per page of the thread. */
+export const THREAD_PAGE_SIZE = 30;
+
+/** The columns the chat reads. */
+export const MESSAGE_COLUMNS =
+	'id, conversation_id, direction, sender, sender_user_id, type, body, media, location, provider_message_id, status, error_code, error_message, created_at';
+
+/** Oldest first, ties by id: the order the thread is shown in. */
+export function compareMessages(a: ChatMessage, b: ChatMessage): number {
+	const byTime = Date.parse(a.created_at) - Date.parse(b.created_at);
+	if (byTime !== 0) return byTime;
+	return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Loads the newest messages of a conversation, or those before `before` (scrolling up): keyset on
+ * (created_at, id), so messages arriving meanwhile never shift a page. Returns them oldest first.
+ */
+export async function loadThreadPage(
+	supabase: SupabaseClient,
+	conversationId: string,
+	before: { created_at: string; id: string } | null = null
+): Promise<{ messages: ChatMessage[]; hasOlder: boolean }> {
+	let query = supabase
+		.from('messages')
+		.select(MESSAGE_COLUMNS)
+		.eq('conversation_id', conversationId)
+		.order('created_at', { ascending: false })
+		.order('id', { ascending: false })
+		.limit(THREAD_PAGE_SIZE);
+	if (before) {
+		query = query.or(
+			`created_at.lt.${before.created_at},and(created_at.eq.${before.created_at},id.lt.${before.id})`
+		);
+	}
+	const { data, error } = await query;
+	if (error) throw new Error(`The messages could not be loaded: ${error.message}`);
+	const rows = (data ?? []) as ChatMessage[];
+	return { messages: rows.reverse(), hasOlder: rows.length === THREAD_PAGE_SIZE };
+}
+
+/**
+ * Adds or updates a message in the thread. A status never moves back (a late "delivered" after
+ * "read" is ignored), and the server's row replaces the pending copy it was sent for.
+ */
+export function mergeMessage(
+	thread: readonly ChatMessage[],
+	message: ChatMessage,
+	replacesId?: string
+): ChatMessage[] {
+	const existing = thread.find((row) => row.id === message.id);
+	const others = thread.filter((row) => row.id !== message.id && row.id !== replacesId);
+	let next = message;
+	if (existing && !existing.pending && statusRank(existing.status) > statusRank(message.status)) {
+		// A retry moves failed back to queued on purpose; everything else only moves forward.
+		if (!(existing.status === 'failed' && message.status === 'queued'))
+			next = { ...message, status: existing.status };
+	}
+	return [...others, next].sort(compareMessages);
+}
+
+/** queued < sent < delivered < read < failed, as the database ranks them. */
+export function statusRank(status: MessageStatus): number {
+	return { received: 0, queued: 1, sent: 2, delivered: 3, read: 4, failed: 5 }[status];
+}
+
+/** The 24-hour window in which WhatsApp allows free text: open or not, and until when. */
+export interface ServiceWindow {
+	open: boolean;
+	closesAt: Date | null;
+}
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Whether free text may be sent now, from the customer's last message. */
+export function serviceWindow(lastInboundAt: string | null, now: number): ServiceWindow {
+	if (!lastInboundAt) return { open: false, closesAt: null };
+	const closesAt = new Date(Date.parse(lastInboundAt) + WINDOW_MS);
+	return { open: closesAt.getTime() > now, closesAt };
+}
+
+/** "23h 12m" / "12m": how long the window stays open, for the composer. */
+export function windowRemainingLabel(window: ServiceWindow, now: number): string {
+	if (!window.open || !window.closesAt) return '';
+	const minutes = Math.max(1, Math.floor((window.closesAt.getTime() - now) / 60_000));
+	const hours = Math.floor(minutes / 60);
+	return hours > 0 ? `${hours}h ${minutes % 60}m` : `${minutes}m`;
+}
+
+/** Why a message shows no ticks or which ones: the words under a bubble, for screen readers too. */
+export function deliveryLabel(message: ChatMessage): string {
+	if (message.pending) return 'Sending';
+	if (message.local_error) return 'Not sent';
+	return (
+		{
+			received: 'Received',
+			queued: 'Sending',
+			sent: 'Sent',
+			delivered: 'Delivered',
+			read: 'Read',
+			failed: 'Failed'
+		} as const
+	)[message.status];
+}
+
+/** Who wrote a message, in words: the customer, the agent by name, the AI, or Parley itself. */
+export function senderLabel(
+	message: Pick<ChatMessage, 'sender' | 'sender_user_id'>,
+	contactName: string,
+	names: ReadonlyMap<string, string>,
+	myUserId: string
+): string {
+	switch (message.sender) {
+		case 'customer':
+			return contactName;
+		case 'ai':
+			return 'AI';
+		case 'system':
+			return 'Parley';
+		default:
+			if (!message.sender_user_id) return 'Agent';
+			if (message.sender_user_id === myUserId) return 'You';
+			return names.get(message.sender_user_id) ?? 'Agent';
+	}
+}
