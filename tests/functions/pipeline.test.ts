@@ -346,9 +346,11 @@ describe('signatures', () => {
 		expect(malformed.status).toBe(400);
 		expect((await malformed.json()).message).toMatch(/To/);
 
-		const notJson = await postMeta('{"object": ');
-		expect(notJson.status).toBe(400);
-		expect((await notJson.json()).message).toBe('The delivery body is not valid JSON.');
+		const noNumber = await postMeta('{"object": ');
+		expect(noNumber.status).toBe(400);
+		expect((await noNumber.json()).message).toBe(
+			'This is not a WhatsApp Cloud API delivery: no entry names a phone_number_id.'
+		);
 
 		const unknownTwilio = await postTwilio({
 			...fixture('twilio/inbound-text.json'),
@@ -361,6 +363,19 @@ describe('signatures', () => {
 		meta.entry[0].changes[0].value.metadata.phone_number_id = '999999999999';
 		expect((await postMeta(meta)).status).toBe(404);
 		expect(await count('webhook_events')).toBe(before);
+	});
+
+	it('a signed delivery that is not valid JSON answers 400 and is kept with the reason', async () => {
+		const raw = `{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"${metaDemo.phoneNumberId}"}}}]}]`;
+		const answer = await postMeta(raw);
+		expect(answer.status).toBe(400);
+		expect((await answer.json()).message).toBe('The delivery body is not valid JSON.');
+		const { data } = await teamA.admin.from('webhook_events').select('error').eq('raw_body', raw);
+		expect(data).toEqual([{ error: 'The delivery body is not valid JSON.' }]);
+		await stack.db.query(
+			'update public.whatsapp_numbers set needs_attention = false, last_error = null where id = $1',
+			[metaNumberA]
+		);
 	});
 });
 
@@ -539,6 +554,16 @@ describe('inbound', () => {
 		expect(
 			await count('webhook_events', `raw_body like '%' || $1 || '%'`, [params.MessageSid])
 		).toBe(10);
+	});
+
+	it('a Twilio number is found by To and AccountSid whether or not a Messaging Service delivered it', async () => {
+		const params = {
+			...fixture('twilio/inbound-text.json'),
+			MessageSid: 'SMviaservice00000000000000000000',
+			MessagingServiceSid: 'MG' + 'a'.repeat(32)
+		};
+		expect((await postTwilio(params)).status).toBe(200);
+		expect((await messageByProviderId(params.MessageSid)).tenant_id).toBe(teamA.tenantId);
 	});
 
 	it("a signed webhook for team A's number never writes into team B", async () => {

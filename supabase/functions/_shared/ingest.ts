@@ -156,14 +156,7 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 				throw new HttpError(401, 'missing_signature', 'The X-Hub-Signature-256 header is missing.');
 			}
 			const rawBody = new TextDecoder().decode(rawBytes);
-			let payload: unknown;
-			try {
-				// Only to learn which number's app secret signs it; nothing is used before the check.
-				payload = JSON.parse(rawBody);
-			} catch {
-				throw new HttpError(400, 'invalid_json', 'The delivery body is not valid JSON.');
-			}
-			const phoneNumberIds = metaDeliveryPhoneNumberIds(payload);
+			const phoneNumberIds = metaDeliveryPhoneNumberIds(rawBody);
 			const service = serviceClient(config);
 			const { data, error } = await service.rpc('meta_webhook_numbers', {
 				phone_number_ids: phoneNumberIds
@@ -197,9 +190,14 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 			let byNumber = new Map<string, ParsedDelivery>();
 			let parseError: string | undefined;
 			try {
-				byNumber = parseMetaDelivery(payload);
+				byNumber = parseMetaDelivery(JSON.parse(rawBody));
 			} catch (failure) {
-				parseError = failure instanceof Error ? failure.message : String(failure);
+				parseError =
+					failure instanceof SyntaxError
+						? 'The delivery body is not valid JSON.'
+						: failure instanceof Error
+							? failure.message
+							: String(failure);
 			}
 			for (const number of verified) {
 				await ingestDelivery(service, {

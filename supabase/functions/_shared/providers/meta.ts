@@ -194,21 +194,13 @@ export async function validMetaSignature(
 	return crypto.subtle.verify('HMAC', key, signature, rawBody);
 }
 
-/** The phone number ids a Meta delivery is for (to pick the app secret), or a 400 with the reason. */
-export function metaDeliveryPhoneNumberIds(payload: unknown): string[] {
-	const entries = (payload as { entry?: unknown })?.entry;
+/**
+ * The phone number ids a Meta delivery names, read from the raw text without parsing it (the body
+ * is parsed only after its signature checks out); they pick the app secret to check it with.
+ */
+export function metaDeliveryPhoneNumberIds(rawBody: string): string[] {
 	const ids = new Set<string>();
-	if (Array.isArray(entries)) {
-		for (const entry of entries) {
-			const changes = (entry as { changes?: unknown })?.changes;
-			if (!Array.isArray(changes)) continue;
-			for (const change of changes) {
-				const id = (change as { value?: { metadata?: { phone_number_id?: unknown } } })?.value
-					?.metadata?.phone_number_id;
-				if (typeof id === 'string' && /^\d{1,32}$/.test(id)) ids.add(id);
-			}
-		}
-	}
+	for (const match of rawBody.matchAll(/"phone_number_id"\s*:\s*"(\d{1,32})"/g)) ids.add(match[1]);
 	if (ids.size === 0) {
 		throw new HttpError(
 			400,
