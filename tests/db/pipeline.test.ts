@@ -334,6 +334,41 @@ describe('ingest', () => {
 	});
 });
 
+describe('AI hook', () => {
+	it('asks for an AI reply only when the conversation has AI on and the number and its agent are active', async () => {
+		const t = await team('db-pipe-ai');
+		const first = inbound();
+		const ask = async (n: number) =>
+			(
+				await deliver(t.numberId, [
+					{ ...first, provider_message_id: `${first.provider_message_id}-ai${n}` }
+				])
+			).messages[0] as { ai_reply: boolean; conversation_id: string };
+		expect((await ask(1)).ai_reply).toBe(false);
+
+		const { rows } = await stack.db.query<{ id: string }>(
+			`insert into public.ai_agents (tenant_id, name, whatsapp_enabled) values ($1, 'Sofia', true) returning id`,
+			[t.tenantId]
+		);
+		await stack.db.query(
+			'update public.whatsapp_numbers set assigned_agent_id = $1, active = true where id = $2',
+			[rows[0].id, t.numberId]
+		);
+		const on = await ask(2);
+		expect(on.ai_reply).toBe(true);
+
+		await stack.db.query('update public.conversations set ai_active = false where id = $1', [
+			on.conversation_id
+		]);
+		expect((await ask(3)).ai_reply).toBe(false);
+		// A duplicate never asks again.
+		await stack.db.query('update public.conversations set ai_active = true where id = $1', [
+			on.conversation_id
+		]);
+		expect((await ask(2)).ai_reply).toBe(false);
+	});
+});
+
 describe('statuses', () => {
 	it('move forward only; failed from anything but read', async () => {
 		const rows = (

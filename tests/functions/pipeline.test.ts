@@ -881,6 +881,7 @@ describe('media', () => {
 			});
 			expect(download.status, provider).toBe(200);
 			expect(download.headers.get('content-type')).toBe('image/png');
+			expect(download.headers.get('x-content-type-options')).toBe('nosniff');
 			expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
 
 			const other = await teamB.owner.auth.getSession();

@@ -319,6 +319,9 @@ export function createWhatsAppMediaHandler(config: ProviderFunctionConfig): Hand
 					...corsHeaders,
 					'Content-Type': message.media.mime_type ?? media.contentType,
 					'Cache-Control': 'private, max-age=300',
+					// The type comes from the customer's provider: never let a browser run it as a page.
+					'X-Content-Type-Options': 'nosniff',
+					'Content-Security-Policy': "default-src 'none'; sandbox",
 					...(message.media.filename
 						? {
 								'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(message.media.filename)}`
