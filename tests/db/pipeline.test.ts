@@ -334,6 +334,46 @@ describe('ingest', () => {
 	});
 });
 
+describe('reactions', () => {
+	it('a reaction shows on its message, even when it arrives first; a new emoji replaces it and an empty one removes it', async () => {
+		const target = inbound();
+		const reaction = (id: string, emoji: string) => ({
+			provider_message_id: id,
+			wa_id: target.wa_id,
+			type: 'reaction',
+			reaction: { target_provider_id: target.provider_message_id, emoji }
+		});
+		const reactions = async () =>
+			(
+				await stack.db.query<{ message_id: string | null; emoji: string }>(
+					'select message_id, emoji from public.message_reactions where target_provider_id = $1',
+					[target.provider_message_id]
+				)
+			).rows;
+		const early = await deliver(a.numberId, [reaction('wamid.r1', '❤️')]);
+		expect(early.error).toBeNull();
+		expect(await reactions()).toEqual([{ message_id: null, emoji: '❤️' }]);
+
+		const { messages } = await deliver(a.numberId, [target]);
+		expect(await reactions()).toEqual([{ message_id: messages[0].message_id, emoji: '❤️' }]);
+
+		await deliver(a.numberId, [reaction('wamid.r2', '👍')]);
+		expect(await reactions()).toEqual([{ message_id: messages[0].message_id, emoji: '👍' }]);
+		// Reactions are not messages: no unread count, no notification of their own.
+		expect(
+			(
+				await stack.db.query<{ unread_count: number }>(
+					'select unread_count from public.conversations where id = $1',
+					[messages[0].conversation_id]
+				)
+			).rows[0].unread_count
+		).toBe(1);
+
+		await deliver(a.numberId, [reaction('wamid.r3', '')]);
+		expect(await reactions()).toEqual([]);
+	});
+});
+
 describe('AI hook', () => {
 	it('asks for an AI reply only when the conversation has AI on and the number and its agent are active', async () => {
 		const t = await team('db-pipe-ai');
@@ -419,5 +459,18 @@ describe('statuses', () => {
 			])
 		).rows;
 		expect(after.status).toBe('delivered');
+	});
+
+	it('statuses for messages Parley never stored are forgotten after a day', async () => {
+		await stack.db.query(
+			`insert into private.pending_message_statuses (provider, provider_message_id, status, occurred_at, received_at)
+			 values ('twilio', 'SMforgotten', 'sent', now() - interval '2 days', now() - interval '2 days')`
+		);
+		await deliver(a.numberId, [], [{ provider_message_id: 'SMunknown', status: 'delivered' }]);
+		const { rows } = await stack.db.query<{ provider_message_id: string }>(
+			`select provider_message_id from private.pending_message_statuses
+			 where provider_message_id in ('SMforgotten', 'SMunknown')`
+		);
+		expect(rows).toEqual([{ provider_message_id: 'SMunknown' }]);
 	});
 });
