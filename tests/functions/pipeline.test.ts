@@ -519,6 +519,20 @@ describe('inbound', () => {
 				entry('wamid.multi-3', {
 					type: 'unsupported',
 					errors: [{ code: 131051, title: 'Message type unknown' }]
+				}),
+				entry('wamid.multi-4', {
+					type: 'contacts',
+					contacts: [
+						{ name: { formatted_name: 'Luis Pérez' }, phones: [{ phone: '+52 55 1234 5678' }] }
+					]
+				}),
+				entry('wamid.multi-5', {
+					type: 'document',
+					document: { id: '998877', mime_type: 'application/pdf', filename: 'invoice.pdf' }
+				}),
+				entry('wamid.multi-6', {
+					type: 'button',
+					button: { text: 'Track my order', payload: 'track' }
 				})
 			]
 		};
@@ -531,6 +545,21 @@ describe('inbound', () => {
 			reply_to_message_id: first.id
 		});
 		expect(await messageByProviderId('wamid.multi-3')).toMatchObject({ type: 'unsupported' });
+		expect(await messageByProviderId('wamid.multi-4')).toMatchObject({
+			type: 'contacts',
+			body: 'Luis Pérez'
+		});
+		expect(await messageByProviderId('wamid.multi-5')).toMatchObject({
+			type: 'document',
+			media: { provider_ref: '998877', mime_type: 'application/pdf', filename: 'invoice.pdf' }
+		});
+		expect(await messageByProviderId('wamid.multi-6')).toMatchObject({
+			type: 'button',
+			body: 'Track my order',
+			content: { text: 'Track my order', payload: 'track' }
+		});
+		const conversation = await conversationOf(teamA.agent, metaNumberA, '+5215599990000');
+		expect(conversation!.last_message_preview).toBe('Track my order');
 	});
 
 	it('the same delivery posted 10 times at once gives one message and one notification per member', async () => {
@@ -554,6 +583,42 @@ describe('inbound', () => {
 		expect(
 			await count('webhook_events', `raw_body like '%' || $1 || '%'`, [params.MessageSid])
 		).toBe(10);
+	});
+
+	it('Twilio locations and button replies from the sandbox are stored as what they are', async () => {
+		const phone = customerPhone();
+		for (const input of [
+			{ location: { latitude: 25.6866, longitude: -100.3161, name: 'Tienda', address: 'Centro' } },
+			{ button: { text: 'Yes, confirm', payload: 'confirm' } }
+		]) {
+			const { delivery } = await sandbox.sendCustomerMessage({
+				provider: 'twilio',
+				to: '+15550100001',
+				from: phone,
+				...input
+			});
+			expect(delivery.responseStatus).toBe(200);
+		}
+		const conversation = await conversationOf(teamA.agent, twilioNumberA, phone);
+		const { data } = await teamA.agent
+			.from('messages')
+			.select('type, body, location, content')
+			.eq('conversation_id', conversation!.id)
+			.order('created_at');
+		expect(data).toEqual([
+			{
+				type: 'location',
+				body: null,
+				location: { latitude: 25.6866, longitude: -100.3161, name: 'Tienda', address: 'Centro' },
+				content: null
+			},
+			{
+				type: 'button',
+				body: 'Yes, confirm',
+				location: null,
+				content: { text: 'Yes, confirm', payload: 'confirm' }
+			}
+		]);
 	});
 
 	it('a Twilio number is found by To and AccountSid whether or not a Messaging Service delivered it', async () => {
@@ -827,6 +892,29 @@ describe('round trip through the sandbox', () => {
 		expect((await postMeta(both)).status).toBe(200);
 		const { data: read } = await teamA.agent.from('messages').select('status').in('id', ids);
 		expect(read!.map((m) => m.status)).toEqual(['read', 'read']);
+	});
+
+	it('a failed Meta status carries a sentence for its error code', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('meta', phone, 'Hola');
+		sandbox.setUnreachable(phone);
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Hola!'
+		});
+		await sandbox.settled();
+		sandbox.setUnreachable(phone, false);
+		const { data } = await teamA.agent
+			.from('messages')
+			.select('status, error_code, error_message')
+			.eq('id', sent.body.id)
+			.single();
+		expect(data).toEqual({
+			status: 'failed',
+			error_code: '131026',
+			error_message:
+				'WhatsApp could not deliver this message. The customer may not use WhatsApp or may use an old version.'
+		});
 	});
 
 	it('marking a Meta conversation read clears unread and sends blue ticks', async () => {
