@@ -1,6 +1,8 @@
 /**
- * The interface every WhatsApp provider adapter implements, so adding a provider touches one file.
- * Sending and webhook parsing join this interface when those features land.
+ * The interfaces every WhatsApp provider adapter implements, so adding a provider touches one file:
+ * credentials and numbers (WhatsAppProviderAdapter), sending, read marks and media
+ * (WhatsAppMessagingAdapter), and the shapes webhook parsers produce for ingest_whatsapp_delivery
+ * (InboundMessage, StatusUpdate). Each provider file also exports its signature check and parser.
  */
 
 export type ProviderName = 'twilio' | 'meta';
