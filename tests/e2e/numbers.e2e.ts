@@ -249,6 +249,47 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 		await context.close();
 	});
 
+	await test.step('refusals while numbers depend on them: deleting their agent, disconnecting Twilio', async () => {
+		await page
+			.getByRole('navigation', { name: 'Main' })
+			.getByRole('link', { name: 'AI Agents' })
+			.click();
+		await page.getByRole('button', { name: 'Delete Sales assistant' }).click();
+		await page
+			.getByRole('dialog', { name: 'Delete Sales assistant?' })
+			.getByRole('button', { name: 'Delete agent' })
+			.click();
+		await expect(
+			page
+				.getByTestId('toast')
+				.filter({ hasText: 'The AI agent "Sales assistant" answers on active numbers' })
+		).toBeVisible();
+		await expect(page.getByTestId('agent-row')).toHaveCount(1);
+
+		await page
+			.getByRole('navigation', { name: 'Main' })
+			.getByRole('link', { name: 'Integrations' })
+			.click();
+		const twilio = page.getByTestId('twilio-card');
+		await twilio.getByRole('button', { name: 'Reconnect' }).click();
+		await twilio.getByRole('button', { name: 'Save and check' }).click();
+		// A blank token re-checks the stored one with Twilio.
+		await expect(page.getByTestId('toast').filter({ hasText: 'Twilio is connected' })).toBeVisible();
+		await expect(twilio.getByRole('button', { name: 'Reconnect' })).toBeVisible();
+		await twilio.getByRole('button', { name: 'Disconnect' }).click();
+		await page
+			.getByRole('dialog', { name: 'Disconnect Twilio?' })
+			.getByRole('button', { name: 'Disconnect Twilio' })
+			.click();
+		await expect(
+			page.getByTestId('toast').filter({
+				hasText:
+					'Twilio cannot be disconnected while 2 WhatsApp numbers use it. Delete those numbers first.'
+			})
+		).toBeVisible();
+		await expect(twilio.getByTestId('twilio-status')).toHaveText('Connected');
+	});
+
 	await test.step('the Meta setup guide', async () => {
 		await page.goto('/app/acme/whatsapp');
 		await page.getByRole('link', { name: 'Meta setup guide' }).click();
