@@ -1,0 +1,307 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_CREDENTIALS } from '../../sandbox/demo.ts';
+import { ANON_KEY, SERVICE_ROLE_KEY } from '../../supabase/local/keys.ts';
+
+// The inbox end to end in its own workspace (so the numbers test still finds Acme empty): the
+// sandbox plays a customer writing to a Meta number; the owner, an admin and an agent answer,
+// watch it live, read notifications and close, archive, reopen and delete the conversation.
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+const PASSWORD = 'parley-demo';
+const OWNER_ID = '0a000000-0000-4000-8000-000000000001';
+const ADMIN_ID = '0a000000-0000-4000-8000-000000000002';
+const AGENT_ID = '0a000000-0000-4000-8000-000000000003';
+const metaDemo = DEMO_CREDENTIALS.meta;
+const CUSTOMER = { phone: '+5215598765432', name: 'Ana Inbox' };
+
+const screenshot = (page: Page, name: string) =>
+	page.screenshot({ path: `test-results/screens/inbox-${name}.png`, fullPage: true });
+
+/** The same state at desktop and phone widths. */
+async function screens(page: Page, name: string) {
+	await screenshot(page, `${name}-desktop`);
+	await page.setViewportSize(PHONE);
+	await screenshot(page, `${name}-phone`);
+	await page.setViewportSize(DESKTOP);
+}
+
+async function signIn(page: Page, email: string) {
+	await page.goto('/login');
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page).toHaveURL(/\/app/);
+}
+
+async function newSignedInPage(browser: Browser, email: string): Promise<Page> {
+	const context = await browser.newContext({ viewport: DESKTOP });
+	const page = await context.newPage();
+	await signIn(page, email);
+	return page;
+}
+
+/**
+ * Where the e2e server's stack and sandbox listen: the app tells the browser its Supabase URL, and
+ * the stack.json that `scripts/dev.ts --e2e` wrote in its temporary directory names the sandbox.
+ */
+async function findStack(page: Page): Promise<{ supabaseUrl: string; sandboxUrl: string }> {
+	const html = await page.content();
+	const supabaseUrl = /supabaseConfig:\{url:"([^"]+)"/.exec(html)?.[1];
+	if (!supabaseUrl) throw new Error('The page does not say where Supabase is.');
+	for (const entry of await readdir(tmpdir())) {
+		if (!entry.startsWith('parley-e2e-')) continue;
+		try {
+			const info = JSON.parse(await readFile(join(tmpdir(), entry, 'stack.json'), 'utf8'));
+			if (info.supabaseUrl === supabaseUrl) return { supabaseUrl, sandboxUrl: info.sandbox.url };
+		} catch {
+			// Another run's directory being created or removed.
+		}
+	}
+	throw new Error(`No stack.json names ${supabaseUrl}.`);
+}
+
+/** A workspace with the three demo people and the sandbox's Meta number, connected by its owner. */
+async function createWorkspace(supabaseUrl: string) {
+	// Node 20 has no WebSocket of its own; these clients never subscribe, but supabase-js asks.
+	const options = {
+		auth: { persistSession: false },
+		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket }
+	};
+	const service = createClient(supabaseUrl, SERVICE_ROLE_KEY, options);
+	const slug = `inbox-${randomBytes(3).toString('hex')}`;
+	const { data: tenant, error } = await service
+		.from('tenants')
+		.insert({ name: 'Inbox Test Co', slug })
+		.select('id')
+		.single();
+	if (error) throw error;
+	const members = await service.from('memberships').insert([
+		{ tenant_id: tenant.id, user_id: OWNER_ID, role: 'owner' },
+		{ tenant_id: tenant.id, user_id: ADMIN_ID, role: 'admin' },
+		{ tenant_id: tenant.id, user_id: AGENT_ID, role: 'agent' }
+	]);
+	if (members.error) throw members.error;
+	const owner = createClient(supabaseUrl, ANON_KEY, options);
+	const signedIn = await owner.auth.signInWithPassword({
+		email: 'owner@parley.local',
+		password: PASSWORD
+	});
+	if (signedIn.error) throw signedIn.error;
+	const connected = await owner.functions.invoke(`whatsapp-numbers/${tenant.id}`, {
+		method: 'POST',
+		body: {
+			provider: 'meta',
+			displayName: 'Support line',
+			phoneNumberId: metaDemo.phoneNumberId,
+			businessAccountId: metaDemo.wabaId,
+			accessToken: metaDemo.accessToken,
+			appSecret: metaDemo.appSecret
+		}
+	});
+	if (connected.error) throw connected.error;
+	return { service, tenantId: tenant.id as string, slug };
+}
+
+/** The customer writes to the Meta number, as the sandbox's phone page would. */
+async function customerWrites(sandboxUrl: string, text: string) {
+	const response = await fetch(`${sandboxUrl}/customer/messages`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({
+			provider: 'meta',
+			to: metaDemo.phoneNumberId,
+			from: CUSTOMER.phone,
+			profileName: CUSTOMER.name,
+			text
+		})
+	});
+	expect(response.status, await response.clone().text()).toBeLessThan(300);
+}
+
+const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+
+test('customers, agents and notifications meet live in the inbox', async ({ page, browser }) => {
+	test.setTimeout(180_000);
+	await page.setViewportSize(DESKTOP);
+	await signIn(page, 'owner@parley.local');
+	const { supabaseUrl, sandboxUrl } = await findStack(page);
+	const { service, tenantId, slug } = await createWorkspace(supabaseUrl);
+	const agent = await newSignedInPage(browser, 'agent@parley.local');
+	const admin = await newSignedInPage(browser, 'admin@parley.local');
+
+	try {
+		await test.step('empty inbox and notifications', async () => {
+			await page.goto(`/app/${slug}/whatsapp/conversations`);
+			await expect(page.getByRole('heading', { name: 'No conversations yet' })).toBeVisible();
+			await expect(page.getByTestId('inbox-live-status')).toHaveAttribute('data-status', 'live');
+			await screens(page, 'conversations-empty');
+			await admin.goto(`/app/${slug}/whatsapp/notifications`);
+			await expect(admin.getByRole('heading', { name: 'No notifications yet' })).toBeVisible();
+			await expect(admin.getByTestId('notifications-live-status')).toHaveAttribute(
+				'data-status',
+				'live'
+			);
+			await screens(admin, 'notifications-empty');
+		});
+
+		await test.step('an inbound message appears in the open inbox without a reload', async () => {
+			await customerWrites(sandboxUrl, 'Hello, is my order 1234 ready?');
+			const row = page.getByTestId('conversation-row');
+			await expect(row).toHaveCount(1);
+			await expect(row).toContainText(CUSTOMER.name);
+			await expect(row.getByTestId('last-message')).toContainText('Hello, is my order 1234 ready?');
+			await expect(row.getByTestId('unread-count')).toHaveText('1');
+			await expect(row).toContainText('Support line');
+			await screens(page, 'conversations-loaded');
+		});
+
+		await test.step('search and filters narrow the list', async () => {
+			await page.getByLabel('Search conversations').fill('order 1234');
+			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
+			await page.getByLabel('Search conversations').fill('nothing like this');
+			await expect(page.getByText('No conversations match these filters.')).toBeVisible();
+			await page.getByRole('button', { name: 'Clear filters' }).click();
+			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
+			await page.getByLabel('Status').selectOption('closed');
+			await expect(page.getByText('No conversations match these filters.')).toBeVisible();
+			await page.getByLabel('Status').selectOption('open');
+			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
+		});
+
+		let chatUrl = '';
+		await test.step('notifications arrive live for a member who has not opened the chat', async () => {
+			await expect(admin.getByTestId('notification')).toHaveCount(1);
+			await expect(admin.getByTestId('notification').first()).toContainText(
+				`New message from ${CUSTOMER.name}`
+			);
+			await expect(admin.getByTestId('unread-notifications')).toContainText('1');
+		});
+
+		await test.step('two people open the chat; each sees the other', async () => {
+			await page.getByRole('link', { name: `View Chat with ${CUSTOMER.name}` }).click();
+			await expect(page.getByTestId('chat-contact')).toHaveText(CUSTOMER.name);
+			chatUrl = new URL(page.url()).pathname;
+			expect(chatUrl).toMatch(new RegExp(`^/app/${slug}/whatsapp/[0-9a-f-]{36}$`));
+			await expect(message(page, 'Hello, is my order 1234 ready?')).toBeVisible();
+			await expect(page.getByTestId('window-remaining')).toContainText(
+				'24-hour window open for 23h'
+			);
+			await agent.goto(chatUrl);
+			await expect(agent.getByTestId('chat-live-status')).toHaveAttribute('data-status', 'live');
+			await expect(page.getByTestId('viewers')).toContainText('Sofia Agent');
+			await expect(agent.getByTestId('viewers')).toContainText('Olivia Owner');
+		});
+
+		await test.step('a reply shows at once, reaches the other agent, and ticks to read', async () => {
+			await page.getByRole('textbox', { name: 'Message' }).fill('Yes, it ships today.');
+			await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+			await expect(page.getByRole('textbox', { name: 'Message' })).toHaveValue('');
+			const mine = message(page, 'Yes, it ships today.');
+			await expect(mine).toBeVisible();
+			await expect(mine).toContainText('You');
+			await expect(message(agent, 'Yes, it ships today.')).toContainText('Olivia Owner');
+			await expect(mine).toHaveAttribute('data-status', 'read', { timeout: 20_000 });
+			await expect(message(agent, 'Yes, it ships today.')).toHaveAttribute('data-status', 'read');
+		});
+
+		await test.step('the customer answers: both open chats show it without a reload', async () => {
+			await customerWrites(sandboxUrl, 'Great, thank you!');
+			await expect(message(page, 'Great, thank you!')).toBeVisible();
+			await expect(message(agent, 'Great, thank you!')).toBeVisible();
+			await expect(admin.getByTestId('notification')).toHaveCount(2);
+		});
+
+		await test.step('typing shows on the other side', async () => {
+			await agent
+				.getByRole('textbox', { name: 'Message' })
+				.pressSequentially('Let me check', { delay: 20 });
+			await expect(page.getByTestId('typing-indicator')).toHaveText('Sofia Agent is typing…');
+			await screens(page, 'chat-loaded');
+			await agent.getByRole('textbox', { name: 'Message' }).fill('');
+		});
+
+		await test.step('close, archive and reopen, seen live by the other agent', async () => {
+			await page.getByRole('button', { name: 'Close', exact: true }).click();
+			await expect(page.getByTestId('chat-status')).toHaveText('closed');
+			await expect(agent.getByTestId('chat-status')).toHaveText('closed');
+			await page.getByRole('button', { name: 'Archive' }).click();
+			await expect(page.getByTestId('chat-status')).toHaveText('archived');
+			await expect(agent.getByTestId('chat-status')).toHaveText('archived');
+			await agent.getByRole('button', { name: 'Reopen' }).click();
+			await expect(agent.getByTestId('chat-status')).toHaveText('open');
+			await expect(page.getByTestId('chat-status')).toHaveText('open');
+		});
+
+		await test.step('AI can be switched off and on', async () => {
+			const toggle = agent.getByTestId('ai-toggle');
+			await expect(toggle).toHaveText(/AI Active/);
+			await toggle.click();
+			await expect(toggle).toHaveText(/AI Disabled/);
+			await expect(page.getByTestId('ai-toggle')).toHaveText(/AI Disabled/);
+			await toggle.click();
+			await expect(toggle).toHaveText(/AI Active/);
+		});
+
+		await test.step('insights say they are not configured rather than inventing any', async () => {
+			await agent.getByRole('button', { name: 'Generate Insights' }).click();
+			await expect(agent.getByTestId('insights')).toContainText(
+				'AI insights are not configured for this workspace yet'
+			);
+		});
+
+		await test.step('delete is hidden for the agent; another workspace cannot open the chat', async () => {
+			await expect(agent.getByRole('button', { name: 'Delete' })).toHaveCount(0);
+			await expect(page.getByRole('button', { name: 'Delete' })).toBeVisible();
+			await screens(agent, 'chat-agent');
+			const elsewhere = await agent.goto(chatUrl.replace(`/app/${slug}/`, '/app/acme/'));
+			expect(elsewhere?.status()).toBe(404);
+			const unknown = await agent.goto(
+				`/app/${slug}/whatsapp/00000000-0000-4000-8000-000000000000`
+			);
+			expect(unknown?.status()).toBe(404);
+		});
+
+		await test.step('mark one and mark all notifications read', async () => {
+			const items = admin.getByTestId('notification');
+			await expect(items).toHaveCount(2);
+			await screens(admin, 'notifications-loaded');
+			await items.first().getByRole('button', { name: 'Mark as read' }).click();
+			await expect(items.first()).toHaveAttribute('data-read', 'true');
+			await expect(items.nth(1)).toHaveAttribute('data-read', 'false');
+			await expect(admin.getByTestId('unread-notifications')).toContainText('1');
+			await admin.getByRole('button', { name: 'Mark all as read' }).click();
+			await expect(items.nth(1)).toHaveAttribute('data-read', 'true');
+			await expect(admin.getByTestId('unread-notifications')).toHaveCount(0);
+			await admin.reload();
+			await expect(admin.locator('[data-testid="notification"][data-read="false"]')).toHaveCount(0);
+			await items.first().getByRole('link').click();
+			await expect(admin).toHaveURL(chatUrl);
+		});
+
+		await test.step('an owner deletes the conversation after confirming', async () => {
+			await page.getByRole('button', { name: 'Delete' }).click();
+			const dialog = page.getByRole('dialog', { name: 'Delete this conversation?' });
+			await expect(dialog).toBeVisible();
+			await dialog.getByRole('button', { name: 'Delete conversation' }).click();
+			await expect(page).toHaveURL(`/app/${slug}/whatsapp/conversations`);
+			await expect(page.getByRole('heading', { name: 'No conversations yet' })).toBeVisible();
+		});
+	} finally {
+		await agent.context().close();
+		await admin.context().close();
+		await deleteWorkspace(service, tenantId);
+	}
+});
+
+/** Removes the workspace and, with it, its number, so other tests can connect the demo number. */
+async function deleteWorkspace(service: SupabaseClient, tenantId: string) {
+	await service.from('whatsapp_numbers').delete().eq('tenant_id', tenantId);
+	await service.from('tenants').delete().eq('id', tenantId);
+}
