@@ -252,6 +252,15 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 			.getByRole('button', { name: 'Activate Sales Support' })
 			.click();
 		await expect(card(agentPage, 'Sales Support').getByTestId('number-state')).toHaveText('Active');
+
+		await agentPage.getByRole('link', { name: 'AI Agents' }).click();
+		await expect(agentPage.getByTestId('agent-row')).toContainText('Sales assistant');
+		await expect(agentPage.getByRole('button', { name: 'New AI agent' })).toHaveCount(0);
+		await expect(agentPage.getByRole('button', { name: /^(Edit|Delete)/ })).toHaveCount(0);
+		await agentPage.goto('/app/acme/integrations');
+		await expect(
+			agentPage.getByText('Only owners and admins can manage integrations.')
+		).toBeVisible();
 		await context.close();
 	});
 
