@@ -40,8 +40,10 @@ language sql stable security invoker set search_path = '' as $$
     and (inbox_conversations.sentiment is null or c.sentiment = inbox_conversations.sentiment)
     and (nullif(btrim(inbox_conversations.search), '') is null
       or ct.profile_name ilike '%' || btrim(inbox_conversations.search) || '%'
-      or ct.wa_id like '%' || regexp_replace(inbox_conversations.search, '[^0-9]', '', 'g') || '%'
-        and regexp_replace(inbox_conversations.search, '[^0-9]', '', 'g') <> ''
+      -- A phone number as people type it (+52 55 1234-5678): its digits, found anywhere in the wa id.
+      or btrim(inbox_conversations.search) ~ '^[+0-9 ().-]+$'
+        and char_length(regexp_replace(inbox_conversations.search, '[^0-9]', '', 'g')) >= 3
+        and ct.wa_id like '%' || regexp_replace(inbox_conversations.search, '[^0-9]', '', 'g') || '%'
       or exists (select 1 from public.messages m where m.conversation_id = c.id
         and m.body ilike '%' || btrim(inbox_conversations.search) || '%'))
     and (inbox_conversations.after_activity_at is null

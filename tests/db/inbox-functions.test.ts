@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { commitAs, createUser, probeAs, rowsOf, type Actor } from './support.ts';
+
+// The inbox's SQL as members meet it: a keyset page of conversations with filters and search, the
+// unread notification count and "mark all as read", each under RLS; and who may share presence
+// and typing on a conversation's Realtime topic.
+
+let stack: TestStack;
+let userCount = 0;
+let numberCount = 0;
+let phoneCount = 0;
+
+beforeAll(async () => {
+	stack = await startTestStack();
+});
+afterAll(() => stack?.close());
+
+function newUser(name: string): Promise<Actor> {
+	userCount += 1;
+	return createUser(stack.db, `${name}-${userCount}@inbox.test`);
+}
+
+async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(
+			stack.db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenantId, user.email, role]
+		)
+	);
+	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
+}
+
+/** A workspace with an owner, an agent and a Twilio number. */
+async function team(slug: string) {
+	const owner = await newUser('owner');
+	const agent = await newUser('agent');
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	await join(owner, tenant.id, agent, 'agent');
+	numberCount += 1;
+	const { rows } = await stack.db.query<{ id: string }>(
+		`with integration as (
+			insert into public.integrations (tenant_id, provider, account_sid)
+			values ($1, 'twilio', 'AC' || lpad($2::text, 32, '1')) returning id
+		)
+		insert into public.whatsapp_numbers (tenant_id, provider, display_name, address, integration_id)
+		select $1, 'twilio', 'Store', 'whatsapp:+1555080' || lpad($2::text, 4, '0'), id from integration
+		returning id`,
+		[tenant.id, numberCount]
+	);
+	return { tenantId: tenant.id, owner, agent, numberId: rows[0].id };
+}
+
+/** A customer writes: stored as the webhook function stores it. Returns the conversation id. */
+async function customerWrites(numberId: string, name: string, body: string, waId?: string) {
+	phoneCount += 1;
+	const item = {
+		provider_message_id: `SMinbox${phoneCount}`,
+		wa_id: waId ?? `1415666${String(phoneCount).padStart(4, '0')}`,
+		profile_name: name,
+		type: 'text',
+		body
+	};
+	const result = await stack.db.transaction(async (tx) => {
+		await tx.query(`select set_config('role', 'service_role', true)`);
+		const { rows } = await tx.query<{ result: { messages: { conversation_id: string }[] } }>(
+			`select public.ingest_whatsapp_delivery('twilio', $1, '{}', 'raw', $2::jsonb) as result`,
+			[numberId, JSON.stringify([item])]
+		);
+		return rows[0].result;
+	});
+	return result.messages[0].conversation_id;
+}
+
+interface InboxRow {
+	id: string;
+	contact_name: string;
+	activity_at: string;
+	unread_count: number;
+	number_name: string;
+}
+
+async function inbox(actor: Actor, args: Record<string, unknown>): Promise<InboxRow[]> {
+	const names = Object.keys(args);
+	const sql = `select * from public.inbox_conversations(${names
+		.map((name, i) => `${name} => $${i + 1}`)
+		.join(', ')})`;
+	return rowsOf(await commitAs<InboxRow>(stack.db, actor, sql, Object.values(args)));
+}
+
+describe('inbox_conversations', () => {
+	let t: Awaited<ReturnType<typeof team>>;
+	const ids: string[] = [];
+	beforeAll(async () => {
+		t = await team('inbox-list');
+		for (let i = 0; i < 5; i++) {
+			ids.push(await customerWrites(t.numberId, `Customer ${i}`, `Question number ${i}`));
+		}
+	});
+
+	it('pages newest first with a keyset cursor, never repeating or skipping a row', async () => {
+		const first = await inbox(t.agent, { tenant_id: t.tenantId, page_size: 2 });
+		expect(first.map((row) => row.contact_name)).toEqual(['Customer 4', 'Customer 3']);
+		const last = first.at(-1)!;
+		const second = await inbox(t.agent, {
+			tenant_id: t.tenantId,
+			page_size: 2,
+			after_activity_at: last.activity_at,
+			after_id: last.id
+		});
+		expect(second.map((row) => row.contact_name)).toEqual(['Customer 2', 'Customer 1']);
+		expect(first[0]).toMatchObject({ unread_count: 1, number_name: 'Store' });
+	});
+
+	it('a new message moves its conversation to the first page', async () => {
+		const waId = (
+			await stack.db.query<{ wa_id: string }>(
+				'select ct.wa_id from public.conversations c join public.contacts ct on ct.id = c.contact_id where c.id = $1',
+				[ids[0]]
+			)
+		).rows[0].wa_id;
+		await customerWrites(t.numberId, 'Customer 0', 'Any news?', waId);
+		const [top] = await inbox(t.agent, { tenant_id: t.tenantId, page_size: 1 });
+		expect(top).toMatchObject({ id: ids[0], unread_count: 2 });
+	});
+
+	it('searches contact names, phone numbers and message text', async () => {
+		expect(
+			(await inbox(t.agent, { tenant_id: t.tenantId, search: 'customer 3' })).map((r) => r.id)
+		).toEqual([ids[3]]);
+		expect(
+			(await inbox(t.agent, { tenant_id: t.tenantId, search: 'number 2' })).map((r) => r.id)
+		).toEqual([ids[2]]);
+		const phone = (
+			await stack.db.query<{ wa_id: string }>(
+				'select ct.wa_id from public.conversations c join public.contacts ct on ct.id = c.contact_id where c.id = $1',
+				[ids[1]]
+			)
+		).rows[0].wa_id;
+		expect(
+			(await inbox(t.agent, { tenant_id: t.tenantId, search: `+${phone}` })).map((r) => r.id)
+		).toEqual([ids[1]]);
+	});
+
+	it('filters by status, unread and one conversation', async () => {
+		rowsOf(
+			await commitAs(
+				stack.db,
+				t.agent,
+				`update public.conversations set status = 'closed', unread_count = 0 where id = $1`,
+				[ids[4]]
+			)
+		);
+		const closed = await inbox(t.agent, { tenant_id: t.tenantId, status: 'closed' });
+		expect(closed.map((row) => row.id)).toEqual([ids[4]]);
+		const unread = await inbox(t.agent, { tenant_id: t.tenantId, unread_only: true });
+		expect(unread.map((row) => row.id)).not.toContain(ids[4]);
+		expect(
+			await inbox(t.agent, { tenant_id: t.tenantId, only_id: ids[4], status: 'open' })
+		).toEqual([]);
+	});
+
+	it('another workspace sees none of these conversations', async () => {
+		const other = await team('inbox-other');
+		expect(await inbox(other.owner, { tenant_id: t.tenantId })).toEqual([]);
+		expect(await inbox(other.owner, { tenant_id: t.tenantId, only_id: ids[0] })).toEqual([]);
+	});
+});
+
+describe('notification counts and marks', () => {
+	it('counts and marks only the caller’s unread notifications in that workspace', async () => {
+		const t = await team('inbox-notes');
+		await customerWrites(t.numberId, 'Ana', 'One');
+		await customerWrites(t.numberId, 'Ben', 'Two');
+		const count = async (actor: Actor) =>
+			rowsOf(
+				await commitAs<{ n: number }>(
+					stack.db,
+					actor,
+					'select public.unread_notification_count($1) as n',
+					[t.tenantId]
+				)
+			)[0].n;
+		expect(await count(t.owner)).toBe(2);
+		expect(await count(t.agent)).toBe(2);
+		const [{ changed }] = rowsOf(
+			await commitAs<{ changed: number }>(
+				stack.db,
+				t.agent,
+				'select public.mark_all_notifications_read($1) as changed',
+				[t.tenantId]
+			)
+		);
+		expect(changed).toBe(2);
+		expect(await count(t.agent)).toBe(0);
+		expect(await count(t.owner)).toBe(2);
+	});
+});
+
+describe('conversation presence and typing', () => {
+	it('members may send on a conversation topic; outsiders and tenant topics refuse', async () => {
+		const t = await team('inbox-presence');
+		const other = await team('inbox-stranger');
+		const conversationId = await customerWrites(t.numberId, 'Ana', 'Hi');
+		// As Realtime probes a channel's write policy: the topic set, an insert as the member, rolled back.
+		const canSend = (actor: Actor, topic: string) =>
+			probeAs(stack.db, actor, async (tx) => {
+				await tx.query(`select set_config('realtime.topic', $1, true)`, [topic]);
+				try {
+					await tx.query(
+						`insert into realtime.messages (topic, extension) values ($1, 'presence')`,
+						[topic]
+					);
+					return true;
+				} catch (error) {
+					if ((error as { code?: string }).code === '42501') return false;
+					throw error;
+				}
+			});
+		expect(await canSend(t.agent, `conversation:${conversationId}`)).toBe(true);
+		expect(await canSend(other.agent, `conversation:${conversationId}`)).toBe(false);
+		expect(await canSend(t.agent, `tenant:${t.tenantId}`)).toBe(false);
+	});
+});
