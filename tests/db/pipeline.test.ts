@@ -383,7 +383,7 @@ describe('AI hook', () => {
 				await deliver(t.numberId, [
 					{ ...first, provider_message_id: `${first.provider_message_id}-ai${n}` }
 				])
-			).messages[0] as { ai_reply: boolean; conversation_id: string };
+			).messages[0] as unknown as { ai_reply: boolean; conversation_id: string };
 		expect((await ask(1)).ai_reply).toBe(false);
 
 		const { rows } = await stack.db.query<{ id: string }>(

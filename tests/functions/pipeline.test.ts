@@ -672,7 +672,7 @@ describe('inbound', () => {
 
 describe('database failures', () => {
 	it('a delivery the database cannot take answers 5xx, so the provider retries, and the retry is stored', async () => {
-		const params = {
+		const params: Record<string, string> = {
 			...fixture('twilio/inbound-text.json'),
 			MessageSid: 'SMdatabasedown000000000000000000',
 			From: 'whatsapp:+14155550555',
