@@ -109,8 +109,18 @@ async function createWorkspace(supabaseUrl: string) {
 	return { service, tenantId: tenant.id as string, slug };
 }
 
+/** Makes the sandbox's WhatsApp refuse (or again accept) messages to the customer. */
+async function customerReachable(sandboxUrl: string, reachable: boolean) {
+	const response = await fetch(`${sandboxUrl}/_sandbox/customers/unreachable`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ phone: CUSTOMER.phone, unreachable: !reachable })
+	});
+	expect(response.ok).toBe(true);
+}
+
 /** The customer writes to the Meta number, as the sandbox's phone page would. */
-async function customerWrites(sandboxUrl: string, text: string) {
+async function customerWrites(sandboxUrl: string, text: string, media?: { contentType: string }) {
 	const response = await fetch(`${sandboxUrl}/customer/messages`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
@@ -119,7 +129,8 @@ async function customerWrites(sandboxUrl: string, text: string) {
 			to: metaDemo.phoneNumberId,
 			from: CUSTOMER.phone,
 			profileName: CUSTOMER.name,
-			text
+			text,
+			media
 		})
 	});
 	expect(response.status, await response.clone().text()).toBeLessThan(300);
@@ -211,11 +222,29 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(message(agent, 'Yes, it ships today.')).toHaveAttribute('data-status', 'read');
 		});
 
+		await test.step('a reply WhatsApp refuses says why, and Retry sends it again', async () => {
+			await customerReachable(sandboxUrl, false);
+			await page.getByRole('textbox', { name: 'Message' }).fill('Are you still there?');
+			await page.getByRole('button', { name: 'Send' }).click();
+			const refused = message(page, 'Are you still there?');
+			await expect(refused).toHaveAttribute('data-status', 'failed', { timeout: 20_000 });
+			await expect(refused.getByTestId('message-error')).not.toBeEmpty();
+			await expect(message(agent, 'Are you still there?')).toHaveAttribute('data-status', 'failed');
+			await screenshot(page, 'chat-failed-desktop');
+			await customerReachable(sandboxUrl, true);
+			await refused.getByRole('button', { name: 'Retry' }).click();
+			await expect(refused).toHaveAttribute('data-status', 'read', { timeout: 20_000 });
+			await expect(refused.getByTestId('message-error')).toHaveCount(0);
+		});
+
 		await test.step('the customer answers: both open chats show it without a reload', async () => {
 			await customerWrites(sandboxUrl, 'Great, thank you!');
 			await expect(message(page, 'Great, thank you!')).toBeVisible();
+			await customerWrites(sandboxUrl, 'Here is the receipt', { contentType: 'image/png' });
+			const photo = message(agent, 'Here is the receipt');
+			await expect(photo.getByRole('img')).toBeVisible();
 			await expect(message(agent, 'Great, thank you!')).toBeVisible();
-			await expect(admin.getByTestId('notification')).toHaveCount(2);
+			await expect(admin.getByTestId('notification')).toHaveCount(3);
 		});
 
 		await test.step('typing shows on the other side', async () => {
@@ -270,19 +299,35 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 
 		await test.step('mark one and mark all notifications read', async () => {
 			const items = admin.getByTestId('notification');
-			await expect(items).toHaveCount(2);
+			await expect(items).toHaveCount(3);
 			await screens(admin, 'notifications-loaded');
 			await items.first().getByRole('button', { name: 'Mark as read' }).click();
 			await expect(items.first()).toHaveAttribute('data-read', 'true');
 			await expect(items.nth(1)).toHaveAttribute('data-read', 'false');
-			await expect(admin.getByTestId('unread-notifications')).toContainText('1');
+			await expect(admin.getByTestId('unread-notifications')).toContainText('2');
 			await admin.getByRole('button', { name: 'Mark all as read' }).click();
 			await expect(items.nth(1)).toHaveAttribute('data-read', 'true');
+			await expect(items.nth(2)).toHaveAttribute('data-read', 'true');
 			await expect(admin.getByTestId('unread-notifications')).toHaveCount(0);
 			await admin.reload();
 			await expect(admin.locator('[data-testid="notification"][data-read="false"]')).toHaveCount(0);
 			await items.first().getByRole('link').click();
 			await expect(admin).toHaveURL(chatUrl);
+		});
+
+		await test.step('after 24 hours without the customer, free text is refused with the reason', async () => {
+			const conversationId = chatUrl.split('/').at(-1)!;
+			const aged = await service
+				.from('conversations')
+				.update({ last_inbound_at: new Date(Date.now() - 25 * 3600_000).toISOString() })
+				.eq('id', conversationId);
+			expect(aged.error).toBeNull();
+			await page.reload();
+			await expect(page.getByTestId('window-closed')).toContainText(
+				'More than 24 hours have passed since Ana Inbox last wrote'
+			);
+			await expect(page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+			await screens(page, 'chat-window-closed');
 		});
 
 		await test.step('an owner deletes the conversation after confirming', async () => {

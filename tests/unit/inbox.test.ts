@@ -10,6 +10,7 @@ import {
 import {
 	deliveryLabel,
 	mergeMessage,
+	pendingCopyOf,
 	senderLabel,
 	serviceWindow,
 	windowRemainingLabel
@@ -104,6 +105,15 @@ describe('chat thread', () => {
 	it('the server row replaces the pending copy it was sent for', () => {
 		const pending = msg('pending-1', '2026-11-25T10:00:00Z', { pending: true, status: 'queued' });
 		const merged = mergeMessage([pending], msg('m1', '2026-11-25T10:00:01Z'), 'pending-1');
+		expect(merged.map((m) => m.id)).toEqual(['m1']);
+	});
+
+	it('my reply arriving live before the send answers replaces its pending copy', () => {
+		const pending = msg('pending-1', '2026-11-25T10:00:00Z', { pending: true, body: 'On its way' });
+		const live = msg('m1', '2026-11-25T10:00:01Z', { body: 'On its way', status: 'queued' });
+		expect(pendingCopyOf([pending], live, 'u1')).toBe('pending-1');
+		expect(pendingCopyOf([pending], live, 'someone-else')).toBeUndefined();
+		const merged = mergeMessage([pending], live, pendingCopyOf([pending], live, 'u1'));
 		expect(merged.map((m) => m.id)).toEqual(['m1']);
 	});
 

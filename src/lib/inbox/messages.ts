@@ -126,3 +126,17 @@ export function senderLabel(
 			return names.get(message.sender_user_id) ?? 'Agent';
 	}
 }
+
+/**
+ * The pending copy a live message stands for: the broadcast of my own reply can arrive before
+ * whatsapp-send answers, and must replace the copy shown while sending rather than sit beside it.
+ */
+export function pendingCopyOf(
+	thread: readonly ChatMessage[],
+	message: ChatMessage,
+	myUserId: string
+): string | undefined {
+	if (message.direction !== 'outbound' || message.sender_user_id !== myUserId) return undefined;
+	if (thread.some((row) => row.id === message.id)) return undefined;
+	return thread.find((row) => row.pending && row.body === message.body)?.id;
+}

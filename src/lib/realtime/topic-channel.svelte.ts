@@ -39,6 +39,7 @@ interface SharedTopic {
 // would share, and one leaving would cut the other off. Within the inbox, topics are shared here,
 // counted, and left when the last listener goes.
 let realtimeClient: { url: string; client: SupabaseClient } | undefined;
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
 const topics = new Map<string, SharedTopic>();
 
 async function authorisedClient(config: SupabasePublicConfig): Promise<SupabaseClient> {
