@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadThreadPage, THREAD_PAGE_SIZE } from '../../src/lib/inbox/messages.ts';
+import { loadNotifications, NOTIFICATIONS_PAGE_SIZE } from '../../src/lib/inbox/notifications.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { commitAs, createUser, probeAs, rowsOf, type Actor } from './support.ts';
 
@@ -227,5 +229,38 @@ describe('conversation presence and typing', () => {
 		expect(await canSend(t.agent, `conversation:${conversationId}`)).toBe(true);
 		expect(await canSend(other.agent, `conversation:${conversationId}`)).toBe(false);
 		expect(await canSend(t.agent, `tenant:${t.tenantId}`)).toBe(false);
+	});
+});
+
+describe('thread and notification pages through supabase-js', () => {
+	it('older messages and notifications page by keyset without repeats or gaps', async () => {
+		const t = await team('inbox-thread');
+		const waId = '14157770001';
+		let conversationId = '';
+		for (let i = 0; i < 35; i++) {
+			conversationId = await customerWrites(t.numberId, 'Ana', `Message ${i}`, waId);
+		}
+		const client = stack.client();
+		const signedIn = await client.auth.signInWithPassword({
+			email: t.agent.email!,
+			password: 'secret-password'
+		});
+		expect(signedIn.error).toBeNull();
+
+		const newest = await loadThreadPage(client, conversationId);
+		expect(newest.messages).toHaveLength(THREAD_PAGE_SIZE);
+		expect(newest.hasOlder).toBe(true);
+		expect(newest.messages.at(-1)!.body).toBe('Message 34');
+		const older = await loadThreadPage(client, conversationId, newest.messages[0]);
+		expect(older.hasOlder).toBe(false);
+		const bodies = [...older.messages, ...newest.messages].map((m) => m.body);
+		expect(bodies).toEqual(Array.from({ length: 35 }, (_, i) => `Message ${i}`));
+
+		const firstNotes = await loadNotifications(client, t.tenantId);
+		expect(firstNotes.notifications).toHaveLength(NOTIFICATIONS_PAGE_SIZE);
+		const moreNotes = await loadNotifications(client, t.tenantId, firstNotes.notifications.at(-1)!);
+		const ids = [...firstNotes.notifications, ...moreNotes.notifications].map((n) => n.id);
+		expect(new Set(ids).size).toBe(35);
+		await client.auth.signOut();
 	});
 });
