@@ -20,6 +20,7 @@ const ADMIN_ID = '0a000000-0000-4000-8000-000000000002';
 const AGENT_ID = '0a000000-0000-4000-8000-000000000003';
 const metaDemo = DEMO_CREDENTIALS.meta;
 const CUSTOMER = { phone: '+5215598765432', name: 'Ana Inbox' };
+const OTHER_CUSTOMER = { phone: '+5491155550123', name: 'Bo Other' };
 
 const screenshot = (page: Page, name: string) =>
 	page.screenshot({ path: `test-results/screens/inbox-${name}.png`, fullPage: true });
@@ -120,15 +121,20 @@ async function customerReachable(sandboxUrl: string, reachable: boolean) {
 }
 
 /** The customer writes to the Meta number, as the sandbox's phone page would. */
-async function customerWrites(sandboxUrl: string, text: string, media?: { contentType: string }) {
+async function customerWrites(
+	sandboxUrl: string,
+	text: string,
+	media?: { contentType: string },
+	customer = CUSTOMER
+) {
 	const response = await fetch(`${sandboxUrl}/customer/messages`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
 		body: JSON.stringify({
 			provider: 'meta',
 			to: metaDemo.phoneNumberId,
-			from: CUSTOMER.phone,
-			profileName: CUSTOMER.name,
+			from: customer.phone,
+			profileName: customer.name,
 			text,
 			media
 		})
@@ -173,20 +179,6 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await screens(page, 'conversations-loaded');
 		});
 
-		await test.step('search and filters narrow the list', async () => {
-			await page.getByLabel('Search conversations').fill('order 1234');
-			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
-			await page.getByLabel('Search conversations').fill('nothing like this');
-			await expect(page.getByText('No conversations match these filters.')).toBeVisible();
-			await page.getByRole('button', { name: 'Clear filters' }).click();
-			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
-			await page.getByLabel('Status').selectOption('closed');
-			await expect(page.getByText('No conversations match these filters.')).toBeVisible();
-			await page.getByLabel('Status').selectOption('open');
-			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
-		});
-
-		let chatUrl = '';
 		await test.step('notifications arrive live for a member who has not opened the chat', async () => {
 			await expect(admin.getByTestId('notification')).toHaveCount(1);
 			await expect(admin.getByTestId('notification').first()).toContainText(
@@ -195,6 +187,39 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(admin.getByTestId('unread-notifications')).toContainText('1');
 		});
 
+		await test.step('a new message moves its conversation to the top without a reload', async () => {
+			const rows = page.getByTestId('conversation-row');
+			await customerWrites(sandboxUrl, 'Do you ship to Chile?', undefined, OTHER_CUSTOMER);
+			await expect(rows).toHaveCount(2);
+			await expect(rows.first()).toContainText(OTHER_CUSTOMER.name);
+			await customerWrites(sandboxUrl, 'Hello? Anyone?');
+			await expect(rows.first()).toContainText(CUSTOMER.name);
+			await expect(rows.first().getByTestId('unread-count')).toHaveText('2');
+			await expect(rows.nth(1)).toContainText(OTHER_CUSTOMER.name);
+			await expect(admin.getByTestId('notification')).toHaveCount(3);
+		});
+
+		await test.step('search and filters narrow the list', async () => {
+			await page.getByLabel('Search conversations').fill('order 1234');
+			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
+			await page.getByLabel('Search conversations').fill('nothing like this');
+			await expect(page.getByText('No conversations match these filters.')).toBeVisible();
+			await page.getByRole('button', { name: 'Clear filters' }).click();
+			await expect(page.getByTestId('conversation-row')).toHaveCount(2);
+			await page.getByLabel('Status').selectOption('closed');
+			await expect(page.getByText('No conversations match these filters.')).toBeVisible();
+			await page.getByLabel('Status').selectOption('open');
+			await expect(page.getByTestId('conversation-row')).toHaveCount(2);
+			await page.getByLabel('Search conversations').fill(OTHER_CUSTOMER.phone.slice(0, 8));
+			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
+			await expect(page.getByTestId('conversation-row')).toContainText(OTHER_CUSTOMER.name);
+			await page.getByLabel('Search conversations').fill('');
+			await page.getByLabel('Unread only').check();
+			await expect(page.getByTestId('conversation-row')).toHaveCount(2);
+			await page.getByLabel('Unread only').uncheck();
+		});
+
+		let chatUrl = '';
 		await test.step('two people open the chat; each sees the other', async () => {
 			await page.getByRole('link', { name: `View Chat with ${CUSTOMER.name}` }).click();
 			await expect(page.getByTestId('chat-contact')).toHaveText(CUSTOMER.name);
@@ -244,7 +269,7 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			const photo = message(agent, 'Here is the receipt');
 			await expect(photo.getByRole('img')).toBeVisible();
 			await expect(message(agent, 'Great, thank you!')).toBeVisible();
-			await expect(admin.getByTestId('notification')).toHaveCount(3);
+			await expect(admin.getByTestId('notification')).toHaveCount(5);
 		});
 
 		await test.step('typing shows on the other side', async () => {
@@ -299,15 +324,15 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 
 		await test.step('mark one and mark all notifications read', async () => {
 			const items = admin.getByTestId('notification');
-			await expect(items).toHaveCount(3);
+			await expect(items).toHaveCount(5);
 			await screens(admin, 'notifications-loaded');
 			await items.first().getByRole('button', { name: 'Mark as read' }).click();
 			await expect(items.first()).toHaveAttribute('data-read', 'true');
 			await expect(items.nth(1)).toHaveAttribute('data-read', 'false');
-			await expect(admin.getByTestId('unread-notifications')).toContainText('2');
+			await expect(admin.getByTestId('unread-notifications')).toContainText('4');
 			await admin.getByRole('button', { name: 'Mark all as read' }).click();
 			await expect(items.nth(1)).toHaveAttribute('data-read', 'true');
-			await expect(items.nth(2)).toHaveAttribute('data-read', 'true');
+			await expect(items.nth(4)).toHaveAttribute('data-read', 'true');
 			await expect(admin.getByTestId('unread-notifications')).toHaveCount(0);
 			await admin.reload();
 			await expect(admin.locator('[data-testid="notification"][data-read="false"]')).toHaveCount(0);
@@ -336,7 +361,8 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(dialog).toBeVisible();
 			await dialog.getByRole('button', { name: 'Delete conversation' }).click();
 			await expect(page).toHaveURL(`/app/${slug}/whatsapp/conversations`);
-			await expect(page.getByRole('heading', { name: 'No conversations yet' })).toBeVisible();
+			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
+			await expect(page.getByTestId('conversation-row')).toContainText(OTHER_CUSTOMER.name);
 		});
 	} finally {
 		await agent.context().close();
