@@ -80,7 +80,8 @@ const sendSchema = z
 
 const readSchema = z.object({ conversationId: uuid });
 
-interface ConversationRow {
+/** The conversation fields the sending path needs. */
+export interface ConversationRow {
 	id: string;
 	tenant_id: string;
 	number_id: string;
@@ -125,7 +126,7 @@ async function visibleMessage(caller: Caller, id: string): Promise<MessageRow> {
 }
 
 /** 409 outside_window when free text would break WhatsApp's 24-hour rule (before any provider call). */
-function requireOpenWindow(conversation: ConversationRow, now = Date.now()): void {
+export function requireOpenWindow(conversation: ConversationRow, now = Date.now()): void {
 	const last = conversation.last_inbound_at ? Date.parse(conversation.last_inbound_at) : undefined;
 	if (last !== undefined && now - last < serviceWindowMs) return;
 	const closedAt = last === undefined ? null : new Date(last + serviceWindowMs).toISOString();
@@ -137,6 +138,61 @@ function requireOpenWindow(conversation: ConversationRow, now = Date.now()): voi
 			: 'The customer has not written to this number yet, so WhatsApp only allows a template message.',
 		{ windowClosedAt: closedAt }
 	);
+}
+
+/**
+ * Sends a queued message through its number's provider and records the outcome (sent with the
+ * provider's id, or failed with a sentence): the one sending path for people and the AI agent.
+ */
+export async function deliverQueuedMessage(
+	config: ProviderFunctionConfig,
+	service: SupabaseClient,
+	input: {
+		messageId: string;
+		numberId: string;
+		to: string;
+		text?: string;
+		template?: TemplateReference;
+	}
+): Promise<unknown> {
+	let stored;
+	try {
+		const channel = await numberChannel(config, service, input.numberId);
+		const sent = await channel.send({
+			to: input.to,
+			text: input.text,
+			template: input.template,
+			statusCallbackUrl:
+				channel.provider === 'twilio' ? publicFunctionUrl(config, 'twilio-webhook') : undefined
+		});
+		stored = await service.rpc('record_message_sent', {
+			message_id: input.messageId,
+			provider_message_id: sent.providerMessageId,
+			status: sent.status
+		});
+	} catch (error) {
+		const failure =
+			error instanceof ProviderSendError
+				? error
+				: error instanceof HttpError
+					? new ProviderSendError(error.code, error.message, false)
+					: undefined;
+		if (!failure) throw error;
+		if (failure.credentialsRejected) {
+			const flagged = await service.rpc('flag_number_credentials', {
+				number_id: input.numberId,
+				error: failure.sentence
+			});
+			if (flagged.error) throw databaseFailure(flagged.error);
+		}
+		stored = await service.rpc('record_message_failed', {
+			message_id: input.messageId,
+			error_code: failure.code,
+			error_message: failure.sentence
+		});
+	}
+	if (stored.error) throw databaseFailure(stored.error);
+	return stored.data;
 }
 
 async function sendMessage(
@@ -186,44 +242,14 @@ async function sendMessage(
 	}
 	const message = queued.data as { id: string };
 
-	let stored;
-	try {
-		const channel = await numberChannel(config, service, conversation.number_id);
-		const sent = await channel.send({
-			to: (contact as { wa_id: string }).wa_id,
-			text,
-			template,
-			statusCallbackUrl:
-				channel.provider === 'twilio' ? publicFunctionUrl(config, 'twilio-webhook') : undefined
-		});
-		stored = await service.rpc('record_message_sent', {
-			message_id: message.id,
-			provider_message_id: sent.providerMessageId,
-			status: sent.status
-		});
-	} catch (error) {
-		const failure =
-			error instanceof ProviderSendError
-				? error
-				: error instanceof HttpError
-					? new ProviderSendError(error.code, error.message, false)
-					: undefined;
-		if (!failure) throw error;
-		if (failure.credentialsRejected) {
-			const flagged = await service.rpc('flag_number_credentials', {
-				number_id: conversation.number_id,
-				error: failure.sentence
-			});
-			if (flagged.error) throw databaseFailure(flagged.error);
-		}
-		stored = await service.rpc('record_message_failed', {
-			message_id: message.id,
-			error_code: failure.code,
-			error_message: failure.sentence
-		});
-	}
-	if (stored.error) throw databaseFailure(stored.error);
-	return jsonResponse(stored.data);
+	const stored = await deliverQueuedMessage(config, service, {
+		messageId: message.id,
+		numberId: conversation.number_id,
+		to: (contact as { wa_id: string }).wa_id,
+		text,
+		template
+	});
+	return jsonResponse(stored);
 }
 
 async function markConversationRead(

@@ -4,7 +4,12 @@
  */
 import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import { HttpError } from './http.ts';
-import { encryptionKeyOf, openStoredSecret, type ProviderFunctionConfig } from './supabase.ts';
+import {
+	encryptionKeyOf,
+	openStoredSecret,
+	providerFunctionConfig,
+	type ProviderFunctionConfig
+} from './supabase.ts';
 import { createMetaMessagingAdapter } from './providers/meta.ts';
 import { createTwilioMessagingAdapter } from './providers/twilio.ts';
 import type { OutboundMessage, SendResult, FetchedMedia } from './providers/provider.ts';
@@ -131,11 +136,37 @@ export interface IngestedMessage {
 	ai_reply: boolean;
 }
 
+/** Keeps background work running after the response (Supabase's EdgeRuntime, else a detached promise). */
+export function runInBackground(task: Promise<unknown>): void {
+	const guarded = task.catch((error) => console.error('background work failed', error));
+	const runtime = (globalThis as { EdgeRuntime?: { waitUntil(promise: Promise<unknown>): void } })
+		.EdgeRuntime;
+	if (runtime?.waitUntil) runtime.waitUntil(guarded);
+}
+
 /**
- * Where an AI reply to a new inbound message starts (the conversation has AI on and the number's
- * agent is active). Replies are built separately; until then there is nothing to schedule.
+ * Starts the AI reply to a new inbound message (the conversation has AI on and the number's agent
+ * is active): the reply job's generation moves on before the webhook answers, and the answer is
+ * built in the background once the customer is quiet (see ai-reply.ts).
  */
-export function scheduleAiReply(message: IngestedMessage): Promise<void> {
-	void message;
-	return Promise.resolve();
+export async function scheduleAiReply(
+	message: IngestedMessage,
+	env: Record<string, string | undefined> = Deno.env.toObject()
+): Promise<void> {
+	// Loaded here so functions that never answer with AI do not load the OpenAI SDK.
+	const [{ aiConfig }, { requestAiReply, runAiReplyJob }] = await Promise.all([
+		import('./ai.ts'),
+		import('./ai-reply.ts')
+	]);
+	const ai = aiConfig(env);
+	const config = providerFunctionConfig(env);
+	try {
+		const generation = await requestAiReply(ai, serviceClient(config), message.conversation_id);
+		if (generation === undefined) return;
+		runInBackground(runAiReplyJob(config, ai, message.conversation_id, generation));
+	} catch (error) {
+		// The customer's message is stored and the webhook must still answer 200: a reply that
+		// cannot be scheduled is logged, not retried by the provider.
+		console.error('could not schedule an AI reply', error);
+	}
 }

@@ -1,0 +1,262 @@
+/**
+ * The AI agent's auto-replies. After a customer message is stored, the conversation's reply job
+ * moves to a new generation; a worker waits for the customer to be quiet (the debounce), claims the
+ * job only if no newer message arrived and nobody else holds it, asks the model, and sends the
+ * answer through the normal sending path as sender `ai`. Escalations and failures are told to the
+ * tenant's people in words.
+ */
+import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import { HttpError } from './http.ts';
+import type { ProviderFunctionConfig } from './supabase.ts';
+import { databaseFailure, serviceClient } from './pipeline.ts';
+import { deliverQueuedMessage, requireOpenWindow, type ConversationRow } from './pipeline-send.ts';
+import {
+	aiClient,
+	AiFailure,
+	boundThread,
+	completeStructured,
+	customerAsksForPerson,
+	estimateTokens,
+	replyResponseFormat,
+	replySchema,
+	replySystemPrompt,
+	threadMessageOf,
+	type AiConfig,
+	type ThreadMessage
+} from './ai.ts';
+
+/** Failures in a row after which the AI hands the conversation to people. */
+export const failuresBeforeEscalation = 3;
+
+const defaultHandover = 'Thank you for your patience. A member of our team will continue here shortly.';
+
+interface ReplyContext {
+	conversation: ConversationRow & { ai_active: boolean };
+	contact: { wa_id: string; profile_name: string | null };
+	agent: { instructions: string; model: string };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rpc<T>(service: SupabaseClient, name: string, args: Record<string, unknown>): Promise<T> {
+	const { data, error } = await service.rpc(name, args);
+	if (error) throw databaseFailure(error);
+	return data as T;
+}
+
+/**
+ * Records that a customer message wants an answer; returns the job's new generation, or undefined
+ * when no AI key is configured (auto-replies are off, and the agents page says why).
+ */
+export async function requestAiReply(
+	ai: AiConfig,
+	service: SupabaseClient,
+	conversationId: string
+): Promise<number | undefined> {
+	if (!ai.apiKey) return undefined;
+	return Number(await rpc<number | string>(service, 'ai_request_reply', { conversation_id: conversationId }));
+}
+
+/**
+ * Answers a conversation's reply job once the customer is quiet: claims `generation`, answers,
+ * and if newer messages came meanwhile, answers those too (the other workers find the job held).
+ */
+export async function runAiReplyJob(
+	config: ProviderFunctionConfig,
+	ai: AiConfig,
+	conversationId: string,
+	generation: number
+): Promise<void> {
+	const service = serviceClient(config);
+	let target = generation;
+	for (;;) {
+		await sleep(ai.debounceMs);
+		const claimed = await rpc<boolean>(service, 'ai_claim_reply', {
+			conversation_id: conversationId,
+			generation: target
+		});
+		if (!claimed) return;
+		let newest: number | null;
+		try {
+			await answer(config, ai, service, conversationId, target);
+		} finally {
+			newest = await rpc<number | null>(service, 'ai_release_reply', {
+				conversation_id: conversationId,
+				generation: target
+			});
+		}
+		if (newest === null || Number(newest) <= target) return;
+		target = Number(newest);
+	}
+}
+
+async function loadContext(
+	service: SupabaseClient,
+	conversationId: string
+): Promise<ReplyContext | undefined> {
+	const { data: conversation, error } = await service
+		.from('conversations')
+		.select('id, tenant_id, number_id, contact_id, last_inbound_at, ai_active')
+		.eq('id', conversationId)
+		.maybeSingle();
+	if (error) throw databaseFailure(error);
+	if (!conversation?.ai_active) return undefined;
+	const { data: number, error: numberError } = await service
+		.from('whatsapp_numbers')
+		.select('active, assigned_agent_id')
+		.eq('id', conversation.number_id)
+		.maybeSingle();
+	if (numberError) throw databaseFailure(numberError);
+	if (!number?.active || !number.assigned_agent_id) return undefined;
+	const [agent, contact] = await Promise.all([
+		service
+			.from('ai_agents')
+			.select('instructions, model, active')
+			.eq('id', number.assigned_agent_id)
+			.maybeSingle(),
+		service.from('contacts').select('wa_id, profile_name').eq('id', conversation.contact_id).single()
+	]);
+	if (agent.error) throw databaseFailure(agent.error);
+	if (contact.error) throw databaseFailure(contact.error);
+	if (!agent.data?.active) return undefined;
+	return {
+		conversation: conversation as ReplyContext['conversation'],
+		contact: contact.data as ReplyContext['contact'],
+		agent: agent.data as ReplyContext['agent']
+	};
+}
+
+/** The recent thread, newest last, as the model reads it, bounded by `budget` tokens. */
+async function recentThread(
+	service: SupabaseClient,
+	conversationId: string,
+	budget: number
+): Promise<ThreadMessage[]> {
+	const { data, error } = await service
+		.from('messages')
+		.select('sender, type, body, media, created_at')
+		.eq('conversation_id', conversationId)
+		.order('created_at', { ascending: false })
+		.order('id', { ascending: false })
+		.limit(200);
+	if (error) throw databaseFailure(error);
+	const thread = (data ?? [])
+		.reverse()
+		.map((message) => threadMessageOf(message))
+		.filter((message): message is ThreadMessage => message !== undefined);
+	return boundThread(thread, budget);
+}
+
+async function sendAsAi(
+	config: ProviderFunctionConfig,
+	service: SupabaseClient,
+	context: ReplyContext,
+	text: string
+): Promise<void> {
+	try {
+		requireOpenWindow(context.conversation);
+	} catch (error) {
+		if (!(error instanceof HttpError)) throw error;
+		await rpc(service, 'ai_record_failure', {
+			conversation_id: context.conversation.id,
+			sentence: `The AI agent did not answer: ${error.message} A person should reply.`
+		});
+		return;
+	}
+	const queued = await rpc<{ id: string }>(service, 'queue_ai_message', {
+		conversation_id: context.conversation.id,
+		body: text.slice(0, 4096)
+	});
+	await deliverQueuedMessage(config, service, {
+		messageId: queued.id,
+		numberId: context.conversation.number_id,
+		to: context.contact.wa_id,
+		text: text.slice(0, 4096)
+	});
+}
+
+/** Turns AI off for the conversation, tells the team why, and tells the customer a person follows. */
+async function escalate(
+	config: ProviderFunctionConfig,
+	service: SupabaseClient,
+	context: ReplyContext,
+	reason: string,
+	handover: string
+): Promise<void> {
+	const escalated = await rpc<boolean>(service, 'ai_escalate', {
+		conversation_id: context.conversation.id,
+		reason
+	});
+	if (escalated) await sendAsAi(config, service, context, handover);
+}
+
+async function answer(
+	config: ProviderFunctionConfig,
+	ai: AiConfig,
+	service: SupabaseClient,
+	conversationId: string,
+	generation: number
+): Promise<void> {
+	const client = aiClient(ai);
+	const context = await loadContext(service, conversationId);
+	if (!client || !context) return;
+	const contactName = context.contact.profile_name?.trim() || null;
+	const system = replySystemPrompt(context.agent.instructions, contactName);
+	const thread = await recentThread(
+		service,
+		conversationId,
+		Math.max(256, ai.contextTokens - estimateTokens(system))
+	);
+	const lastCustomerText = thread.findLast((message) => message.role === 'user')?.content ?? '';
+
+	let reply;
+	try {
+		reply = await completeStructured(client, {
+			model: context.agent.model,
+			messages: [{ role: 'system', content: system }, ...thread],
+			responseFormat: replyResponseFormat,
+			schema: replySchema
+		});
+		if (!reply.reply.trim() && !reply.escalate) {
+			throw new AiFailure('invalid_output', 'the AI answer was empty');
+		}
+	} catch (error) {
+		if (!(error instanceof AiFailure)) throw error;
+		const failures = Number(
+			await rpc<number>(service, 'ai_record_failure', {
+				conversation_id: conversationId,
+				sentence: `The AI agent couldn't answer (${error.detail}); a person should reply.`
+			})
+		);
+		if (failures >= failuresBeforeEscalation) {
+			await escalate(
+				config,
+				service,
+				context,
+				`The AI agent couldn't answer ${failures} times in a row (${error.detail}).`,
+				defaultHandover
+			);
+		}
+		return;
+	}
+	await rpc(service, 'ai_record_success', { conversation_id: conversationId });
+
+	// The customer wrote again while the model thought, or a person turned AI off: this answer is
+	// stale. The claim holder answers the newer messages after releasing.
+	const newest = Number(await rpc<number>(service, 'ai_reply_generation', { conversation_id: conversationId }));
+	if (newest !== generation) return;
+	const fresh = await loadContext(service, conversationId);
+	if (!fresh) return;
+
+	const customerAsked = customerAsksForPerson(lastCustomerText);
+	if (reply.escalate || customerAsked) {
+		const reason =
+			reply.reason.trim() ||
+			(customerAsked
+				? 'The customer asked to talk to a person.'
+				: 'The AI agent decided a person should take over.');
+		await escalate(config, service, fresh, reason, reply.reply.trim() || defaultHandover);
+		return;
+	}
+	await sendAsAi(config, service, fresh, reply.reply.trim());
+}

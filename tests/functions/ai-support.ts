@@ -1,0 +1,184 @@
+import { expect } from 'vitest';
+import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import { DEMO_CREDENTIALS, type Sandbox, type SandboxMessage } from '../../sandbox/index.ts';
+import type { TestStack } from '../support/stack.ts';
+import { commitAs, createUser, rowsOf, type Actor } from '../db/support.ts';
+
+// Arranging the AI agent tests as people do: a team, a connected Twilio account, an AI agent
+// assigned to a number, customers writing through the sandbox.
+
+export interface Team {
+	tenantId: string;
+	owner: SupabaseClient;
+	agent: SupabaseClient;
+	ids: { owner: string; agent: string };
+}
+
+export interface Answer {
+	status: number;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
+	body: any;
+}
+
+let userCount = 0;
+
+async function signedIn(stack: TestStack, actor: Actor): Promise<SupabaseClient> {
+	const client = stack.client();
+	const { data, error } = await client.auth.signInWithPassword({
+		email: actor.email!,
+		password: 'secret-password'
+	});
+	if (error) throw error;
+	await client.realtime.setAuth(data.session.access_token);
+	return client;
+}
+
+/** A tenant with an owner and an agent (a person, role agent), both signed in. */
+export async function team(stack: TestStack, slug: string): Promise<Team> {
+	userCount += 1;
+	const owner = await createUser(stack.db, `ai-owner-${slug}-${userCount}@example.test`);
+	const agent = await createUser(stack.db, `ai-agent-${slug}-${userCount}@example.test`);
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(
+			stack.db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenant.id, agent.email, 'agent']
+		)
+	);
+	rowsOf(await commitAs(stack.db, agent, 'select * from public.accept_invitation($1)', [token]));
+	return {
+		tenantId: tenant.id,
+		owner: await signedIn(stack, owner),
+		agent: await signedIn(stack, agent),
+		ids: { owner: owner.id!, agent: agent.id! }
+	};
+}
+
+/** Calls a function as the client's user; status and JSON body, errors included. */
+export async function call(
+	client: SupabaseClient,
+	path: string,
+	method: 'GET' | 'POST' = 'POST',
+	body?: unknown
+): Promise<Answer> {
+	const { data, error, response } = await client.functions.invoke(path, {
+		method,
+		...(body === undefined ? {} : { body: body as Record<string, unknown> })
+	});
+	if (error) {
+		if (!(error instanceof FunctionsHttpError)) throw error;
+		const context = error.context as Response;
+		return { status: context.status, body: JSON.parse(await context.text()) };
+	}
+	return { status: response?.status ?? 200, body: data };
+}
+
+/** Connects the demo Twilio account and its first number, answered by a new AI agent. */
+export async function connectNumberWithAgent(
+	t: Team,
+	agent: { name: string; instructions: string; model?: string }
+): Promise<{ numberId: string; agentId: string }> {
+	const twilio = DEMO_CREDENTIALS.twilio;
+	const connected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+		accountSid: twilio.accountSid,
+		authToken: twilio.authToken
+	});
+	expect(connected.status).toBe(200);
+	const { data, error } = await t.owner
+		.from('ai_agents')
+		.insert({ tenant_id: t.tenantId, whatsapp_enabled: true, ...agent })
+		.select('id')
+		.single();
+	if (error) throw error;
+	const number = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+		provider: 'twilio',
+		displayName: 'Store',
+		address: 'whatsapp:+15550100001',
+		assignedAgentId: data.id,
+		active: true
+	});
+	expect(number.status, JSON.stringify(number.body)).toBe(201);
+	return { numberId: number.body.number.id, agentId: data.id };
+}
+
+/** A customer writes to the store's Twilio number through the sandbox (a real signed webhook). */
+export async function customerWrites(
+	sandbox: Sandbox,
+	phone: string,
+	text: string,
+	profileName = 'Ana Lima'
+): Promise<void> {
+	const { delivery } = await sandbox.sendCustomerMessage({
+		provider: 'twilio',
+		to: '+15550100001',
+		from: phone,
+		profileName,
+		text
+	});
+	expect(delivery.responseStatus, delivery.responseBody).toBe(200);
+}
+
+/** What the business sent to this customer, as the sandbox recorded it. */
+export function sentTo(sandbox: Sandbox, phone: string): SandboxMessage[] {
+	return [...sandbox.state.messages.values()].filter(
+		(message) => message.direction === 'outbound' && message.customer === phone
+	);
+}
+
+export interface ChatRequestBody {
+	model: string;
+	messages: { role: string; content: string }[];
+	response_format?: {
+		type: string;
+		json_schema?: { name: string; strict?: boolean; schema: { properties: Record<string, unknown> } };
+	};
+}
+
+/** Chat completion requests whose messages mention `marker`. */
+export function completionsMentioning(sandbox: Sandbox, marker: string): ChatRequestBody[] {
+	return sandbox
+		.requests({ provider: 'openai', method: 'POST', path: '/v1/chat/completions' })
+		.map((request) => request.body as ChatRequestBody)
+		.filter((body) => JSON.stringify(body.messages).includes(marker));
+}
+
+/** The conversation of this customer, as a member reads it. */
+export async function conversationOf(
+	client: SupabaseClient,
+	phone: string
+): Promise<Record<string, unknown> & { id: string }> {
+	const { data: contact, error } = await client
+		.from('contacts')
+		.select('id')
+		.eq('wa_id', phone.replace('+', ''))
+		.single();
+	if (error) throw error;
+	const conversation = await client
+		.from('conversations')
+		.select('*')
+		.eq('contact_id', contact.id)
+		.single();
+	if (conversation.error) throw conversation.error;
+	return conversation.data;
+}
+
+/** The messages of a conversation, oldest first. */
+export async function messagesOf(
+	client: SupabaseClient,
+	conversationId: string
+): Promise<{ sender: string; direction: string; body: string | null; status: string; type: string }[]> {
+	const { data, error } = await client
+		.from('messages')
+		.select('sender, direction, body, status, type, created_at')
+		.eq('conversation_id', conversationId)
+		.order('created_at', { ascending: true });
+	if (error) throw error;
+	return data;
+}
