@@ -137,7 +137,11 @@ export interface ChatRequestBody {
 	messages: { role: string; content: string }[];
 	response_format?: {
 		type: string;
-		json_schema?: { name: string; strict?: boolean; schema: { properties: Record<string, unknown> } };
+		json_schema?: {
+			name: string;
+			strict?: boolean;
+			schema: { properties: Record<string, unknown> };
+		};
 	};
 }
 
@@ -173,7 +177,9 @@ export async function conversationOf(
 export async function messagesOf(
 	client: SupabaseClient,
 	conversationId: string
-): Promise<{ sender: string; direction: string; body: string | null; status: string; type: string }[]> {
+): Promise<
+	{ sender: string; direction: string; body: string | null; status: string; type: string }[]
+> {
 	const { data, error } = await client
 		.from('messages')
 		.select('sender, direction, body, status, type, created_at')

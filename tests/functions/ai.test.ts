@@ -129,7 +129,10 @@ describe('auto-replies', () => {
 		expect(completionsMentioning(sandbox, 'second message, for a person')).toHaveLength(0);
 		expect(sentTo(sandbox, phone)).toHaveLength(1);
 		const messages = await messagesOf(teamA.agent, conversation.id);
-		expect(messages.at(-1)).toMatchObject({ sender: 'customer', body: 'second message, for a person' });
+		expect(messages.at(-1)).toMatchObject({
+			sender: 'customer',
+			body: 'second message, for a person'
+		});
 	});
 });
 
@@ -138,7 +141,9 @@ describe('escalation', () => {
 		const phone = newPhone();
 		await customerWrites(sandbox, phone, 'This is not working, can I talk to a person?');
 		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(1), wait);
-		expect(sentTo(sandbox, phone)[0].body).toBe('I am connecting you with a member of our team now.');
+		expect(sentTo(sandbox, phone)[0].body).toBe(
+			'I am connecting you with a member of our team now.'
+		);
 
 		const conversation = await conversationOf(teamA.agent, phone);
 		expect(conversation.ai_active).toBe(false);

@@ -69,13 +69,23 @@ const speakers: Record<MessageRow['sender'], string> = {
 };
 
 const textOf = (message: MessageRow) =>
-	message.body?.trim() || message.media?.caption?.trim() || (message.type === 'text' ? '' : `[${message.type}]`);
+	message.body?.trim() ||
+	message.media?.caption?.trim() ||
+	(message.type === 'text' ? '' : `[${message.type}]`);
 
 /** Messages of the conversation after `afterId` (all when absent), oldest first, via RLS. */
-async function messagesAfter(caller: Caller, conversationId: string, afterId: string | null): Promise<MessageRow[]> {
+async function messagesAfter(
+	caller: Caller,
+	conversationId: string,
+	afterId: string | null
+): Promise<MessageRow[]> {
 	let after: string | undefined;
 	if (afterId) {
-		const anchor = await caller.client.from('messages').select('created_at').eq('id', afterId).maybeSingle();
+		const anchor = await caller.client
+			.from('messages')
+			.select('created_at')
+			.eq('id', afterId)
+			.maybeSingle();
 		if (anchor.error) throw databaseFailure(anchor.error);
 		after = anchor.data?.created_at;
 	}
@@ -115,11 +125,14 @@ async function generate(
 ): Promise<Response> {
 	const { data, error } = await caller.client
 		.from('conversations')
-		.select('id, summary, sentiment, sentiment_score, insights_source, insights_message_id, insights_at')
+		.select(
+			'id, summary, sentiment, sentiment_score, insights_source, insights_message_id, insights_at'
+		)
 		.eq('id', conversationId)
 		.maybeSingle();
 	if (error) throw databaseFailure(error);
-	if (!data) throw new HttpError(404, 'not_found', 'There is no such conversation, or you cannot see it.');
+	if (!data)
+		throw new HttpError(404, 'not_found', 'There is no such conversation, or you cannot see it.');
 	const conversation = data as ConversationInsightsRow;
 	const client = aiClient(ai);
 
@@ -141,7 +154,10 @@ async function generate(
 		}
 		const transcript = boundThread(
 			fresh
-				.map((message) => ({ role: 'user' as const, content: `${speakers[message.sender]}: ${textOf(message)}` }))
+				.map((message) => ({
+					role: 'user' as const,
+					content: `${speakers[message.sender]}: ${textOf(message)}`
+				}))
 				.filter((message) => message.content.length > 0),
 			ai.contextTokens
 		);
@@ -181,7 +197,10 @@ async function generate(
 		message_id: lastMessageId
 	});
 	if (stored.error) throw databaseFailure(stored.error);
-	return jsonResponse({ ...responseOf(stored.data as ConversationInsightsRow), ...(notice ? { notice } : {}) });
+	return jsonResponse({
+		...responseOf(stored.data as ConversationInsightsRow),
+		...(notice ? { notice } : {})
+	});
 }
 
 function responseOf(row: ConversationInsightsRow) {
@@ -196,7 +215,10 @@ function responseOf(row: ConversationInsightsRow) {
 }
 
 /** The generate-insights function. */
-export function createGenerateInsightsHandler(config: ProviderFunctionConfig, ai: AiConfig): Handler {
+export function createGenerateInsightsHandler(
+	config: ProviderFunctionConfig,
+	ai: AiConfig
+): Handler {
 	return withCors(async (request) => {
 		const [route] = routeSegments(request, 'generate-insights');
 		if (route === 'status') {

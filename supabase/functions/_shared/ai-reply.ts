@@ -28,7 +28,8 @@ import {
 /** Failures in a row after which the AI hands the conversation to people. */
 export const failuresBeforeEscalation = 3;
 
-const defaultHandover = 'Thank you for your patience. A member of our team will continue here shortly.';
+const defaultHandover =
+	'Thank you for your patience. A member of our team will continue here shortly.';
 
 interface ReplyContext {
 	conversation: ConversationRow & { ai_active: boolean };
@@ -38,7 +39,11 @@ interface ReplyContext {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function rpc<T>(service: SupabaseClient, name: string, args: Record<string, unknown>): Promise<T> {
+async function rpc<T>(
+	service: SupabaseClient,
+	name: string,
+	args: Record<string, unknown>
+): Promise<T> {
 	const { data, error } = await service.rpc(name, args);
 	if (error) throw databaseFailure(error);
 	return data as T;
@@ -54,7 +59,9 @@ export async function requestAiReply(
 	conversationId: string
 ): Promise<number | undefined> {
 	if (!ai.apiKey) return undefined;
-	return Number(await rpc<number | string>(service, 'ai_request_reply', { conversation_id: conversationId }));
+	return Number(
+		await rpc<number | string>(service, 'ai_request_reply', { conversation_id: conversationId })
+	);
 }
 
 /**
@@ -114,7 +121,11 @@ async function loadContext(
 			.select('instructions, model, active')
 			.eq('id', number.assigned_agent_id)
 			.maybeSingle(),
-		service.from('contacts').select('wa_id, profile_name').eq('id', conversation.contact_id).single()
+		service
+			.from('contacts')
+			.select('wa_id, profile_name')
+			.eq('id', conversation.contact_id)
+			.single()
 	]);
 	if (agent.error) throw databaseFailure(agent.error);
 	if (contact.error) throw databaseFailure(contact.error);
@@ -243,7 +254,9 @@ async function answer(
 
 	// The customer wrote again while the model thought, or a person turned AI off: this answer is
 	// stale. The claim holder answers the newer messages after releasing.
-	const newest = Number(await rpc<number>(service, 'ai_reply_generation', { conversation_id: conversationId }));
+	const newest = Number(
+		await rpc<number>(service, 'ai_reply_generation', { conversation_id: conversationId })
+	);
 	if (newest !== generation) return;
 	const fresh = await loadContext(service, conversationId);
 	if (!fresh) return;

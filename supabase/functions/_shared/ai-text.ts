@@ -44,7 +44,9 @@ export function threadMessageOf(message: {
 	const text =
 		message.body?.trim() ||
 		message.media?.caption?.trim() ||
-		(message.type === 'text' ? '' : `[${message.type}${message.media?.filename ? `: ${message.media.filename}` : ''}]`);
+		(message.type === 'text'
+			? ''
+			: `[${message.type}${message.media?.filename ? `: ${message.media.filename}` : ''}]`);
 	if (!text) return undefined;
 	return { role: message.sender === 'customer' ? 'user' : 'assistant', content: text };
 }
@@ -82,7 +84,7 @@ const STOPWORDS = new Set(
 	(
 		'a an and are as at be but by can do for from has have hi hello i if in is it its me my no not of on or our ' +
 		'so that the their them there they this to too us was we what when where which who will with you your ' +
-		'yes ok okay please thanks thank just am im i\'m de la el en y que los las un una por para con es'
+		"yes ok okay please thanks thank just am im i'm de la el en y que los las un una por para con es"
 	).split(' ')
 );
 

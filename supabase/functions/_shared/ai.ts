@@ -69,7 +69,9 @@ export const replySchema = z.object({
 	reply: z.string().describe('The message to send to the customer on WhatsApp.'),
 	escalate: z
 		.boolean()
-		.describe('True when a person should take over: the customer asks for one, or you cannot help.'),
+		.describe(
+			'True when a person should take over: the customer asks for one, or you cannot help.'
+		),
 	reason: z.string().describe('Why you escalate, in one sentence for the team; empty otherwise.')
 });
 export type AiReply = z.infer<typeof replySchema>;
@@ -80,7 +82,11 @@ export const replyResponseFormat = zodResponseFormat(replySchema, 'whatsapp_repl
 /** What the model answers when asked for insights. */
 export const insightsSchema = z.object({
 	sentiment: z.enum(['positive', 'neutral', 'negative']),
-	sentiment_score: z.number().min(-1).max(1).describe('From -1 (very negative) to 1 (very positive).'),
+	sentiment_score: z
+		.number()
+		.min(-1)
+		.max(1)
+		.describe('From -1 (very negative) to 1 (very positive).'),
 	summary: z.string().describe('A short summary of the whole conversation for the team.')
 });
 export type AiInsights = z.infer<typeof insightsSchema>;

@@ -3,6 +3,7 @@ import { databaseErrorSentence, databaseErrorStatus } from '$lib/members/databas
 import { loadTenantMembership } from '$lib/members/tenancy';
 import { canManageMembers } from '$lib/members/roles';
 import { agentSchema, echoValues, readForm } from '$lib/whatsapp/forms';
+import { callFunction } from '$lib/whatsapp/functions';
 import type { AiAgent } from '$lib/whatsapp/types';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -11,16 +12,21 @@ const AGENT_COLUMNS = 'id, name, instructions, model, active, whatsapp_enabled, 
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { tenant } = await parent();
-	const { data, error: loadError } = await locals.supabase
-		.from('ai_agents')
-		.select(AGENT_COLUMNS)
-		.eq('tenant_id', tenant.id)
-		.order('name');
+	const [{ data, error: loadError }, aiStatus] = await Promise.all([
+		locals.supabase
+			.from('ai_agents')
+			.select(AGENT_COLUMNS)
+			.eq('tenant_id', tenant.id)
+			.order('name'),
+		callFunction<{ aiConfigured: boolean }>(locals.supabase, 'generate-insights/status')
+	]);
 	if (loadError) {
 		console.error(loadError);
 		error(500, 'The AI agents could not be loaded. Reload the page to try again.');
 	}
-	return { title: 'AI Agents', agents: (data ?? []) as AiAgent[] };
+	// Unknown (the functions are unreachable) is not shown as "off": only a definite answer is.
+	const aiConfigured = aiStatus.ok ? aiStatus.data.aiConfigured : null;
+	return { title: 'AI Agents', agents: (data ?? []) as AiAgent[], aiConfigured };
 };
 
 /** The workspace an action is about, re-read through RLS; only owners and admins edit agents. */
