@@ -218,7 +218,8 @@ function round(value: number): number {
 	return Math.round(value * 100) / 100;
 }
 
-async function createScratchDatabase(
+/** Creates a scratch database on the server and returns its URL and how to drop it. */
+export async function createScratchDatabase(
 	server: string
 ): Promise<{ url: string; drop(): Promise<void> }> {
 	const name = `parley_bench_${randomBytes(6).toString('hex')}`;

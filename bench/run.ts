@@ -1,44 +1,170 @@
 /**
- * `npm run bench`: starts what each benchmark needs, runs it, prints one table and writes the
- * figures to bench/results/<time>.json. PostgreSQL figures need PARLEY_BENCH_DATABASE_URL (a server
- * where scratch databases may be created); PGlite is always measured.
+ * `npm run bench`: for PGlite and (with PARLEY_BENCH_DATABASE_URL, a server where scratch databases
+ * may be created) PostgreSQL, starts what each benchmark needs, runs it, stops it, then prints one
+ * table of figures beside their references and goals and writes everything to
+ * bench/results/<time>.json.
+ *
+ * Smaller runs: PARLEY_BENCH_QUICK=1 (short steps, small inbox), PARLEY_BENCH_ONLY=ingest,screen,
+ * inbox,pages,realtime (a comma list), PARLEY_BENCH_PGLITE=0 (PostgreSQL only),
+ * PARLEY_BENCH_FULL_OTHERS=1 (the 20 other tenants at full size too: ~23M messages, slow).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { measureIngest, type IngestResult } from './ingest.ts';
+import { INBOX_SCALES, measureInbox, type InboxResult, type InboxScale } from './inbox.ts';
+import { measurePages, type PagesResult } from './pages.ts';
 import { measureRealtimeLatency, type RealtimeLatencyResult } from './realtime-latency.ts';
+import { measureWebhookToScreen, type ScreenResult } from './screen.ts';
 
 interface Row {
 	benchmark: string;
 	database: string;
 	figure: string;
+	reference: string;
 	goal: string;
 	met: string;
 }
 
-const databaseServer = process.env.PARLEY_BENCH_DATABASE_URL || undefined;
-const targets: Array<string | undefined> = [undefined, ...(databaseServer ? [databaseServer] : [])];
+const env = process.env;
+const quick = env.PARLEY_BENCH_QUICK === '1';
+const only = new Set((env.PARLEY_BENCH_ONLY || 'ingest,screen,inbox,pages,realtime').split(','));
+const databaseServer = env.PARLEY_BENCH_DATABASE_URL || undefined;
+const targets: Array<string | undefined> = [
+	...(env.PARLEY_BENCH_PGLITE === '0' ? [] : [undefined]),
+	...(databaseServer ? [databaseServer] : [])
+];
 
 const rows: Row[] = [];
-const results: Record<string, RealtimeLatencyResult> = {};
+const results: Record<string, unknown> = {};
+const yes = (met: boolean) => (met ? 'yes' : 'NO');
+const ms = (value: number) => `${Math.round(value * 10) / 10} ms`;
+
+function inboxScale(server: string | undefined): InboxScale {
+	if (quick) return { ...INBOX_SCALES.pglite, conversations: 5000, otherTenants: 2 };
+	if (!server) return INBOX_SCALES.pglite;
+	return env.PARLEY_BENCH_FULL_OTHERS === '1'
+		? INBOX_SCALES.full
+		: { ...INBOX_SCALES.full, otherConversations: 10_000 };
+}
+
+let built = false;
 for (const server of targets) {
-	const result = await measureRealtimeLatency({ databaseServer: server });
-	results[`realtime-${result.database}`] = result;
-	rows.push({
-		benchmark: `commit → broadcast at ${result.subscribers} sockets (${result.inserts} inserts)`,
-		database: result.database,
-		figure: `p50 ${result.p50Ms} ms · p99 ${result.p99Ms} ms · ${result.delivered}/${result.expected} delivered`,
-		goal: 'p99 ≤ 100 ms, all delivered',
-		met: result.p99Ms <= 100 && result.delivered === result.expected ? 'yes' : 'NO'
-	});
+	const label = server ? 'postgres' : 'pglite';
+	let highest = 50;
+	if (only.has('ingest')) {
+		console.log(`[${label}] ingest…`);
+		const ingest: IngestResult = await measureIngest({
+			databaseServer: server,
+			rates: quick ? [20, 0] : [25, 50, 100, 0],
+			secondsPerRate: quick ? 2 : 5,
+			maxRequests: quick ? 100 : 600,
+			ceilingMs: quick ? 1000 : 5000
+		});
+		results[`ingest-${label}`] = ingest;
+		for (const step of ingest.steps) {
+			const ratio = step.messagesPerSecond / ingest.ceilingPerSecond;
+			const unthrottled = step.offeredPerSecond === 'max';
+			rows.push({
+				benchmark: `ingest ${step.provider} @ ${unthrottled ? 'max' : `${step.offeredPerSecond}/s`} (${ingest.connections} conns)`,
+				database: label,
+				figure: `${step.messagesPerSecond} msg/s · p50 ${ms(step.load.p50Ms)} · p99 ${ms(step.load.p99Ms)} · ${step.stored}/${step.pooled} stored`,
+				reference: `raw insert ${ingest.ceilingPerSecond}/s · ratio ${ratio.toFixed(2)}`,
+				goal: unthrottled ? '≥ 0.5 of raw insert' : 'all stored',
+				met: unthrottled ? yes(ratio >= 0.5 && step.stored === step.pooled) : yes(step.stored === step.pooled)
+			});
+			if (unthrottled && step.provider === 'twilio') highest = Math.max(10, Math.floor(step.messagesPerSecond));
+		}
+	}
+	if (only.has('screen')) {
+		console.log(`[${label}] webhook-to-screen…`);
+		const screen: ScreenResult = await measureWebhookToScreen({
+			databaseServer: server,
+			subscribers: 50,
+			rates: [...new Set([10, 100, highest])],
+			seconds: quick ? 2 : 5
+		});
+		results[`screen-${label}`] = screen;
+		for (const step of screen.steps) {
+			const goal = step.ratePerSecond === 100;
+			rows.push({
+				benchmark: `webhook → screen @ ${step.ratePerSecond}/s${step.ratePerSecond === highest ? ' (highest sustained)' : ''}, ${screen.subscribers} agents`,
+				database: label,
+				figure: `p50 ${ms(step.p50Ms)} · p99 ${ms(step.p99Ms)} · ${step.delivered}/${step.expected} delivered`,
+				reference: `${step.accepted}/${step.sent} webhooks accepted`,
+				goal: goal ? 'p99 ≤ 100 ms, all delivered' : 'all delivered',
+				met: yes((!goal || step.p99Ms <= 100) && step.delivered === step.expected)
+			});
+		}
+	}
+	if (only.has('realtime')) {
+		console.log(`[${label}] commit → broadcast…`);
+		const realtime: RealtimeLatencyResult = await measureRealtimeLatency({
+			databaseServer: server,
+			inserts: quick ? 200 : 1000
+		});
+		results[`realtime-${label}`] = realtime;
+		rows.push({
+			benchmark: `commit → socket, ${realtime.subscribers} sockets`,
+			database: label,
+			figure: `p50 ${ms(realtime.p50Ms)} · p99 ${ms(realtime.p99Ms)} · ${realtime.delivered}/${realtime.expected} delivered`,
+			reference: `${realtime.insertsPerSecond} inserts/s (reference for webhook → screen)`,
+			goal: 'p99 ≤ 100 ms',
+			met: yes(realtime.p99Ms <= 100 && realtime.delivered === realtime.expected)
+		});
+	}
+	if (only.has('inbox')) {
+		console.log(`[${label}] inbox at scale (loading)…`);
+		const scale = inboxScale(server);
+		const inbox: InboxResult = await measureInbox({ databaseServer: server, scale });
+		results[`inbox-${label}`] = inbox;
+		const { counts } = inbox.loaded;
+		const size = `${scale.conversations / 1000}k conv/${(scale.conversations * scale.messagesPerConversation) / 1e6}M msg + ${scale.otherTenants} tenants × ${scale.otherConversations / 1000}k conv`;
+		const fullScale = scale.conversations >= 100_000 && scale.otherConversations >= 100_000;
+		for (const query of inbox.queries) {
+			rows.push({
+				benchmark: `inbox: ${query.name}`,
+				database: label,
+				figure: `p50 ${ms(query.p50Ms)} · p99 ${ms(query.p99Ms)} · ${query.rows} rows · index ${query.usesIndex ? 'yes' : 'NO'} (${query.planTop}: ${query.indexes.join(', ') || 'no index'})`,
+				reference: `${size}${fullScale ? '' : ' (reduced scale)'}; loaded ${counts.messages} msgs in ${Math.round(inbox.loaded.seconds)} s`,
+				goal: 'p99 ≤ 20 ms, index used',
+				met: yes(query.p99Ms <= 20 && query.usesIndex)
+			});
+		}
+	}
+	if (only.has('pages')) {
+		console.log(`[${label}] pages${built ? '' : ' (building the app)'}…`);
+		const pages: PagesResult = await measurePages({
+			databaseServer: server,
+			build: !built && env.PARLEY_BENCH_BUILD !== '0',
+			iterations: quick ? 10 : 50
+		});
+		built = true;
+		results[`pages-${label}`] = pages;
+		for (const page of pages.pages) {
+			const kb = page.jsGzipBytes / 1024;
+			rows.push({
+				benchmark: `page: ${page.page} (server render, built app)`,
+				database: label,
+				figure: `p50 ${ms(page.p50Ms)} · p99 ${ms(page.p99Ms)} · JS ${kb.toFixed(1)} KB gzip in ${page.jsFiles} files`,
+				reference: `${pages.conversations} conversations in the tenant`,
+				goal: page.page === 'chat' ? 'JS ≤ 120 KB gzip' : 'report',
+				met: page.page === 'chat' ? yes(kb <= 120) : '—'
+			});
+		}
+	}
 }
 if (!databaseServer) {
 	console.log('PARLEY_BENCH_DATABASE_URL is not set: PostgreSQL figures are skipped.');
 }
 
+console.log(
+	`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; shared with other work while measured.`
+);
 console.table(rows);
 await mkdir('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(
 	file,
-	JSON.stringify({ at: new Date().toISOString(), rows, results }, null, 2) + '\n'
+	JSON.stringify({ at: new Date().toISOString(), quick, rows, results }, null, 2) + '\n'
 );
 console.log(`Figures written to ${file}`);

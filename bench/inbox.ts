@@ -1,0 +1,352 @@
+/**
+ * Inbox at scale: one tenant with many conversations and messages among other tenants of its kind,
+ * loaded set-based as postgres, then the inbox's reads issued as an agent through RLS — the same
+ * SQL the app sends through PostgREST, in a transaction with `role` and `request.jwt.claims` set.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { openDb, type Db, type Tx } from '../supabase/local/db.ts';
+import { migrate } from '../supabase/local/migrate.ts';
+import { createScratchDatabase } from './realtime-latency.ts';
+
+export interface InboxScale {
+	/** Conversations of the measured tenant. */
+	conversations: number;
+	messagesPerConversation: number;
+	/** Other tenants, each with `otherConversations` conversations of the same message count. */
+	otherTenants: number;
+	otherConversations: number;
+	/**
+	 * Notifications of the measured agent (every other one unread); each other tenant's agent gets
+	 * as many per conversation.
+	 */
+	notifications: number;
+}
+
+export interface LoadedInbox {
+	tenantId: string;
+	agentId: string;
+	/** Rows the loader created, counted back from the tables. */
+	counts: { tenants: number; conversations: number; messages: number; notifications: number };
+	seconds: number;
+}
+
+export interface InboxQueryResult {
+	name: string;
+	iterations: number;
+	rows: number;
+	p50Ms: number;
+	p99Ms: number;
+	/** The plan's top node and every index it names (generic plan where a function runs it). */
+	planTop: string;
+	indexes: string[];
+	/** Whether the plan reaches the big table through an index without sorting or scanning it all. */
+	usesIndex: boolean;
+	plan: string;
+}
+
+export interface InboxResult {
+	database: 'pglite' | 'postgres';
+	scale: InboxScale;
+	loaded: LoadedInbox;
+	queries: InboxQueryResult[];
+}
+
+/** Full scale (the goal's) and a smaller one for PGlite and tests. */
+export const INBOX_SCALES = {
+	full: {
+		conversations: 100_000,
+		messagesPerConversation: 10,
+		otherTenants: 20,
+		otherConversations: 100_000,
+		notifications: 20_000
+	},
+	pglite: {
+		conversations: 10_000,
+		messagesPerConversation: 10,
+		otherTenants: 20,
+		otherConversations: 1_000,
+		notifications: 2_000
+	}
+} satisfies Record<string, InboxScale>;
+
+/**
+ * Loads the tenants with generate_series in one transaction, triggers off (no broadcasts, no
+ * derived rows: every derived column is written directly), then analyzes.
+ */
+export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox> {
+	const started = performance.now();
+	const tag = randomBytes(3).toString('hex');
+	const agentId = randomUUID();
+	const tenantId = await db.transaction(async (tx) => {
+		await tx.exec(`set local session_replication_role = replica`);
+		await tx.query(
+			`create temp table bench_tenants on commit drop as
+			 select n, gen_random_uuid() as tenant_id, gen_random_uuid() as number_id,
+			        case when n = 0 then $1::uuid else gen_random_uuid() end as agent_id,
+			        case when n = 0 then $2::int else $3::int end as conversations
+			 from generate_series(0, $4::int) n`,
+			[agentId, scale.conversations, scale.otherConversations, scale.otherTenants]
+		);
+		// One agent per tenant, so the measured agent's notifications are a small part of the table.
+		await tx.query(
+			`insert into auth.users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data)
+			 select agent_id, 'agent-' || $1 || '-' || n || '@example.test', '', now(),
+			        '{"provider":"email","providers":["email"]}'
+			 from bench_tenants`,
+			[tag]
+		);
+		await tx.query(
+			`insert into public.tenants (id, name, slug)
+			 select tenant_id, 'Load ' || n, 'load-' || $1 || '-' || n from bench_tenants`,
+			[tag]
+		);
+		await tx.query(
+			`insert into public.memberships (tenant_id, user_id, role)
+			 select tenant_id, agent_id, 'agent' from bench_tenants`
+		);
+		await tx.exec(
+			`insert into public.whatsapp_numbers (id, tenant_id, provider, display_name, phone_number_id)
+			 select number_id, tenant_id, 'meta', 'Line ' || n, (100000 + n)::text from bench_tenants`
+		);
+		await tx.exec(
+			`create temp table bench_conversations on commit drop as
+			 select t.n, t.tenant_id, t.number_id, i, gen_random_uuid() as contact_id,
+			        gen_random_uuid() as conversation_id,
+			        now() - i * interval '37 seconds' as last_at
+			 from bench_tenants t, generate_series(1, t.conversations) i`
+		);
+		await tx.exec(
+			`insert into public.contacts (id, tenant_id, wa_id, profile_name)
+			 select contact_id, tenant_id, (15550000000 + i)::text, 'Customer ' || i from bench_conversations`
+		);
+		await tx.exec(
+			`insert into public.conversations (id, tenant_id, number_id, contact_id, status,
+			   last_message_preview, last_message_at, last_message_direction, last_inbound_at, unread_count, created_at)
+			 select conversation_id, tenant_id, number_id, contact_id,
+			   case when i % 10 = 0 then 'closed' else 'open' end,
+			   'Message 0', last_at, 'inbound', last_at, i % 3, last_at - interval '1 day'
+			 from bench_conversations`
+		);
+		await tx.query(
+			`insert into public.messages (tenant_id, conversation_id, direction, sender, body, provider,
+			   provider_message_id, status, created_at)
+			 select c.tenant_id, c.conversation_id,
+			   case when m % 2 = 0 then 'inbound' else 'outbound' end,
+			   case when m % 2 = 0 then 'customer' else 'agent' end,
+			   'Message ' || m, 'meta', 'wamid.' || $1 || '.' || c.n || '.' || c.i || '.' || m,
+			   case when m % 2 = 0 then 'received' else 'delivered' end,
+			   c.last_at - m * interval '1 minute'
+			 from bench_conversations c, generate_series(0, $2::int - 1) m`,
+			[tag, scale.messagesPerConversation]
+		);
+		await tx.query(
+			`insert into public.notifications (tenant_id, recipient_id, kind, conversation_id, title, read_at, created_at)
+			 select c.tenant_id, t.agent_id, 'new_message', c.conversation_id, 'New message',
+			   case when c.i % 2 = 0 then c.last_at end, c.last_at
+			 from bench_conversations c join bench_tenants t using (n)
+			 where c.i <= ceil($1::numeric * t.conversations / $2)`,
+			[scale.notifications, scale.conversations]
+		);
+		const { rows } = await tx.query<{ tenant_id: string }>(
+			'select tenant_id from bench_tenants where n = 0'
+		);
+		return rows[0].tenant_id;
+	});
+	for (const table of ['tenants', 'memberships', 'contacts', 'conversations', 'messages', 'notifications'])
+		await db.exec(`analyze public.${table}`);
+	const { rows } = await db.query<LoadedInbox['counts']>(
+		`select (select count(*)::int from public.tenants where slug like $1) as tenants,
+		        (select count(*)::int from public.conversations c join public.tenants t on t.id = c.tenant_id where t.slug like $1) as conversations,
+		        (select count(*)::int from public.messages where provider_message_id like $2) as messages,
+		        (select count(*)::int from public.notifications where recipient_id = $3) as notifications`,
+		[`load-${tag}-%`, `wamid.${tag}.%`, agentId]
+	);
+	return { tenantId, agentId, counts: rows[0], seconds: (performance.now() - started) / 1000 };
+}
+
+interface InboxQuery {
+	name: string;
+	/** What the app issues (an rpc runs the function; a table read runs PostgREST's SELECT). */
+	sql: string;
+	params: unknown[];
+	/** The statement the plan is shown for: a function's body with its arguments as parameters. */
+	explainSql: string;
+	/** The tables whose index use decides `usesIndex`. */
+	table: string;
+	/** Whether the statement is planned without its values, as a SQL function's body is. */
+	generic: boolean;
+}
+
+const INBOX_BODY = `select c.id, c.tenant_id, c.number_id, c.contact_id, c.status, c.ai_active,
+    c.last_message_preview, c.last_message_at, c.last_message_direction,
+    c.last_inbound_at, c.unread_count, c.sentiment, c.summary, c.insights_at,
+    c.created_at, coalesce(c.last_message_at, c.created_at) as activity_at,
+    ct.profile_name, ct.wa_id, n.display_name, n.address, n.provider
+  from public.conversations c
+  join public.contacts ct on ct.id = c.contact_id
+  left join public.whatsapp_numbers n on n.id = c.number_id
+  where c.tenant_id = $1
+    and ($10::uuid is null or c.id = $10)
+    and ($2::text is null or c.status = $2)
+    and ($3::uuid is null or c.number_id = $3)
+    and (not coalesce($4::boolean, false) or c.unread_count > 0)
+    and ($5::text is null or c.sentiment = $5)
+    and (nullif(btrim($6::text), '') is null
+      or ct.profile_name ilike '%' || btrim($6) || '%'
+      or exists (select 1 from public.messages m where m.conversation_id = c.id
+        and m.body ilike '%' || btrim($6) || '%'))
+    and ($7::timestamptz is null
+      or (coalesce(c.last_message_at, c.created_at), c.id) < ($7, $8::uuid))
+  order by coalesce(c.last_message_at, c.created_at) desc, c.id desc
+  limit least(greatest(coalesce($9::int, 25), 1), 100)`;
+
+const INBOX_RPC = `select * from public.inbox_conversations(tenant_id => $1, status => $2, number_id => $3,
+  unread_only => $4, sentiment => $5, search => $6, after_activity_at => $7, after_id => $8,
+  page_size => $9, only_id => $10)`;
+
+/** The SELECT PostgREST issues for the chat's `.from('messages')…limit(50)`. */
+const THREAD_SQL = `select * from public.messages where conversation_id = $1
+  order by created_at desc, id desc limit 50`;
+
+/** Builds the four reads of the inbox and chat pages for the loaded tenant. */
+async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> {
+	const { rows: deep } = await db.query<{ activity_at: string; id: string }>(
+		`select coalesce(last_message_at, created_at)::text as activity_at, id from public.conversations
+		 where tenant_id = $1 order by coalesce(last_message_at, created_at) desc, id desc offset (select count(*) / 2 from public.conversations where tenant_id = $1) limit 1`,
+		[loaded.tenantId]
+	);
+	const { rows: busy } = await db.query<{ conversation_id: string }>(
+		`select id as conversation_id from public.conversations where tenant_id = $1
+		 order by last_message_at desc limit 1`,
+		[loaded.tenantId]
+	);
+	const page = (after: { activity_at: string; id: string } | null) => [
+		loaded.tenantId, null, null, false, null, null, after?.activity_at ?? null, after?.id ?? null, 25, null
+	];
+	return [
+		{ name: 'inbox first page', sql: INBOX_RPC, params: page(null), explainSql: INBOX_BODY, table: 'conversations', generic: true },
+		{ name: 'inbox deep keyset page', sql: INBOX_RPC, params: page(deep[0]), explainSql: INBOX_BODY, table: 'conversations', generic: true },
+		// The function's body sent as a statement of its own is planned with its values: what the
+		// rpc would cost if its body were planned per call (e.g. plpgsql `return query execute`).
+		{ name: 'inbox first page, body planned per call', sql: INBOX_BODY, params: page(null), explainSql: INBOX_BODY, table: 'conversations', generic: false },
+		{ name: 'inbox deep page, body planned per call', sql: INBOX_BODY, params: page(deep[0]), explainSql: INBOX_BODY, table: 'conversations', generic: false },
+		{
+			name: 'latest 50 messages',
+			sql: THREAD_SQL,
+			params: [busy[0].conversation_id],
+			explainSql: THREAD_SQL,
+			table: 'messages',
+			generic: false
+		},
+		{
+			name: 'unread notification count',
+			sql: 'select public.unread_notification_count($1) as count',
+			params: [loaded.tenantId],
+			explainSql: `select count(*)::integer from public.notifications n
+  where n.recipient_id = (select auth.uid()) and n.tenant_id = $1 and n.read_at is null`,
+			table: 'notifications',
+			generic: true
+		}
+	];
+}
+
+async function asAgent<T>(db: Db, agentId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+	return db.transaction(async (tx) => {
+		await tx.query(
+			`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+			[JSON.stringify({ sub: agentId, role: 'authenticated', aud: 'authenticated' })]
+		);
+		return work(tx);
+	});
+}
+
+interface PlanNode {
+	'Node Type': string;
+	'Index Name'?: string;
+	'Relation Name'?: string;
+	Plans?: PlanNode[];
+}
+
+function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
+	visit(node);
+	for (const child of node.Plans ?? []) walk(child, visit);
+}
+
+/** Times each query as the agent and explains it with a generic plan, as a function's body runs. */
+export async function measureInboxQueries(
+	db: Db,
+	loaded: LoadedInbox,
+	iterations = 200
+): Promise<InboxQueryResult[]> {
+	const results: InboxQueryResult[] = [];
+	for (const query of await inboxQueries(db, loaded)) {
+		const timings: number[] = [];
+		let rows = 0;
+		const budgetEnds = performance.now() + 15_000;
+		// A slow query stops after its time budget rather than holding the whole run.
+		for (let i = 0; i < iterations + 10 && (i < 20 || performance.now() < budgetEnds); i++) {
+			const started = performance.now();
+			const result = await asAgent(db, loaded.agentId, (tx) => tx.query(query.sql, query.params));
+			// The first runs warm the caches and the function's plan.
+			if (i >= 10) timings.push(performance.now() - started);
+			rows = result.rows.length;
+		}
+		const planJson = await asAgent(db, loaded.agentId, async (tx) => {
+			await tx.exec(
+				`set local plan_cache_mode = ${query.generic ? 'force_generic_plan' : 'force_custom_plan'}`
+			);
+			await tx.exec(`prepare bench_plan as ${query.explainSql}`);
+			const literals = query.params.map((value) =>
+				value === null ? 'null' : `'${String(value).replace(/'/g, "''")}'`
+			);
+			const { rows: plan } = await tx.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
+				`explain (format json) execute bench_plan(${literals.join(', ')})`
+			);
+			await tx.exec('deallocate bench_plan');
+			const value = plan[0]['QUERY PLAN'];
+			return (typeof value === 'string' ? JSON.parse(value) : value)[0].Plan as PlanNode;
+		});
+		const indexes = new Set<string>();
+		let scansAll = false;
+		let sorts = false;
+		walk(planJson, (node) => {
+			if (node['Index Name']) indexes.add(node['Index Name']);
+			if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === query.table) scansAll = true;
+			if (node['Node Type'] === 'Sort') sorts = true;
+		});
+		const onTable = [...indexes].some((name) => name.startsWith(query.table));
+		timings.sort((a, b) => a - b);
+		const percentile = (p: number) => timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)];
+		results.push({
+			name: query.name,
+			iterations: timings.length,
+			rows,
+			p50Ms: Math.round(percentile(50) * 100) / 100,
+			p99Ms: Math.round(percentile(99) * 100) / 100,
+			planTop: planJson['Node Type'],
+			indexes: [...indexes],
+			usesIndex: onTable && !scansAll && !(sorts && query.table === 'conversations'),
+			plan: JSON.stringify(planJson)
+		});
+	}
+	return results;
+}
+
+/** Migrates a fresh database, loads the scale and measures the inbox's reads. */
+export async function measureInbox(
+	options: { databaseServer?: string; scale?: InboxScale; iterations?: number } = {}
+): Promise<InboxResult> {
+	const scratch = options.databaseServer ? await createScratchDatabase(options.databaseServer) : undefined;
+	const db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
+	try {
+		await migrate(db, resolve(import.meta.dirname, '../supabase'), { seed: false });
+		const scale = options.scale ?? (scratch ? INBOX_SCALES.full : INBOX_SCALES.pglite);
+		const loaded = await loadInbox(db, scale);
+		const queries = await measureInboxQueries(db, loaded, options.iterations);
+		return { database: db.kind, scale, loaded, queries };
+	} finally {
+		await db.close();
+		await scratch?.drop();
+	}
+}

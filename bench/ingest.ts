@@ -1,0 +1,163 @@
+/**
+ * Ingest throughput: signed Twilio and Meta webhooks at increasing rates through the stack's
+ * functions host into the database, beside the physical ceiling — single-row inserts of a message
+ * straight into Postgres over a pool of as many connections as the load uses.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { sandboxFunctionSecrets, startSandbox } from '../sandbox/index.ts';
+import { startStack, type Stack } from '../supabase/local/stack.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import { createScratchDatabase } from './realtime-latency.ts';
+import { prepareBenchTenant, signedMetaRequests, signedTwilioRequests } from './tenant.ts';
+
+export interface IngestOptions {
+	databaseServer?: string;
+	/** Offered rates in requests/s; 0 means unthrottled (the highest the stack sustains). */
+	rates?: number[];
+	/** Seconds of load at each rate (the request count is rate × seconds; unthrottled uses `maxRequests`). */
+	secondsPerRate?: number;
+	maxRequests?: number;
+	connections?: number;
+	providers?: Array<'twilio' | 'meta'>;
+	/** Raw-insert ceiling run length in ms. */
+	ceilingMs?: number;
+}
+
+export interface IngestStep {
+	provider: 'twilio' | 'meta';
+	offeredPerSecond: number | 'max';
+	load: LoadResult;
+	/** Signed webhooks in the step's pool, each sent once. */
+	pooled: number;
+	/** Messages the database holds from this step. */
+	stored: number;
+	messagesPerSecond: number;
+}
+
+export interface IngestResult {
+	database: 'pglite' | 'postgres';
+	connections: number;
+	steps: IngestStep[];
+	ceilingPerSecond: number;
+	ceilingInserts: number;
+}
+
+/** Runs the ingest benchmark on a fresh stack and returns its figures. */
+export async function measureIngest(options: IngestOptions = {}): Promise<IngestResult> {
+	const connections = options.connections ?? 10;
+	const rates = options.rates ?? [50, 100, 200, 0];
+	const secondsPerRate = options.secondsPerRate ?? 5;
+	const maxRequests = options.maxRequests ?? 1500;
+	const providers = options.providers ?? ['twilio', 'meta'];
+	const scratch = options.databaseServer
+		? await createScratchDatabase(options.databaseServer)
+		: undefined;
+	const sandbox = await startSandbox({ port: 0 });
+	const stack = await startStack({
+		port: 0,
+		seed: false,
+		databaseUrl: scratch?.url,
+		functionSecrets: {
+			...sandboxFunctionSecrets(sandbox),
+			PARLEY_ENCRYPTION_KEY: randomBytes(32).toString('base64')
+		}
+	});
+	try {
+		const functionsUrl = `${stack.url}/functions/v1`;
+		sandbox.setWebhookBaseUrl(functionsUrl);
+		await prepareBenchTenant(stack, 0);
+		const steps: IngestStep[] = [];
+		for (const provider of providers) {
+			// A short warm-up so the first step does not pay for the function's cold start.
+			const warm = sign(provider, functionsUrl, 20, `w${provider[0]}`);
+			await runLoad({ origin: stack.url, requests: warm, connections: 2 });
+			for (const [index, rate] of rates.entries()) {
+				const count = rate ? Math.round(rate * secondsPerRate) : maxRequests;
+				const tag = `${provider[0]}${index}x`;
+				const requests = sign(provider, functionsUrl, count, tag);
+				const load = await runLoad({
+					origin: stack.url,
+					requests,
+					connections,
+					ratePerSecond: rate || undefined
+				});
+				const stored = await countStored(stack, provider, provider === 'twilio' ? `SM${tag}` : `wamid.${tag}`);
+				steps.push({
+					provider,
+					offeredPerSecond: rate || 'max',
+					load,
+					pooled: requests.length,
+					stored,
+					messagesPerSecond: round(stored / load.seconds)
+				});
+			}
+		}
+		const ceiling = await measureCeiling(stack, scratch?.url, connections, options.ceilingMs ?? 5000);
+		return {
+			database: stack.db.kind,
+			connections,
+			steps,
+			ceilingPerSecond: ceiling.perSecond,
+			ceilingInserts: ceiling.inserts
+		};
+	} finally {
+		await stack.close();
+		await sandbox.close();
+		await scratch?.drop();
+	}
+}
+
+function sign(provider: 'twilio' | 'meta', functionsUrl: string, count: number, tag: string) {
+	return provider === 'twilio'
+		? signedTwilioRequests(functionsUrl, count, tag)
+		: signedMetaRequests(functionsUrl, count, tag);
+}
+
+/** Messages stored whose provider id starts with the step's tag. */
+async function countStored(stack: Stack, provider: string, prefix: string): Promise<number> {
+	const { rows } = await stack.db.query<{ count: number }>(
+		`select count(*)::int as count from public.messages where provider = $1 and provider_message_id like $2`,
+		[provider, `${prefix}%`]
+	);
+	return rows[0].count;
+}
+
+/**
+ * The ceiling: one message row per statement (with the table's indexes, triggers and broadcasts,
+ * as ingest pays them), `connections` writers on a pool of that size, for `ms` milliseconds.
+ */
+async function measureCeiling(
+	stack: Stack,
+	databaseUrl: string | undefined,
+	connections: number,
+	ms: number
+): Promise<{ perSecond: number; inserts: number }> {
+	const { rows } = await stack.db.query<{ id: string; tenant_id: string }>(
+		'select id, tenant_id from public.conversations order by created_at limit 1'
+	);
+	const conversation = rows[0];
+	const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: connections }) : undefined;
+	const insert = (i: number) => {
+		const sql = `insert into public.messages (tenant_id, conversation_id, direction, sender, body, provider, provider_message_id, status)
+			values ($1, $2, 'inbound', 'customer', $3, 'twilio', $4, 'received')`;
+		const params = [conversation.tenant_id, conversation.id, `raw ${i}`, `SMceiling${i}`];
+		return pool ? pool.query(sql, params) : stack.db.query(sql, params);
+	};
+	let inserts = 0;
+	const started = performance.now();
+	try {
+		await Promise.all(
+			Array.from({ length: connections }, async () => {
+				while (performance.now() - started < ms) await insert(inserts++);
+			})
+		);
+	} finally {
+		await pool?.end();
+	}
+	return { perSecond: round(inserts / ((performance.now() - started) / 1000)), inserts };
+}
+
+function round(value: number): number {
+	return Math.round(value * 10) / 10;
+}
