@@ -364,6 +364,20 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
 			await expect(page.getByTestId('conversation-row')).toContainText(OTHER_CUSTOMER.name);
 		});
+
+		await test.step('older messages load when scrolling up the thread', async () => {
+			for (let i = 1; i <= 32; i++) {
+				await customerWrites(sandboxUrl, `Line ${i} of a long story`, undefined, OTHER_CUSTOMER);
+			}
+			await page.getByRole('link', { name: `View Chat with ${OTHER_CUSTOMER.name}` }).click();
+			const thread = page.getByTestId('thread');
+			await expect(message(page, 'Line 32 of a long story')).toBeVisible();
+			await expect(message(page, 'Do you ship to Chile?')).toHaveCount(0);
+			await thread.evaluate((element) => element.scrollTo({ top: 0 }));
+			await expect(message(page, 'Do you ship to Chile?')).toBeVisible();
+			await expect(page.getByTestId('message')).toHaveCount(33);
+			await expect(page.getByRole('button', { name: 'Load earlier messages' })).toHaveCount(0);
+		});
 	} finally {
 		await agent.context().close();
 		await admin.context().close();
