@@ -32,7 +32,7 @@ export default defineConfig({
 				test: {
 					name: 'stack',
 					environment: 'node',
-					include: ['tests/{stack,db,functions,sandbox}/**/*.test.ts'],
+					include: ['tests/{stack,db,functions,sandbox}/**/*.test.ts', 'tests/bench/*.test.ts'],
 					testTimeout: 30_000,
 					hookTimeout: 120_000
 				}

@@ -3,7 +3,7 @@
  * loaded set-based as postgres, then the inbox's reads issued as an agent through RLS — the same
  * SQL the app sends through PostgREST, in a transaction with `role` and `request.jwt.claims` set.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { openDb, type Db, type Tx } from '../supabase/local/db.ts';
 import { migrate } from '../supabase/local/migrate.ts';
@@ -105,9 +105,11 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 			`insert into public.memberships (tenant_id, user_id, role)
 			 select tenant_id, agent_id, 'agent' from bench_tenants`
 		);
-		await tx.exec(
+		// Meta phone number ids are unique across tenants: a random prefix per load.
+		await tx.query(
 			`insert into public.whatsapp_numbers (id, tenant_id, provider, display_name, phone_number_id)
-			 select number_id, tenant_id, 'meta', 'Line ' || n, (100000 + n)::text from bench_tenants`
+			 select number_id, tenant_id, 'meta', 'Line ' || n, $1 || lpad(n::text, 6, '0') from bench_tenants`,
+			[String(randomInt(1e8, 1e9))]
 		);
 		await tx.exec(
 			`create temp table bench_conversations on commit drop as

@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureIngest } from '../../bench/ingest.ts';
+import { loadInbox, measureInboxQueries, type InboxScale } from '../../bench/inbox.ts';
+import { measureWebhookToScreen } from '../../bench/screen.ts';
+import { createScratchDatabase } from '../../bench/realtime-latency.ts';
+import { openDb, type Db } from '../../supabase/local/db.ts';
+import { migrate } from '../../supabase/local/migrate.ts';
+import { testDatabaseServer } from '../support/stack.ts';
+
+// The bench's own correctness on small data: every webhook it sends is stored, every broadcast
+// reaches every agent, the inbox loader creates exactly the rows asked. Timings are not asserted.
+
+describe('ingest', () => {
+	it('stores one message for every signed Twilio and Meta webhook it sends, at a set rate and unthrottled', async () => {
+		const result = await measureIngest({
+			databaseServer: testDatabaseServer,
+			rates: [20, 0],
+			secondsPerRate: 1,
+			maxRequests: 30,
+			connections: 4,
+			ceilingMs: 200
+		});
+		expect(result.steps.map((step) => [step.provider, step.offeredPerSecond, step.pooled])).toEqual([
+			['twilio', 20, 20],
+			['twilio', 'max', 30],
+			['meta', 20, 20],
+			['meta', 'max', 30]
+		]);
+		for (const step of result.steps) {
+			expect(step.stored).toBe(step.pooled);
+			expect(step.load.ok).toBe(step.pooled);
+			expect(step.load.errors).toBe(0);
+		}
+		expect(result.ceilingInserts).toBeGreaterThan(0);
+	}, 120_000);
+});
+
+describe('webhook to screen', () => {
+	it('delivers each webhook message to every subscribed member', async () => {
+		const result = await measureWebhookToScreen({
+			databaseServer: testDatabaseServer,
+			subscribers: 3,
+			rates: [10, 20],
+			seconds: 1,
+			timeoutMs: 10_000
+		});
+		expect(result.steps.map((step) => [step.sent, step.accepted, step.delivered, step.expected])).toEqual([
+			[10, 10, 30, 30],
+			[20, 20, 60, 60]
+		]);
+		// The ten warm-up messages are stored too.
+		expect(result.stored).toBe(40);
+	}, 120_000);
+});
+
+describe('inbox at scale', () => {
+	const scale: InboxScale = {
+		conversations: 60,
+		messagesPerConversation: 3,
+		otherTenants: 2,
+		otherConversations: 10,
+		notifications: 8
+	};
+	let db: Db;
+	let drop = async () => {};
+
+	beforeAll(async () => {
+		const scratch = testDatabaseServer ? await createScratchDatabase(testDatabaseServer) : undefined;
+		drop = async () => scratch?.drop();
+		db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
+		await migrate(db, resolve(import.meta.dirname, '../../supabase'), { seed: false });
+	});
+	afterAll(async () => {
+		await db?.close();
+		await drop();
+	});
+
+	it('creates exactly the tenants, conversations, messages and notifications asked', async () => {
+		const loaded = await loadInbox(db, scale);
+		expect(loaded.counts).toEqual({ tenants: 3, conversations: 80, messages: 240, notifications: 8 });
+
+		const queries = await measureInboxQueries(db, loaded, 2);
+		expect(queries.map((query) => [query.name, query.rows])).toEqual([
+			['inbox first page', 25],
+			['inbox deep keyset page', 25],
+			['inbox first page, body planned per call', 25],
+			['inbox deep page, body planned per call', 25],
+			['latest 50 messages', 3],
+			['unread notification count', 1]
+		]);
+		for (const query of queries) expect(query.planTop).toBeTruthy();
+	});
+
+	it('shows the agent only the tenant it belongs to', async () => {
+		const loaded = await loadInbox(db, scale);
+		const { rows } = await db.transaction(async (tx) => {
+			await tx.query(
+				`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+				[JSON.stringify({ sub: loaded.agentId, role: 'authenticated' })]
+			);
+			return tx.query<{ tenants: number; conversations: number; unread: number }>(
+				`select count(distinct tenant_id)::int as tenants, count(*)::int as conversations,
+				   public.unread_notification_count($1) as unread from public.conversations`,
+				[loaded.tenantId]
+			);
+		});
+		expect(rows[0]).toEqual({ tenants: 1, conversations: 60, unread: 4 });
+	});
+});
