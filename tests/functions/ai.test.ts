@@ -136,6 +136,42 @@ describe('auto-replies', () => {
 	});
 });
 
+describe('the reply claim', () => {
+	it('lets one worker hold a generation, refuses outdated ones, and hands back the newest on release', async () => {
+		const phone = newPhone();
+		await customerWrites(sandbox, phone, 'claim test');
+		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(1), wait);
+		const conversation = await conversationOf(teamA.agent, phone);
+		const sql = async (text: string, params: unknown[]) =>
+			(await stack.db.query<{ value: unknown }>(`select ${text} as value`, params)).rows[0].value;
+		// The worker that answered lets go of its claim right after sending.
+		await vi.waitFor(async () => {
+			expect(
+				await sql(
+					'(select j.claimed_at from private.ai_reply_jobs j where j.conversation_id = $1)',
+					[conversation.id]
+				)
+			).toBeNull();
+		}, wait);
+
+		const generation = Number(await sql('public.ai_request_reply($1)', [conversation.id]));
+		expect(await sql('public.ai_claim_reply($1, $2)', [conversation.id, generation - 1])).toBe(
+			false
+		);
+		expect(await sql('public.ai_claim_reply($1, $2)', [conversation.id, generation])).toBe(true);
+		expect(await sql('public.ai_claim_reply($1, $2)', [conversation.id, generation])).toBe(false);
+		const newer = Number(await sql('public.ai_request_reply($1)', [conversation.id]));
+		expect(newer).toBe(generation + 1);
+		expect(
+			Number(await sql('public.ai_release_reply($1, $2)', [conversation.id, generation]))
+		).toBe(newer);
+		expect(await sql('public.ai_claim_reply($1, $2)', [conversation.id, newer])).toBe(true);
+		expect(Number(await sql('public.ai_release_reply($1, $2)', [conversation.id, newer]))).toBe(
+			newer
+		);
+	});
+});
+
 describe('escalation', () => {
 	it('a customer asking for a person gets a hand-over, AI turns off and the team is notified with the reason', async () => {
 		const phone = newPhone();
