@@ -155,7 +155,14 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 		);
 		return rows[0].tenant_id;
 	});
-	for (const table of ['tenants', 'memberships', 'contacts', 'conversations', 'messages', 'notifications'])
+	for (const table of [
+		'tenants',
+		'memberships',
+		'contacts',
+		'conversations',
+		'messages',
+		'notifications'
+	])
 		await db.exec(`analyze public.${table}`);
 	const { rows } = await db.query<LoadedInbox['counts']>(
 		`select (select count(*)::int from public.tenants where slug like $1) as tenants,
@@ -224,15 +231,52 @@ async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> 
 		[loaded.tenantId]
 	);
 	const page = (after: { activity_at: string; id: string } | null) => [
-		loaded.tenantId, null, null, false, null, null, after?.activity_at ?? null, after?.id ?? null, 25, null
+		loaded.tenantId,
+		null,
+		null,
+		false,
+		null,
+		null,
+		after?.activity_at ?? null,
+		after?.id ?? null,
+		25,
+		null
 	];
 	return [
-		{ name: 'inbox first page', sql: INBOX_RPC, params: page(null), explainSql: INBOX_BODY, table: 'conversations', generic: true },
-		{ name: 'inbox deep keyset page', sql: INBOX_RPC, params: page(deep[0]), explainSql: INBOX_BODY, table: 'conversations', generic: true },
+		{
+			name: 'inbox first page',
+			sql: INBOX_RPC,
+			params: page(null),
+			explainSql: INBOX_BODY,
+			table: 'conversations',
+			generic: true
+		},
+		{
+			name: 'inbox deep keyset page',
+			sql: INBOX_RPC,
+			params: page(deep[0]),
+			explainSql: INBOX_BODY,
+			table: 'conversations',
+			generic: true
+		},
 		// The function's body sent as a statement of its own is planned with its values: what the
 		// rpc would cost if its body were planned per call (e.g. plpgsql `return query execute`).
-		{ name: 'inbox first page, body planned per call', sql: INBOX_BODY, params: page(null), explainSql: INBOX_BODY, table: 'conversations', generic: false },
-		{ name: 'inbox deep page, body planned per call', sql: INBOX_BODY, params: page(deep[0]), explainSql: INBOX_BODY, table: 'conversations', generic: false },
+		{
+			name: 'inbox first page, body planned per call',
+			sql: INBOX_BODY,
+			params: page(null),
+			explainSql: INBOX_BODY,
+			table: 'conversations',
+			generic: false
+		},
+		{
+			name: 'inbox deep page, body planned per call',
+			sql: INBOX_BODY,
+			params: page(deep[0]),
+			explainSql: INBOX_BODY,
+			table: 'conversations',
+			generic: false
+		},
 		{
 			name: 'latest 50 messages',
 			sql: THREAD_SQL,
@@ -314,12 +358,14 @@ export async function measureInboxQueries(
 		let sorts = false;
 		walk(planJson, (node) => {
 			if (node['Index Name']) indexes.add(node['Index Name']);
-			if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === query.table) scansAll = true;
+			if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === query.table)
+				scansAll = true;
 			if (node['Node Type'] === 'Sort') sorts = true;
 		});
 		const onTable = [...indexes].some((name) => name.startsWith(query.table));
 		timings.sort((a, b) => a - b);
-		const percentile = (p: number) => timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)];
+		const percentile = (p: number) =>
+			timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)];
 		results.push({
 			name: query.name,
 			iterations: timings.length,
@@ -339,7 +385,9 @@ export async function measureInboxQueries(
 export async function measureInbox(
 	options: { databaseServer?: string; scale?: InboxScale; iterations?: number } = {}
 ): Promise<InboxResult> {
-	const scratch = options.databaseServer ? await createScratchDatabase(options.databaseServer) : undefined;
+	const scratch = options.databaseServer
+		? await createScratchDatabase(options.databaseServer)
+		: undefined;
 	const db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
 	try {
 		await migrate(db, resolve(import.meta.dirname, '../supabase'), { seed: false });

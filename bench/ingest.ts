@@ -82,7 +82,11 @@ export async function measureIngest(options: IngestOptions = {}): Promise<Ingest
 					connections,
 					ratePerSecond: rate || undefined
 				});
-				const stored = await countStored(stack, provider, provider === 'twilio' ? `SM${tag}` : `wamid.${tag}`);
+				const stored = await countStored(
+					stack,
+					provider,
+					provider === 'twilio' ? `SM${tag}` : `wamid.${tag}`
+				);
 				steps.push({
 					provider,
 					offeredPerSecond: rate || 'max',
@@ -93,7 +97,12 @@ export async function measureIngest(options: IngestOptions = {}): Promise<Ingest
 				});
 			}
 		}
-		const ceiling = await measureCeiling(stack, scratch?.url, connections, options.ceilingMs ?? 5000);
+		const ceiling = await measureCeiling(
+			stack,
+			scratch?.url,
+			connections,
+			options.ceilingMs ?? 5000
+		);
 		return {
 			database: stack.db.kind,
 			connections,
@@ -137,7 +146,9 @@ async function measureCeiling(
 		'select id, tenant_id from public.conversations order by created_at limit 1'
 	);
 	const conversation = rows[0];
-	const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: connections }) : undefined;
+	const pool = databaseUrl
+		? new pg.Pool({ connectionString: databaseUrl, max: connections })
+		: undefined;
 	const insert = (i: number) => {
 		const sql = `insert into public.messages (tenant_id, conversation_id, direction, sender, body, provider, provider_message_id, status)
 			values ($1, $2, 'inbound', 'customer', $3, 'twilio', $4, 'received')`;

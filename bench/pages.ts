@@ -38,7 +38,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 	return new Promise((done, fail) => {
 		const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
 		child.once('exit', (code) =>
-			code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} exited with code ${code}.`))
+			code === 0
+				? done()
+				: fail(new Error(`${command} ${args.join(' ')} exited with code ${code}.`))
 		);
 	});
 }
@@ -61,7 +63,8 @@ export async function pageJavaScript(
 	linkHeader = ''
 ): Promise<{ files: number; gzipBytes: number }> {
 	const paths = new Set<string>();
-	for (const match of linkHeader.matchAll(/<([^>]+)>;[^,]*rel="?modulepreload/g)) paths.add(match[1]);
+	for (const match of linkHeader.matchAll(/<([^>]+)>;[^,]*rel="?modulepreload/g))
+		paths.add(match[1]);
 	for (const tag of html.match(/<link[^>]*>/g) ?? []) {
 		const href = /href="([^"]+)"/.exec(tag)?.[1];
 		if (href && /rel="modulepreload"/.test(tag)) paths.add(href);
@@ -77,10 +80,17 @@ export async function pageJavaScript(
 
 /** Builds the app, serves it against a fresh stack and times both pages. */
 export async function measurePages(
-	options: { databaseServer?: string; build?: boolean; iterations?: number; scale?: Partial<InboxScale> } = {}
+	options: {
+		databaseServer?: string;
+		build?: boolean;
+		iterations?: number;
+		scale?: Partial<InboxScale>;
+	} = {}
 ): Promise<PagesResult> {
 	if (options.build ?? true) await run('npx', ['vite', 'build']);
-	const scratch = options.databaseServer ? await createScratchDatabase(options.databaseServer) : undefined;
+	const scratch = options.databaseServer
+		? await createScratchDatabase(options.databaseServer)
+		: undefined;
 	const stack = await startStack({ port: 0, seed: false, databaseUrl: scratch?.url });
 	let server: ReturnType<typeof spawn> | undefined;
 	try {
@@ -132,7 +142,10 @@ export async function measurePages(
 			stdio: ['ignore', 'ignore', 'inherit']
 		});
 		for (let tries = 0; ; tries++) {
-			const up = await fetch(origin).then(() => true, () => false);
+			const up = await fetch(origin).then(
+				() => true,
+				() => false
+			);
 			if (up) break;
 			if (tries > 100) throw new Error('The built app did not start within 10 seconds.');
 			await new Promise((done) => setTimeout(done, 100));
@@ -158,7 +171,8 @@ export async function measurePages(
 			}
 			if (status !== 200) throw new Error(`The ${page} page answered ${status}.`);
 			timings.sort((a, b) => a - b);
-			const percentile = (p: number) => timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)];
+			const percentile = (p: number) =>
+				timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)];
 			const js = await pageJavaScript(html, linkHeader);
 			if (process.env.PARLEY_BENCH_DUMP_HTML) console.log(html.slice(0, 3000));
 			pages.push({

@@ -70,9 +70,12 @@ for (const server of targets) {
 				figure: `${step.messagesPerSecond} msg/s · p50 ${ms(step.load.p50Ms)} · p99 ${ms(step.load.p99Ms)} · ${step.stored}/${step.pooled} stored`,
 				reference: `raw insert ${ingest.ceilingPerSecond}/s · ratio ${ratio.toFixed(2)}`,
 				goal: unthrottled ? '≥ 0.5 of raw insert' : 'all stored',
-				met: unthrottled ? yes(ratio >= 0.5 && step.stored === step.pooled) : yes(step.stored === step.pooled)
+				met: unthrottled
+					? yes(ratio >= 0.5 && step.stored === step.pooled)
+					: yes(step.stored === step.pooled)
 			});
-			if (unthrottled && step.provider === 'twilio') highest = Math.max(10, Math.floor(step.messagesPerSecond));
+			if (unthrottled && step.provider === 'twilio')
+				highest = Math.max(10, Math.floor(step.messagesPerSecond));
 		}
 	}
 	if (only.has('screen')) {

@@ -88,7 +88,11 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 			{ ratePerSecond: 5, requests: signedTwilioRequests(functionsUrl, 10, 'warm') },
 			...rates.map((rate, index) => ({
 				ratePerSecond: rate,
-				requests: signedTwilioRequests(functionsUrl, Math.max(1, Math.round(rate * seconds)), `s${index}x`)
+				requests: signedTwilioRequests(
+					functionsUrl,
+					Math.max(1, Math.round(rate * seconds)),
+					`s${index}x`
+				)
 			}))
 		];
 		const task: ChildTask = {
@@ -101,7 +105,9 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 		};
 		const report = await new Promise<ChildReport>((resolve, reject) => {
 			child.once('message', resolve);
-			child.once('exit', (code) => reject(new Error(`The subscriber process exited with code ${code}.`)));
+			child.once('exit', (code) =>
+				reject(new Error(`The subscriber process exited with code ${code}.`))
+			);
 			child.send(task);
 		});
 		if ('error' in report) throw new Error(report.error);
@@ -109,7 +115,12 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 			`select count(*)::int as count from public.messages where tenant_id = $1`,
 			[tenant.tenantId]
 		);
-		return { database: stack.db.kind, subscribers, steps: report.steps.slice(1), stored: rows[0].count };
+		return {
+			database: stack.db.kind,
+			subscribers,
+			steps: report.steps.slice(1),
+			stored: rows[0].count
+		};
 	} finally {
 		child.kill();
 		await stack.close();
@@ -183,7 +194,9 @@ async function runChild(task: ChildTask): Promise<ScreenStep[]> {
 		await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, task.timeoutMs))]);
 		const sorted = [...latencies].sort((a, b) => a - b);
 		const percentile = (p: number) =>
-			sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+			sorted.length
+				? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+				: NaN;
 		results.push({
 			ratePerSecond: step.ratePerSecond,
 			sent: step.requests.length,

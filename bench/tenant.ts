@@ -44,10 +44,10 @@ export async function prepareBenchTenant(stack: Stack, agents: number): Promise<
 			`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
 			[JSON.stringify({ sub: owner.id, role: 'authenticated', aud: 'authenticated' })]
 		);
-		const { rows } = await tx.query<{ id: string }>(
-			'select id from public.create_tenant($1, $2)',
-			['Bench', slug]
-		);
+		const { rows } = await tx.query<{ id: string }>('select id from public.create_tenant($1, $2)', [
+			'Bench',
+			slug
+		]);
 		return rows[0].id;
 	});
 	if (agentUsers.length)
@@ -180,7 +180,10 @@ export function signedMetaRequests(
 							field: 'messages',
 							value: {
 								messaging_product: 'whatsapp',
-								metadata: { display_phone_number: '15550001111', phone_number_id: meta.phoneNumberId },
+								metadata: {
+									display_phone_number: '15550001111',
+									phone_number_id: meta.phoneNumberId
+								},
 								contacts: [{ profile: { name: `Customer ${waId}` }, wa_id: waId }],
 								messages: [
 									{

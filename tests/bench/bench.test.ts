@@ -21,12 +21,14 @@ describe('ingest', () => {
 			connections: 4,
 			ceilingMs: 200
 		});
-		expect(result.steps.map((step) => [step.provider, step.offeredPerSecond, step.pooled])).toEqual([
-			['twilio', 20, 20],
-			['twilio', 'max', 30],
-			['meta', 20, 20],
-			['meta', 'max', 30]
-		]);
+		expect(result.steps.map((step) => [step.provider, step.offeredPerSecond, step.pooled])).toEqual(
+			[
+				['twilio', 20, 20],
+				['twilio', 'max', 30],
+				['meta', 20, 20],
+				['meta', 'max', 30]
+			]
+		);
 		for (const step of result.steps) {
 			expect(step.stored).toBe(step.pooled);
 			expect(step.load.ok).toBe(step.pooled);
@@ -45,7 +47,9 @@ describe('webhook to screen', () => {
 			seconds: 1,
 			timeoutMs: 10_000
 		});
-		expect(result.steps.map((step) => [step.sent, step.accepted, step.delivered, step.expected])).toEqual([
+		expect(
+			result.steps.map((step) => [step.sent, step.accepted, step.delivered, step.expected])
+		).toEqual([
 			[10, 10, 30, 30],
 			[20, 20, 60, 60]
 		]);
@@ -66,7 +70,9 @@ describe('inbox at scale', () => {
 	let drop = async () => {};
 
 	beforeAll(async () => {
-		const scratch = testDatabaseServer ? await createScratchDatabase(testDatabaseServer) : undefined;
+		const scratch = testDatabaseServer
+			? await createScratchDatabase(testDatabaseServer)
+			: undefined;
 		drop = async () => scratch?.drop();
 		db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
 		await migrate(db, resolve(import.meta.dirname, '../../supabase'), { seed: false });
@@ -78,7 +84,12 @@ describe('inbox at scale', () => {
 
 	it('creates exactly the tenants, conversations, messages and notifications asked', async () => {
 		const loaded = await loadInbox(db, scale);
-		expect(loaded.counts).toEqual({ tenants: 3, conversations: 80, messages: 240, notifications: 8 });
+		expect(loaded.counts).toEqual({
+			tenants: 3,
+			conversations: 80,
+			messages: 240,
+			notifications: 8
+		});
 
 		const queries = await measureInboxQueries(db, loaded, 2);
 		expect(queries.map((query) => [query.name, query.rows])).toEqual([
