@@ -303,10 +303,17 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(toggle).toHaveText(/AI Active/);
 		});
 
-		await test.step('insights say they are not configured rather than inventing any', async () => {
+		await test.step('insights give a sentiment and a summary, seen by the other agent too', async () => {
+			const insights = agent.getByTestId('insights');
+			await expect(insights.getByTestId('insights-summary')).toHaveText('Not generated yet');
 			await agent.getByRole('button', { name: 'Generate Insights' }).click();
-			await expect(agent.getByTestId('insights')).toContainText(
-				'AI insights are not configured for this workspace yet'
+			await expect(insights.getByTestId('insights-sentiment')).toHaveText(
+				/Positive|Neutral|Negative/,
+				{ timeout: 20_000 }
+			);
+			await expect(insights.getByTestId('insights-summary')).not.toHaveText('Not generated yet');
+			await expect(page.getByTestId('insights').getByTestId('insights-sentiment')).toHaveText(
+				/Positive|Neutral|Negative/
 			);
 		});
 
