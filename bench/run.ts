@@ -90,7 +90,7 @@ for (const server of targets) {
 		for (const step of screen.steps) {
 			const goal = step.ratePerSecond === 100;
 			rows.push({
-				benchmark: `webhook → screen @ ${step.ratePerSecond}/s${step.ratePerSecond === highest ? ' (highest sustained)' : ''}, ${screen.subscribers} agents`,
+				benchmark: `webhook → screen @ ${step.ratePerSecond}/s${step.ratePerSecond === highest ? ' (unthrottled ingest rate)' : ''}, ${screen.subscribers} agents`,
 				database: label,
 				figure: `p50 ${ms(step.p50Ms)} · p99 ${ms(step.p99Ms)} · ${step.delivered}/${step.expected} delivered`,
 				reference: `${step.accepted}/${step.sent} webhooks accepted`,
