@@ -184,7 +184,9 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(admin.getByTestId('notification').first()).toContainText(
 				`New message from ${CUSTOMER.name}`
 			);
-			await expect(admin.getByTestId('unread-notifications')).toContainText('1');
+			await expect(admin.getByRole('navigation').getByTestId('unread-notifications')).toContainText(
+				'1'
+			);
 		});
 
 		await test.step('a new message moves its conversation to the top without a reload', async () => {
@@ -336,11 +338,15 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await items.first().getByRole('button', { name: 'Mark as read' }).click();
 			await expect(items.first()).toHaveAttribute('data-read', 'true');
 			await expect(items.nth(1)).toHaveAttribute('data-read', 'false');
-			await expect(admin.getByTestId('unread-notifications')).toContainText('4');
+			await expect(admin.getByRole('navigation').getByTestId('unread-notifications')).toContainText(
+				'4'
+			);
 			await admin.getByRole('button', { name: 'Mark all as read' }).click();
 			await expect(items.nth(1)).toHaveAttribute('data-read', 'true');
 			await expect(items.nth(4)).toHaveAttribute('data-read', 'true');
-			await expect(admin.getByTestId('unread-notifications')).toHaveCount(0);
+			await expect(admin.getByRole('navigation').getByTestId('unread-notifications')).toHaveCount(
+				0
+			);
 			await admin.reload();
 			await expect(admin.locator('[data-testid="notification"][data-read="false"]')).toHaveCount(0);
 			await items.first().getByRole('link').click();
@@ -367,7 +373,7 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			const dialog = page.getByRole('dialog', { name: 'Delete this conversation?' });
 			await expect(dialog).toBeVisible();
 			await dialog.getByRole('button', { name: 'Delete conversation' }).click();
-			await expect(page).toHaveURL(`/app/${slug}/whatsapp/conversations`);
+			await expect(page).toHaveURL(`/app/${slug}/whatsapp`);
 			await expect(page.getByTestId('conversation-row')).toHaveCount(1);
 			await expect(page.getByTestId('conversation-row')).toContainText(OTHER_CUSTOMER.name);
 		});

@@ -3,6 +3,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { loadTenantMembership } from '$lib/members/tenancy';
 import { canManageMembers } from '$lib/members/roles';
 import { callFunction } from '$lib/whatsapp/functions';
+import { loadRecentConversations } from '$lib/inbox/conversations';
 import {
 	NUMBER_FIELDS,
 	connectNumberSchema,
@@ -46,7 +47,7 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 	depends('app:whatsapp-numbers');
 	const { tenant, role } = await parent();
 	const manager = canManageMembers(role);
-	const [numbers, agents, twilio] = await Promise.all([
+	const [numbers, agents, twilio, inbox] = await Promise.all([
 		manager
 			? managedNumbers(locals.supabase, tenant.id)
 			: memberNumbers(locals.supabase, tenant.id),
@@ -61,7 +62,8 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 					locals.supabase,
 					`twilio-integration/${tenant.id}`
 				)
-			: Promise.resolve(null)
+			: Promise.resolve(null),
+		loadRecentConversations(locals.supabase, tenant.id)
 	]);
 	if (agents.error) console.error(agents.error);
 	const integration = twilio?.ok ? twilio.data.integration : null;
@@ -77,6 +79,7 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 					lastError: integration.lastError
 				}
 			: null,
+		inbox,
 		now: Date.now()
 	};
 };
