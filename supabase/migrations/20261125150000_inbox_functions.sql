@@ -23,7 +23,11 @@ create function public.inbox_conversations(
   created_at timestamptz, activity_at timestamptz,
   contact_name text, contact_wa_id text, number_name text, number_address text, number_provider text
 )
-language sql stable security invoker set search_path = '' as $$
+-- No `set search_path` on purpose: a SQL function with a SET clause is never inlined, and only an
+-- inlined call is planned with its arguments, so the optional filters fold away and the
+-- (tenant, activity) index serves the page. Every name is schema-qualified and the function runs as
+-- the caller, so the caller's search_path cannot lend it anything the caller could not do anyway.
+language sql stable security invoker as $$
   select c.id, c.tenant_id, c.number_id, c.contact_id, c.status, c.ai_active,
     c.last_message_preview, c.last_message_at, c.last_message_direction,
     c.last_inbound_at, c.unread_count, c.sentiment, c.summary, c.insights_at,
@@ -46,9 +50,11 @@ language sql stable security invoker set search_path = '' as $$
         and ct.wa_id like '%' || regexp_replace(inbox_conversations.search, '[^0-9]', '', 'g') || '%'
       or exists (select 1 from public.messages m where m.conversation_id = c.id
         and m.body ilike '%' || btrim(inbox_conversations.search) || '%'))
+    -- The plain bound lets the index range start at the cursor; the row comparison breaks ties.
     and (inbox_conversations.after_activity_at is null
-      or (coalesce(c.last_message_at, c.created_at), c.id)
-        < (inbox_conversations.after_activity_at, inbox_conversations.after_id))
+      or coalesce(c.last_message_at, c.created_at) <= inbox_conversations.after_activity_at
+        and (coalesce(c.last_message_at, c.created_at), c.id)
+          < (inbox_conversations.after_activity_at, inbox_conversations.after_id))
   order by coalesce(c.last_message_at, c.created_at) desc, c.id desc
   limit least(greatest(coalesce(inbox_conversations.page_size, 25), 1), 100)
 $$;

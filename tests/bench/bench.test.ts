@@ -95,8 +95,6 @@ describe('inbox at scale', () => {
 		expect(queries.map((query) => [query.name, query.rows])).toEqual([
 			['inbox first page', 25],
 			['inbox deep keyset page', 25],
-			['inbox first page, body planned per call', 25],
-			['inbox deep page, body planned per call', 25],
 			['latest 50 messages', 3],
 			['unread notification count', 1]
 		]);
