@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SignJWT } from 'jose';
@@ -43,6 +45,11 @@ let stack: TestStack;
 let databaseUrl: string | undefined;
 
 beforeAll(async () => {
+	// Written here rather than committed: a `.env` file never goes into git, not even a fixture's.
+	writeFileSync(
+		join(fixtureSupabaseDir, 'functions', '.env'),
+		'# Secrets every fixture function sees, as supabase/functions/.env in the app.\nFIXTURE_DOTENV_SECRET="value from the functions .env file"\n'
+	);
 	process.env.PARLEY_FUNCTIONS_HOST_ONLY = 'the host keeps this to itself';
 	stack = await startTestStack({
 		supabaseDir: fixtureSupabaseDir,
