@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_CREDENTIALS } from '../../sandbox/demo.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from '../../supabase/local/keys.ts';
+import { accessibilityViolations } from './support/axe.ts';
 
 // The inbox end to end in its own workspace (so the numbers test still finds Acme empty): the
 // sandbox plays a customer writing to a Meta number; the owner, an admin and an agent answer,
@@ -25,9 +26,10 @@ const OTHER_CUSTOMER = { phone: '+5491155550123', name: 'Bo Other' };
 const screenshot = (page: Page, name: string) =>
 	page.screenshot({ path: `test-results/screens/inbox-${name}.png`, fullPage: true });
 
-/** The same state at desktop and phone widths. */
+/** The same state at desktop and phone widths, checked with axe on the way. */
 async function screens(page: Page, name: string) {
 	await screenshot(page, `${name}-desktop`);
+	expect(await accessibilityViolations(page), name).toEqual([]);
 	await page.setViewportSize(PHONE);
 	await screenshot(page, `${name}-phone`);
 	await page.setViewportSize(DESKTOP);
