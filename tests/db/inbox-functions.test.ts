@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadThreadPage, THREAD_PAGE_SIZE } from '../../src/lib/inbox/messages.ts';
 import { loadNotifications, NOTIFICATIONS_PAGE_SIZE } from '../../src/lib/inbox/notifications.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { commitAs, createUser, probeAs, rowsOf, type Actor } from './support.ts';
+import { commitAs, createUser, probeAs, rowsOf, type Actor, joinTenant } from './support.ts';
 
 // The inbox's SQL as members meet it: a keyset page of conversations with filters and search, the
 // unread notification count and "mark all as read", each under RLS; and who may share presence
@@ -23,17 +23,8 @@ function newUser(name: string): Promise<Actor> {
 	return createUser(stack.db, `${name}-${userCount}@inbox.test`);
 }
 
-async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
-	const [{ token }] = rowsOf(
-		await commitAs<{ token: string }>(
-			stack.db,
-			owner,
-			'select public.invite_member($1, $2, $3) as token',
-			[tenantId, user.email, role]
-		)
-	);
-	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
-}
+const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
+	joinTenant(stack.db, owner, tenantId, user, role);
 
 /** A workspace with an owner, an agent and a Twilio number. */
 async function team(slug: string) {

@@ -7,7 +7,8 @@ import {
 	createUser,
 	rowsOf,
 	type Actor,
-	type Outcome
+	joinTenant,
+	failure
 } from './support.ts';
 
 // Database rules of AI agents, integrations and WhatsApp numbers, as each role meets them.
@@ -26,21 +27,8 @@ function newUser(name: string): Promise<Actor> {
 	return createUser(stack.db, `${name}-${userCount}@example.test`);
 }
 
-function failure(outcome: Outcome): { code: string; message: string } | 'succeeded' {
-	return outcome.ok ? 'succeeded' : outcome.error;
-}
-
-async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
-	const [{ token }] = rowsOf(
-		await commitAs<{ token: string }>(
-			stack.db,
-			owner,
-			'select public.invite_member($1, $2, $3) as token',
-			[tenantId, user.email, role]
-		)
-	);
-	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
-}
+const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
+	joinTenant(stack.db, owner, tenantId, user, role);
 
 /** A workspace with an owner, an admin and an agent. */
 async function team(slug: string) {

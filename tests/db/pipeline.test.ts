@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { attempt, commitAs, createUser, rowsOf, type Actor, type Outcome } from './support.ts';
+import {
+	attempt,
+	commitAs,
+	createUser,
+	rowsOf,
+	type Actor,
+	joinTenant,
+	failure
+} from './support.ts';
 
 // The messaging tables and functions as each role meets them: who reads and changes what, how a
 // delivery is stored, and how statuses move. Deliveries are stored as the service role, as the
@@ -20,21 +28,8 @@ function newUser(name: string): Promise<Actor> {
 	return createUser(stack.db, `${name}-${userCount}@pipeline.test`);
 }
 
-function failure(outcome: Outcome): { code: string; message: string } | 'succeeded' {
-	return outcome.ok ? 'succeeded' : outcome.error;
-}
-
-async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
-	const [{ token }] = rowsOf(
-		await commitAs<{ token: string }>(
-			stack.db,
-			owner,
-			'select public.invite_member($1, $2, $3) as token',
-			[tenantId, user.email, role]
-		)
-	);
-	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
-}
+const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
+	joinTenant(stack.db, owner, tenantId, user, role);
 
 let numberCount = 0;
 

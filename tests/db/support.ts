@@ -127,3 +127,27 @@ export function rowsOf<Row>(outcome: Outcome<Row>): Row[] {
 		throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
 	return outcome.rows;
 }
+
+/** The error of a failed outcome, or 'succeeded': one value to compare in an assertion. */
+export function failure(outcome: Outcome): SqlError | 'succeeded' {
+	return outcome.ok ? 'succeeded' : outcome.error;
+}
+
+/** Makes `user` a member of the tenant the way people join: invited by `owner`, then accepting. */
+export async function joinTenant(
+	db: Db,
+	owner: Actor,
+	tenantId: string,
+	user: Actor,
+	role: string
+): Promise<void> {
+	const [{ token }] = rowsOf(
+		await commitAs<{ token: string }>(
+			db,
+			owner,
+			'select public.invite_member($1, $2, $3) as token',
+			[tenantId, user.email, role]
+		)
+	);
+	rowsOf(await commitAs(db, user, 'select * from public.accept_invitation($1)', [token]));
+}

@@ -8,7 +8,8 @@ import {
 	createUser,
 	rowsOf,
 	type Actor,
-	type Outcome
+	type Outcome,
+	failure
 } from './support.ts';
 
 let stack: TestStack;
@@ -25,10 +26,6 @@ function newUser(name: string, metadata: Record<string, unknown> = {}): Promise<
 }
 
 /** The error an outcome failed with (code and message), or 'succeeded'. */
-function failure(outcome: Outcome): { code: string; message: string } | 'succeeded' {
-	return outcome.ok ? 'succeeded' : outcome.error;
-}
-
 async function createTenant(owner: Actor, slug: string, name = 'Workspace'): Promise<string> {
 	const [tenant] = rowsOf(
 		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [

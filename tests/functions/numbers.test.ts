@@ -9,7 +9,7 @@ import {
 } from '../../sandbox/index.ts';
 import { decryptSecret, importEncryptionKey } from '../../supabase/functions/_shared/crypto.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { commitAs, createUser, rowsOf, type Actor } from '../db/support.ts';
+import { commitAs, createUser, rowsOf, type Actor, joinTenant } from '../db/support.ts';
 
 // The twilio-integration and whatsapp-numbers Edge Functions against the provider sandbox, called
 // through supabase-js as each role.
@@ -79,17 +79,8 @@ async function signedIn(actor: Actor): Promise<SupabaseClient> {
 	return client;
 }
 
-async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
-	const [{ token }] = rowsOf(
-		await commitAs<{ token: string }>(
-			stack.db,
-			owner,
-			'select public.invite_member($1, $2, $3) as token',
-			[tenantId, user.email, role]
-		)
-	);
-	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
-}
+const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
+	joinTenant(stack.db, owner, tenantId, user, role);
 
 /** A workspace with an owner, an admin and an agent, each with a signed-in client. */
 async function team(slug: string) {

@@ -17,7 +17,7 @@ import {
 	type Sandbox
 } from '../../sandbox/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { commitAs, createUser, rowsOf, type Actor } from '../db/support.ts';
+import { commitAs, createUser, rowsOf, type Actor, joinTenant } from '../db/support.ts';
 
 // The messaging pipeline end to end: provider webhooks (signed as Twilio and Meta sign them) into
 // the twilio-webhook and meta-webhook functions, replies through whatsapp-send, statuses back,
@@ -107,17 +107,8 @@ async function signedIn(actor: Actor): Promise<SupabaseClient> {
 	return client;
 }
 
-async function join(owner: Actor, tenantId: string, user: Actor, role: string): Promise<void> {
-	const [{ token }] = rowsOf(
-		await commitAs<{ token: string }>(
-			stack.db,
-			owner,
-			'select public.invite_member($1, $2, $3) as token',
-			[tenantId, user.email, role]
-		)
-	);
-	rowsOf(await commitAs(stack.db, user, 'select * from public.accept_invitation($1)', [token]));
-}
+const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
+	joinTenant(stack.db, owner, tenantId, user, role);
 
 async function team(slug: string): Promise<Team> {
 	userCount += 1;
