@@ -34,7 +34,11 @@ language sql immutable set search_path = '' as $$
 $$;
 
 -- Applies one status to the message with this provider id; a status for an id not stored yet
--- (the callback beat the send's answer) waits in pending_message_statuses.
+-- (the callback beat the send's answer) waits in pending_message_statuses. Statuses for ids never
+-- stored (messages sent from elsewhere on the same number) would wait forever, so parking one
+-- prunes those older than a day: a send's own statuses arrive within seconds of its answer.
+create index pending_message_statuses_received_at_idx on private.pending_message_statuses (received_at);
+
 create function private.apply_message_status(provider text, item jsonb) returns void
 language plpgsql set search_path = '' as $$
 declare
@@ -46,6 +50,7 @@ begin
   where m.provider = apply_message_status.provider and m.provider_message_id = item ->> 'provider_message_id'
   for update;
   if found_id is null then
+    delete from private.pending_message_statuses p where p.received_at < now() - interval '1 day';
     insert into private.pending_message_statuses (provider, provider_message_id, status, error_code, error_message, occurred_at)
     values (apply_message_status.provider, item ->> 'provider_message_id', next_status,
             item ->> 'error_code', item ->> 'error_message', occurred);
