@@ -344,6 +344,12 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		const template = findTemplate(c);
 		return template ? c.json(contentJson(template, origin(c))) : notFound(c);
 	});
+	app.delete('/v1/Content/:sid', (c) => {
+		const template = findTemplate(c);
+		if (!template) return notFound(c);
+		state.twilioTemplates.delete(template.sid);
+		return c.body(null, 204);
+	});
 	app.get('/v1/Content/:sid/ApprovalRequests', (c) => {
 		const template = findTemplate(c);
 		if (!template) return notFound(c);

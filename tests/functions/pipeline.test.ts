@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
 	FunctionsHttpError,
@@ -1100,6 +1102,162 @@ describe('templates', () => {
 			error_code: '132000',
 			error_message: 'The template’s parameters do not match the approved template.'
 		});
+	});
+
+	it('members sync a Twilio number’s Content templates with approval and samples; other tenants cannot', async () => {
+		const pending = sandbox.addTwilioTemplate({
+			accountSid: twilioDemo.accountSid,
+			friendlyName: 'pending_offer',
+			body: 'Hi {{1}}, {{2}} is back in stock.',
+			approvalStatus: 'pending'
+		});
+		const synced = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+			numberId: twilioNumberA
+		});
+		expect(synced.status, JSON.stringify(synced.body)).toBe(200);
+		const byName = new Map(
+			(synced.body.templates as { name: string }[]).map((row) => [row.name, row])
+		);
+		expect(byName.get('order_update')).toMatchObject({
+			provider: 'twilio',
+			provider_template_id: 'HX' + '1'.padStart(32, '0'),
+			status: 'approved',
+			body: 'Hi {{1}}, your order {{2}} is on its way.',
+			variables: [
+				{ key: '1', example: 'Ana' },
+				{ key: '2', example: '#1042' }
+			]
+		});
+		expect(byName.get('pending_offer')).toMatchObject({ status: 'pending' });
+		const { data: rows } = await teamA.agent
+			.from('whatsapp_templates')
+			.select('name')
+			.eq('number_id', twilioNumberA);
+		expect(rows!.map((row) => row.name).sort()).toEqual([...byName.keys()].sort());
+
+		// A template deleted at Twilio leaves on the next sync.
+		await twilio(twilioDemo.accountSid, twilioDemo.authToken, {
+			httpClient: sandbox.twilioHttpClient() as unknown as RequestClient
+		})
+			.content.v1.contents(pending.sid)
+			.remove();
+		const again = await call(teamA.admin, 'whatsapp-templates/sync', 'POST', {
+			numberId: twilioNumberA
+		});
+		expect(again.body.templates.map((row: { name: string }) => row.name)).not.toContain(
+			'pending_offer'
+		);
+
+		const stranger = await call(teamB.owner, 'whatsapp-templates/sync', 'POST', {
+			numberId: twilioNumberA
+		});
+		expect(stranger.status).toBe(404);
+		const { data: leaked } = await teamB.owner
+			.from('whatsapp_templates')
+			.select('id')
+			.eq('number_id', twilioNumberA);
+		expect(leaked).toEqual([]);
+		const written = await teamA.owner
+			.from('whatsapp_templates')
+			.update({ body: 'changed' })
+			.eq('number_id', twilioNumberA)
+			.select('id');
+		expect(written.error?.code).toBe('42501');
+	});
+
+	it('a Meta number syncs from its WhatsApp Business Account; without the account id it says so', async () => {
+		sandbox.clearRequests();
+		const synced = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+			numberId: metaNumberA
+		});
+		expect(synced.status, JSON.stringify(synced.body)).toBe(200);
+		expect(
+			synced.body.templates.map((row: { name: string; language: string }) => [
+				row.name,
+				row.language
+			])
+		).toEqual([
+			['follow_up', 'en_US'],
+			['order_update', 'en_US']
+		]);
+		const [listed] = sandbox.requests({ provider: 'meta', method: 'GET' });
+		expect(listed.path).toMatch(new RegExp(`/${metaDemo.wabaId}/message_templates$`));
+		expect(listed.headers.authorization).toBe(`Bearer ${metaDemo.accessToken}`);
+
+		await stack.db.query(
+			`update public.whatsapp_numbers set business_account_id = null where id = $1`,
+			[metaNumberA]
+		);
+		try {
+			const refused = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+				numberId: metaNumberA
+			});
+			expect(refused.status).toBe(409);
+			expect(refused.body).toMatchObject({ code: 'no_business_account' });
+			expect(refused.body.message).toMatch(/Business Account ID/);
+		} finally {
+			await stack.db.query(
+				`update public.whatsapp_numbers set business_account_id = $2 where id = $1`,
+				[metaNumberA, metaDemo.wabaId]
+			);
+		}
+	});
+
+	it('a synced template is checked before sending and stored with the words the customer reads', async () => {
+		await call(teamA.agent, 'whatsapp-templates/sync', 'POST', { numberId: twilioNumberA });
+		const conversationId = await customerWrites('twilio', customerPhone());
+		await stack.db.query(
+			`update public.conversations set last_inbound_at = now() - interval '3 days' where id = $1`,
+			[conversationId]
+		);
+		const contentSid = 'HX' + '1'.padStart(32, '0');
+		const incomplete = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			template: { contentSid, variables: { '1': 'Ana', '2': '  ' } }
+		});
+		expect(incomplete.status).toBe(400);
+		expect(incomplete.body).toMatchObject({
+			code: 'template_variables_missing',
+			message: 'Fill in {{2}} before sending this template.'
+		});
+		const { count } = await teamA.agent
+			.from('messages')
+			.select('id', { count: 'exact', head: true })
+			.eq('conversation_id', conversationId)
+			.eq('direction', 'outbound');
+		expect(count).toBe(0);
+
+		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			template: { contentSid, variables: { '1': 'Ana', '2': '#7' } }
+		});
+		expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+		expect(sent.body).toMatchObject({
+			type: 'template',
+			body: 'Hi Ana, your order #7 is on its way.',
+			status: expect.stringMatching(/queued|sent/)
+		});
+		const { data: conversation } = await teamA.agent
+			.from('conversations')
+			.select('last_message_preview')
+			.eq('id', conversationId)
+			.single();
+		expect(conversation!.last_message_preview).toBe('Hi Ana, your order #7 is on its way.');
+
+		const unapproved = sandbox.addTwilioTemplate({
+			accountSid: twilioDemo.accountSid,
+			friendlyName: 'rejected_promo',
+			body: 'Big sale!',
+			approvalStatus: 'rejected'
+		});
+		await call(teamA.agent, 'whatsapp-templates/sync', 'POST', { numberId: twilioNumberA });
+		const refused = await call(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			template: { contentSid: unapproved.sid }
+		});
+		expect(refused.status).toBe(409);
+		expect(refused.body).toMatchObject({ code: 'template_not_approved' });
+		expect(refused.body.message).toContain('“rejected_promo” is rejected');
 	});
 
 	it('a body with neither text nor template is refused with a sentence', async () => {

@@ -77,6 +77,23 @@ describe('Twilio REST API through the official SDK', () => {
 		});
 	});
 
+	it('deletes a Content template, which then answers 20404', async () => {
+		// The SDK types its request in camelCase but posts it as given; Twilio reads snake_case.
+		const created = await client().content.v1.contents.create({
+			friendly_name: 'to_delete',
+			language: 'en',
+			types: { 'twilio/text': { body: 'Bye {{1}}' } }
+		} as unknown as Parameters<
+			ReturnType<typeof client>['content']['v1']['contents']['create']
+		>[0]);
+		expect(await client().content.v1.contents(created.sid).remove()).toBe(true);
+		const gone = await client()
+			.content.v1.contents(created.sid)
+			.fetch()
+			.catch((caught: unknown) => caught);
+		expect(gone).toMatchObject({ status: 404, code: 20404 });
+	});
+
 	it('sends a message and records exactly the form Parley posted', async () => {
 		await openWindow();
 		const message = await client().messages.create({

@@ -29,6 +29,7 @@ import {
 	type Caller
 } from './pipeline.ts';
 import { ProviderSendError, type TemplateReference } from './providers/provider.ts';
+import { missingTemplateVariables, renderTemplateText } from './template-text.ts';
 
 /** The customer service window: free-form text only within 24 hours of the customer's last message. */
 export const serviceWindowMs = 24 * 60 * 60 * 1000;
@@ -195,6 +196,56 @@ export async function deliverQueuedMessage(
 	return stored.data;
 }
 
+/**
+ * Checks a template against the number's synced copy (approved, every variable filled) and
+ * returns the text the customer will read. A template not synced yet is sent as asked and the
+ * provider judges it; its message shows the template's name.
+ */
+async function renderSyncedTemplate(
+	caller: Caller,
+	conversation: ConversationRow,
+	template: TemplateReference
+): Promise<string | undefined> {
+	let query = caller.client
+		.from('whatsapp_templates')
+		.select('name, status, header, body, footer')
+		.eq('number_id', conversation.number_id);
+	query = template.contentSid
+		? query.eq('provider_template_id', template.contentSid)
+		: query.eq('name', template.name!).eq('language', template.language ?? 'en_US');
+	const { data, error } = await query.limit(1).maybeSingle();
+	if (error) throw databaseFailure(error);
+	if (!data) return undefined;
+	const synced = data as {
+		name: string;
+		status: string;
+		header: string | null;
+		body: string;
+		footer: string | null;
+	};
+	if (synced.status !== 'approved') {
+		throw new HttpError(
+			409,
+			'template_not_approved',
+			`The template “${synced.name}” is ${synced.status.replace(/_/g, ' ')}, not approved, so WhatsApp will not deliver it. Pick an approved template.`
+		);
+	}
+	const missing = missingTemplateVariables(synced.body, template.variables);
+	if (missing.length > 0) {
+		throw new HttpError(
+			400,
+			'template_variables_missing',
+			`Fill in ${missing.map((key) => `{{${key}}}`).join(', ')} before sending this template.`,
+			{ missing }
+		);
+	}
+	const variables = template.variables ?? {};
+	return [synced.header, synced.body, synced.footer]
+		.filter((part): part is string => Boolean(part))
+		.map((part) => renderTemplateText(part, variables))
+		.join('\n\n');
+}
+
 async function sendMessage(
 	config: ProviderFunctionConfig,
 	caller: Caller,
@@ -220,6 +271,9 @@ async function sendMessage(
 		conversation = await visibleConversation(caller, body.conversationId!);
 	}
 	if (!template) requireOpenWindow(conversation);
+	// A template message keeps the words the customer receives, so the thread can show them.
+	const storedBody =
+		template && !body.messageId ? await renderSyncedTemplate(caller, conversation, template) : text;
 
 	const { data: contact, error: contactError } = await caller.client
 		.from('contacts')
@@ -232,7 +286,7 @@ async function sendMessage(
 		? await caller.client.rpc('requeue_failed_message', { message_id: body.messageId })
 		: await caller.client.rpc('queue_outbound_message', {
 				conversation_id: conversation.id,
-				body: text ?? null,
+				body: storedBody ?? null,
 				template: template ?? null
 			});
 	if (queued.error) {

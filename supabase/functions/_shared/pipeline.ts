@@ -12,7 +12,12 @@ import {
 } from './supabase.ts';
 import { createMetaMessagingAdapter } from './providers/meta.ts';
 import { createTwilioMessagingAdapter } from './providers/twilio.ts';
-import type { OutboundMessage, SendResult, FetchedMedia } from './providers/provider.ts';
+import type {
+	OutboundMessage,
+	SendResult,
+	FetchedMedia,
+	ProviderTemplate
+} from './providers/provider.ts';
 
 const clientOptions = {
 	auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }
@@ -78,6 +83,7 @@ export interface NumberChannel {
 	send(message: OutboundMessage): Promise<SendResult>;
 	markRead(providerMessageId: string): Promise<void>;
 	fetchMedia(providerRef: string): Promise<FetchedMedia>;
+	listTemplates(options: { businessAccountId?: string | null }): Promise<ProviderTemplate[]>;
 }
 
 interface SendCredentialsRow {
@@ -113,7 +119,8 @@ export async function numberChannel(
 			provider: 'twilio',
 			send: (message) => adapter.send(credentials, message),
 			markRead: (id) => adapter.markRead(credentials, id),
-			fetchMedia: (ref) => adapter.fetchMedia(credentials, ref)
+			fetchMedia: (ref) => adapter.fetchMedia(credentials, ref),
+			listTemplates: (options) => adapter.listTemplates(credentials, options)
 		};
 	}
 	const accessToken = await openStoredSecret(row.secret_ciphertext, key, 'Meta access token');
@@ -123,7 +130,8 @@ export async function numberChannel(
 		provider: 'meta',
 		send: (message) => adapter.send(credentials, message),
 		markRead: (id) => adapter.markRead(credentials, id),
-		fetchMedia: (ref) => adapter.fetchMedia(credentials, ref)
+		fetchMedia: (ref) => adapter.fetchMedia(credentials, ref),
+		listTemplates: (options) => adapter.listTemplates(credentials, options)
 	};
 }
 

@@ -5,12 +5,14 @@
 import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
+import { templatePlaceholders } from '../template-text.ts';
 import {
 	ProviderSendError,
 	type InboundMessage,
 	type InboundMessageType,
 	type ParsedDelivery,
 	type ProviderNumber,
+	type ProviderTemplate,
 	type StatusUpdate,
 	type VerifiedCredentials,
 	type WhatsAppMessagingAdapter,
@@ -505,10 +507,13 @@ export function createMetaMessagingAdapter(options: {
 									? [
 											{
 												type: 'body',
-												parameters: Object.values(template.variables).map((text) => ({
-													type: 'text',
-													text
-												}))
+												// Positional keys ('1', '2'…) iterate in numeric order; named
+												// ones must say which placeholder they fill.
+												parameters: Object.entries(template.variables).map(([key, text]) =>
+													/^\d+$/.test(key)
+														? { type: 'text', text }
+														: { type: 'text', parameter_name: key, text }
+												)
 											}
 										]
 									: [])
@@ -537,6 +542,37 @@ export function createMetaMessagingAdapter(options: {
 				);
 			}
 			return { providerMessageId: id, status: 'queued' };
+		},
+
+		async listTemplates(credentials, { businessAccountId }) {
+			if (!businessAccountId) {
+				throw new ProviderSendError(
+					'no_business_account',
+					'Meta keeps templates in the WhatsApp Business Account, and this number has no Business Account ID. An owner or admin can add it in the number’s settings.',
+					false
+				);
+			}
+			const templates: ProviderTemplate[] = [];
+			let next: string | undefined =
+				`${base}/${encodeURIComponent(businessAccountId)}/message_templates?` +
+				new URLSearchParams({
+					fields: 'id,name,language,status,category,components,rejected_reason',
+					limit: '100'
+				});
+			// A business has at most a few hundred templates; the page cap guards against a loop.
+			for (let page = 0; next && page < 20; page++) {
+				const response = await graph(next, credentials.accessToken);
+				const answer = (await response.json()) as {
+					data?: GraphTemplate[];
+					paging?: { next?: string };
+				};
+				for (const entry of answer.data ?? []) {
+					const template = templateFromGraph(entry);
+					if (template) templates.push(template);
+				}
+				next = answer.paging?.next;
+			}
+			return templates;
 		},
 
 		async markRead(credentials, providerMessageId) {
@@ -571,5 +607,62 @@ export function createMetaMessagingAdapter(options: {
 					media.mime_type ?? download.headers.get('Content-Type') ?? 'application/octet-stream'
 			};
 		}
+	};
+}
+
+interface GraphTemplateComponent {
+	type?: string;
+	format?: string;
+	text?: string;
+	example?: {
+		body_text?: string[][];
+		body_text_named_params?: { param_name?: string; example?: string }[];
+	};
+}
+
+interface GraphTemplate {
+	id?: string;
+	name?: string;
+	language?: string;
+	status?: string;
+	category?: string;
+	rejected_reason?: string;
+	components?: GraphTemplateComponent[];
+}
+
+/** A Graph message template as stored; one without a body or an id is skipped. */
+function templateFromGraph(entry: GraphTemplate): ProviderTemplate | undefined {
+	const component = (type: string) =>
+		entry.components?.find((candidate) => candidate.type?.toUpperCase() === type);
+	const body = component('BODY');
+	if (!entry.id || !entry.name || !body?.text) return undefined;
+	const header = component('HEADER');
+	const positionalExamples = body.example?.body_text?.[0] ?? [];
+	const namedExamples = new Map(
+		(body.example?.body_text_named_params ?? []).map((param) => [param.param_name, param.example])
+	);
+	return {
+		provider_template_id: entry.id,
+		name: entry.name,
+		language: entry.language ?? 'en_US',
+		category: entry.category ?? null,
+		status: (entry.status ?? 'unknown').toLowerCase(),
+		rejection_reason:
+			entry.rejected_reason && entry.rejected_reason !== 'NONE' ? entry.rejected_reason : null,
+		// Only a plain text header is shown; media headers and header parameters are not sent from here.
+		header:
+			header?.text &&
+			(header.format ?? 'TEXT').toUpperCase() === 'TEXT' &&
+			templatePlaceholders(header.text).length === 0
+				? header.text
+				: null,
+		body: body.text,
+		footer: component('FOOTER')?.text ?? null,
+		variables: templatePlaceholders(body.text).map((key) => ({
+			key,
+			example: /^\d+$/.test(key)
+				? (positionalExamples[Number(key) - 1] ?? null)
+				: (namedExamples.get(key) ?? null)
+		}))
 	};
 }

@@ -110,6 +110,23 @@ export interface TemplateReference {
 	components?: unknown[];
 }
 
+/** A message template as the provider lists it, in the shape sync_whatsapp_templates stores. */
+export interface ProviderTemplate {
+	/** Meta's template id, or Twilio's Content SID (HX…). */
+	provider_template_id: string;
+	name: string;
+	language: string;
+	category: string | null;
+	/** Lower case: approved, pending, rejected, paused, disabled, unsubmitted… */
+	status: string;
+	rejection_reason: string | null;
+	header: string | null;
+	body: string;
+	footer: string | null;
+	/** The body's placeholders in order, with the provider's sample value when it has one. */
+	variables: { key: string; example: string | null }[];
+}
+
 /** What to send: free text or a template, to a customer's WhatsApp id (digits). */
 export interface OutboundMessage {
 	to: string;
@@ -155,4 +172,12 @@ export interface WhatsAppMessagingAdapter<SendCredentials> {
 	markRead(credentials: SendCredentials, providerMessageId: string): Promise<void>;
 	/** Downloads inbound media by the reference stored on the message. */
 	fetchMedia(credentials: SendCredentials, providerRef: string): Promise<FetchedMedia>;
+	/**
+	 * The templates this number may send: Meta lists the WhatsApp Business Account's (so it needs
+	 * its id), Twilio the account's Content API templates with their WhatsApp approval.
+	 */
+	listTemplates(
+		credentials: SendCredentials,
+		options: { businessAccountId?: string | null }
+	): Promise<ProviderTemplate[]>;
 }

@@ -7,12 +7,14 @@ import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
 import { createTwilioSandboxHttpClient, rewriteTwilioUrl } from './twilio-sandbox-http.ts';
+import { templatePlaceholders } from '../template-text.ts';
 import {
 	ProviderSendError,
 	type InboundMessage,
 	type InboundMessageType,
 	type ParsedDelivery,
 	type ProviderNumber,
+	type ProviderTemplate,
 	type StatusUpdate,
 	type VerifiedCredentials,
 	type WhatsAppMessagingAdapter,
@@ -328,6 +330,21 @@ export function createTwilioMessagingAdapter(
 			}
 		},
 
+		async listTemplates(credentials) {
+			try {
+				const contents = await twilioClient(
+					credentials,
+					options.apiUrl
+				).content.v1.contentAndApprovals.list({ pageSize: 500, limit: 2000 });
+				return contents.flatMap((content) => {
+					const template = templateFromContent(content);
+					return template ? [template] : [];
+				});
+			} catch (error) {
+				throw twilioSendFailure(error);
+			}
+		},
+
 		// Twilio has no read receipts for WhatsApp replies.
 		async markRead() {},
 
@@ -375,5 +392,43 @@ export function createTwilioMessagingAdapter(
 				contentType: response.headers.get('Content-Type') ?? 'application/octet-stream'
 			};
 		}
+	};
+}
+
+/** A Content API entry as stored: the body of its first type that has one, and its WhatsApp approval. */
+function templateFromContent(content: {
+	sid: string;
+	friendlyName: string;
+	language: string;
+	variables: Record<string, unknown> | null;
+	types: Record<string, unknown> | null;
+	approvalRequests: Record<string, unknown> | null;
+}): ProviderTemplate | undefined {
+	const body = Object.values(content.types ?? {})
+		.map((type) => (type as { body?: unknown } | null)?.body)
+		.find((text): text is string => typeof text === 'string' && text.length > 0);
+	if (!body) return undefined;
+	// The approval is flat on ContentAndApprovals; the ApprovalRequests resource nests it under `whatsapp`.
+	const approval = (content.approvalRequests?.whatsapp ?? content.approvalRequests ?? {}) as {
+		status?: string;
+		category?: string;
+		rejection_reason?: string;
+	};
+	const samples = content.variables ?? {};
+	return {
+		provider_template_id: content.sid,
+		name: content.friendlyName,
+		language: content.language,
+		category: approval.category ?? null,
+		// Content never submitted to WhatsApp has no approval at all.
+		status: (approval.status || 'unsubmitted').toLowerCase(),
+		rejection_reason: approval.rejection_reason || null,
+		header: null,
+		body,
+		footer: null,
+		variables: templatePlaceholders(body).map((key) => ({
+			key,
+			example: typeof samples[key] === 'string' ? (samples[key] as string) : null
+		}))
 	};
 }

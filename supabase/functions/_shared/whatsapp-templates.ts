@@ -1,0 +1,83 @@
+/**
+ * The `whatsapp-templates` function: syncs a number's message templates from its provider into
+ * `whatsapp_templates`, which members then read directly (RLS). Any member may sync: agents need
+ * templates once a customer's 24-hour window has closed.
+ *
+ *   POST /whatsapp-templates/sync  { numberId } → 200 { templates: WhatsAppTemplateRow[] }
+ *
+ * Errors: 400 invalid_request, 401 not_signed_in, 404 not_found (no such number, or not yours),
+ * 409 no_business_account (a Meta number without its WhatsApp Business Account id) |
+ * number_not_connected, 502 provider_error (the provider refused or could not be reached, in words).
+ */
+import { z } from 'npm:zod@4';
+import {
+	HttpError,
+	jsonResponse,
+	methodNotAllowed,
+	parseWith,
+	readJson,
+	routeSegments,
+	withCors,
+	type Handler
+} from './http.ts';
+import type { ProviderFunctionConfig } from './supabase.ts';
+import { databaseFailure, numberChannel, requireCaller, serviceClient } from './pipeline.ts';
+import { ProviderSendError } from './providers/provider.ts';
+
+const syncSchema = z.object({
+	numberId: z
+		.string()
+		.regex(
+			/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+			'That is not a valid id.'
+		)
+});
+
+/** The whatsapp-templates function. */
+export function createWhatsAppTemplatesHandler(config: ProviderFunctionConfig): Handler {
+	return withCors(async (request) => {
+		if (request.method !== 'POST') throw methodNotAllowed(request);
+		const caller = requireCaller(request, config);
+		const [route] = routeSegments(request, 'whatsapp-templates');
+		if (route !== 'sync') throw new HttpError(404, 'not_found', 'There is no such route.');
+		const { numberId } = parseWith(syncSchema, await readJson(request));
+
+		// RLS decides whether the caller may see this number at all.
+		const { data: number, error } = await caller.client
+			.from('whatsapp_numbers')
+			.select('id, business_account_id')
+			.eq('id', numberId)
+			.maybeSingle();
+		if (error) throw databaseFailure(error);
+		if (!number)
+			throw new HttpError(404, 'not_found', 'There is no such number, or you cannot see it.');
+
+		const service = serviceClient(config);
+		let templates;
+		try {
+			const channel = await numberChannel(config, service, number.id);
+			templates = await channel.listTemplates({
+				businessAccountId: number.business_account_id as string | null
+			});
+		} catch (failure) {
+			if (!(failure instanceof ProviderSendError)) throw failure;
+			if (failure.credentialsRejected) {
+				const flagged = await service.rpc('flag_number_credentials', {
+					number_id: number.id,
+					error: failure.sentence
+				});
+				if (flagged.error) throw databaseFailure(flagged.error);
+			}
+			if (failure.code === 'no_business_account') {
+				throw new HttpError(409, 'no_business_account', failure.sentence);
+			}
+			throw new HttpError(502, 'provider_error', failure.sentence);
+		}
+		const synced = await service.rpc('sync_whatsapp_templates', {
+			number_id: number.id,
+			templates
+		});
+		if (synced.error) throw databaseFailure(synced.error);
+		return jsonResponse({ templates: synced.data });
+	});
+}
