@@ -367,7 +367,28 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 				'More than 24 hours have passed since Ana Inbox last wrote'
 			);
 			await expect(page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+		});
+
+		await test.step('a closed window offers the number’s approved templates, with variables and a preview', async () => {
+			const picker = page.getByRole('form', { name: 'Send a template' });
+			const choice = picker.getByRole('combobox', { name: 'Template' });
+			await expect(choice).toBeVisible();
+			await choice.selectOption({ label: 'order_update · en_US · utility' });
+			await picker.getByRole('button', { name: 'Send template' }).click();
+			await expect(picker.getByLabel('{{1}}')).toHaveAttribute('aria-invalid', 'true');
+			await expect(picker.getByText('Fill this in.')).toHaveCount(2);
+			await picker.getByLabel('{{1}}').fill('Ana');
+			await picker.getByLabel('{{2}}').fill('#1042');
+			await expect(picker.getByTestId('template-preview')).toHaveText(
+				'Hi Ana, your order #1042 is on its way.'
+			);
 			await screens(page, 'chat-window-closed');
+			await picker.getByRole('button', { name: 'Send template' }).click();
+			const sent = message(page, 'Hi Ana, your order #1042 is on its way.');
+			await expect(sent).toContainText('template');
+			await expect(sent).toHaveAttribute('data-status', 'read', { timeout: 20_000 });
+			await expect(message(admin, 'Hi Ana, your order #1042 is on its way.')).toBeVisible();
+			await expect(picker.getByLabel('{{1}}')).toHaveValue('');
 		});
 
 		await test.step('an owner deletes the conversation after confirming', async () => {

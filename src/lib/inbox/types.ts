@@ -1,3 +1,5 @@
+import type { TemplateReference } from './templates.ts';
+
 /** One row of the inbox, as `inbox_conversations` returns it. */
 export interface InboxConversation {
 	id: string;
@@ -47,6 +49,8 @@ export interface ChatMessage {
 	pending?: boolean;
 	/** Set when sending failed before the server stored anything. */
 	local_error?: string;
+	/** The template a message typed here sends, so a local failure can be sent again as it was. */
+	template?: TemplateReference;
 }
 
 /** A reaction on a message. */

@@ -58,5 +58,6 @@ export interface AiAgent {
 export interface FunctionErrorBody {
 	code: string;
 	message: string;
-	details?: { issues?: { path: string; message: string }[] };
+	/** Field problems: zod's issues, or the template variables left empty. */
+	details?: { issues?: { path: string; message: string }[]; missing?: string[] };
 }
