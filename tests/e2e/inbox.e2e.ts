@@ -369,6 +369,30 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
 		});
 
+		await test.step('templates that cannot be refreshed say why, and refresh once the cause is fixed', async () => {
+			const { data: numbers } = await service
+				.from('whatsapp_numbers')
+				.update({ business_account_id: null })
+				.eq('tenant_id', tenantId)
+				.select('id');
+			expect(numbers).toHaveLength(1);
+			await page.reload();
+			const picker = page.getByRole('form', { name: 'Send a template' });
+			// The templates synced when the window closed stay usable, with the reason they are not fresh.
+			await expect(picker.getByTestId('template-sync-error')).toContainText(
+				'Showing the templates saved earlier: Meta keeps templates in the WhatsApp Business Account, and this number has no Business Account ID.'
+			);
+			await screens(page, 'chat-templates-error');
+			const restored = await service
+				.from('whatsapp_numbers')
+				.update({ business_account_id: metaDemo.wabaId })
+				.eq('tenant_id', tenantId);
+			expect(restored.error).toBeNull();
+			await picker.getByRole('button', { name: 'Reload the list from the provider' }).click();
+			await expect(picker.getByTestId('template-sync-error')).toHaveCount(0);
+			await expect(picker.getByRole('combobox', { name: 'Template' })).toBeVisible();
+		});
+
 		await test.step('a closed window offers the number’s approved templates, with variables and a preview', async () => {
 			const picker = page.getByRole('form', { name: 'Send a template' });
 			const choice = picker.getByRole('combobox', { name: 'Template' });
