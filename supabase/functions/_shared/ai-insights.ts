@@ -34,12 +34,7 @@ import {
 import { extractiveSummary, sentimentOfScore } from './ai-text.ts';
 
 const bodySchema = z.object({
-	conversationId: z
-		.string()
-		.regex(
-			/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-			'That is not a valid conversation id.'
-		)
+	conversationId: z.guid('That is not a valid conversation id.')
 });
 
 interface ConversationInsightsRow {

@@ -5,6 +5,9 @@
  */
 import type { z } from 'npm:zod@4';
 
+/** Any 8-4-4-4-12 hex id, as Postgres' uuid type accepts (not only RFC 4122 versions). */
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A function handler: one request in, one response out. */
 export type Handler = (request: Request) => Response | Promise<Response>;
 

@@ -34,12 +34,7 @@ import { missingTemplateVariables, renderTemplateText } from './template-text.ts
 /** The customer service window: free-form text only within 24 hours of the customer's last message. */
 export const serviceWindowMs = 24 * 60 * 60 * 1000;
 
-const uuid = z
-	.string()
-	.regex(
-		/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-		'That is not a valid id.'
-	);
+const uuid = z.guid('That is not a valid id.');
 
 const templateSchema = z
 	.object({

@@ -4,7 +4,7 @@
  * client for secrets, and the role check every management route starts with.
  */
 import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2';
-import { HttpError } from './http.ts';
+import { HttpError, uuidPattern } from './http.ts';
 import { decryptSecret, importEncryptionKey } from './crypto.ts';
 
 /** Settings of the provider functions, from function secrets (see supabase/functions/.env.example). */
@@ -56,8 +56,6 @@ export interface TenantManager {
 const clientOptions = {
 	auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }
 };
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The claims of a JWT the gateway already verified (the database verifies it again on every query). */
 function claimsOf(token: string): { sub?: string; role?: string } {

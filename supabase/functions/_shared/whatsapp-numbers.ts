@@ -27,6 +27,7 @@ import { z } from 'npm:zod@4';
 import type { PostgrestError, SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import {
 	HttpError,
+	uuidPattern,
 	jsonResponse,
 	methodNotAllowed,
 	parseWith,
@@ -103,8 +104,6 @@ interface SecretRow {
 	app_secret_last4: string;
 	verify_token: string;
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const displayName = z
 	.string({ error: 'Enter a display name for this number.' })

@@ -25,12 +25,7 @@ import { databaseFailure, numberChannel, requireCaller, serviceClient } from './
 import { ProviderSendError } from './providers/provider.ts';
 
 const syncSchema = z.object({
-	numberId: z
-		.string()
-		.regex(
-			/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-			'That is not a valid id.'
-		)
+	numberId: z.guid('That is not a valid id.')
 });
 
 /** The whatsapp-templates function. */
