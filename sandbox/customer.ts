@@ -45,10 +45,18 @@ export const customerMessageSchema = z
 			.optional(),
 		button: z.object({ text: z.string(), payload: z.string() }).optional(),
 		/** Id of an earlier business message this one replies to. */
-		replyTo: z.string().optional()
+		replyTo: z.string().optional(),
+		/** A reaction to an earlier message by its provider id; an empty emoji takes it back. */
+		reaction: z.object({ messageId: z.string().min(1), emoji: z.string() }).optional()
 	})
-	.refine((value) => value.text || value.media || value.location || value.button, {
-		message: 'Give the message a text, media, a location or a button reply.'
+	.refine(
+		(value) => value.text || value.media || value.location || value.button || value.reaction,
+		{ message: 'Give the message a text, media, a location, a button reply or a reaction.' }
+	)
+	// Meta delivers reactions as messages of type `reaction`; the sandbox plays them there only.
+	.refine((value) => !value.reaction || value.provider === 'meta', {
+		message: 'The sandbox plays reactions on Meta numbers only.',
+		path: ['reaction']
 	});
 
 export type CustomerMessage = z.input<typeof customerMessageSchema>;
@@ -249,7 +257,7 @@ async function sendMetaInbound(
 		owner: number.phoneNumberId,
 		business: number.phoneNumberId,
 		customer: value.from,
-		body: value.text ?? value.button?.text ?? '',
+		body: value.text ?? value.button?.text ?? value.reaction?.emoji ?? '',
 		media: [],
 		status: 'received',
 		createdAt: core.now(),
@@ -276,6 +284,12 @@ async function sendMetaInbound(
 	} else if (value.button) {
 		entry.type = 'button';
 		entry.button = { text: value.button.text, payload: value.button.payload };
+	} else if (value.reaction) {
+		entry.type = 'reaction';
+		entry.reaction = {
+			message_id: value.reaction.messageId,
+			...(value.reaction.emoji ? { emoji: value.reaction.emoji } : {})
+		};
 	} else {
 		entry.text = { body: value.text ?? '' };
 	}

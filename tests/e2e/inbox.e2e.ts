@@ -144,6 +144,22 @@ async function customerWrites(
 	expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
 
+/** The customer reacts to one of the business's messages (an empty emoji takes it back). */
+async function customerReacts(sandboxUrl: string, messageId: string, emoji: string) {
+	const response = await fetch(`${sandboxUrl}/customer/messages`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({
+			provider: 'meta',
+			to: metaDemo.phoneNumberId,
+			from: CUSTOMER.phone,
+			profileName: CUSTOMER.name,
+			reaction: { messageId, emoji }
+		})
+	});
+	expect(response.status, await response.clone().text()).toBeLessThan(300);
+}
+
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
 test('customers, agents and notifications meet live in the inbox', async ({ page, browser }) => {
@@ -249,6 +265,19 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(message(agent, 'Yes, it ships today.')).toContainText('Olivia Owner');
 			await expect(mine).toHaveAttribute('data-status', 'read', { timeout: 20_000 });
 			await expect(message(agent, 'Yes, it ships today.')).toHaveAttribute('data-status', 'read');
+		});
+
+		await test.step('the customer reacts to the reply; both open chats show it live', async () => {
+			const { data: reply, error } = await service
+				.from('messages')
+				.select('provider_message_id')
+				.eq('tenant_id', tenantId)
+				.eq('body', 'Yes, it ships today.')
+				.single();
+			expect(error).toBeNull();
+			await customerReacts(sandboxUrl, reply!.provider_message_id, '👍');
+			await expect(message(page, 'Yes, it ships today.').getByTestId('reaction')).toHaveText('👍');
+			await expect(message(agent, 'Yes, it ships today.').getByTestId('reaction')).toHaveText('👍');
 		});
 
 		await test.step('a reply WhatsApp refuses says why, and Retry sends it again', async () => {

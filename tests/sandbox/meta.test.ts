@@ -138,6 +138,31 @@ describe('Meta inbound webhooks', () => {
 		});
 	});
 
+	it('deliver a reaction to an earlier message as type reaction; Twilio customers cannot react here', async () => {
+		await sandbox.sendCustomerMessage({
+			provider: 'meta',
+			to: demo.phoneNumberId,
+			from: customer,
+			reaction: { messageId: 'wamid.earlier', emoji: '👍' }
+		});
+		const [request] = await receiver.waitFor(1, webhookPath);
+		const delivered = request.json as {
+			entry: { changes: { value: { messages: unknown[] } }[] }[];
+		};
+		expect(delivered.entry[0].changes[0].value.messages[0]).toMatchObject({
+			type: 'reaction',
+			reaction: { message_id: 'wamid.earlier', emoji: '👍' }
+		});
+		await expect(
+			sandbox.sendCustomerMessage({
+				provider: 'twilio',
+				to: '+15550100001',
+				from: customer,
+				reaction: { messageId: 'SM1', emoji: '👍' }
+			})
+		).rejects.toThrow('reaction: The sandbox plays reactions on Meta numbers only.');
+	});
+
 	it('give media an id whose URL downloads only with the bearer token', async () => {
 		await sandbox.sendCustomerMessage({
 			provider: 'meta',
