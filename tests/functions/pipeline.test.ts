@@ -1165,7 +1165,7 @@ describe('templates', () => {
 		expect(written.error?.code).toBe('42501');
 	});
 
-	it('a Meta number syncs from its WhatsApp Business Account; without the account id it says so', async () => {
+	it('a Meta number syncs from its WhatsApp Business Account; a missing or unknown account id is explained', async () => {
 		sandbox.clearRequests();
 		const synced = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
 			numberId: metaNumberA
@@ -1195,6 +1195,18 @@ describe('templates', () => {
 			expect(refused.status).toBe(409);
 			expect(refused.body).toMatchObject({ code: 'no_business_account' });
 			expect(refused.body.message).toMatch(/Business Account ID/);
+
+			// A Business Account the token cannot see is named in the answer, as connecting does.
+			await stack.db.query(
+				`update public.whatsapp_numbers set business_account_id = '999000111' where id = $1`,
+				[metaNumberA]
+			);
+			const unknown = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+				numberId: metaNumberA
+			});
+			expect(unknown.status).toBe(400);
+			expect(unknown.body).toMatchObject({ code: 'meta_not_found' });
+			expect(unknown.body.message).toContain('WhatsApp Business Account with ID 999000111');
 		} finally {
 			await stack.db.query(
 				`update public.whatsapp_numbers set business_account_id = $2 where id = $1`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	missingTemplateVariables,
 	renderTemplateText,
-	templatePreview,
+	renderTemplateMessage,
 	templateReference,
 	type WhatsAppTemplate
 } from '$lib/inbox/templates';
@@ -47,7 +47,7 @@ describe('template text', () => {
 	});
 
 	it('previews header, body and footer as the customer reads them', () => {
-		expect(templatePreview(base, { '1': 'Ana', '2': '#7' })).toBe(
+		expect(renderTemplateMessage(base, { '1': 'Ana', '2': '#7' })).toBe(
 			'Order news\n\nHola Ana, tu pedido #7 va en camino. Ana, gracias.\n\nReply STOP to opt out'
 		);
 	});

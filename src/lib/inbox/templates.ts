@@ -1,8 +1,12 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { missingTemplateVariables, renderTemplateText } from '$shared/template-text';
+import {
+	missingTemplateVariables,
+	renderTemplateMessage,
+	renderTemplateText
+} from '$shared/template-text';
 import { callFunction } from '$lib/whatsapp/functions';
 
-export { missingTemplateVariables, renderTemplateText };
+export { missingTemplateVariables, renderTemplateMessage, renderTemplateText };
 
 /** A number's message template, as `whatsapp_templates` holds it. */
 export interface WhatsAppTemplate {
@@ -76,15 +80,4 @@ export function templateReference(
 	return template.provider === 'twilio'
 		? { contentSid: template.provider_template_id, ...filled }
 		: { name: template.name, language: template.language, ...filled };
-}
-
-/** The words the customer will read: header, body and footer with the values filled in. */
-export function templatePreview(
-	template: WhatsAppTemplate,
-	values: Record<string, string>
-): string {
-	return [template.header, template.body, template.footer]
-		.filter((part): part is string => Boolean(part))
-		.map((part) => renderTemplateText(part, values))
-		.join('\n\n');
 }

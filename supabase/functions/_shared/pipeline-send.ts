@@ -29,7 +29,7 @@ import {
 	type Caller
 } from './pipeline.ts';
 import { ProviderSendError, type TemplateReference } from './providers/provider.ts';
-import { missingTemplateVariables, renderTemplateText } from './template-text.ts';
+import { missingTemplateVariables, renderTemplateMessage } from './template-text.ts';
 
 /** The customer service window: free-form text only within 24 hours of the customer's last message. */
 export const serviceWindowMs = 24 * 60 * 60 * 1000;
@@ -194,7 +194,7 @@ export async function deliverQueuedMessage(
 /**
  * Checks a template against the number's synced copy (approved, every variable filled) and
  * returns the text the customer will read. A template not synced yet is sent as asked and the
- * provider judges it; its message shows the template's name.
+ * provider judges it; the inbox then shows the template's name and the thread "a template message".
  */
 async function renderSyncedTemplate(
 	caller: Caller,
@@ -234,11 +234,7 @@ async function renderSyncedTemplate(
 			{ missing }
 		);
 	}
-	const variables = template.variables ?? {};
-	return [synced.header, synced.body, synced.footer]
-		.filter((part): part is string => Boolean(part))
-		.map((part) => renderTemplateText(part, variables))
-		.join('\n\n');
+	return renderTemplateMessage(synced, template.variables ?? {});
 }
 
 async function sendMessage(

@@ -10,8 +10,8 @@ import {
 	providerFunctionConfig,
 	type ProviderFunctionConfig
 } from './supabase.ts';
-import { createMetaMessagingAdapter } from './providers/meta.ts';
-import { createTwilioMessagingAdapter } from './providers/twilio.ts';
+import { createMetaAdapter, createMetaMessagingAdapter } from './providers/meta.ts';
+import { createTwilioAdapter, createTwilioMessagingAdapter } from './providers/twilio.ts';
 import type {
 	OutboundMessage,
 	SendResult,
@@ -83,7 +83,8 @@ export interface NumberChannel {
 	send(message: OutboundMessage): Promise<SendResult>;
 	markRead(providerMessageId: string): Promise<void>;
 	fetchMedia(providerRef: string): Promise<FetchedMedia>;
-	listTemplates(options: { businessAccountId?: string | null }): Promise<ProviderTemplate[]>;
+	/** The account's templates; errors are HttpErrors worded for an account read (not a send). */
+	listTemplates(businessAccountId: string | null): Promise<ProviderTemplate[]>;
 }
 
 interface SendCredentialsRow {
@@ -120,7 +121,8 @@ export async function numberChannel(
 			send: (message) => adapter.send(credentials, message),
 			markRead: (id) => adapter.markRead(credentials, id),
 			fetchMedia: (ref) => adapter.fetchMedia(credentials, ref),
-			listTemplates: (options) => adapter.listTemplates(credentials, options)
+			listTemplates: () =>
+				createTwilioAdapter({ apiUrl: config.twilioApiUrl }).listTemplates(credentials)
 		};
 	}
 	const accessToken = await openStoredSecret(row.secret_ciphertext, key, 'Meta access token');
@@ -131,7 +133,11 @@ export async function numberChannel(
 		send: (message) => adapter.send(credentials, message),
 		markRead: (id) => adapter.markRead(credentials, id),
 		fetchMedia: (ref) => adapter.fetchMedia(credentials, ref),
-		listTemplates: (options) => adapter.listTemplates(credentials, options)
+		listTemplates: (businessAccountId) =>
+			createMetaAdapter({ graphUrl: config.metaGraphUrl }).listTemplates({
+				...credentials,
+				businessAccountId
+			})
 	};
 }
 

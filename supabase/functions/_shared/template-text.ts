@@ -23,3 +23,14 @@ export function missingTemplateVariables(
 ): string[] {
 	return templatePlaceholders(body).filter((key) => !variables?.[key]?.trim());
 }
+
+/** The whole message as the customer reads it: header, body and footer, each filled in. */
+export function renderTemplateMessage(
+	parts: { header: string | null; body: string; footer: string | null },
+	variables: Record<string, string>
+): string {
+	return [parts.header, parts.body, parts.footer]
+		.filter((part): part is string => Boolean(part))
+		.map((part) => renderTemplateText(part, variables))
+		.join('\n\n');
+}

@@ -5,9 +5,10 @@
  *
  *   POST /whatsapp-templates/sync  { numberId } → 200 { templates: WhatsAppTemplateRow[] }
  *
- * Errors: 400 invalid_request, 401 not_signed_in, 404 not_found (no such number, or not yours),
- * 409 no_business_account (a Meta number without its WhatsApp Business Account id) |
- * number_not_connected, 502 provider_error (the provider refused or could not be reached, in words).
+ * Errors: 400 invalid_request | twilio_credentials_rejected | twilio_error | meta_token_invalid |
+ * meta_not_found | meta_permission_denied | meta_error, 401 not_signed_in, 404 not_found (no such
+ * number, or not yours), 409 no_business_account (a Meta number without its WhatsApp Business
+ * Account id) | number_not_connected, 502 provider_unavailable | provider_rate_limited.
  */
 import { z } from 'npm:zod@4';
 import {
@@ -22,7 +23,6 @@ import {
 } from './http.ts';
 import type { ProviderFunctionConfig } from './supabase.ts';
 import { databaseFailure, numberChannel, requireCaller, serviceClient } from './pipeline.ts';
-import { ProviderSendError } from './providers/provider.ts';
 
 const syncSchema = z.object({
 	numberId: z.guid('That is not a valid id.')
@@ -51,22 +51,19 @@ export function createWhatsAppTemplatesHandler(config: ProviderFunctionConfig): 
 		let templates;
 		try {
 			const channel = await numberChannel(config, service, number.id);
-			templates = await channel.listTemplates({
-				businessAccountId: number.business_account_id as string | null
-			});
+			templates = await channel.listTemplates(number.business_account_id as string | null);
 		} catch (failure) {
-			if (!(failure instanceof ProviderSendError)) throw failure;
-			if (failure.credentialsRejected) {
+			if (
+				failure instanceof HttpError &&
+				(failure.code === 'twilio_credentials_rejected' || failure.code === 'meta_token_invalid')
+			) {
 				const flagged = await service.rpc('flag_number_credentials', {
 					number_id: number.id,
-					error: failure.sentence
+					error: failure.message
 				});
 				if (flagged.error) throw databaseFailure(flagged.error);
 			}
-			if (failure.code === 'no_business_account') {
-				throw new HttpError(409, 'no_business_account', failure.sentence);
-			}
-			throw new HttpError(502, 'provider_error', failure.sentence);
+			throw failure;
 		}
 		const synced = await service.rpc('sync_whatsapp_templates', {
 			number_id: number.id,

@@ -162,7 +162,44 @@ export function createMetaAdapter(options: {
 			};
 		},
 
-		listNumbers
+		listNumbers,
+
+		async listTemplates(credentials) {
+			const wabaId = credentials.businessAccountId;
+			if (!wabaId) {
+				throw new HttpError(
+					409,
+					'no_business_account',
+					'Meta keeps templates in the WhatsApp Business Account, and this number has no Business Account ID. An owner or admin can add it in the number’s settings.'
+				);
+			}
+			const templates: ProviderTemplate[] = [];
+			let after: string | undefined;
+			// A business has at most a few hundred templates; the page cap guards against a loop.
+			for (let page = 0; page < 20; page++) {
+				const query = new URLSearchParams({
+					fields: 'id,name,language,status,category,components,rejected_reason',
+					limit: '100',
+					...(after ? { after } : {})
+				});
+				const answer = await graphGet<{
+					data?: GraphTemplate[];
+					paging?: { next?: string; cursors?: { after?: string } };
+				}>(
+					`${encodeURIComponent(wabaId)}/message_templates?${query}`,
+					credentials.accessToken,
+					`WhatsApp Business Account with ID ${wabaId}`
+				);
+				for (const entry of answer.data ?? []) {
+					const template = templateFromGraph(entry);
+					if (template) templates.push(template);
+				}
+				// Graph gives `next` only while there is another page.
+				after = answer.paging?.next ? answer.paging.cursors?.after : undefined;
+				if (!after) break;
+			}
+			return templates;
+		}
 	};
 }
 
@@ -542,37 +579,6 @@ export function createMetaMessagingAdapter(options: {
 				);
 			}
 			return { providerMessageId: id, status: 'queued' };
-		},
-
-		async listTemplates(credentials, { businessAccountId }) {
-			if (!businessAccountId) {
-				throw new ProviderSendError(
-					'no_business_account',
-					'Meta keeps templates in the WhatsApp Business Account, and this number has no Business Account ID. An owner or admin can add it in the number’s settings.',
-					false
-				);
-			}
-			const templates: ProviderTemplate[] = [];
-			let next: string | undefined =
-				`${base}/${encodeURIComponent(businessAccountId)}/message_templates?` +
-				new URLSearchParams({
-					fields: 'id,name,language,status,category,components,rejected_reason',
-					limit: '100'
-				});
-			// A business has at most a few hundred templates; the page cap guards against a loop.
-			for (let page = 0; next && page < 20; page++) {
-				const response = await graph(next, credentials.accessToken);
-				const answer = (await response.json()) as {
-					data?: GraphTemplate[];
-					paging?: { next?: string };
-				};
-				for (const entry of answer.data ?? []) {
-					const template = templateFromGraph(entry);
-					if (template) templates.push(template);
-				}
-				next = answer.paging?.next;
-			}
-			return templates;
 		},
 
 		async markRead(credentials, providerMessageId) {

@@ -34,6 +34,11 @@ export interface WhatsAppProviderAdapter<Credentials> {
 	verifyCredentials(credentials: Credentials): Promise<VerifiedCredentials>;
 	/** The account's WhatsApp-capable numbers, live from the provider. */
 	listNumbers(credentials: Credentials): Promise<ProviderNumber[]>;
+	/**
+	 * The message templates the account offers: Meta lists the WhatsApp Business Account's (so it
+	 * needs its id), Twilio the account's Content API templates with their WhatsApp approval.
+	 */
+	listTemplates(credentials: Credentials): Promise<ProviderTemplate[]>;
 }
 
 /** Message kinds Parley stores; `reaction` never becomes a message row (it is shown on its target). */
@@ -172,12 +177,4 @@ export interface WhatsAppMessagingAdapter<SendCredentials> {
 	markRead(credentials: SendCredentials, providerMessageId: string): Promise<void>;
 	/** Downloads inbound media by the reference stored on the message. */
 	fetchMedia(credentials: SendCredentials, providerRef: string): Promise<FetchedMedia>;
-	/**
-	 * The templates this number may send: Meta lists the WhatsApp Business Account's (so it needs
-	 * its id), Twilio the account's Content API templates with their WhatsApp approval.
-	 */
-	listTemplates(
-		credentials: SendCredentials,
-		options: { businessAccountId?: string | null }
-	): Promise<ProviderTemplate[]>;
 }

@@ -132,6 +132,21 @@ export function createTwilioAdapter(
 			} catch (error) {
 				throw twilioFailure(error);
 			}
+		},
+
+		async listTemplates(credentials) {
+			try {
+				const contents = await clientFor(credentials).content.v1.contentAndApprovals.list({
+					pageSize: 500,
+					limit: 2000
+				});
+				return contents.flatMap((content) => {
+					const template = templateFromContent(content);
+					return template ? [template] : [];
+				});
+			} catch (error) {
+				throw twilioFailure(error);
+			}
 		}
 	};
 }
@@ -325,21 +340,6 @@ export function createTwilioMessagingAdapter(
 					...(message.statusCallbackUrl ? { statusCallback: message.statusCallbackUrl } : {})
 				});
 				return { providerMessageId: sent.sid, status: sent.status === 'sent' ? 'sent' : 'queued' };
-			} catch (error) {
-				throw twilioSendFailure(error);
-			}
-		},
-
-		async listTemplates(credentials) {
-			try {
-				const contents = await twilioClient(
-					credentials,
-					options.apiUrl
-				).content.v1.contentAndApprovals.list({ pageSize: 500, limit: 2000 });
-				return contents.flatMap((content) => {
-					const template = templateFromContent(content);
-					return template ? [template] : [];
-				});
 			} catch (error) {
 				throw twilioSendFailure(error);
 			}
