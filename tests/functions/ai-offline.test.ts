@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxFunctionSecrets, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
-	call,
 	connectNumberWithAgent,
 	conversationOf,
 	customerWrites,
@@ -12,6 +11,7 @@ import {
 	team,
 	type Team
 } from './ai-support.ts';
+import { callFunction } from '../support/clients.ts';
 
 // Parley without an AI key: messages still arrive and nothing is asked of any AI provider, and
 // insights come from the offline analysis, labelled as such.
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('without an AI key', () => {
 	it('says AI is not configured, so the agents page can say why replies are off', async () => {
-		expect(await call(teamA.agent, 'generate-insights/status', 'GET')).toEqual({
+		expect(await callFunction(teamA.agent, 'generate-insights/status', 'GET')).toEqual({
 			status: 200,
 			body: { aiConfigured: false }
 		});
@@ -73,7 +73,7 @@ describe('without an AI key', () => {
 		await customerWrites(sandbox, phone, 'Could you send the invoice for the jacket?');
 		const conversation = await conversationOf(teamA.agent, phone);
 
-		const answer = await call(teamA.agent, 'generate-insights', 'POST', {
+		const answer = await callFunction(teamA.agent, 'generate-insights', 'POST', {
 			conversationId: conversation.id
 		});
 		expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -106,7 +106,7 @@ describe('without an AI key', () => {
 			'This is terrible. My order arrived broken and I am angry.'
 		);
 		const conversation = await conversationOf(teamA.agent, phone);
-		const answer = await call(teamA.agent, 'generate-insights', 'POST', {
+		const answer = await callFunction(teamA.agent, 'generate-insights', 'POST', {
 			conversationId: conversation.id
 		});
 		expect(answer.body).toMatchObject({ sentiment: 'negative', source: 'offline' });

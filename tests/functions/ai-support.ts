@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
-import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { DEMO_CREDENTIALS, type Sandbox, type SandboxMessage } from '../../sandbox/index.ts';
 import type { TestStack } from '../support/stack.ts';
-import { commitAs, createUser, rowsOf, type Actor } from '../db/support.ts';
+import { callFunction, signedIn } from '../support/clients.ts';
+import { commitAs, createUser, rowsOf } from '../db/support.ts';
 
 // Arranging the AI agent tests as people do: a team, a connected Twilio account, an AI agent
 // assigned to a number, customers writing through the sandbox.
@@ -14,24 +15,7 @@ export interface Team {
 	ids: { owner: string; agent: string };
 }
 
-export interface Answer {
-	status: number;
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
-	body: any;
-}
-
 let userCount = 0;
-
-async function signedIn(stack: TestStack, actor: Actor): Promise<SupabaseClient> {
-	const client = stack.client();
-	const { data, error } = await client.auth.signInWithPassword({
-		email: actor.email!,
-		password: 'secret-password'
-	});
-	if (error) throw error;
-	await client.realtime.setAuth(data.session.access_token);
-	return client;
-}
 
 /** A tenant with an owner and an agent (a person, role agent), both signed in. */
 export async function team(stack: TestStack, slug: string): Promise<Team> {
@@ -61,32 +45,13 @@ export async function team(stack: TestStack, slug: string): Promise<Team> {
 	};
 }
 
-/** Calls a function as the client's user; status and JSON body, errors included. */
-export async function call(
-	client: SupabaseClient,
-	path: string,
-	method: 'GET' | 'POST' = 'POST',
-	body?: unknown
-): Promise<Answer> {
-	const { data, error, response } = await client.functions.invoke(path, {
-		method,
-		...(body === undefined ? {} : { body: body as Record<string, unknown> })
-	});
-	if (error) {
-		if (!(error instanceof FunctionsHttpError)) throw error;
-		const context = error.context as Response;
-		return { status: context.status, body: JSON.parse(await context.text()) };
-	}
-	return { status: response?.status ?? 200, body: data };
-}
-
 /** Connects the demo Twilio account and its first number, answered by a new AI agent. */
 export async function connectNumberWithAgent(
 	t: Team,
 	agent: { name: string; instructions: string; model?: string }
 ): Promise<{ numberId: string; agentId: string }> {
 	const twilio = DEMO_CREDENTIALS.twilio;
-	const connected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+	const connected = await callFunction(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
 		accountSid: twilio.accountSid,
 		authToken: twilio.authToken
 	});
@@ -97,7 +62,7 @@ export async function connectNumberWithAgent(
 		.select('id')
 		.single();
 	if (error) throw error;
-	const number = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+	const number = await callFunction(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
 		provider: 'twilio',
 		displayName: 'Store',
 		address: 'whatsapp:+15550100001',

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sandboxFunctionSecrets, startSandbox, type Sandbox } from '../../sandbox/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
-	call,
 	completionsMentioning,
 	connectNumberWithAgent,
 	conversationOf,
@@ -13,6 +12,7 @@ import {
 	team,
 	type Team
 } from './ai-support.ts';
+import { callFunction } from '../support/clients.ts';
 
 // The AI agent end to end: customers write through the sandbox (signed Twilio webhooks), the
 // agent answers through the sandbox's OpenAI-compatible API, replies go out through Twilio.
@@ -285,7 +285,7 @@ describe('generate-insights with AI', () => {
 		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(1), wait);
 		const conversation = await conversationOf(teamA.agent, phone);
 
-		const first = await call(teamA.agent, 'generate-insights', 'POST', {
+		const first = await callFunction(teamA.agent, 'generate-insights', 'POST', {
 			conversationId: conversation.id
 		});
 		expect(first.status, JSON.stringify(first.body)).toBe(200);
@@ -308,7 +308,7 @@ describe('generate-insights with AI', () => {
 
 		await customerWrites(sandbox, phone, 'insights second: thanks, the new one is great');
 		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(2), wait);
-		const second = await call(teamA.agent, 'generate-insights', 'POST', {
+		const second = await callFunction(teamA.agent, 'generate-insights', 'POST', {
 			conversationId: conversation.id
 		});
 		expect(second.status).toBe(200);
@@ -337,7 +337,7 @@ describe('generate-insights with AI', () => {
 		const phone = newPhone();
 		await customerWrites(sandbox, phone, 'a private conversation');
 		const conversation = await conversationOf(teamA.agent, phone);
-		const answer = await call(teamB.owner, 'generate-insights', 'POST', {
+		const answer = await callFunction(teamB.owner, 'generate-insights', 'POST', {
 			conversationId: conversation.id
 		});
 		expect(answer).toEqual({
@@ -352,7 +352,7 @@ describe('generate-insights with AI', () => {
 	});
 
 	it('says AI is configured on the status endpoint', async () => {
-		expect(await call(teamA.agent, 'generate-insights/status', 'GET')).toEqual({
+		expect(await callFunction(teamA.agent, 'generate-insights/status', 'GET')).toEqual({
 			status: 200,
 			body: { aiConfigured: true }
 		});

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
 import {
 	DEMO_CREDENTIALS,
 	sandboxFunctionSecrets,
@@ -9,6 +8,7 @@ import {
 } from '../../sandbox/index.ts';
 import { decryptSecret, importEncryptionKey } from '../../supabase/functions/_shared/crypto.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { callFunction, signedIn } from '../support/clients.ts';
 import { commitAs, createUser, rowsOf, type Actor, joinTenant } from '../db/support.ts';
 
 // The twilio-integration and whatsapp-numbers Edge Functions against the provider sandbox, called
@@ -30,6 +30,14 @@ let userCount = 0;
 /** Every body a function answered in this file, to prove no secret ever left. */
 const answered: string[] = [];
 
+/** Calls a function (GET unless told) and records its answer for the secret check. */
+async function call(...args: Parameters<typeof callFunction>) {
+	const [client, path, method = 'GET', body] = args;
+	const answer = await callFunction(client, path, method, body);
+	answered.push(JSON.stringify(answer.body));
+	return answer;
+}
+
 beforeAll(async () => {
 	sandbox = await startSandbox({ port: 0 });
 	stack = await startTestStack({
@@ -41,43 +49,6 @@ afterAll(async () => {
 	// The outage test may have closed it already.
 	await sandbox?.close().catch(() => undefined);
 });
-
-interface Answer<Body = Record<string, unknown>> {
-	status: number;
-	body: Body;
-}
-
-/** Calls a function route as the client's user and returns status and JSON body, errors included. */
-async function call<Body = Record<string, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
-	client: SupabaseClient,
-	path: string,
-	method: 'GET' | 'POST' | 'PATCH' | 'DELETE' = 'GET',
-	body?: unknown
-): Promise<Answer<Body>> {
-	const { data, error, response } = await client.functions.invoke(path, {
-		method,
-		...(body === undefined ? {} : { body: body as Record<string, unknown> })
-	});
-	if (error) {
-		if (!(error instanceof FunctionsHttpError)) throw error;
-		const context = error.context as Response;
-		const text = await context.text();
-		answered.push(text);
-		return { status: context.status, body: JSON.parse(text) };
-	}
-	answered.push(JSON.stringify(data));
-	return { status: response?.status ?? 200, body: data as Body };
-}
-
-async function signedIn(actor: Actor): Promise<SupabaseClient> {
-	const client = stack.client();
-	const { error } = await client.auth.signInWithPassword({
-		email: actor.email!,
-		password: 'secret-password'
-	});
-	if (error) throw error;
-	return client;
-}
 
 const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
 	joinTenant(stack.db, owner, tenantId, user, role);
@@ -98,9 +69,9 @@ async function team(slug: string) {
 	await join(owner, tenant.id, agent, 'agent');
 	return {
 		tenantId: tenant.id,
-		owner: await signedIn(owner),
-		admin: await signedIn(admin),
-		agent: await signedIn(agent)
+		owner: await signedIn(stack, owner),
+		admin: await signedIn(stack, admin),
+		agent: await signedIn(stack, agent)
 	};
 }
 

@@ -6,11 +6,7 @@ import { promisify } from 'node:util';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-	FunctionsHttpError,
-	type RealtimeChannel,
-	type SupabaseClient
-} from '@supabase/supabase-js';
+import { type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import {
 	DEMO_CREDENTIALS,
 	sandboxFunctionSecrets,
@@ -19,6 +15,7 @@ import {
 	type Sandbox
 } from '../../sandbox/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { callFunction, signedIn, subscribed } from '../support/clients.ts';
 import { commitAs, createUser, rowsOf, type Actor, joinTenant } from '../db/support.ts';
 
 // The messaging pipeline end to end: provider webhooks (signed as Twilio and Meta sign them) into
@@ -98,17 +95,6 @@ let twilioNumberB: string;
 let twilioB: { accountSid: string; authToken: string };
 let userCount = 0;
 
-async function signedIn(actor: Actor): Promise<SupabaseClient> {
-	const client = stack.client();
-	const { data, error } = await client.auth.signInWithPassword({
-		email: actor.email!,
-		password: 'secret-password'
-	});
-	if (error) throw error;
-	await client.realtime.setAuth(data.session.access_token);
-	return client;
-}
-
 const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
 	joinTenant(stack.db, owner, tenantId, user, role);
 
@@ -127,40 +113,15 @@ async function team(slug: string): Promise<Team> {
 	await join(owner, tenant.id, agent, 'agent');
 	return {
 		tenantId: tenant.id,
-		owner: await signedIn(owner),
-		admin: await signedIn(admin),
-		agent: await signedIn(agent),
+		owner: await signedIn(stack, owner),
+		admin: await signedIn(stack, admin),
+		agent: await signedIn(stack, agent),
 		ids: { owner: owner.id!, admin: admin.id!, agent: agent.id! }
 	};
 }
 
-interface Answer {
-	status: number;
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
-	body: any;
-}
-
-/** Calls a function as the client's user; status and JSON body, errors included. */
-async function call(
-	client: SupabaseClient,
-	path: string,
-	method: 'GET' | 'POST' = 'POST',
-	body?: unknown
-): Promise<Answer> {
-	const { data, error, response } = await client.functions.invoke(path, {
-		method,
-		...(body === undefined ? {} : { body: body as Record<string, unknown> })
-	});
-	if (error) {
-		if (!(error instanceof FunctionsHttpError)) throw error;
-		const context = error.context as Response;
-		return { status: context.status, body: JSON.parse(await context.text()) };
-	}
-	return { status: response?.status ?? 200, body: data };
-}
-
 async function connectTwilio(t: Team, accountSid: string, authToken: string): Promise<void> {
-	const answer = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+	const answer = await callFunction(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
 		accountSid,
 		authToken
 	});
@@ -168,7 +129,7 @@ async function connectTwilio(t: Team, accountSid: string, authToken: string): Pr
 }
 
 async function connectNumber(t: Team, body: Record<string, unknown>): Promise<string> {
-	const answer = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body);
+	const answer = await callFunction(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body);
 	expect(answer.status, JSON.stringify(answer.body)).toBe(201);
 	return answer.body.number.id;
 }
@@ -735,7 +696,7 @@ describe('round trip through the sandbox', () => {
 		await expect(subscribed(foreign)).rejects.toBeTruthy();
 
 		sandbox.clearRequests();
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			text: 'Yes, we have it in blue.'
 		});
@@ -781,7 +742,7 @@ describe('round trip through the sandbox', () => {
 			[conversationId]
 		);
 		sandbox.clearRequests();
-		const refused = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const refused = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			text: 'Still there?'
 		});
@@ -804,7 +765,10 @@ describe('round trip through the sandbox', () => {
 		const phone = customerPhone();
 		const conversationId = await customerWrites('twilio', phone);
 		sandbox.setUnreachable(phone);
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId, text: 'Hi!' });
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Hi!'
+		});
 		expect(sent.status).toBe(200);
 		await sandbox.settled();
 		const failed = (await teamA.agent.from('messages').select('*').eq('id', sent.body.id).single())
@@ -816,7 +780,9 @@ describe('round trip through the sandbox', () => {
 				'WhatsApp could not reach this customer. The number may not use WhatsApp; check it with the customer.'
 		});
 		sandbox.setUnreachable(phone, false);
-		const retried = await call(teamA.agent, 'whatsapp-send', 'POST', { messageId: sent.body.id });
+		const retried = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
+			messageId: sent.body.id
+		});
 		expect(retried.status).toBe(200);
 		expect(retried.body.id).toBe(sent.body.id);
 		expect(retried.body.provider_message_id).not.toBe(failed.provider_message_id);
@@ -825,7 +791,9 @@ describe('round trip through the sandbox', () => {
 			.data!;
 		expect(after).toMatchObject({ status: 'read', error_code: null, error_message: null });
 		// Retrying a message that did not fail is refused.
-		const again = await call(teamA.agent, 'whatsapp-send', 'POST', { messageId: sent.body.id });
+		const again = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
+			messageId: sent.body.id
+		});
 		expect(again.status).toBe(409);
 	});
 
@@ -833,7 +801,7 @@ describe('round trip through the sandbox', () => {
 		const conversationId = await customerWrites('twilio', customerPhone());
 		sandbox.clearRequests();
 		const before = await count('messages');
-		const refused = await call(teamB.owner, 'whatsapp-send', 'POST', {
+		const refused = await callFunction(teamB.owner, 'whatsapp-send', 'POST', {
 			conversationId,
 			text: 'Hi'
 		});
@@ -847,8 +815,11 @@ describe('round trip through the sandbox', () => {
 		const phone = customerPhone();
 		const conversationId = await customerWrites('meta', phone, 'Hola');
 		sandbox.configure({ autoRead: false });
-		const first = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId, text: 'Uno' });
-		const second = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const first = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			text: 'Uno'
+		});
+		const second = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			text: 'Dos'
 		});
@@ -891,7 +862,7 @@ describe('round trip through the sandbox', () => {
 		const phone = customerPhone();
 		const conversationId = await customerWrites('meta', phone, 'Hola');
 		sandbox.setUnreachable(phone);
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			text: 'Hola!'
 		});
@@ -918,7 +889,9 @@ describe('round trip through the sandbox', () => {
 			[conversationId]
 		);
 		sandbox.clearRequests();
-		const answer = await call(teamA.agent, 'whatsapp-send/read', 'POST', { conversationId });
+		const answer = await callFunction(teamA.agent, 'whatsapp-send/read', 'POST', {
+			conversationId
+		});
 		expect(answer).toEqual({
 			status: 200,
 			body: { conversationId, unreadCount: 0, providerReceipt: 'sent' }
@@ -1003,7 +976,7 @@ describe('credentials', () => {
 		});
 
 		for (const text of ['First try', 'Second try']) {
-			const answer = await call(t.agent, 'whatsapp-send', 'POST', {
+			const answer = await callFunction(t.agent, 'whatsapp-send', 'POST', {
 				conversationId: conversation!.id,
 				text
 			});
@@ -1051,7 +1024,10 @@ describe('templates', () => {
 			contentSid: 'HX' + '1'.padStart(32, '0'),
 			variables: { '1': 'Ana', '2': '#1042' }
 		};
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId, template });
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
+			conversationId,
+			template
+		});
 		expect(sent.status, JSON.stringify(sent.body)).toBe(200);
 		expect(sent.body).toMatchObject({ type: 'template', content: template });
 		const [request] = sandbox.requests({ provider: 'twilio', method: 'POST' });
@@ -1071,7 +1047,7 @@ describe('templates', () => {
 	it('a Meta template goes out by name and language; one Meta refuses fails with a sentence', async () => {
 		const conversationId = await customerWrites('meta', customerPhone());
 		sandbox.clearRequests();
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			template: { name: 'follow_up', language: 'en_US', variables: { '1': 'Ana' } }
 		});
@@ -1093,7 +1069,7 @@ describe('templates', () => {
 			.single();
 		expect(data!.status).toBe('read');
 
-		const refused = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const refused = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			template: { name: 'order_update', language: 'en_US', variables: { '1': 'Ana' } }
 		});
@@ -1111,7 +1087,7 @@ describe('templates', () => {
 			body: 'Hi {{1}}, {{2}} is back in stock.',
 			approvalStatus: 'pending'
 		});
-		const synced = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+		const synced = await callFunction(teamA.agent, 'whatsapp-templates/sync', 'POST', {
 			numberId: twilioNumberA
 		});
 		expect(synced.status, JSON.stringify(synced.body)).toBe(200);
@@ -1141,14 +1117,14 @@ describe('templates', () => {
 		})
 			.content.v1.contents(pending.sid)
 			.remove();
-		const again = await call(teamA.admin, 'whatsapp-templates/sync', 'POST', {
+		const again = await callFunction(teamA.admin, 'whatsapp-templates/sync', 'POST', {
 			numberId: twilioNumberA
 		});
 		expect(again.body.templates.map((row: { name: string }) => row.name)).not.toContain(
 			'pending_offer'
 		);
 
-		const stranger = await call(teamB.owner, 'whatsapp-templates/sync', 'POST', {
+		const stranger = await callFunction(teamB.owner, 'whatsapp-templates/sync', 'POST', {
 			numberId: twilioNumberA
 		});
 		expect(stranger.status).toBe(404);
@@ -1167,7 +1143,7 @@ describe('templates', () => {
 
 	it('a Meta number syncs from its WhatsApp Business Account; a missing or unknown account id is explained', async () => {
 		sandbox.clearRequests();
-		const synced = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+		const synced = await callFunction(teamA.agent, 'whatsapp-templates/sync', 'POST', {
 			numberId: metaNumberA
 		});
 		expect(synced.status, JSON.stringify(synced.body)).toBe(200);
@@ -1189,7 +1165,7 @@ describe('templates', () => {
 			[metaNumberA]
 		);
 		try {
-			const refused = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+			const refused = await callFunction(teamA.agent, 'whatsapp-templates/sync', 'POST', {
 				numberId: metaNumberA
 			});
 			expect(refused.status).toBe(409);
@@ -1201,7 +1177,7 @@ describe('templates', () => {
 				`update public.whatsapp_numbers set business_account_id = '999000111' where id = $1`,
 				[metaNumberA]
 			);
-			const unknown = await call(teamA.agent, 'whatsapp-templates/sync', 'POST', {
+			const unknown = await callFunction(teamA.agent, 'whatsapp-templates/sync', 'POST', {
 				numberId: metaNumberA
 			});
 			expect(unknown.status).toBe(400);
@@ -1216,14 +1192,14 @@ describe('templates', () => {
 	});
 
 	it('a synced template is checked before sending and stored with the words the customer reads', async () => {
-		await call(teamA.agent, 'whatsapp-templates/sync', 'POST', { numberId: twilioNumberA });
+		await callFunction(teamA.agent, 'whatsapp-templates/sync', 'POST', { numberId: twilioNumberA });
 		const conversationId = await customerWrites('twilio', customerPhone());
 		await stack.db.query(
 			`update public.conversations set last_inbound_at = now() - interval '3 days' where id = $1`,
 			[conversationId]
 		);
 		const contentSid = 'HX' + '1'.padStart(32, '0');
-		const incomplete = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const incomplete = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			template: { contentSid, variables: { '1': 'Ana', '2': '  ' } }
 		});
@@ -1239,7 +1215,7 @@ describe('templates', () => {
 			.eq('direction', 'outbound');
 		expect(count).toBe(0);
 
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			template: { contentSid, variables: { '1': 'Ana', '2': '#7' } }
 		});
@@ -1262,8 +1238,8 @@ describe('templates', () => {
 			body: 'Big sale!',
 			approvalStatus: 'rejected'
 		});
-		await call(teamA.agent, 'whatsapp-templates/sync', 'POST', { numberId: twilioNumberA });
-		const refused = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		await callFunction(teamA.agent, 'whatsapp-templates/sync', 'POST', { numberId: twilioNumberA });
+		const refused = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			template: { contentSid: unapproved.sid }
 		});
@@ -1274,7 +1250,7 @@ describe('templates', () => {
 
 	it('a body with neither text nor template is refused with a sentence', async () => {
 		const conversationId = await customerWrites('twilio', customerPhone());
-		const answer = await call(teamA.agent, 'whatsapp-send', 'POST', { conversationId });
+		const answer = await callFunction(teamA.agent, 'whatsapp-send', 'POST', { conversationId });
 		expect(answer.status).toBe(400);
 		expect(answer.body.message).toBe(
 			'Send { conversationId, text }, { conversationId, template } or { messageId } to retry a failed message.'
@@ -1334,7 +1310,7 @@ describe('status order', () => {
 	it('status callbacks delivered in reverse order end at read', async () => {
 		const conversationId = await customerWrites('twilio', customerPhone());
 		sandbox.configure({ statusDelayMs: 10 * 60_000 });
-		const sent = await call(teamA.agent, 'whatsapp-send', 'POST', {
+		const sent = await callFunction(teamA.agent, 'whatsapp-send', 'POST', {
 			conversationId,
 			text: 'Order?'
 		});
@@ -1356,16 +1332,3 @@ describe('status order', () => {
 		expect([data!.sent_at, data!.delivered_at, data!.read_at].every(Boolean)).toBe(true);
 	});
 });
-
-/** Resolves when a channel is SUBSCRIBED; rejects with the server's reason otherwise. */
-function subscribed(channel: RealtimeChannel): Promise<void> {
-	return new Promise((resolve, reject) => {
-		channel.subscribe((status, error) => {
-			if (status === 'SUBSCRIBED') resolve();
-			else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
-				void channel.unsubscribe();
-				reject(error ?? new Error(status));
-			}
-		});
-	});
-}

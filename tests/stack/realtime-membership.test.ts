@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { Inbox, subscribed } from '../support/clients.ts';
 
 let stack: TestStack;
 const clients: SupabaseClient[] = [];
@@ -30,43 +31,6 @@ async function signedUp(
 	if (error || !data.session || !data.user) throw error ?? new Error('sign-up gave no session');
 	await client.realtime.setAuth(data.session.access_token);
 	return { client, id: data.user.id, email };
-}
-
-/** Resolves when a channel reaches SUBSCRIBED; rejects with the server's reason otherwise. */
-function subscribed(channel: RealtimeChannel): Promise<void> {
-	return new Promise((resolve, reject) => {
-		channel.subscribe((status, error) => {
-			if (status === 'SUBSCRIBED') resolve();
-			else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
-				void channel.unsubscribe();
-				reject(error ?? new Error(status));
-			}
-		});
-	});
-}
-
-/** Collects what a listener receives and lets a test wait for the n-th item. */
-class Inbox<T> {
-	readonly items: T[] = [];
-	private waiters: { count: number; resolve: () => void }[] = [];
-	private read = 0;
-
-	readonly push = (item: T): void => {
-		this.items.push(item);
-		this.waiters = this.waiters.filter((waiter) => {
-			if (this.items.length < waiter.count) return true;
-			waiter.resolve();
-			return false;
-		});
-	};
-
-	/** The next item not yet read, waiting for it if it has not arrived. */
-	async next(): Promise<T> {
-		const count = ++this.read;
-		if (this.items.length < count)
-			await new Promise<void>((resolve) => this.waiters.push({ count, resolve }));
-		return this.items[count - 1];
-	}
 }
 
 type Broadcast = { event: string; payload: Record<string, unknown> };

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { signJwt } from '../../supabase/local/jwt.ts';
 import { PUBLISHABLE_KEY } from '../../supabase/local/keys.ts';
 import { requestRealtimeRecheck } from '../../supabase/local/realtime.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { Inbox, subscribed } from '../support/clients.ts';
 
 let stack: TestStack;
 const alice = randomUUID();
@@ -618,45 +619,6 @@ async function userClient(token: string, realtime: { vsn?: string } = {}) {
 			await client.realtime.setAuth(next);
 		}
 	};
-}
-
-/** Resolves when a channel reaches SUBSCRIBED; rejects with the server's reason on CHANNEL_ERROR. */
-function subscribed(channel: RealtimeChannel): Promise<void> {
-	return new Promise((resolve, reject) => {
-		channel.subscribe((status, error) => {
-			if (status === 'SUBSCRIBED') resolve();
-			else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') {
-				// The client would keep rejoining a refused channel; stop it.
-				void channel.unsubscribe();
-				reject(error ?? new Error(status));
-			}
-		});
-	});
-}
-
-/** Collects what a listener receives and lets a test wait for the n-th item. */
-class Inbox<T> {
-	readonly items: T[] = [];
-	private waiters: { count: number; resolve: () => void }[] = [];
-
-	readonly push = (item: T): void => {
-		this.items.push(item);
-		this.waiters = this.waiters.filter((waiter) => {
-			if (this.items.length < waiter.count) return true;
-			waiter.resolve();
-			return false;
-		});
-	};
-
-	private read = 0;
-
-	/** The next item not yet read, waiting for it if it has not arrived. */
-	async next(): Promise<T> {
-		const count = ++this.read;
-		if (this.items.length < count)
-			await new Promise<void>((resolve) => this.waiters.push({ count, resolve }));
-		return this.items[count - 1];
-	}
 }
 
 /** A raw Phoenix socket, for protocol details supabase-js hides. */
