@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadThreadPage, THREAD_PAGE_SIZE } from '../../src/lib/inbox/messages.ts';
 import { loadNotifications, NOTIFICATIONS_PAGE_SIZE } from '../../src/lib/inbox/notifications.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { commitAs, createUser, probeAs, rowsOf, type Actor, joinTenant } from './support.ts';
+import {
+	commitAs,
+	createUser,
+	probeAs,
+	rowsOf,
+	type Actor,
+	workspaceWithTwilioNumber
+} from './support.ts';
 
 // The inbox's SQL as members meet it: a keyset page of conversations with filters and search, the
 // unread notification count and "mark all as read", each under RLS; and who may share presence
@@ -10,7 +17,6 @@ import { commitAs, createUser, probeAs, rowsOf, type Actor, joinTenant } from '.
 
 let stack: TestStack;
 let userCount = 0;
-let numberCount = 0;
 let phoneCount = 0;
 
 beforeAll(async () => {
@@ -23,32 +29,14 @@ function newUser(name: string): Promise<Actor> {
 	return createUser(stack.db, `${name}-${userCount}@inbox.test`);
 }
 
-const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
-	joinTenant(stack.db, owner, tenantId, user, role);
-
 /** A workspace with an owner, an agent and a Twilio number. */
 async function team(slug: string) {
 	const owner = await newUser('owner');
 	const agent = await newUser('agent');
-	const [tenant] = rowsOf(
-		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
-			`Team ${slug}`,
-			slug
-		])
-	);
-	await join(owner, tenant.id, agent, 'agent');
-	numberCount += 1;
-	const { rows } = await stack.db.query<{ id: string }>(
-		`with integration as (
-			insert into public.integrations (tenant_id, provider, account_sid)
-			values ($1, 'twilio', 'AC' || lpad($2::text, 32, '1')) returning id
-		)
-		insert into public.whatsapp_numbers (tenant_id, provider, display_name, address, integration_id)
-		select $1, 'twilio', 'Store', 'whatsapp:+1555080' || lpad($2::text, 4, '0'), id from integration
-		returning id`,
-		[tenant.id, numberCount]
-	);
-	return { tenantId: tenant.id, owner, agent, numberId: rows[0].id };
+	const { tenantId, numberId } = await workspaceWithTwilioNumber(stack.db, owner, slug, [
+		[agent, 'agent']
+	]);
+	return { tenantId, owner, agent, numberId };
 }
 
 /** A customer writes: stored as the webhook function stores it. Returns the conversation id. */

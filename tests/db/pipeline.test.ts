@@ -6,7 +6,7 @@ import {
 	createUser,
 	rowsOf,
 	type Actor,
-	joinTenant,
+	workspaceWithTwilioNumber,
 	failure
 } from './support.ts';
 
@@ -28,36 +28,16 @@ function newUser(name: string): Promise<Actor> {
 	return createUser(stack.db, `${name}-${userCount}@pipeline.test`);
 }
 
-const join = (owner: Actor, tenantId: string, user: Actor, role: string) =>
-	joinTenant(stack.db, owner, tenantId, user, role);
-
-let numberCount = 0;
-
 /** A workspace with an owner, an admin, an agent and a Twilio number. */
 async function team(slug: string) {
 	const owner = await newUser('owner');
 	const admin = await newUser('admin');
 	const agent = await newUser('agent');
-	const [tenant] = rowsOf(
-		await commitAs<{ id: string }>(stack.db, owner, 'select * from public.create_tenant($1, $2)', [
-			`Team ${slug}`,
-			slug
-		])
-	);
-	await join(owner, tenant.id, admin, 'admin');
-	await join(owner, tenant.id, agent, 'agent');
-	numberCount += 1;
-	const { rows } = await stack.db.query<{ id: string }>(
-		`with integration as (
-			insert into public.integrations (tenant_id, provider, account_sid)
-			values ($1, 'twilio', 'AC' || lpad($2::text, 32, '0')) returning id
-		)
-		insert into public.whatsapp_numbers (tenant_id, provider, display_name, address, integration_id)
-		select $1, 'twilio', 'Store', 'whatsapp:+1555070' || lpad($2::text, 4, '0'), id from integration
-		returning id`,
-		[tenant.id, numberCount]
-	);
-	return { tenantId: tenant.id, owner, admin, agent, numberId: rows[0].id };
+	const { tenantId, numberId } = await workspaceWithTwilioNumber(stack.db, owner, slug, [
+		[admin, 'admin'],
+		[agent, 'agent']
+	]);
+	return { tenantId, owner, admin, agent, numberId };
 }
 
 type Team = Awaited<ReturnType<typeof team>>;

@@ -151,3 +151,36 @@ export async function joinTenant(
 	);
 	rowsOf(await commitAs(db, user, 'select * from public.accept_invitation($1)', [token]));
 }
+
+let twilioNumberCount = 0;
+
+/**
+ * A workspace its owner creates, with members who join by invitation and a Twilio number (stored
+ * directly: the provider checks belong to the function suites).
+ */
+export async function workspaceWithTwilioNumber(
+	db: Db,
+	owner: Actor,
+	slug: string,
+	members: [user: Actor, role: string][]
+): Promise<{ tenantId: string; numberId: string }> {
+	const [tenant] = rowsOf(
+		await commitAs<{ id: string }>(db, owner, 'select * from public.create_tenant($1, $2)', [
+			`Team ${slug}`,
+			slug
+		])
+	);
+	for (const [user, role] of members) await joinTenant(db, owner, tenant.id, user, role);
+	twilioNumberCount += 1;
+	const { rows } = await db.query<{ id: string }>(
+		`with integration as (
+			insert into public.integrations (tenant_id, provider, account_sid)
+			values ($1, 'twilio', 'AC' || lpad($2::text, 32, '0')) returning id
+		)
+		insert into public.whatsapp_numbers (tenant_id, provider, display_name, address, integration_id)
+		select $1, 'twilio', 'Store', 'whatsapp:+1555070' || lpad($2::text, 4, '0'), id from integration
+		returning id`,
+		[tenant.id, twilioNumberCount]
+	);
+	return { tenantId: tenant.id, numberId: rows[0].id };
+}
