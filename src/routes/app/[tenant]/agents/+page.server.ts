@@ -1,11 +1,10 @@
 import { error, fail } from '@sveltejs/kit';
 import { databaseErrorSentence, databaseErrorStatus } from '$lib/members/database-errors';
-import { loadTenantMembership } from '$lib/members/tenancy';
-import { canManageMembers } from '$lib/members/roles';
 import { agentSchema, echoValues, readForm } from '$lib/whatsapp/forms';
 import { callFunction } from '$lib/whatsapp/functions';
 import type { AiAgent } from '$lib/whatsapp/types';
-import type { Actions, PageServerLoad, RequestEvent } from './$types';
+import { managedTenant } from '$lib/members/acting-membership.server';
+import type { Actions, PageServerLoad } from './$types';
 
 const AGENT_FIELDS = ['name', 'instructions', 'model', 'active', 'whatsappEnabled'] as const;
 const AGENT_COLUMNS = 'id, name, instructions, model, active, whatsapp_enabled, updated_at';
@@ -29,17 +28,6 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	return { title: 'AI Agents', agents: (data ?? []) as AiAgent[], aiConfigured };
 };
 
-/** The workspace an action is about, re-read through RLS; only owners and admins edit agents. */
-async function actingTenant({ locals, params }: RequestEvent) {
-	const { user } = await locals.safeGetSession();
-	if (!user) error(401, 'Sign in again to continue.');
-	const membership = await loadTenantMembership(locals.supabase, params.tenant, user.id);
-	if (!membership) error(404, 'Not found');
-	if (!canManageMembers(membership.role))
-		error(403, 'Only owners and admins can change AI agents.');
-	return membership.tenant;
-}
-
 /** A refusal from the database, with its sentence. */
 function refused(
 	action: string,
@@ -58,7 +46,7 @@ export const actions: Actions = {
 		const agentId = String(formData.get('agentId') ?? '');
 		const parsed = readForm(agentSchema, formData, AGENT_FIELDS);
 		if (!parsed.ok) return fail(400, { action: 'save', values, errors: parsed.errors });
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(event, 'Only owners and admins can change AI agents.');
 		const row = {
 			name: parsed.data.name,
 			instructions: parsed.data.instructions,
@@ -90,7 +78,7 @@ export const actions: Actions = {
 	delete: async (event) => {
 		const formData = await event.request.formData();
 		const agentId = String(formData.get('agentId') ?? '');
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(event, 'Only owners and admins can change AI agents.');
 		const { data, error: deleteError } = await event.locals.supabase
 			.from('ai_agents')
 			.delete()

@@ -1,10 +1,10 @@
 import { error, fail } from '@sveltejs/kit';
-import { loadTenantMembership } from '$lib/members/tenancy';
 import { canManageMembers } from '$lib/members/roles';
 import { callFunction } from '$lib/whatsapp/functions';
 import { functionErrorFields, readForm, twilioIntegrationSchema } from '$lib/whatsapp/forms';
 import type { TwilioIntegration } from '$lib/whatsapp/types';
-import type { Actions, PageServerLoad, RequestEvent } from './$types';
+import { managedTenant } from '$lib/members/acting-membership.server';
+import type { Actions, PageServerLoad } from './$types';
 
 const MANAGERS_ONLY = 'Only owners and admins can manage integrations.';
 
@@ -22,16 +22,6 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	};
 };
 
-/** The workspace an action is about, re-read through RLS (actions do not run the layout load). */
-async function actingTenant({ locals, params }: RequestEvent) {
-	const { user } = await locals.safeGetSession();
-	if (!user) error(401, 'Sign in again to continue.');
-	const membership = await loadTenantMembership(locals.supabase, params.tenant, user.id);
-	if (!membership) error(404, 'Not found');
-	if (!canManageMembers(membership.role)) error(403, MANAGERS_ONLY);
-	return membership.tenant;
-}
-
 export const actions: Actions = {
 	connectTwilio: async (event) => {
 		const formData = await event.request.formData();
@@ -39,7 +29,7 @@ export const actions: Actions = {
 		const values = { accountSid: String(formData.get('accountSid') ?? '') };
 		const parsed = readForm(twilioIntegrationSchema, formData, fields);
 		if (!parsed.ok) return fail(400, { action: 'connectTwilio', values, errors: parsed.errors });
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(event, MANAGERS_ONLY);
 		const result = await callFunction<{ integration: TwilioIntegration }>(
 			event.locals.supabase,
 			`twilio-integration/${tenant.id}`,
@@ -67,7 +57,7 @@ export const actions: Actions = {
 	},
 
 	disconnectTwilio: async (event) => {
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(event, MANAGERS_ONLY);
 		const result = await callFunction<{ disconnected: boolean }>(
 			event.locals.supabase,
 			`twilio-integration/${tenant.id}`,

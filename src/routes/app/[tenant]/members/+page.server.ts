@@ -10,8 +10,9 @@ import {
 } from '$lib/members/forms';
 import { deliverToDevMailbox, invitationMail } from '$lib/members/mailbox.server';
 import { canManageMembers, ROLE_LABELS } from '$lib/members/roles';
-import { listMembers, listPendingInvitations, loadTenantMembership } from '$lib/members/tenancy';
-import type { Actions, PageServerLoad, RequestEvent } from './$types';
+import { listMembers, listPendingInvitations } from '$lib/members/tenancy';
+import { actingMembership } from '$lib/members/acting-membership.server';
+import type { Actions, PageServerLoad } from './$types';
 
 const MANAGERS_ONLY = 'Only owners and admins can manage the members of this workspace.';
 
@@ -24,15 +25,6 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	]);
 	return { title: 'Members', members, invitations, now: Date.now() };
 };
-
-/** The workspace an action is about, re-read through RLS (actions do not run the layout load). */
-async function actingMembership({ locals, params }: RequestEvent) {
-	const { user } = await locals.safeGetSession();
-	if (!user) error(401, 'Sign in again to continue.');
-	const membership = await loadTenantMembership(locals.supabase, params.tenant, user.id);
-	if (!membership) error(404, 'Not found');
-	return { user, ...membership };
-}
 
 /** A refusal from the database, as the page's toast and status show it. */
 function refused(action: string, dbError: { code?: string; message?: string }) {

@@ -1,6 +1,5 @@
-import { error, fail } from '@sveltejs/kit';
+import { fail } from '@sveltejs/kit';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { loadTenantMembership } from '$lib/members/tenancy';
 import { canManageMembers } from '$lib/members/roles';
 import { callFunction } from '$lib/whatsapp/functions';
 import { loadRecentConversations } from '$lib/inbox/conversations';
@@ -16,7 +15,8 @@ import {
 } from '$lib/whatsapp/forms';
 import { NUMBER_ROW_COLUMNS, numberViewFromRow, type NumberRow } from '$lib/whatsapp/numbers';
 import type { AiAgent, NumberView, TwilioIntegration } from '$lib/whatsapp/types';
-import type { Actions, PageServerLoad, RequestEvent } from './$types';
+import { managedTenant } from '$lib/members/acting-membership.server';
+import type { Actions, PageServerLoad } from './$types';
 
 /** Numbers with their webhook settings and masked secrets, from the function (owners and admins). */
 async function managedNumbers(supabase: SupabaseClient, tenantId: string) {
@@ -84,17 +84,6 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 	};
 };
 
-/** The workspace an action is about, re-read through RLS (actions do not run the layout load). */
-async function actingTenant({ locals, params }: RequestEvent) {
-	const { user } = await locals.safeGetSession();
-	if (!user) error(401, 'Sign in again to continue.');
-	const membership = await loadTenantMembership(locals.supabase, params.tenant, user.id);
-	if (!membership) error(404, 'Not found');
-	if (!canManageMembers(membership.role))
-		error(403, 'Only owners and admins can manage WhatsApp numbers.');
-	return membership.tenant;
-}
-
 /** The number's id from a card's form, or a refusal. */
 function numberIdOf(formData: FormData): string | null {
 	const id = formData.get('numberId');
@@ -109,7 +98,10 @@ export const actions: Actions = {
 		const values = echoValues(formData, NUMBER_FIELDS);
 		const parsed = readForm(connectNumberSchema, formData, NUMBER_FIELDS);
 		if (!parsed.ok) return fail(400, { action: 'connect', values, errors: parsed.errors });
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(
+			event,
+			'Only owners and admins can manage WhatsApp numbers.'
+		);
 		const result = await callFunction<{ number: NumberView }>(
 			event.locals.supabase,
 			`whatsapp-numbers/${tenant.id}`,
@@ -160,7 +152,10 @@ export const actions: Actions = {
 		const parsed = readForm(editNumberSchema, formData, NUMBER_FIELDS);
 		if (!parsed.ok) return fail(400, { action: 'update', values, errors: parsed.errors });
 		const provider = formData.get('provider') === 'meta' ? 'meta' : 'twilio';
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(
+			event,
+			'Only owners and admins can manage WhatsApp numbers.'
+		);
 		const result = await callFunction<{ number: NumberView }>(
 			event.locals.supabase,
 			`whatsapp-numbers/${tenant.id}/${parsed.data.numberId}`,
@@ -179,7 +174,10 @@ export const actions: Actions = {
 		const numberId = numberIdOf(formData);
 		if (!numberId) return fail(400, { action: 'toggle', message: GONE });
 		const active = formData.get('active') === 'true';
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(
+			event,
+			'Only owners and admins can manage WhatsApp numbers.'
+		);
 		const result = await callFunction<{ number: NumberView }>(
 			event.locals.supabase,
 			`whatsapp-numbers/${tenant.id}/${numberId}`,
@@ -200,7 +198,10 @@ export const actions: Actions = {
 		const formData = await event.request.formData();
 		const numberId = numberIdOf(formData);
 		if (!numberId) return fail(400, { action: 'delete', message: GONE });
-		const tenant = await actingTenant(event);
+		const tenant = await managedTenant(
+			event,
+			'Only owners and admins can manage WhatsApp numbers.'
+		);
 		const result = await callFunction(
 			event.locals.supabase,
 			`whatsapp-numbers/${tenant.id}/${numberId}`,
