@@ -7,7 +7,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { openDb, type Db, type Tx } from '../supabase/local/db.ts';
 import { migrate } from '../supabase/local/migrate.ts';
-import { createScratchDatabase } from './realtime-latency.ts';
+import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
 
 export interface InboxScale {
 	/** Conversations of the measured tenant. */
@@ -346,7 +346,7 @@ export async function measureInbox(
 	options: { databaseServer?: string; scale?: InboxScale; iterations?: number } = {}
 ): Promise<InboxResult> {
 	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer)
+		? await createScratchDatabase(options.databaseServer, 'parley_bench')
 		: undefined;
 	const db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
 	try {

@@ -3,12 +3,10 @@
  * functions host into the database, beside the physical ceiling — single-row inserts of a message
  * straight into Postgres over a pool of as many connections as the load uses.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { sandboxFunctionSecrets, startSandbox } from '../sandbox/index.ts';
-import { startStack, type Stack } from '../supabase/local/stack.ts';
+import type { Stack } from '../supabase/local/stack.ts';
 import { runLoad, type LoadResult } from './load.ts';
-import { createScratchDatabase } from './realtime-latency.ts';
+import { startBenchStack } from './stack.ts';
 import { prepareBenchTenant, signedMetaRequests, signedTwilioRequests } from './tenant.ts';
 
 export interface IngestOptions {
@@ -50,19 +48,9 @@ export async function measureIngest(options: IngestOptions = {}): Promise<Ingest
 	const secondsPerRate = options.secondsPerRate ?? 5;
 	const maxRequests = options.maxRequests ?? 1500;
 	const providers = options.providers ?? ['twilio', 'meta'];
-	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer)
-		: undefined;
-	const sandbox = await startSandbox({ port: 0 });
-	const stack = await startStack({
-		port: 0,
-		seed: false,
-		databaseUrl: scratch?.url,
-		functionSecrets: {
-			...sandboxFunctionSecrets(sandbox),
-			PARLEY_ENCRYPTION_KEY: randomBytes(32).toString('base64')
-		}
-	});
+	const bench = await startBenchStack(options.databaseServer, { sandbox: true });
+	const { stack } = bench;
+	const sandbox = bench.sandbox!;
 	try {
 		const functionsUrl = `${stack.url}/functions/v1`;
 		sandbox.setWebhookBaseUrl(functionsUrl);
@@ -99,7 +87,7 @@ export async function measureIngest(options: IngestOptions = {}): Promise<Ingest
 		}
 		const ceiling = await measureCeiling(
 			stack,
-			scratch?.url,
+			bench.databaseUrl,
 			connections,
 			options.ceilingMs ?? 5000
 		);
@@ -111,9 +99,7 @@ export async function measureIngest(options: IngestOptions = {}): Promise<Ingest
 			ceilingInserts: ceiling.inserts
 		};
 	} finally {
-		await stack.close();
-		await sandbox.close();
-		await scratch?.drop();
+		await bench.close();
 	}
 }
 

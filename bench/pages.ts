@@ -11,9 +11,8 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import { createServerClient } from '@supabase/ssr';
-import { startStack } from '../supabase/local/stack.ts';
 import { loadInbox, type InboxScale } from './inbox.ts';
-import { createScratchDatabase } from './realtime-latency.ts';
+import { startBenchStack } from './stack.ts';
 
 export interface PageFigures {
 	page: string;
@@ -88,10 +87,8 @@ export async function measurePages(
 	} = {}
 ): Promise<PagesResult> {
 	if (options.build ?? true) await run('npx', ['vite', 'build']);
-	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer)
-		: undefined;
-	const stack = await startStack({ port: 0, seed: false, databaseUrl: scratch?.url });
+	const bench = await startBenchStack(options.databaseServer);
+	const { stack } = bench;
 	let server: ReturnType<typeof spawn> | undefined;
 	try {
 		const scale: InboxScale = {
@@ -188,7 +185,6 @@ export async function measurePages(
 		return { database: stack.db.kind, conversations: scale.conversations, pages };
 	} finally {
 		server?.kill();
-		await stack.close();
-		await scratch?.drop();
+		await bench.close();
 	}
 }

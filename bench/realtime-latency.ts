@@ -6,13 +6,12 @@
  * Run with `npx tsx bench/realtime-latency.ts [--postgres <server url>]`.
  */
 import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient } from '@supabase/supabase-js';
 import { signJwt } from '../supabase/local/jwt.ts';
-import { startStack } from '../supabase/local/stack.ts';
+import { startBenchStack } from './stack.ts';
 
 export interface RealtimeLatencyOptions {
 	/** Sockets subscribed to the topic (default 50). */
@@ -65,10 +64,8 @@ export async function measureRealtimeLatency(
 	const subscribers = options.subscribers ?? 50;
 	const inserts = options.inserts ?? 1000;
 	const writers = options.writers ?? 4;
-	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer)
-		: undefined;
-	const stack = await startStack({ port: 0, seed: false, databaseUrl: scratch?.url });
+	const bench = await startBenchStack(options.databaseServer);
+	const { stack } = bench;
 	const child = fork(fileURLToPath(import.meta.url), [SUBSCRIBER_FLAG], {
 		execArgv: ['--import', 'tsx'],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -165,8 +162,7 @@ export async function measureRealtimeLatency(
 		};
 	} finally {
 		child.kill();
-		await stack.close();
-		await scratch?.drop();
+		await bench.close();
 	}
 }
 
@@ -216,26 +212,6 @@ function runSubscribers(): void {
 
 function round(value: number): number {
 	return Math.round(value * 100) / 100;
-}
-
-/** Creates a scratch database on the server and returns its URL and how to drop it. */
-export async function createScratchDatabase(
-	server: string
-): Promise<{ url: string; drop(): Promise<void> }> {
-	const name = `parley_bench_${randomBytes(6).toString('hex')}`;
-	const run = async (sql: string) => {
-		const client = new pg.Client({ connectionString: server });
-		await client.connect();
-		try {
-			await client.query(sql);
-		} finally {
-			await client.end();
-		}
-	};
-	await run(`create database ${name}`);
-	const url = new URL(server);
-	url.pathname = `/${name}`;
-	return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }
 
 /** Prints one result as a small table. */

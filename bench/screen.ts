@@ -6,13 +6,10 @@
  * started.
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createClient } from '@supabase/supabase-js';
-import { sandboxFunctionSecrets, startSandbox } from '../sandbox/index.ts';
-import { startStack } from '../supabase/local/stack.ts';
-import { createScratchDatabase } from './realtime-latency.ts';
+import { startBenchStack } from './stack.ts';
 import { prepareBenchTenant, signedTwilioRequests, type SignedRequest } from './tenant.ts';
 
 export interface ScreenOptions {
@@ -63,19 +60,9 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 	const subscribers = options.subscribers ?? 50;
 	const rates = options.rates ?? [10, 100];
 	const seconds = options.seconds ?? 5;
-	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer)
-		: undefined;
-	const sandbox = await startSandbox({ port: 0 });
-	const stack = await startStack({
-		port: 0,
-		seed: false,
-		databaseUrl: scratch?.url,
-		functionSecrets: {
-			...sandboxFunctionSecrets(sandbox),
-			PARLEY_ENCRYPTION_KEY: randomBytes(32).toString('base64')
-		}
-	});
+	const bench = await startBenchStack(options.databaseServer, { sandbox: true });
+	const { stack } = bench;
+	const sandbox = bench.sandbox!;
 	const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
 		execArgv: ['--import', 'tsx'],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -123,9 +110,7 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 		};
 	} finally {
 		child.kill();
-		await stack.close();
-		await sandbox.close();
-		await scratch?.drop();
+		await bench.close();
 	}
 }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureIngest } from '../../bench/ingest.ts';
 import { loadInbox, measureInboxQueries, type InboxScale } from '../../bench/inbox.ts';
 import { measureWebhookToScreen } from '../../bench/screen.ts';
-import { createScratchDatabase } from '../../bench/realtime-latency.ts';
+import { createScratchDatabase } from '../../supabase/local/scratch-database.ts';
 import { openDb, type Db } from '../../supabase/local/db.ts';
 import { migrate } from '../../supabase/local/migrate.ts';
 import { testDatabaseServer } from '../support/stack.ts';
@@ -71,7 +71,7 @@ describe('inbox at scale', () => {
 
 	beforeAll(async () => {
 		const scratch = testDatabaseServer
-			? await createScratchDatabase(testDatabaseServer)
+			? await createScratchDatabase(testDatabaseServer, 'parley_bench')
 			: undefined;
 		drop = async () => scratch?.drop();
 		db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });

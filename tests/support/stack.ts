@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createScratchDatabase } from '../../supabase/local/scratch-database.ts';
 import { startStack, type Stack, type StackOptions } from '../../supabase/local/stack.ts';
 
 /**
@@ -17,25 +16,10 @@ export interface TestStack extends Stack {
 
 /** Starts a stack on a free port over a database of its own; `close()` drops that database. */
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
-	let dropDatabase = async () => {};
-	let databaseUrl: string | undefined;
-	if (testDatabaseServer) {
-		const name = `parley_test_${randomBytes(6).toString('hex')}`;
-		const admin = new pg.Client({ connectionString: testDatabaseServer });
-		await admin.connect();
-		await admin.query(`create database ${name}`);
-		await admin.end();
-		const url = new URL(testDatabaseServer);
-		url.pathname = `/${name}`;
-		databaseUrl = url.toString();
-		dropDatabase = async () => {
-			const client = new pg.Client({ connectionString: testDatabaseServer });
-			await client.connect();
-			await client.query(`drop database if exists ${name} with (force)`);
-			await client.end();
-		};
-	}
-	const stack = await startStack({ port: 0, seed: false, databaseUrl, ...options });
+	const scratch = testDatabaseServer
+		? await createScratchDatabase(testDatabaseServer, 'parley_test')
+		: undefined;
+	const stack = await startStack({ port: 0, seed: false, databaseUrl: scratch?.url, ...options });
 	return {
 		...stack,
 		client(key = stack.anonKey) {
@@ -47,7 +31,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
 		},
 		async close() {
 			await stack.close();
-			await dropDatabase();
+			await scratch?.drop();
 		}
 	};
 }
