@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { metaSignature, twilioSignature } from './signatures.ts';
 import {
 	windowKey,
+	type MetaNumber,
 	type ProviderName,
 	type SandboxMessage,
 	type SandboxMessageStatus,
@@ -120,18 +121,42 @@ export class SandboxCore {
 		return this.post({ provider: 'twilio', kind, url, headers, body, payload: params });
 	}
 
-	/** Posts a Meta JSON webhook signed with the app secret. */
+	/**
+	 * Posts a Meta JSON webhook for one number, signed with its app secret: `value` (messages and
+	 * contacts, or statuses) inside Meta's entry → changes envelope with the number's metadata.
+	 */
 	async deliverMeta(
 		kind: WebhookDelivery['kind'],
 		url: string,
-		appSecret: string,
-		payload: unknown
+		number: MetaNumber,
+		value: Record<string, unknown>
 	): Promise<WebhookDelivery> {
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: number.wabaId,
+					changes: [
+						{
+							field: 'messages',
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: {
+									display_phone_number: number.displayPhoneNumber,
+									phone_number_id: number.phoneNumberId
+								},
+								...value
+							}
+						}
+					]
+				}
+			]
+		};
 		const body = JSON.stringify(payload);
 		const headers: Record<string, string> = {
 			'Content-Type': 'application/json',
 			'User-Agent': 'facebookexternalua',
-			'X-Hub-Signature-256': metaSignature(appSecret, body)
+			'X-Hub-Signature-256': metaSignature(number.appSecret, body)
 		};
 		return this.post({ provider: 'meta', kind, url, headers, body, payload });
 	}
@@ -242,27 +267,7 @@ export class SandboxCore {
 			};
 			entryStatus.pricing = { billable: true, pricing_model: 'PMP', category, type: 'regular' };
 		}
-		await this.deliverMeta('status', url, number.appSecret, {
-			object: 'whatsapp_business_account',
-			entry: [
-				{
-					id: number.wabaId,
-					changes: [
-						{
-							field: 'messages',
-							value: {
-								messaging_product: 'whatsapp',
-								metadata: {
-									display_phone_number: number.displayPhoneNumber,
-									phone_number_id: number.phoneNumberId
-								},
-								statuses: [entryStatus]
-							}
-						}
-					]
-				}
-			]
-		});
+		await this.deliverMeta('status', url, number, { statuses: [entryStatus] });
 	}
 
 	/** Walks an accepted outbound message through its statuses, one callback after another. */

@@ -297,27 +297,9 @@ async function sendMetaInbound(
 		entry.context = { from: number.displayPhoneNumber.replace(/\D/g, ''), id: value.replyTo };
 
 	remember(core, message);
-	const delivery = await core.deliverMeta('message', url, number.appSecret, {
-		object: 'whatsapp_business_account',
-		entry: [
-			{
-				id: number.wabaId,
-				changes: [
-					{
-						field: 'messages',
-						value: {
-							messaging_product: 'whatsapp',
-							metadata: {
-								display_phone_number: number.displayPhoneNumber,
-								phone_number_id: number.phoneNumberId
-							},
-							contacts: [{ profile: { name: value.profileName }, wa_id: from }],
-							messages: [entry]
-						}
-					}
-				]
-			}
-		]
+	const delivery = await core.deliverMeta('message', url, number, {
+		contacts: [{ profile: { name: value.profileName }, wa_id: from }],
+		messages: [entry]
 	});
 	return { message, delivery };
 }
