@@ -396,6 +396,12 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 				'More than 24 hours have passed since Ana Inbox last wrote'
 			);
 			await expect(page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+			// In its place, the number's templates, fetched from the provider and saved.
+			await expect(
+				page
+					.getByRole('form', { name: 'Send a template' })
+					.getByRole('combobox', { name: 'Template' })
+			).toBeVisible();
 		});
 
 		await test.step('templates that cannot be refreshed say why, and refresh once the cause is fixed', async () => {
