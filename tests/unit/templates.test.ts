@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { templateReference, type WhatsAppTemplate } from '$lib/inbox/templates';
 import {
 	missingTemplateVariables,
-	renderTemplateText,
 	renderTemplateMessage,
-	templateReference,
-	type WhatsAppTemplate
-} from '$lib/inbox/templates';
-import { templatePlaceholders } from '$shared/template-text';
+	renderTemplateText,
+	templatePlaceholders
+} from '$shared/template-text';
 
 const base: WhatsAppTemplate = {
 	id: 't1',

@@ -1,12 +1,8 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import {
-	missingTemplateVariables,
-	renderTemplateMessage,
-	renderTemplateText
-} from '$shared/template-text';
+import { missingTemplateVariables, renderTemplateMessage } from '$shared/template-text';
 import { callFunction } from '$lib/whatsapp/functions';
 
-export { missingTemplateVariables, renderTemplateMessage, renderTemplateText };
+export { missingTemplateVariables, renderTemplateMessage };
 
 /** A number's message template, as `whatsapp_templates` holds it. */
 export interface WhatsAppTemplate {
