@@ -122,11 +122,10 @@ async function customerReachable(sandboxUrl: string, reachable: boolean) {
 	expect(response.ok).toBe(true);
 }
 
-/** The customer writes to the Meta number, as the sandbox's phone page would. */
-async function customerWrites(
+/** The customer sends something to the Meta number, as the sandbox's phone page would. */
+async function customerSends(
 	sandboxUrl: string,
-	text: string,
-	media?: { contentType: string },
+	content: Record<string, unknown>,
 	customer = CUSTOMER
 ) {
 	const response = await fetch(`${sandboxUrl}/customer/messages`, {
@@ -137,28 +136,23 @@ async function customerWrites(
 			to: metaDemo.phoneNumberId,
 			from: customer.phone,
 			profileName: customer.name,
-			text,
-			media
+			...content
 		})
 	});
 	expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
 
+/** The customer writes a message (with media, if given). */
+const customerWrites = (
+	sandboxUrl: string,
+	text: string,
+	media?: { contentType: string },
+	customer = CUSTOMER
+) => customerSends(sandboxUrl, { text, media }, customer);
+
 /** The customer reacts to one of the business's messages (an empty emoji takes it back). */
-async function customerReacts(sandboxUrl: string, messageId: string, emoji: string) {
-	const response = await fetch(`${sandboxUrl}/customer/messages`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({
-			provider: 'meta',
-			to: metaDemo.phoneNumberId,
-			from: CUSTOMER.phone,
-			profileName: CUSTOMER.name,
-			reaction: { messageId, emoji }
-		})
-	});
-	expect(response.status, await response.clone().text()).toBeLessThan(300);
-}
+const customerReacts = (sandboxUrl: string, messageId: string, emoji: string) =>
+	customerSends(sandboxUrl, { reaction: { messageId, emoji } });
 
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
