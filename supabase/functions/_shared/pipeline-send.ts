@@ -30,6 +30,7 @@ import {
 } from './pipeline.ts';
 import { ProviderSendError, type TemplateReference } from './providers/provider.ts';
 import { missingTemplateVariables, renderTemplateMessage } from './template-text.ts';
+import { mediaContentDisposition, servedMediaType } from './media-types.ts';
 
 /** The customer service window: free-form text only within 24 hours of the customer's last message. */
 export const serviceWindowMs = 24 * 60 * 60 * 1000;
@@ -384,20 +385,17 @@ export function createWhatsAppMediaHandler(config: ProviderFunctionConfig): Hand
 		try {
 			const channel = await numberChannel(config, service, conversation.number_id);
 			const media = await channel.fetchMedia(message.media.provider_ref);
+			// The customer chose the type: only inert media keeps it; the rest is a download, never a page.
+			const contentType = message.media.mime_type ?? media.contentType;
 			return new Response(media.body, {
 				status: 200,
 				headers: {
 					...corsHeaders,
-					'Content-Type': message.media.mime_type ?? media.contentType,
+					'Content-Type': servedMediaType(contentType),
+					'Content-Disposition': mediaContentDisposition(contentType, message.media.filename),
 					'Cache-Control': 'private, max-age=300',
-					// The type comes from the customer's provider: never let a browser run it as a page.
 					'X-Content-Type-Options': 'nosniff',
-					'Content-Security-Policy': "default-src 'none'; sandbox",
-					...(message.media.filename
-						? {
-								'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(message.media.filename)}`
-							}
-						: {})
+					'Content-Security-Policy': "default-src 'none'; sandbox"
 				}
 			});
 		} catch (failure) {
