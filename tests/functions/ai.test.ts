@@ -211,70 +211,89 @@ describe('escalation', () => {
 		expect(sentTo(sandbox, phone)).toHaveLength(1);
 	});
 
-	it('AI failures keep the customer message, tell the team in words, and hand over after three in a row', async () => {
+	it('one failed AI answer hands the conversation to people at once: AI off, the team told why, the customer told a person follows', async () => {
 		const phone = newPhone();
-		const notes = async () => {
-			const conversation = await conversationOf(teamA.agent, phone);
-			return (await messagesOf(teamA.agent, conversation.id)).filter((m) => m.sender === 'system');
-		};
+		sandbox.setOpenAiFailure('server_error', 1);
+		await customerWrites(sandbox, phone, 'outage one: where is my order?');
+		const reason =
+			'The AI agent could not answer: the AI provider answered with an error (HTTP 500).';
 
-		sandbox.setOpenAiFailure('rate_limit', 1);
-		await customerWrites(sandbox, phone, 'failure one: where is my order?');
-		await vi.waitFor(async () => expect(await notes()).toHaveLength(1), wait);
-
-		sandbox.setOpenAiFailure('timeout', 1);
-		await customerWrites(sandbox, phone, 'failure two: hello?');
-		await vi.waitFor(async () => expect(await notes()).toHaveLength(2), wait);
-
-		sandbox.setOpenAiFailure('invalid_output', 1);
-		await customerWrites(sandbox, phone, 'failure three: anyone there?');
-		await vi.waitFor(async () => expect(await notes()).toHaveLength(4), wait);
-
-		expect((await notes()).map((m) => m.body)).toEqual([
-			"The AI agent couldn't answer (rate limited by the AI provider); a person should reply.",
-			"The AI agent couldn't answer (the AI provider did not answer in time); a person should reply.",
-			"The AI agent couldn't answer (the AI answer was not valid JSON); a person should reply.",
-			"AI replies are off for this conversation: The AI agent couldn't answer 3 times in a row (the AI answer was not valid JSON). A person should reply."
-		]);
+		for (const client of [teamA.owner, teamA.agent]) {
+			await vi.waitFor(async () => {
+				const conversation = await conversationOf(client, phone);
+				const { data } = await client
+					.from('notifications')
+					.select('kind, title, body')
+					.eq('conversation_id', conversation.id)
+					.eq('kind', 'escalation');
+				expect(data).toEqual([
+					{ kind: 'escalation', title: 'Ana Lima needs a person', body: reason }
+				]);
+			}, wait);
+		}
 		const conversation = await conversationOf(teamA.agent, phone);
 		expect(conversation.ai_active).toBe(false);
-		const customerMessages = (await messagesOf(teamA.agent, conversation.id)).filter(
-			(m) => m.sender === 'customer'
-		);
-		expect(customerMessages.map((m) => m.body)).toEqual([
-			'failure one: where is my order?',
-			'failure two: hello?',
-			'failure three: anyone there?'
-		]);
 		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(1), wait);
-		expect(sentTo(sandbox, phone)[0].body).toContain('A member of our team will continue here');
-		const { data: escalations } = await teamA.owner
-			.from('notifications')
-			.select('body')
-			.eq('conversation_id', conversation.id)
-			.eq('kind', 'escalation');
-		expect(escalations).toEqual([
-			{
-				body: "The AI agent couldn't answer 3 times in a row (the AI answer was not valid JSON)."
-			}
-		]);
+		expect(sentTo(sandbox, phone)[0].body).toBe(
+			'Thank you for your patience. A member of our team will continue here shortly.'
+		);
+		await vi.waitFor(async () => {
+			const messages = await messagesOf(teamA.agent, conversation.id);
+			expect(messages.map((m) => [m.sender, m.body])).toEqual([
+				['customer', 'outage one: where is my order?'],
+				['system', `AI replies are off for this conversation: ${reason} A person should reply.`],
+				['ai', 'Thank you for your patience. A member of our team will continue here shortly.']
+			]);
+		}, wait);
+
+		// People have it now: the next customer message asks the AI nothing.
+		await customerWrites(sandbox, phone, 'outage two: hello?');
+		await quietPeriod();
+		expect(completionsMentioning(sandbox, 'outage two')).toHaveLength(0);
+		expect(sentTo(sandbox, phone)).toHaveLength(1);
 	});
 
-	it('one failure followed by a good answer starts the count again', async () => {
+	it('each kind of AI failure is told to the team in its own words at the first failure', async () => {
+		const cases = [
+			['rate_limit', 'rate limited by the AI provider'],
+			['timeout', 'the AI provider did not answer in time'],
+			['invalid_output', 'the AI answer was not valid JSON']
+		] as const;
+		for (const [kind, words] of cases) {
+			const phone = newPhone();
+			sandbox.setOpenAiFailure(kind, 1);
+			await customerWrites(sandbox, phone, `failure kind ${kind}`);
+			await vi.waitFor(async () => {
+				const conversation = await conversationOf(teamA.owner, phone);
+				expect(conversation.ai_active).toBe(false);
+				const { data } = await teamA.owner
+					.from('notifications')
+					.select('body')
+					.eq('conversation_id', conversation.id)
+					.eq('kind', 'escalation');
+				expect(data).toEqual([{ body: `The AI agent could not answer: ${words}.` }]);
+			}, wait);
+		}
+	});
+
+	it('a good answer after a person turns AI back on is sent as usual', async () => {
 		const phone = newPhone();
 		sandbox.setOpenAiFailure('server_error', 1);
 		await customerWrites(sandbox, phone, 'recover one');
-		const conversation = async () => conversationOf(teamA.agent, phone);
 		await vi.waitFor(async () => {
-			const messages = await messagesOf(teamA.agent, (await conversation()).id);
-			expect(messages.filter((m) => m.sender === 'system').map((m) => m.body)).toEqual([
-				"The AI agent couldn't answer (the AI provider answered with an error (HTTP 500)); a person should reply."
-			]);
+			expect((await conversationOf(teamA.agent, phone)).ai_active).toBe(false);
 		}, wait);
-		await customerWrites(sandbox, phone, 'recover two');
 		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(1), wait);
-		expect(sentTo(sandbox, phone)[0].body).toBe('Sandbox reply to: recover two');
-		expect((await conversation()).ai_active).toBe(true);
+		const conversation = await conversationOf(teamA.agent, phone);
+		const { error } = await teamA.agent
+			.from('conversations')
+			.update({ ai_active: true })
+			.eq('id', conversation.id);
+		expect(error).toBeNull();
+		await customerWrites(sandbox, phone, 'recover two');
+		await vi.waitFor(() => expect(sentTo(sandbox, phone)).toHaveLength(2), wait);
+		expect(sentTo(sandbox, phone)[1].body).toBe('Sandbox reply to: recover two');
+		expect((await conversationOf(teamA.agent, phone)).ai_active).toBe(true);
 	});
 });
 

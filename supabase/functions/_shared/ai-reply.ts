@@ -3,7 +3,8 @@
  * moves to a new generation; a worker waits for the customer to be quiet (the debounce), claims the
  * job only if no newer message arrived and nobody else holds it, asks the model, and sends the
  * answer through the normal sending path as sender `ai`. Escalations and failures are told to the
- * tenant's people in words.
+ * tenant's people in words: a failed AI answer hands the conversation to people at once, so no
+ * customer waits on a broken AI.
  */
 import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import { HttpError } from './http.ts';
@@ -24,9 +25,6 @@ import {
 	type AiConfig,
 	type ThreadMessage
 } from './ai.ts';
-
-/** Failures in a row after which the AI hands the conversation to people. */
-export const failuresBeforeEscalation = 3;
 
 const defaultHandover =
 	'Thank you for your patience. A member of our team will continue here shortly.';
@@ -233,21 +231,14 @@ async function answer(
 		}
 	} catch (error) {
 		if (!(error instanceof AiFailure)) throw error;
-		const failures = Number(
-			await rpc<number>(service, 'ai_record_failure', {
-				conversation_id: conversationId,
-				sentence: `The AI agent couldn't answer (${error.detail}); a person should reply.`
-			})
+		// The customer is waiting: people take over now rather than after more failed attempts.
+		await escalate(
+			config,
+			service,
+			context,
+			`The AI agent could not answer: ${error.detail}.`,
+			defaultHandover
 		);
-		if (failures >= failuresBeforeEscalation) {
-			await escalate(
-				config,
-				service,
-				context,
-				`The AI agent couldn't answer ${failures} times in a row (${error.detail}).`,
-				defaultHandover
-			);
-		}
 		return;
 	}
 	await rpc(service, 'ai_record_success', { conversation_id: conversationId });
