@@ -24,8 +24,16 @@ export interface Tx {
 export interface Db extends Tx {
 	readonly kind: 'pglite' | 'postgres';
 	transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-	/** LISTEN on a channel; payloads arrive after the notifying transaction commits. */
-	listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+	/**
+	 * LISTEN on a channel; payloads arrive after the notifying transaction commits. On PostgreSQL the
+	 * session can be lost (restart, terminated backend): it is opened again on its own, and
+	 * `onResume` runs once it LISTENs again, since notifications sent in between were lost.
+	 */
+	listen(
+		channel: string,
+		onPayload: (payload: string) => void,
+		onResume?: () => void
+	): Promise<() => Promise<void>>;
 	close(): Promise<void>;
 }
 
@@ -68,61 +76,263 @@ async function openPglite(dataDir?: string): Promise<Db> {
 	};
 }
 
+/**
+ * SQLSTATEs that mean the server connection failed or is going away, not that the statement was
+ * wrong: class 08 (connection exception), 57P01-57P03 (shutdown, crash, starting up).
+ */
+function isConnectionSqlState(code: string): boolean {
+	return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
+}
+
+/** Node's socket errors: the server is not there or the connection broke. */
+const socketErrorCodes = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'EPIPE',
+	'ETIMEDOUT',
+	'EHOSTUNREACH',
+	'ENOTFOUND',
+	'EAI_AGAIN'
+]);
+
+/**
+ * Whether an error means the database could not be reached or the connection was lost (as opposed
+ * to a statement it refused). Such errors are worth retrying once the server is back.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+	if (typeof error !== 'object' || error === null) return false;
+	const code = (error as { code?: unknown }).code;
+	if (typeof code === 'string' && (isConnectionSqlState(code) || socketErrorCodes.has(code)))
+		return true;
+	const message = (error as { message?: unknown }).message;
+	// node-postgres reports a socket closed under it with these words and no code.
+	return (
+		typeof message === 'string' &&
+		/^Connection terminated|not queryable|Connection ended|timeout exceeded when trying to connect/.test(
+			message
+		)
+	);
+}
+
+/**
+ * A lost or refused database connection, carrying an SQLSTATE of class 08 so callers that map
+ * SQLSTATEs (REST answers 503) treat it like the server's own connection errors.
+ */
+export class DatabaseUnavailableError extends Error {
+	readonly code: string;
+	constructor(cause: unknown) {
+		const reason = cause instanceof Error ? cause.message : String(cause);
+		super(
+			`The database connection was lost or refused (${reason}); try again in a moment, the stack reconnects on its own.`,
+			{ cause }
+		);
+		// 08001: could not establish a connection; 08006: an established one failed.
+		const code = (cause as { code?: unknown } | null)?.code;
+		this.code =
+			typeof code === 'string' && isConnectionSqlState(code)
+				? code
+				: typeof code === 'string' && socketErrorCodes.has(code)
+					? '08001'
+					: '08006';
+	}
+}
+
+/** Server errors keep their SQLSTATE; code-less connection failures get one (see above). */
+function asDatabaseError(error: unknown): unknown {
+	if (!isDatabaseUnavailable(error)) return error;
+	const code = (error as { code?: unknown }).code;
+	return typeof code === 'string' && isConnectionSqlState(code)
+		? error
+		: new DatabaseUnavailableError(error);
+}
+
+const logConnectionError = (what: string) => (error: Error) =>
+	console.error(`[db] ${what} connection error: ${error.message}`);
+
 async function openPostgres(url: string, poolSize: number): Promise<Db> {
-	const pool = new pg.Pool({ connectionString: url, max: poolSize });
-	// An idle client that dies (server restart) must not crash the stack.
-	pool.on('error', (error) => console.error('[db] idle client error:', error.message));
+	const pool = new pg.Pool({ connectionString: url, max: poolSize, keepAlive: true });
+	// A connection the server terminates (restart, pg_terminate_backend) emits `error`; without a
+	// listener that would crash the process. Idle clients are dropped by the pool itself; a client in
+	// use fails its query, and `release` drops it because it is no longer queryable.
+	pool.on('error', logConnectionError('idle pooled'));
+	pool.on('connect', (client) => client.on('error', logConnectionError('pooled')));
 	const wrap = (q: pg.Pool | pg.PoolClient): Tx => ({
 		async query<Row>(sql: string, params: unknown[] = []) {
-			const result = await q.query(sql, params);
-			return { rows: result.rows as Row[], affectedRows: result.rowCount ?? 0 };
+			try {
+				const result = await q.query(sql, params);
+				return { rows: result.rows as Row[], affectedRows: result.rowCount ?? 0 };
+			} catch (error) {
+				throw asDatabaseError(error);
+			}
 		},
 		async exec(sql: string) {
-			await q.query(sql);
+			try {
+				await q.query(sql);
+			} catch (error) {
+				throw asDatabaseError(error);
+			}
 		}
 	});
-	let listener: pg.Client | undefined;
-	const handlers = new Map<string, Set<(payload: string) => void>>();
+	const listener = new ListenConnection(url);
 	return {
 		kind: 'postgres',
 		...wrap(pool),
 		async transaction(fn) {
-			const client = await pool.connect();
+			const client = await pool.connect().catch((error: unknown) => {
+				throw asDatabaseError(error);
+			});
+			let broken = false;
 			try {
-				await client.query('begin');
+				await wrap(client).query('begin');
 				const result = await fn(wrap(client));
-				await client.query('commit');
+				await wrap(client).query('commit');
 				return result;
 			} catch (error) {
-				await client.query('rollback').catch(() => undefined);
+				if (isDatabaseUnavailable(error)) broken = true;
+				else
+					await client.query('rollback').catch(() => {
+						broken = true;
+					});
 				throw error;
 			} finally {
-				client.release();
+				// A client whose connection failed is destroyed rather than handed to the next request.
+				client.release(broken);
 			}
 		},
-		async listen(channel, onPayload) {
-			if (!listener) {
-				listener = new pg.Client({ connectionString: url });
-				listener.on('error', (error) => console.error('[db] listener error:', error.message));
-				listener.on('notification', (n) => {
-					for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? '');
-				});
-				await listener.connect();
-			}
-			let set = handlers.get(channel);
-			if (!set) {
-				set = new Set();
-				handlers.set(channel, set);
-				await listener.query(`listen ${pg.escapeIdentifier(channel)}`);
-			}
-			set.add(onPayload);
-			return async () => {
-				set.delete(onPayload);
-			};
-		},
+		listen: (channel, onPayload, onResume) => listener.listen(channel, onPayload, onResume),
 		async close() {
-			await listener?.end().catch(() => undefined);
+			await listener.close();
 			await pool.end();
 		}
 	};
+}
+
+/** Reconnect delays of the LISTEN connection: 100 ms, doubling, at most 5 s. */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 5_000;
+
+interface Subscription {
+	onPayload: (payload: string) => void;
+	onResume?: () => void;
+}
+
+/**
+ * The one connection that LISTENs for the stack. NOTIFY reaches only a live session, so when the
+ * server ends it (restart, pg_terminate_backend, network) it reconnects with backoff, LISTENs on
+ * every channel again, and tells subscribers it resumed so they can catch up on what they missed.
+ */
+class ListenConnection {
+	private client: pg.Client | undefined;
+	private connecting: Promise<pg.Client> | undefined;
+	private readonly channels = new Map<string, Set<Subscription>>();
+	private retryTimer: NodeJS.Timeout | undefined;
+	private retryDelay = FIRST_RETRY_MS;
+	private closed = false;
+
+	constructor(private readonly url: string) {}
+
+	async listen(
+		channel: string,
+		onPayload: (payload: string) => void,
+		onResume?: () => void
+	): Promise<() => Promise<void>> {
+		const subscription: Subscription = { onPayload, onResume };
+		let subscriptions = this.channels.get(channel);
+		const isNew = !subscriptions;
+		if (!subscriptions) this.channels.set(channel, (subscriptions = new Set()));
+		subscriptions.add(subscription);
+		try {
+			// The first LISTEN has to work (the stack cannot start without it); later it is the
+			// reconnect loop's job, which LISTENs on every channel it knows.
+			const client = this.client ?? (this.retryTimer ? undefined : await this.connect());
+			if (isNew && client && client === this.client)
+				await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+		} catch (error) {
+			if (!this.client && this.retryTimer) return this.unlistener(channel, subscription);
+			subscriptions.delete(subscription);
+			throw asDatabaseError(error);
+		}
+		return this.unlistener(channel, subscription);
+	}
+
+	private unlistener(channel: string, subscription: Subscription): () => Promise<void> {
+		return async () => {
+			this.channels.get(channel)?.delete(subscription);
+		};
+	}
+
+	/** Opens a session and LISTENs on every known channel; one attempt at a time. */
+	private connect(): Promise<pg.Client> {
+		this.connecting ??= (async () => {
+			const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+			client.on('error', (error) => this.lost(client, error));
+			client.on('end', () => this.lost(client, new Error('the server closed the connection')));
+			client.on('notification', (notification) => {
+				for (const subscription of this.channels.get(notification.channel) ?? [])
+					subscription.onPayload(notification.payload ?? '');
+			});
+			try {
+				await client.connect();
+				for (const channel of this.channels.keys())
+					await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+			} catch (error) {
+				client.removeAllListeners('end');
+				await client.end().catch(() => undefined);
+				throw error;
+			}
+			if (this.closed) {
+				await client.end().catch(() => undefined);
+				throw new Error('the database was closed');
+			}
+			this.client = client;
+			return client;
+		})().finally(() => {
+			this.connecting = undefined;
+		});
+		return this.connecting;
+	}
+
+	private lost(client: pg.Client, error: Error): void {
+		if (client !== this.client || this.closed) return;
+		this.client = undefined;
+		console.error(
+			`[db] the LISTEN connection was lost (${error.message}); reconnecting, and catching up on what was missed.`
+		);
+		client.end().catch(() => undefined);
+		this.scheduleReconnect();
+	}
+
+	private scheduleReconnect(): void {
+		if (this.closed || this.retryTimer) return;
+		this.retryTimer = setTimeout(async () => {
+			try {
+				await this.connect();
+			} catch (error) {
+				this.retryTimer = undefined;
+				this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_MS);
+				if (!this.closed) {
+					console.error(
+						`[db] could not LISTEN again yet (${(error as Error).message}); retrying in ${this.retryDelay} ms.`
+					);
+					this.scheduleReconnect();
+				}
+				return;
+			}
+			this.retryTimer = undefined;
+			this.retryDelay = FIRST_RETRY_MS;
+			console.error('[db] the LISTEN connection is back.');
+			for (const subscriptions of this.channels.values())
+				for (const subscription of subscriptions) subscription.onResume?.();
+		}, this.retryDelay);
+		this.retryTimer.unref();
+	}
+
+	async close(): Promise<void> {
+		this.closed = true;
+		clearTimeout(this.retryTimer);
+		this.retryTimer = undefined;
+		const client = this.client ?? (await this.connecting?.catch(() => undefined));
+		this.client = undefined;
+		await client?.end().catch(() => undefined);
+	}
 }

@@ -54,11 +54,18 @@ export async function createRealtimeService(context: StackContext): Promise<Real
 	const hub = new RealtimeHub(context.db);
 	const server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
 	const stopDelivery = await deliverDatabaseBroadcasts(context.db, hub);
-	const stopRecheck = await context.db.listen(RECHECK_CHANNEL, (userId) => {
-		hub
-			.recheckUser(userId.trim())
-			.catch((error) => console.error('[realtime] re-check failed:', error));
-	});
+	const stopRecheck = await context.db.listen(
+		RECHECK_CHANNEL,
+		(userId) => {
+			hub
+				.recheckUser(userId.trim())
+				.catch((error) => console.error('[realtime] re-check failed:', error));
+		},
+		// Re-check requests sent while the LISTEN session was down are lost: check everyone.
+		() => {
+			hub.recheckAll().catch((error) => console.error('[realtime] re-check failed:', error));
+		}
+	);
 	const onSessionsRevoked = ({ userId, sessionIds }: StackEvents['sessions-revoked'][0]) =>
 		hub.revokeSessions(userId, sessionIds);
 	context.events.on('sessions-revoked', onSessionsRevoked);

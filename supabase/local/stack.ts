@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { z } from 'zod';
-import { openDb, type Db } from './db.ts';
+import { isDatabaseUnavailable, openDb, type Db } from './db.ts';
 import { migrate } from './migrate.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
 import { corsHeaders, json } from './http.ts';
@@ -116,6 +116,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			try {
 				return await fetch(request);
 			} catch (error) {
+				if (isDatabaseUnavailable(error)) {
+					console.error('[stack] database unavailable:', (error as Error).message);
+					return json(
+						{
+							message:
+								'The local stack could not reach its database; try again in a moment, it reconnects on its own.'
+						},
+						503,
+						{ 'retry-after': '1' }
+					);
+				}
 				console.error('[stack]', error);
 				return json({ message: 'internal error in the local stack' }, 500);
 			}

@@ -97,6 +97,35 @@ export class RealtimeHub {
 		this.remove(channel);
 	}
 
+	/**
+	 * Tells every joined channel that messages may have been missed (the database connection was
+	 * lost), as a `system` message its client can observe with `channel.on('system', …)` and answer
+	 * by fetching current state again. The channels stay joined.
+	 */
+	resyncAll(message: string): void {
+		for (const connection of this.connections) {
+			for (const channel of connection.channels.values()) {
+				connection.push({
+					joinRef: channel.joinRef,
+					ref: null,
+					topic: channel.topic,
+					event: 'system',
+					payload: { extension: 'system', status: 'ok', resync: true, message }
+				});
+			}
+		}
+	}
+
+	/** Asks RLS again for every private channel (for example after re-check requests were missed). */
+	async recheckAll(): Promise<void> {
+		const users = new Set<string>();
+		for (const connection of this.connections)
+			for (const channel of connection.channels.values())
+				if (channel.isPrivate && typeof channel.claims.sub === 'string')
+					users.add(channel.claims.sub);
+		await Promise.all([...users].map((userId) => this.recheckUser(userId)));
+	}
+
 	/** Closes the channel when its token expires; a fresh `access_token` reschedules it. */
 	scheduleExpiry(channel: Channel): void {
 		clearTimeout(channel.expiryTimer);

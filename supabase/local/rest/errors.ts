@@ -66,7 +66,8 @@ export function statusForSqlState(code: string, message: string, role: string): 
 	if (code === '42501') return role === 'anon' ? 401 : 403;
 	if (code === '21000') return /requires a WHERE clause/.test(message) ? 400 : 500;
 	if (code === '22023') return /role .* does not exist/.test(message) ? 401 : 400;
-	if (code === '57P01') return 503;
+	// The server is shutting down, crashed or starting up: a connection problem, worth a retry.
+	if (code === '57P01' || code === '57P02' || code === '57P03') return 503;
 	if (code === '53400') return 500;
 	const prefix = code.slice(0, 2);
 	if (prefix === '08') return 503;
@@ -100,7 +101,13 @@ export function toRestError(error: unknown, role: string): RestError {
 	if (error instanceof RestError) return error;
 	if (isPgError(error)) {
 		const status = statusForSqlState(error.code, error.message, role);
-		const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+		const headers: Record<string, string> =
+			status === 401
+				? { 'www-authenticate': 'Bearer' }
+				: status === 503
+					? // supabase-js retries a GET answered 503 after this many seconds.
+						{ 'retry-after': '1' }
+					: {};
 		return new RestError(
 			status,
 			error.code,
