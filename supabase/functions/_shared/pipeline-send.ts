@@ -167,6 +167,11 @@ export async function deliverQueuedMessage(
 			provider_message_id: sent.providerMessageId,
 			status: sent.status
 		});
+		// The provider took the credentials: a number that needed attention is healthy again.
+		const healthy = await service.rpc('record_credentials_working', {
+			number_ids: [input.numberId]
+		});
+		if (healthy.error) console.error('recording a working number failed', healthy.error.message);
 	} catch (error) {
 		const failure =
 			error instanceof ProviderSendError
