@@ -13,7 +13,7 @@ import {
 
 // The inbox's SQL as members meet it: a keyset page of conversations with filters and search, the
 // unread notification count and "mark all as read", each under RLS; and who may share presence
-// and typing on a conversation's Realtime topic.
+// and typing on a conversation's activity topic.
 
 let stack: TestStack;
 let userCount = 0;
@@ -186,7 +186,7 @@ describe('notification counts and marks', () => {
 });
 
 describe('conversation presence and typing', () => {
-	it('members may send on a conversation topic; outsiders and tenant topics refuse', async () => {
+	it('members may send on a conversation-activity topic only; outsiders and database topics refuse', async () => {
 		const t = await team('inbox-presence');
 		const other = await team('inbox-stranger');
 		const conversationId = await customerWrites(t.numberId, 'Ana', 'Hi');
@@ -205,8 +205,9 @@ describe('conversation presence and typing', () => {
 					throw error;
 				}
 			});
-		expect(await canSend(t.agent, `conversation:${conversationId}`)).toBe(true);
-		expect(await canSend(other.agent, `conversation:${conversationId}`)).toBe(false);
+		expect(await canSend(t.agent, `conversation-activity:${conversationId}`)).toBe(true);
+		expect(await canSend(other.agent, `conversation-activity:${conversationId}`)).toBe(false);
+		expect(await canSend(t.agent, `conversation:${conversationId}`)).toBe(false);
 		expect(await canSend(t.agent, `tenant:${t.tenantId}`)).toBe(false);
 	});
 });

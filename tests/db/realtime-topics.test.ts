@@ -8,6 +8,7 @@ import {
 	probeAs,
 	rolledBack,
 	rowsOf,
+	workspaceWithTwilioNumber,
 	type Actor
 } from './support.ts';
 
@@ -18,6 +19,7 @@ import {
 let stack: TestStack;
 let owner: Actor, agent: Actor, otherOwner: Actor, stranger: Actor;
 let tenantA: string, tenantB: string;
+let conversationA: string;
 
 beforeAll(async () => {
 	stack = await startTestStack();
@@ -47,6 +49,21 @@ beforeAll(async () => {
 		)
 	);
 	rowsOf(await commitAs(db, agent, 'select public.accept_invitation($1)', [token]));
+	// A conversation in A's second workspace, with the agent as a member, stored as ingest stores it.
+	const chatOwner = await createUser(db, 'rt-chat-owner@example.test');
+	const { tenantId, numberId } = await workspaceWithTwilioNumber(db, chatOwner, 'rt-chat', [
+		[agent, 'agent']
+	]);
+	const { rows } = await db.query<{ id: string }>(
+		`with contact as (
+			insert into public.contacts (tenant_id, wa_id, profile_name) values ($1, '14155550100', 'Ana')
+			returning id
+		)
+		insert into public.conversations (tenant_id, number_id, contact_id)
+		select $1, $2, id from contact returning id`,
+		[tenantId, numberId]
+	);
+	conversationA = rows[0].id;
 });
 afterAll(() => stack?.close());
 
@@ -138,5 +155,70 @@ describe('realtime topic authorization', () => {
 				);
 		});
 		expect(outcome).toBe('42501');
+	});
+});
+
+/** Whether the actor may send `extension` messages on `topic`, probed as Realtime probes a write. */
+function maySend(
+	actor: Actor,
+	topic: string,
+	extension = 'broadcast',
+	rowTopic = topic
+): Promise<boolean | string> {
+	return probeAs(stack.db, actor, async (tx) => {
+		await tx.query(`select set_config('realtime.topic', $1, true)`, [topic]);
+		return tx
+			.query(
+				`insert into realtime.messages (topic, extension, event, payload) values ($1, $2, 'typing', '{}')`,
+				[rowTopic, extension]
+			)
+			.then(
+				() => true,
+				(error: { code?: string }) => (error.code === '42501' ? false : String(error.code))
+			);
+	});
+}
+
+describe('conversation topics: the database writes conversation:<id>, members write conversation-activity:<id>', () => {
+	const chat = () => `conversation:${conversationA}`;
+	const activity = () => `conversation-activity:${conversationA}`;
+
+	it('members of the conversation’s tenant receive both topics; others do not', async () => {
+		const result: Record<string, boolean[]> = {};
+		for (const [label, actor] of Object.entries({ agent, owner, stranger, anon })) {
+			result[label] = [
+				await mayRead(actor, chat()),
+				await mayRead(actor, activity()),
+				await mayRead(actor, activity(), 'presence')
+			];
+		}
+		// owner runs workspace A; the conversation is in the workspace the agent also belongs to.
+		expect(result).toEqual({
+			agent: [true, true, true],
+			owner: [false, false, false],
+			stranger: [false, false, false],
+			anon: [false, false, false]
+		});
+	});
+
+	it('a member cannot broadcast or track presence on conversation:<id>', async () => {
+		expect(await maySend(agent, chat())).toBe(false);
+		expect(await maySend(agent, chat(), 'presence')).toBe(false);
+	});
+
+	it('a member broadcasts typing and tracks presence on conversation-activity:<id>', async () => {
+		expect(await maySend(agent, activity())).toBe(true);
+		expect(await maySend(agent, activity(), 'presence')).toBe(true);
+	});
+
+	it('a member of another tenant, a stranger and anon cannot send on the activity topic', async () => {
+		for (const actor of [owner, otherOwner, stranger, anon]) {
+			expect(await maySend(actor, activity()), actor.label).toBe(false);
+			expect(await maySend(actor, activity(), 'presence'), actor.label).toBe(false);
+		}
+	});
+
+	it('a write allowed on the activity topic cannot name another topic in its row', async () => {
+		expect(await maySend(agent, activity(), 'broadcast', chat())).toBe(false);
 	});
 });
