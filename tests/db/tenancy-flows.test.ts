@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedIn } from '../support/clients.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	anon,
@@ -251,7 +252,7 @@ describe('invite_member', () => {
 		const invitee = await newUser('invitee');
 		const [{ token: first }] = rowsOf(await invite(owner, tenantId, invitee.email!));
 		const [{ token: second }] = rowsOf(await invite(owner, tenantId, invitee.email!, 'admin'));
-		expect(failure(await accept(invitee, first))).toMatchObject({ code: 'P0002' });
+		expect(failure(await accept(invitee, first))).toMatchObject({ code: 'PT404' });
 		expect(rowsOf(await accept(invitee, second))).toHaveLength(1);
 		expect((await rolesIn(tenantId))[invitee.email!]).toBe('admin');
 	});
@@ -320,7 +321,7 @@ describe('accept_invitation', () => {
 	it('refuses a token that matches no invitation', async () => {
 		const someone = await newUser('someone');
 		expect(failure(await accept(someone, 'f'.repeat(64)))).toEqual({
-			code: 'P0002',
+			code: 'PT404',
 			message:
 				'This invitation link is not valid. Ask an owner or admin of the workspace for a new one.'
 		});
@@ -394,7 +395,7 @@ describe('change_member_role', () => {
 		const { tenantId, owner } = await team('role-nobody');
 		const stranger = await newUser('stranger');
 		expect(failure(await change(owner, tenantId, stranger, 'agent'))).toEqual({
-			code: 'P0002',
+			code: 'PT404',
 			message: 'That person is not a member of this workspace.'
 		});
 	});
@@ -472,8 +473,24 @@ describe('remove_member and leave_tenant', () => {
 		const { tenantId } = await team('leave-stranger');
 		const stranger = await newUser('stranger');
 		expect(failure(await leave(stranger, tenantId))).toEqual({
-			code: 'P0002',
+			code: 'PT404',
 			message: 'You are not a member of this workspace.'
+		});
+	});
+
+	it('over REST, leaving a workspace you are not in or a link that matches nothing answers 404, not 500', async () => {
+		const { tenantId } = await team('leave-stranger-rest');
+		const stranger = await signedIn(stack, await newUser('stranger'));
+		const left = await stranger.rpc('leave_tenant', { tenant_id: tenantId });
+		expect({ status: left.status, code: left.error?.code, message: left.error?.message }).toEqual({
+			status: 404,
+			code: 'PT404',
+			message: 'You are not a member of this workspace.'
+		});
+		const accepted = await stranger.rpc('accept_invitation', { token: 'f'.repeat(64) });
+		expect({ status: accepted.status, code: accepted.error?.code }).toEqual({
+			status: 404,
+			code: 'PT404'
 		});
 	});
 

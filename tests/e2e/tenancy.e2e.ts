@@ -240,8 +240,13 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 	await adminPage.context().close();
 });
 
-test('an invitation link that matches nothing says so in a sentence', async ({ page }) => {
-	await page.goto(`/invite/${'0'.repeat(64)}`);
+test('an invitation link that matches nothing answers 404 and says so in a sentence', async ({
+	page
+}) => {
+	const response = await page.goto(`/invite/${'0'.repeat(64)}`);
+	expect(response?.status()).toBe(404);
 	await expect(page.getByRole('heading', { name: "This link doesn't work" })).toBeVisible();
-	await expect(page.getByText('This invitation link is not valid')).toBeVisible();
+	await expect(page.getByTestId('invite-error')).toHaveText(
+		'This invitation link is not valid or has expired.'
+	);
 });

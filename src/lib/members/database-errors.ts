@@ -9,6 +9,8 @@ const SENTENCE_CODES: Record<string, number> = {
 	'42501': 403,
 	'22023': 400,
 	P0002: 404,
+	// "Not found" the caller could fix, answered 404 by PostgREST too (PTxyz means status xyz).
+	PT404: 404,
 	'23505': 409,
 	P0001: 409
 };
