@@ -1,8 +1,8 @@
 /**
- * The webhook side of the pipeline: Twilio and Meta deliveries are verified (signature first,
- * nothing kept when it fails), parsed, and stored with one SQL call per delivery, which commits
- * before the provider hears 200. Unknown numbers answer 404; database failures 5xx so the
- * provider retries.
+ * The webhook side of the pipeline: Twilio and Meta deliveries are size-checked, verified
+ * (signature first, nothing kept when it fails), parsed item by item, and stored with one SQL call
+ * per delivery, which commits before the provider hears 200. A delivery that cannot commit is
+ * retried here, then kept raw with its reason, and the provider hears 5xx and delivers it again.
  */
 import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import { errorResponse, HttpError, methodNotAllowed, type Handler } from './http.ts';
@@ -14,6 +14,8 @@ import {
 	serviceClient,
 	type IngestedMessage
 } from './pipeline.ts';
+import { databaseBusy, databaseUnreachable, type DatabaseCallError } from './database-errors.ts';
+import { storableText, storableValue } from './provider-text.ts';
 import {
 	parseTwilioDelivery,
 	twilioDeliveryAddress,
@@ -24,7 +26,50 @@ import {
 	parseMetaDelivery,
 	validMetaSignature
 } from './providers/meta.ts';
-import type { ParsedDelivery } from './providers/provider.ts';
+import { emptyDelivery, type ParsedDelivery } from './providers/provider.ts';
+
+/**
+ * The largest delivery each provider sends, with room to spare: Meta's payloads reach about 3 MB;
+ * a Twilio message is at most 1,600 characters of Body plus a few hundred bytes of fields, even
+ * percent-encoded. Anything larger is refused unread.
+ */
+export const webhookBodyLimits = { twilio: 128 * 1024, meta: 3 * 1024 * 1024 } as const;
+
+/** The request body, read only up to `limit` bytes; a larger one is a 413 (nothing kept). */
+export async function readBodyWithin(
+	request: Request,
+	limit: number
+): Promise<Uint8Array<ArrayBuffer>> {
+	const tooLarge = () =>
+		new HttpError(
+			413,
+			'body_too_large',
+			`This delivery is larger than ${Math.round(limit / 1024)} KB, more than the provider ever sends; it was not read.`
+		);
+	const declared = Number(request.headers.get('content-length') ?? '');
+	if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+	if (!request.body) return new Uint8Array();
+	const reader = request.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > limit) {
+			await reader.cancel();
+			throw tooLarge();
+		}
+		chunks.push(value);
+	}
+	const body = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		body.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return body;
+}
 
 /** Headers worth keeping for audit and replay (never credentials). */
 function keptHeaders(request: Request): Record<string, string> {
@@ -35,13 +80,30 @@ function keptHeaders(request: Request): Record<string, string> {
 	return kept;
 }
 
+/**
+ * One answer for every delivery Parley cannot verify, whether the number is unknown or the
+ * signature is wrong, so nobody can probe which numbers use Parley.
+ */
+function signatureRefused(header: string): HttpError {
+	return new HttpError(403, 'invalid_signature', `The ${header} does not match this delivery.`);
+}
+
 interface IngestResult {
 	event_id: string;
 	messages: IngestedMessage[];
+	failed_items: number;
 	error: string | null;
 }
 
-/** Stores one verified delivery for one number: the single SQL call of the pipeline. */
+/** How often a delivery is tried before the provider is asked to deliver it again. */
+const ingestAttempts = 4;
+
+/**
+ * Stores one verified delivery for one number: the single SQL call of the pipeline. Deadlocks,
+ * lock timeouts and lost connections are retried; when the delivery still cannot commit, the raw
+ * delivery is kept with the reason in a step of its own and a 5xx is thrown so the provider
+ * delivers it again.
+ */
 export async function ingestDelivery(
 	service: SupabaseClient,
 	input: {
@@ -53,21 +115,50 @@ export async function ingestDelivery(
 		parseError?: string;
 	}
 ): Promise<IngestResult> {
-	const { data, error } = await service.rpc('ingest_whatsapp_delivery', {
+	const headers = keptHeaders(input.request);
+	const rawBody = storableText(input.rawBody);
+	let failure: DatabaseCallError = {};
+	for (let attempt = 1; attempt <= ingestAttempts; attempt++) {
+		const { data, error } = await service.rpc('ingest_whatsapp_delivery', {
+			provider: input.provider,
+			number_id: input.numberId,
+			headers,
+			raw_body: rawBody,
+			messages: input.delivery.messages,
+			statuses: input.delivery.statuses,
+			rejected: input.delivery.rejected,
+			parse_error: input.parseError ?? null
+		});
+		if (!error) {
+			const result = data as IngestResult;
+			for (const message of result.messages) {
+				if (message.inserted && message.ai_reply) await scheduleAiReply(message);
+			}
+			return result;
+		}
+		failure = error;
+		if (!databaseBusy(error) && !databaseUnreachable(error)) break;
+		if (attempt < ingestAttempts) {
+			await new Promise((resolve) => setTimeout(resolve, 40 * 3 ** attempt * Math.random()));
+		}
+	}
+	const reason = `Parley could not store this delivery (database error ${failure.code || 'without a code'}: ${failure.message ?? 'no message'}); the provider was asked to deliver it again.`;
+	const kept = await service.rpc('keep_unprocessed_delivery', {
 		provider: input.provider,
 		number_id: input.numberId,
-		headers: keptHeaders(input.request),
-		raw_body: input.rawBody,
-		messages: input.delivery.messages,
-		statuses: input.delivery.statuses,
-		parse_error: input.parseError ?? null
+		headers,
+		raw_body: rawBody,
+		error: reason
 	});
-	if (error) throw databaseFailure(error);
-	const result = data as IngestResult;
-	for (const message of result.messages) {
-		if (message.inserted && message.ai_reply) await scheduleAiReply(message);
-	}
-	return result;
+	if (kept.error) console.error('could not keep an unprocessed delivery', kept.error);
+	const answer = databaseFailure(failure);
+	throw answer.status >= 500
+		? answer
+		: new HttpError(
+				500,
+				'ingest_failed',
+				'Parley could not store this delivery and kept it to be looked at; deliver it again.'
+			);
 }
 
 const emptyTwiml = () =>
@@ -81,11 +172,14 @@ export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Hand
 	return async (request) => {
 		try {
 			if (request.method !== 'POST') throw methodNotAllowed(request);
-			const rawBody = await request.text();
+			const rawBody = new TextDecoder().decode(
+				await readBodyWithin(request, webhookBodyLimits.twilio)
+			);
 			const signature = request.headers.get('x-twilio-signature');
 			if (!signature) {
 				throw new HttpError(401, 'missing_signature', 'The X-Twilio-Signature header is missing.');
 			}
+			// Twilio signs the values as sent: the signature is checked on them, storage gets clean ones.
 			const params = Object.fromEntries(new URLSearchParams(rawBody));
 			const address = twilioDeliveryAddress(params);
 			const service = serviceClient(config);
@@ -95,30 +189,22 @@ export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Hand
 			});
 			if (error) throw databaseFailure(error);
 			const number = (data as { number_id: string; auth_token_ciphertext: string }[] | null)?.[0];
-			if (!number) {
-				throw new HttpError(
-					404,
-					'unknown_number',
-					`${address.businessAddress} is not connected to Parley for this Twilio account.`
-				);
-			}
-			const authToken = await openStoredSecret(
-				number.auth_token_ciphertext,
-				await encryptionKeyOf(config),
-				'Twilio auth token'
-			);
+			const authToken = number
+				? await openStoredSecret(
+						number.auth_token_ciphertext,
+						await encryptionKeyOf(config),
+						'Twilio auth token'
+					)
+				: crypto.randomUUID();
 			const url = publicFunctionUrl(config, 'twilio-webhook', request);
-			if (!validTwilioSignature(authToken, signature, url, params)) {
-				throw new HttpError(
-					403,
-					'invalid_signature',
-					'The X-Twilio-Signature does not match this request.'
-				);
+			// An unknown number is checked against a random token, so it costs what a known one does.
+			if (!validTwilioSignature(authToken, signature, url, params) || !number) {
+				throw signatureRefused('X-Twilio-Signature');
 			}
-			let delivery: ParsedDelivery = { messages: [], statuses: [] };
+			let delivery = emptyDelivery();
 			let parseError: string | undefined;
 			try {
-				delivery = parseTwilioDelivery(params);
+				delivery = parseTwilioDelivery(storableValue(params));
 			} catch (failure) {
 				parseError = failure instanceof Error ? failure.message : String(failure);
 			}
@@ -130,7 +216,6 @@ export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Hand
 				delivery,
 				parseError
 			});
-			if (parseError) throw new HttpError(400, 'invalid_webhook', parseError);
 			return emptyTwiml();
 		} catch (error) {
 			return errorResponse(error);
@@ -150,7 +235,7 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 		try {
 			if (request.method === 'GET') return await verifySubscription(request, config);
 			if (request.method !== 'POST') throw methodNotAllowed(request);
-			const rawBytes = new Uint8Array(await request.arrayBuffer());
+			const rawBytes = await readBodyWithin(request, webhookBodyLimits.meta);
 			const signature = request.headers.get('x-hub-signature-256');
 			if (!signature) {
 				throw new HttpError(401, 'missing_signature', 'The X-Hub-Signature-256 header is missing.');
@@ -163,13 +248,6 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 			});
 			if (error) throw databaseFailure(error);
 			const numbers = (data as MetaNumberRow[] | null) ?? [];
-			if (numbers.length === 0) {
-				throw new HttpError(
-					404,
-					'unknown_number',
-					`The phone number ${phoneNumberIds.join(', ')} is not connected to Parley.`
-				);
-			}
 			const key = await encryptionKeyOf(config);
 			const verified: MetaNumberRow[] = [];
 			for (const number of numbers) {
@@ -180,17 +258,15 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 				);
 				if (await validMetaSignature(appSecret, rawBytes, signature)) verified.push(number);
 			}
-			if (verified.length === 0) {
-				throw new HttpError(
-					403,
-					'invalid_signature',
-					'The X-Hub-Signature-256 does not match this delivery.'
-				);
+			if (numbers.length === 0) {
+				// Costs what checking a known number does, so timing does not tell them apart either.
+				await validMetaSignature(crypto.randomUUID(), rawBytes, signature);
 			}
+			if (verified.length === 0) throw signatureRefused('X-Hub-Signature-256');
 			let byNumber = new Map<string, ParsedDelivery>();
 			let parseError: string | undefined;
 			try {
-				byNumber = parseMetaDelivery(JSON.parse(rawBody));
+				byNumber = parseMetaDelivery(storableValue(JSON.parse(rawBody)));
 			} catch (failure) {
 				parseError =
 					failure instanceof SyntaxError
@@ -205,11 +281,11 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 					numberId: number.number_id,
 					request,
 					rawBody,
-					delivery: byNumber.get(number.phone_number_id) ?? { messages: [], statuses: [] },
+					delivery: byNumber.get(number.phone_number_id) ?? emptyDelivery(),
 					parseError
 				});
 			}
-			if (parseError) throw new HttpError(400, 'invalid_webhook', parseError);
+			// Kept, with the reason for anything unreadable: Meta would only send the same bytes again.
 			return new Response('EVENT_RECEIVED', { status: 200 });
 		} catch (error) {
 			return errorResponse(error);

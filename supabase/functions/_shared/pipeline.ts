@@ -4,6 +4,9 @@
  */
 import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import { HttpError } from './http.ts';
+import { databaseFailure } from './database-errors.ts';
+
+export { databaseFailure };
 import {
 	encryptionKeyOf,
 	openStoredSecret,
@@ -56,16 +59,6 @@ export function requireCaller(request: Request, config: ProviderFunctionConfig):
 			global: { headers: { Authorization: `Bearer ${token}` } }
 		})
 	};
-}
-
-/** A database error as a 5xx (the provider retries a webhook; the app shows a sentence). */
-export function databaseFailure(error: { message?: string; code?: string }): HttpError {
-	console.error('database call failed', error.code, error.message);
-	return new HttpError(
-		503,
-		'database_unavailable',
-		'Parley could not reach its database. Try again in a moment.'
-	);
 }
 
 /** The public URL of a function, as a provider calls it (PARLEY_PUBLIC_FUNCTIONS_URL, behind proxies). */

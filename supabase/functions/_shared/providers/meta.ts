@@ -7,6 +7,7 @@ import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
 import { templatePlaceholders } from '../template-text.ts';
 import {
+	emptyDelivery,
 	ProviderSendError,
 	type InboundMessage,
 	type InboundMessageType,
@@ -259,7 +260,7 @@ const mediaObject = z.object({
 });
 
 const metaMessage = z.looseObject({
-	from: z.string().regex(/^\d{7,15}$/, 'from must be a WhatsApp id (digits).'),
+	from: z.string().regex(/^[1-9]\d{6,14}$/, 'must be a WhatsApp id, digits not starting with 0'),
 	id: z.string().min(1),
 	timestamp: z.string().optional(),
 	type: z.string(),
@@ -310,6 +311,8 @@ const metaStatus = z.looseObject({
 		.optional()
 });
 
+// The envelope only: messages and statuses are read one by one, so one item Parley cannot read
+// is kept with its reason and never refuses the items beside it.
 const metaDelivery = z.object({
 	object: z.string(),
 	entry: z.array(
@@ -320,22 +323,32 @@ const metaDelivery = z.object({
 					field: z.string(),
 					value: z.looseObject({
 						metadata: z.object({ phone_number_id: z.string() }).optional(),
-						contacts: z
-							.array(
-								z.object({
-									wa_id: z.string(),
-									profile: z.object({ name: z.string() }).partial().optional()
-								})
-							)
-							.optional(),
-						messages: z.array(metaMessage).optional(),
-						statuses: z.array(metaStatus).optional()
+						contacts: z.array(z.unknown()).optional(),
+						messages: z.array(z.unknown()).optional(),
+						statuses: z.array(z.unknown()).optional()
 					})
 				})
 			)
 		})
 	)
 });
+
+const metaContact = z.looseObject({
+	wa_id: z.string(),
+	profile: z.looseObject({ name: z.string().optional() }).optional()
+});
+
+/** The item's own id when it has one, so its failure can name it. */
+function itemId(item: unknown): string | null {
+	const id = (item as { id?: unknown } | null)?.id;
+	return typeof id === 'string' && id ? id : null;
+}
+
+/** Why zod refused an item, as a sentence fragment: `from: must be … (digits).` */
+function issueOf(error: z.ZodError): string {
+	const issue = error.issues[0];
+	return `${issue?.path.join('.') || 'item'}: ${issue?.message ?? 'not valid'}`;
+}
 
 function isoFromUnix(timestamp: string | undefined): string | null {
 	const seconds = Number(timestamp);
@@ -443,18 +456,38 @@ export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery>
 		for (const change of entry.changes) {
 			const id = change.value.metadata?.phone_number_id;
 			if (change.field !== 'messages' || !id) continue;
-			const delivery = byNumber.get(id) ?? { messages: [], statuses: [] };
+			const delivery = byNumber.get(id) ?? emptyDelivery();
 			byNumber.set(id, delivery);
-			const names = new Map(
-				(change.value.contacts ?? []).map((contact) => [
-					contact.wa_id,
-					contact.profile?.name ?? null
-				])
-			);
-			for (const message of change.value.messages ?? []) {
-				delivery.messages.push(inboundFromMeta(message, names.get(message.from) ?? null));
+			const names = new Map<string, string | null>();
+			for (const contact of change.value.contacts ?? []) {
+				const read = metaContact.safeParse(contact);
+				if (read.success) names.set(read.data.wa_id, read.data.profile?.name ?? null);
 			}
-			for (const status of change.value.statuses ?? []) {
+			for (const item of change.value.messages ?? []) {
+				const message = metaMessage.safeParse(item);
+				if (!message.success) {
+					delivery.rejected.push({
+						kind: 'message',
+						provider_message_id: itemId(item),
+						reason: `Meta sent a message Parley cannot read (${issueOf(message.error)}).`,
+						item
+					});
+					continue;
+				}
+				delivery.messages.push(inboundFromMeta(message.data, names.get(message.data.from) ?? null));
+			}
+			for (const item of change.value.statuses ?? []) {
+				const read = metaStatus.safeParse(item);
+				if (!read.success) {
+					delivery.rejected.push({
+						kind: 'status',
+						provider_message_id: itemId(item),
+						reason: `Meta sent a status Parley cannot read (${issueOf(read.error)}).`,
+						item
+					});
+					continue;
+				}
+				const status = read.data;
 				const mapped = metaStatuses[status.status];
 				if (!mapped) continue;
 				const error = status.errors?.[0];

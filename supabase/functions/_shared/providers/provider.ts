@@ -100,10 +100,26 @@ export interface StatusUpdate {
 	occurred_at?: string | null;
 }
 
+/** An item of a delivery the parser could not read: kept with its reason, never dropped. */
+export interface RejectedItem {
+	kind: 'message' | 'status';
+	provider_message_id: string | null;
+	/** A sentence an admin understands. */
+	reason: string;
+	/** The item as the provider sent it. */
+	item: unknown;
+}
+
 /** What one webhook delivery carries once parsed. */
 export interface ParsedDelivery {
 	messages: InboundMessage[];
 	statuses: StatusUpdate[];
+	rejected: RejectedItem[];
+}
+
+/** A delivery with nothing in it yet. */
+export function emptyDelivery(): ParsedDelivery {
+	return { messages: [], statuses: [], rejected: [] };
 }
 
 /** A template reference; Twilio uses contentSid + variables, Meta name + language (+ components). */

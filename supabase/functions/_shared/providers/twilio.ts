@@ -9,6 +9,7 @@ import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts
 import { createTwilioSandboxHttpClient, rewriteTwilioUrl } from './twilio-sandbox-http.ts';
 import { templatePlaceholders } from '../template-text.ts';
 import {
+	emptyDelivery,
 	ProviderSendError,
 	type InboundMessage,
 	type InboundMessageType,
@@ -173,31 +174,46 @@ const whatsappAddress = z
 	.string()
 	.regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'must be a WhatsApp address like whatsapp:+14155238886');
 
+// Only the business side must be a number Parley can look up; the customer's side is read per
+// item, so a sender Parley cannot read is kept with its reason instead of refusing the delivery.
 const twilioEnvelope = z.object({
 	AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'AccountSid is not a Twilio account SID.'),
 	MessageSid: z.string().min(1, 'MessageSid is missing.'),
-	From: whatsappAddress,
-	To: whatsappAddress,
+	From: z.string(),
+	To: z.string(),
 	MessageStatus: z.string().optional()
 });
+
+function notTwilioWebhook(path: string, message: string): HttpError {
+	return new HttpError(
+		400,
+		'invalid_webhook',
+		`This is not a Twilio WhatsApp webhook: ${path || 'body'} ${message}`
+	);
+}
 
 /** Reads the account and business address of a Twilio webhook, or throws a 400 with the reason. */
 export function twilioDeliveryAddress(params: Record<string, string>): TwilioDeliveryAddress {
 	const parsed = twilioEnvelope.safeParse(params);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
-		throw new HttpError(
-			400,
-			'invalid_webhook',
-			`This is not a Twilio WhatsApp webhook: ${issue?.path.join('.') || 'body'} ${issue?.message ?? 'is not valid.'}`
-		);
+		throw notTwilioWebhook(issue?.path.join('.') ?? '', issue?.message ?? 'is not valid.');
 	}
 	const kind = parsed.data.MessageStatus ? 'status' : 'message';
-	return {
-		kind,
-		accountSid: parsed.data.AccountSid,
-		businessAddress: kind === 'status' ? parsed.data.From : parsed.data.To
-	};
+	const field = kind === 'status' ? 'From' : 'To';
+	const business = whatsappAddress.safeParse(parsed.data[field]);
+	if (!business.success) {
+		throw notTwilioWebhook(field, business.error.issues[0]?.message ?? 'is not valid.');
+	}
+	return { kind, accountSid: parsed.data.AccountSid, businessAddress: business.data };
+}
+
+/** The customer's WhatsApp id (digits): `WaId`, or the number in `From`, when either is one. */
+function customerWaId(params: Record<string, string>): string | null {
+	const waId = /^[1-9]\d{6,14}$/;
+	if (params.WaId && waId.test(params.WaId)) return params.WaId;
+	const fromDigits = (params.From ?? '').replace(/^whatsapp:\+/, '');
+	return waId.test(fromDigits) ? fromDigits : null;
 }
 
 const mediaTypes = new Set(['image', 'audio', 'video', 'document', 'sticker']);
@@ -226,10 +242,11 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 	const address = twilioDeliveryAddress(params);
 	if (address.kind === 'status') {
 		const status = twilioStatuses[params.MessageStatus ?? ''];
-		if (!status) return { messages: [], statuses: [] };
+		if (!status) return emptyDelivery();
 		const code = params.ErrorCode || null;
 		return {
 			messages: [],
+			rejected: [],
 			statuses: [
 				{
 					provider_message_id: params.MessageSid,
@@ -242,7 +259,20 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 			]
 		};
 	}
-	const waId = params.WaId || params.From.replace(/^whatsapp:\+/, '');
+	const waId = customerWaId(params);
+	if (!waId) {
+		return {
+			...emptyDelivery(),
+			rejected: [
+				{
+					kind: 'message',
+					provider_message_id: params.MessageSid,
+					reason: `Twilio named the sender ${JSON.stringify(params.From)} (WaId ${JSON.stringify(params.WaId ?? '')}), which is not a WhatsApp phone number Parley can reply to.`,
+					item: params
+				}
+			]
+		};
+	}
 	const numMedia = Number.parseInt(params.NumMedia ?? '0', 10) || 0;
 	const declared = (params.MessageType ?? '').toLowerCase();
 	const message: InboundMessage = {
@@ -285,7 +315,7 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 	} else if (declared && declared !== 'text' && !params.Body) {
 		message.type = 'unsupported';
 	}
-	return { messages: [message], statuses: [] };
+	return { messages: [message], statuses: [], rejected: [] };
 }
 
 export interface TwilioSendCredentials extends TwilioCredentials {
