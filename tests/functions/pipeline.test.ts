@@ -935,6 +935,7 @@ describe('media', () => {
 			});
 			expect(download.status, provider).toBe(200);
 			expect(download.headers.get('content-type')).toBe('image/png');
+			expect(download.headers.get('content-disposition')).toBe('inline');
 			expect(download.headers.get('x-content-type-options')).toBe('nosniff');
 			expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
 
@@ -944,6 +945,62 @@ describe('media', () => {
 			});
 			expect(refused.status).toBe(404);
 			await refused.body?.cancel();
+		}
+	});
+
+	it('a customer HTML document or SVG image is served as an octet-stream attachment, never as a page', async () => {
+		const script = '<script>parent.document.title = "owned"</script>';
+		const attachments = [
+			{
+				contentType: 'text/html',
+				filename: 'factura (1).html',
+				bytes: Buffer.from(`<!doctype html><title>Invoice</title>${script}`),
+				disposition: `attachment; filename="factura (1).html"; filename*=UTF-8''factura%20%281%29.html`
+			},
+			{
+				contentType: 'image/svg+xml',
+				filename: undefined,
+				bytes: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${script}</svg>`),
+				disposition: `attachment; filename="attachment"; filename*=UTF-8''attachment`
+			}
+		];
+		const { data } = await teamA.agent.auth.getSession();
+		for (const provider of ['meta', 'twilio'] as const) {
+			for (const attachment of attachments) {
+				const { delivery } = await sandbox.sendCustomerMessage({
+					provider,
+					to: provider === 'twilio' ? '+15550100001' : metaDemo.phoneNumberId,
+					from: customerPhone(),
+					media: {
+						contentType: attachment.contentType,
+						dataBase64: attachment.bytes.toString('base64'),
+						filename: attachment.filename
+					}
+				});
+				expect(delivery.responseStatus).toBe(200);
+				const messageId =
+					provider === 'meta'
+						? (delivery.payload as any).entry[0].changes[0].value.messages[0].id // eslint-disable-line @typescript-eslint/no-explicit-any -- webhook JSON
+						: (delivery.payload as Record<string, string>).MessageSid;
+				const message = await messageByProviderId(messageId);
+				const download = await fetch(`${functionsUrl}/whatsapp-media/${message.id}`, {
+					headers: { Authorization: `Bearer ${data.session!.access_token}` }
+				});
+				const what = `${provider} ${attachment.contentType}`;
+				expect(download.status, what).toBe(200);
+				expect(download.headers.get('content-type'), what).toBe('application/octet-stream');
+				// Twilio sends no file name, so the download is called `attachment`.
+				expect(download.headers.get('content-disposition'), what).toBe(
+					provider === 'meta'
+						? attachment.disposition
+						: `attachment; filename="attachment"; filename*=UTF-8''attachment`
+				);
+				expect(download.headers.get('x-content-type-options'), what).toBe('nosniff');
+				expect(download.headers.get('content-security-policy'), what).toBe(
+					"default-src 'none'; sandbox"
+				);
+				expect(Buffer.from(await download.arrayBuffer()).equals(attachment.bytes), what).toBe(true);
+			}
 		}
 	});
 });
