@@ -69,6 +69,8 @@ async function connectNumber(
 	values: {
 		provider?: 'twilio' | 'meta';
 		address?: string;
+		/** The Twilio account the tenant's integration names (one of ten made-up ones otherwise). */
+		accountSid?: string;
 		phoneNumberId?: string;
 		agentId?: string;
 		active?: boolean;
@@ -80,7 +82,7 @@ async function connectNumber(
 	if (provider === 'twilio') {
 		const { rows } = await stack.db.query<{ id: string }>(
 			`select id from public.save_twilio_integration($1, $2, 'Demo', 'v1.x.y', '1234')`,
-			[tenantId, 'AC' + '0'.repeat(31) + (numberCount % 10)]
+			[tenantId, values.accountSid ?? 'AC' + '0'.repeat(31) + (numberCount % 10)]
 		);
 		integrationId = rows[0].id;
 	}
@@ -580,14 +582,53 @@ describe('uniqueness and format', () => {
 	it('the same Twilio address cannot be connected twice, even by another tenant', async () => {
 		const first = await team('unique-twilio-a');
 		const second = await team('unique-twilio-b');
-		await connectNumber(first.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' });
+		await connectNumber(first.tenantId, { provider: 'twilio', address: 'whatsapp:+15550188001' });
 		await expect(
-			connectNumber(second.tenantId, { provider: 'twilio', address: 'whatsapp:+14155238886' })
+			connectNumber(second.tenantId, { provider: 'twilio', address: 'whatsapp:+15550188001' })
 		).rejects.toMatchObject({
 			code: '23505',
 			message:
-				'whatsapp:+14155238886 is already connected to Parley. A number can be connected to one workspace only.'
+				'whatsapp:+15550188001 is already connected to Parley. A number can be connected to one workspace only.'
 		});
+	});
+
+	it("Twilio's shared Sandbox number is unique per Twilio account, and webhooks find the account's own", async () => {
+		const sandboxAddress = 'whatsapp:+14155238886';
+		const accountOne = 'AC' + '1'.repeat(32);
+		const accountTwo = 'AC' + '2'.repeat(32);
+		const first = await team('twilio-sandbox-a');
+		const second = await team('twilio-sandbox-b');
+		const sameAccount = await team('twilio-sandbox-c');
+		const one = await connectNumber(first.tenantId, {
+			provider: 'twilio',
+			address: sandboxAddress,
+			accountSid: accountOne
+		});
+		const two = await connectNumber(second.tenantId, {
+			provider: 'twilio',
+			address: sandboxAddress,
+			accountSid: accountTwo
+		});
+		await expect(
+			connectNumber(sameAccount.tenantId, {
+				provider: 'twilio',
+				address: sandboxAddress,
+				accountSid: accountOne
+			})
+		).rejects.toMatchObject({
+			code: '23505',
+			message: `The Twilio Sandbox of account ${accountOne} is already connected to Parley. A Twilio account's sandbox can be connected to one workspace only.`
+		});
+		for (const [accountSid, number, tenantId] of [
+			[accountOne, one, first.tenantId],
+			[accountTwo, two, second.tenantId]
+		] as const) {
+			const { rows } = await stack.db.query(
+				'select number_id, tenant_id from public.twilio_webhook_number($1, $2)',
+				[accountSid, sandboxAddress]
+			);
+			expect(rows).toEqual([{ number_id: number.id, tenant_id: tenantId }]);
+		}
 	});
 
 	it('the same Meta phone number id cannot be connected twice, even by another tenant', async () => {
@@ -607,6 +648,113 @@ describe('uniqueness and format', () => {
 			code: '22023',
 			message: expect.stringContaining('is not a WhatsApp address')
 		});
+	});
+});
+
+describe('credential health', () => {
+	const numberState = async (id: string) =>
+		(
+			await stack.db.query<{ needs_attention: boolean; last_error: string | null }>(
+				'select needs_attention, last_error from public.whatsapp_numbers where id = $1',
+				[id]
+			)
+		).rows[0];
+	const flag = async (id: string, error: string) =>
+		(
+			await stack.db.query<{ told: boolean }>(
+				'select public.flag_number_credentials($1, $2) as told',
+				[id, error]
+			)
+		).rows[0].told;
+	const alerts = async (id: string) =>
+		(
+			await stack.db.query<{ recipient_id: string; title: string; body: string }>(
+				`select recipient_id, title, body from public.notifications
+				 where number_id = $1 and kind = 'credentials' order by created_at, recipient_id`,
+				[id]
+			)
+		).rows;
+	const webhookStored = (id: string) =>
+		stack.db.query('select private.mark_number_healthy($1)', [id]);
+	const credentialsWorked = (id: string) =>
+		stack.db.query('select public.record_credentials_working($1)', [[id]]);
+
+	it('a rejection alerts owners and admins once per incident; a working send ends it, and the next rejection alerts again', async () => {
+		const { tenantId, owner, admin } = await team('health-meta');
+		const number = await connectNumber(tenantId);
+		const error = 'Meta rejected the access token (error 190). Generate a new one.';
+		expect(await flag(number.id, error)).toBe(true);
+		expect(await flag(number.id, error)).toBe(false);
+		expect(await numberState(number.id)).toEqual({ needs_attention: true, last_error: error });
+		const firstAlerts = await alerts(number.id);
+		expect(firstAlerts.map((alert) => alert.recipient_id).sort()).toEqual(
+			[owner.id, admin.id].sort()
+		);
+		expect(firstAlerts[0]).toMatchObject({
+			title: expect.stringMatching(/^Number \d+ needs attention$/),
+			body: error
+		});
+
+		// Meta signs webhooks with the app secret: a stored webhook does not prove the token works.
+		await webhookStored(number.id);
+		expect(await numberState(number.id)).toEqual({ needs_attention: true, last_error: error });
+
+		await credentialsWorked(number.id);
+		expect(await numberState(number.id)).toEqual({ needs_attention: false, last_error: null });
+		expect(await alerts(number.id)).toHaveLength(2);
+
+		expect(await flag(number.id, error)).toBe(true);
+		expect(await alerts(number.id)).toHaveLength(4);
+	});
+
+	it('a Twilio webhook, signed with the same token Parley sends with, ends the incident and the integration failure', async () => {
+		const { tenantId } = await team('health-twilio');
+		const number = await connectNumber(tenantId, { provider: 'twilio' });
+		const error = 'Twilio rejected the credentials (error 20003).';
+		expect(await flag(number.id, error)).toBe(true);
+		const integration = async () =>
+			(
+				await stack.db.query<{ status: string; last_error: string | null }>(
+					'select status, last_error from public.integrations where tenant_id = $1',
+					[tenantId]
+				)
+			).rows[0];
+		expect(await integration()).toEqual({ status: 'failed', last_error: error });
+		await webhookStored(number.id);
+		expect(await numberState(number.id)).toEqual({ needs_attention: false, last_error: null });
+		expect(await integration()).toEqual({ status: 'connected', last_error: null });
+		expect(await flag(number.id, error)).toBe(true);
+	});
+
+	it('marking a healthy number healthy writes nothing', async () => {
+		const { tenantId } = await team('health-cheap');
+		const number = await connectNumber(tenantId, { provider: 'twilio' });
+		const versions = async () =>
+			(
+				await stack.db.query<{ number: string; integration: string }>(
+					`select n.xmin::text as number, i.xmin::text as integration
+					 from public.whatsapp_numbers n join public.integrations i on i.id = n.integration_id
+					 where n.id = $1`,
+					[number.id]
+				)
+			).rows[0];
+		const before = await versions();
+		await webhookStored(number.id);
+		await credentialsWorked(number.id);
+		expect(await versions()).toEqual(before);
+	});
+
+	it('signed-in users cannot call the health functions', async () => {
+		const { tenantId, owner } = await team('health-grants');
+		const number = await connectNumber(tenantId);
+		for (const sql of [
+			'select private.mark_number_healthy($1)',
+			'select public.record_credentials_working(array[$1]::uuid[])'
+		]) {
+			expect(failure(await attempt(stack.db, owner, sql, [number.id]))).toMatchObject({
+				code: '42501'
+			});
+		}
 	});
 });
 
