@@ -5,6 +5,7 @@ import { json } from './http.ts';
 import { effectiveToken, JwtError, verifyJwt, type JwtClaims } from './jwt.ts';
 import { loadAuthConfig, pickRedirect, type AuthConfig } from './auth/config.ts';
 import { AuthApiError, authErrorResponse, requestedApiVersion } from './auth/errors.ts';
+import { AccountLock, AddressRateLimit } from './auth/rate-limits.ts';
 import {
 	createEmailLink,
 	linkMail,
@@ -143,6 +144,9 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 	const config: AuthConfig = await loadAuthConfig(context.supabaseDir);
 	const authUrl = `${context.url}/auth/v1`;
 	const issuer: TokenIssuer = { config, issuer: authUrl };
+	const signInSignUpLimit = new AddressRateLimit(config.rateLimits.signInSignUps);
+	const tokenRefreshLimit = new AddressRateLimit(config.rateLimits.tokenRefresh);
+	const accountLock = new AccountLock(config.accountLock);
 
 	const transaction = <T>(fn: (tx: Tx) => Promise<T>) => context.db.transaction(fn);
 
@@ -236,6 +240,7 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 	// ------------------------------------------------------------------ public endpoints
 
 	async function signUp(request: Request, body: Body): Promise<Outcome> {
+		signInSignUpLimit.take(request);
 		const params = parseBody(signUpBody, body);
 		if (!config.enableSignup)
 			throw new AuthApiError(422, 'signup_disabled', 'Signups not allowed for this instance');
@@ -302,7 +307,11 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 	async function token(request: Request, body: Body): Promise<Outcome> {
 		const grantType = new URL(request.url).searchParams.get('grant_type');
 		if (grantType === 'password') {
+			signInSignUpLimit.take(request);
 			const params = parseBody(passwordGrantBody, body);
+			// Refused before the password is checked, so a locked account tells a guesser nothing.
+			const account = params.email ?? params.phone ?? '';
+			accountLock.check(account);
 			return transaction(async (tx) => {
 				const user = params.email
 					? await findUserByEmail(tx, params.email)
@@ -310,15 +319,19 @@ export async function createAuthService(context: StackContext): Promise<StackSer
 						? await findUserByPhone(tx, params.phone)
 						: null;
 				if (!user || !(await passwordMatches(params.password ?? '', user.encrypted_password))) {
+					// Unknown accounts count too, so the lock does not tell which addresses exist.
+					accountLock.recordFailure(account);
 					throw new AuthApiError(400, 'invalid_credentials', 'Invalid login credentials');
 				}
 				if (params.email && !user.email_confirmed_at) {
 					throw new AuthApiError(400, 'email_not_confirmed', 'Email not confirmed');
 				}
 				if (isBanned(user)) throw new AuthApiError(400, 'user_banned', 'User is banned');
+				accountLock.clear(account);
 				return { response: json(await startSession(tx, issuer, user, 'password')) };
 			});
 		}
+		if (grantType === 'refresh_token' || grantType === 'pkce') tokenRefreshLimit.take(request);
 		if (grantType === 'refresh_token') {
 			const refreshToken = typeof body.refresh_token === 'string' ? body.refresh_token : '';
 			if (!refreshToken)

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -464,5 +464,105 @@ describe('PKCE', () => {
 		});
 		expect(error).toBeNull();
 		expect(data.session?.access_token).toBeTruthy();
+	});
+});
+
+describe('rate limits', () => {
+	// A stack whose config.toml allows 3 sign-ins and sign-ups per address per 5 minutes.
+	let limited: TestStack;
+
+	beforeAll(async () => {
+		const supabaseDir = await mkdtemp(join(tmpdir(), 'parley-auth-limits-'));
+		const config = await readFile('supabase/config.toml', 'utf8');
+		expect(config).toMatch(/^sign_in_sign_ups = \d+$/m);
+		await writeFile(
+			join(supabaseDir, 'config.toml'),
+			config.replace(/^sign_in_sign_ups = \d+$/m, 'sign_in_sign_ups = 3')
+		);
+		limited = await startTestStack({ supabaseDir });
+	});
+
+	afterAll(async () => {
+		await limited?.close();
+	});
+
+	/** A client whose requests come, as a proxy or the app's server says, from `address`. */
+	const clientFrom = (address: string) =>
+		createClient(limited.url, limited.anonKey, {
+			auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+			global: { headers: { 'x-forwarded-for': address } },
+			realtime: { transport: WebSocket as never }
+		});
+
+	it('an address past sign_in_sign_ups gets 429 over_request_rate_limit; another address does not', async () => {
+		const email = uniqueEmail('limited');
+		const { error: signUpError } = await clientFrom('203.0.113.9').auth.signUp({
+			email,
+			password: 'correct-horse-1'
+		});
+		expect(signUpError).toBeNull();
+
+		const attacker = clientFrom('198.51.100.7');
+		const outcomes: (string | undefined)[] = [];
+		for (let attempt = 0; attempt < 4; attempt++) {
+			const { error } = await attacker.auth.signInWithPassword({ email, password: 'wrong-guess' });
+			outcomes.push(error?.code);
+		}
+		expect(outcomes).toEqual([
+			'invalid_credentials',
+			'invalid_credentials',
+			'invalid_credentials',
+			'over_request_rate_limit'
+		]);
+		const { error: limitedError } = await attacker.auth.signUp({
+			email: uniqueEmail('limited-signup'),
+			password: 'correct-horse-1'
+		});
+		expect({
+			status: limitedError?.status,
+			code: limitedError?.code,
+			message: limitedError?.message
+		}).toEqual({
+			status: 429,
+			code: 'over_request_rate_limit',
+			message: 'Request rate limit reached'
+		});
+
+		// The account owner, elsewhere, still signs in.
+		const { data, error } = await clientFrom('203.0.113.9').auth.signInWithPassword({
+			email,
+			password: 'correct-horse-1'
+		});
+		expect(error).toBeNull();
+		expect(data.session?.access_token).toBeTruthy();
+	});
+
+	it('ten wrong passwords for one account refuse it from every address, even with the right password', async () => {
+		const email = uniqueEmail('locked');
+		const password = 'correct-horse-1';
+		expect((await clientFrom('192.0.2.1').auth.signUp({ email, password })).error).toBeNull();
+		// Each guess from a new address, so only the per-account count can stop them.
+		const codes: (string | undefined)[] = [];
+		for (let guess = 0; guess < 11; guess++) {
+			const { error } = await clientFrom(`192.0.2.${10 + guess}`).auth.signInWithPassword({
+				email: guess % 2 ? email.toUpperCase() : email,
+				password: `wrong-${guess}`
+			});
+			codes.push(error?.code);
+		}
+		expect(codes).toEqual([...Array(10).fill('invalid_credentials'), 'over_request_rate_limit']);
+		const { error } = await clientFrom('192.0.2.99').auth.signInWithPassword({ email, password });
+		expect({ status: error?.status, code: error?.code }).toEqual({
+			status: 429,
+			code: 'over_request_rate_limit'
+		});
+		// Other accounts are untouched.
+		const other = uniqueEmail('unlocked');
+		expect(
+			(await clientFrom('192.0.2.2').auth.signUp({ email: other, password })).error
+		).toBeNull();
+		expect(
+			(await clientFrom('192.0.2.3').auth.signInWithPassword({ email: other, password })).error
+		).toBeNull();
 	});
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
+import type { AccountLockConfig, RateLimitConfig } from './rate-limits.ts';
 
 /** The `[auth]` settings of supabase/config.toml the local Auth honours. */
 export interface AuthConfig {
@@ -17,7 +18,14 @@ export interface AuthConfig {
 	/** Seconds an emailed link or code stays valid. */
 	otpExpiry: number;
 	otpLength: number;
+	/** `[auth.rate_limit]`: requests per client address per 5 minutes. */
+	rateLimits: RateLimitConfig;
+	/** Not a GoTrue setting: the local stack's refusal of an account after repeated wrong passwords. */
+	accountLock: AccountLockConfig;
 }
+
+/** Ten wrong passwords within 15 minutes refuse the account (from any address) until they age out. */
+const ACCOUNT_LOCK: AccountLockConfig = { failures: 10, windowMs: 15 * 60_000 };
 
 type Table = Record<string, unknown>;
 
@@ -34,6 +42,7 @@ export async function loadAuthConfig(supabaseDir: string): Promise<AuthConfig> {
 	}
 	const auth = table(root.auth);
 	const email = table(auth.email);
+	const rateLimit = table(auth.rate_limit);
 	const number = (value: unknown, fallback: number) =>
 		typeof value === 'number' ? value : fallback;
 	const bool = (value: unknown, fallback: boolean) =>
@@ -50,7 +59,13 @@ export async function loadAuthConfig(supabaseDir: string): Promise<AuthConfig> {
 		mailerAutoconfirm: !bool(email.enable_confirmations, false),
 		refreshTokenReuseInterval: number(auth.refresh_token_reuse_interval, 10),
 		otpExpiry: number(email.otp_expiry, 3600),
-		otpLength: number(email.otp_length, 6)
+		otpLength: number(email.otp_length, 6),
+		// The defaults `supabase init` writes.
+		rateLimits: {
+			signInSignUps: number(rateLimit.sign_in_sign_ups, 30),
+			tokenRefresh: number(rateLimit.token_refresh, 150)
+		},
+		accountLock: ACCOUNT_LOCK
 	};
 }
 
