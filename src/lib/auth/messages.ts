@@ -7,7 +7,10 @@ export interface AuthErrorLike {
 }
 
 /** Explains a failed sign-in or sign-up in a sentence a person can act on. */
-export function authErrorSentence(error: AuthErrorLike): string {
+export function authErrorSentence(
+	error: AuthErrorLike,
+	attempt: 'sign-in' | 'sign-up' = 'sign-in'
+): string {
 	switch (error.code) {
 		case 'invalid_credentials':
 			return "That email and password don't match an account. Check them and try again.";
@@ -23,6 +26,7 @@ export function authErrorSentence(error: AuthErrorLike): string {
 		case 'user_banned':
 			return 'This account has been suspended. Contact your workspace owner.';
 		case 'over_request_rate_limit':
+			return `Too many ${attempt} attempts. Wait a few minutes and try again.`;
 		case 'over_email_send_rate_limit':
 			return 'Too many attempts in a short time. Wait a minute, then try again.';
 		case 'email_address_invalid':

@@ -7,12 +7,19 @@ import type { SupabasePublicConfig } from './config.ts';
 /**
  * One Supabase client for one request: it reads the session from the request's cookies and writes
  * refreshed or cleared sessions back to the response, as @supabase/ssr requires.
+ * `forwardClientAddress` tells Auth whose request this is (`X-Forwarded-For`), so its per-address
+ * rate limits hold back one visitor rather than everyone behind this server; sign-in and sign-up
+ * use it.
  */
 export function createSupabaseServerClient(
 	event: RequestEvent,
-	config: SupabasePublicConfig
+	config: SupabasePublicConfig,
+	{ forwardClientAddress = false }: { forwardClientAddress?: boolean } = {}
 ): SupabaseClient {
 	return createServerClient(config.url, config.anonKey, {
+		global: forwardClientAddress
+			? { headers: { 'x-forwarded-for': event.getClientAddress() } }
+			: undefined,
 		// Node 20 has no global WebSocket and supabase-js builds its realtime client eagerly.
 		// ws's constructor accepts a URL as well as a string; only the parameter types differ.
 		realtime: { transport: WebSocket as never },

@@ -2,6 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { authErrorSentence } from '$lib/auth/messages';
 import { formText, parseForm, type FormFailure, signInSchema } from '$lib/auth/forms';
 import { safeNextPath } from '$lib/auth/redirects';
+import { createSupabaseServerClient } from '$lib/supabase/client.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async () => ({ title: 'Sign in' });
@@ -9,7 +10,8 @@ export const load: PageServerLoad = async () => ({ title: 'Sign in' });
 type Failure = FormFailure<typeof signInSchema>;
 
 export const actions: Actions = {
-	default: async ({ request, locals, url }) => {
+	default: async (event) => {
+		const { request, locals, url } = event;
 		const formData = await request.formData();
 		const values: Failure['values'] = { email: formText(formData, 'email') };
 		const failure = (errors: Failure['errors'], message: string | null = null): Failure => ({
@@ -20,8 +22,15 @@ export const actions: Actions = {
 		const parsed = parseForm(signInSchema, formData);
 		if (!parsed.ok) return fail(400, failure(parsed.errors));
 
-		const { error } = await locals.supabase.auth.signInWithPassword(parsed.data);
-		if (error) return fail(error.status === 400 ? 400 : 500, failure({}, authErrorSentence(error)));
+		// Auth limits sign-ins per visitor's address, so this client tells it whose attempt this is.
+		const supabase = createSupabaseServerClient(event, locals.supabaseConfig, {
+			forwardClientAddress: true
+		});
+		const { error } = await supabase.auth.signInWithPassword(parsed.data);
+		if (error) {
+			const status = error.status === 400 || error.status === 429 ? error.status : 500;
+			return fail(status, failure({}, authErrorSentence(error, 'sign-in')));
+		}
 
 		redirect(303, safeNextPath(url.searchParams.get('next')));
 	}

@@ -2,6 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { authErrorSentence } from '$lib/auth/messages';
 import { formText, parseForm, type FormFailure, signUpSchema } from '$lib/auth/forms';
 import { LOGIN_PATH, safeNextPath } from '$lib/auth/redirects';
+import { createSupabaseServerClient } from '$lib/supabase/client.server';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async () => ({ title: 'Create your account' });
@@ -9,7 +10,8 @@ export const load: PageServerLoad = async () => ({ title: 'Create your account' 
 type Failure = FormFailure<typeof signUpSchema>;
 
 export const actions: Actions = {
-	default: async ({ request, locals, url }) => {
+	default: async (event) => {
+		const { request, locals, url } = event;
 		const formData = await request.formData();
 		const values: Failure['values'] = {
 			displayName: formText(formData, 'displayName'),
@@ -24,14 +26,23 @@ export const actions: Actions = {
 		if (!parsed.ok) return fail(400, failure(parsed.errors));
 
 		const { displayName, email, password } = parsed.data;
-		const { data, error } = await locals.supabase.auth.signUp({
+		// Auth limits sign-ups per visitor's address, so this client tells it whose attempt this is.
+		const supabase = createSupabaseServerClient(event, locals.supabaseConfig, {
+			forwardClientAddress: true
+		});
+		const { data, error } = await supabase.auth.signUp({
 			email,
 			password,
 			options: { data: { display_name: displayName } }
 		});
 		if (error) {
-			const status = error.status && error.status >= 400 && error.status < 500 ? 400 : 500;
-			return fail(status, failure({}, authErrorSentence(error)));
+			const status =
+				error.status === 429
+					? 429
+					: error.status && error.status >= 400 && error.status < 500
+						? 400
+						: 500;
+			return fail(status, failure({}, authErrorSentence(error, 'sign-up')));
 		}
 		// A project that asks for email confirmation returns no session: the person signs in afterwards.
 		if (!data.session) redirect(303, `${LOGIN_PATH}?confirm=email`);
