@@ -43,6 +43,7 @@ beforeAll(async () => {
 	stack = await startTestStack({
 		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
 	});
+	sandbox.setWebhookBaseUrl(`${stack.url}/functions/v1`);
 }, 180_000);
 afterAll(async () => {
 	await stack?.close();
@@ -83,6 +84,31 @@ async function connectTwilio(t: Team) {
 		authToken: twilioDemo.authToken
 	});
 }
+
+let ownNumberCount = 0;
+/** A new phone number for this file's own Twilio accounts. */
+const ownPhone = () => `+1555040${String(++ownNumberCount).padStart(4, '0')}`;
+
+/**
+ * A Twilio account of the workspace's own in the sandbox, holding these numbers (WhatsApp senders
+ * unless told otherwise), connected as the workspace's Twilio integration.
+ */
+async function ownTwilioAccount(
+	t: Team,
+	numbers: { phoneNumber: string; whatsapp?: boolean }[] = []
+): Promise<{ sid: string; authToken: string }> {
+	const account = sandbox.addTwilioAccount({ friendlyName: `Account of ${t.tenantId}` });
+	for (const number of numbers) sandbox.upsertTwilioNumber({ accountSid: account.sid, ...number });
+	const connected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+		accountSid: account.sid,
+		authToken: account.authToken
+	});
+	expect(connected.status).toBe(200);
+	return { sid: account.sid, authToken: account.authToken };
+}
+
+const notOwnedMessage = (address: string, accountSid: string) =>
+	`${address} is not a WhatsApp sender or phone number of the Twilio account ${accountSid}. Add it to that account in Twilio first, or connect the Twilio account that owns it under Integrations.`;
 
 async function whatsappAgent(t: Team, name = 'Sofia'): Promise<string> {
 	const { data, error } = await t.admin
@@ -180,11 +206,12 @@ describe('twilio-integration', () => {
 
 	it('disconnecting is refused while Twilio numbers exist, and works once they are gone', async () => {
 		const t = await team('twilio-disconnect');
-		await connectTwilio(t);
+		const phone = ownPhone();
+		await ownTwilioAccount(t, [{ phoneNumber: phone }]);
 		const number = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
 			provider: 'twilio',
 			displayName: 'Store',
-			address: 'whatsapp:+14155238800'
+			address: `whatsapp:${phone}`
 		});
 		expect(number.status).toBe(201);
 		const refused = await call(t.owner, `twilio-integration/${t.tenantId}`, 'DELETE');
@@ -296,12 +323,16 @@ describe('whatsapp-numbers: Twilio', () => {
 
 	it('connects a number entered by hand, active with a WhatsApp agent, with its webhook URL', async () => {
 		const t = await team('manual-entry');
-		await connectTwilio(t);
+		// An incoming number of the account that is no WhatsApp sender: the dropdown misses it.
+		const phone = ownPhone();
+		await ownTwilioAccount(t, [{ phoneNumber: phone, whatsapp: false }]);
+		const listed = await call(t.owner, `whatsapp-numbers/${t.tenantId}/twilio-numbers`);
+		expect(listed.body.numbers).toEqual([]);
 		const agentId = await whatsappAgent(t);
 		const { status, body } = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
 			provider: 'twilio',
-			displayName: '  Twilio sandbox  ',
-			address: 'whatsapp:+14155238886',
+			displayName: '  Front desk  ',
+			address: `whatsapp:${phone}`,
 			assignedAgentId: agentId,
 			active: true
 		});
@@ -309,8 +340,8 @@ describe('whatsapp-numbers: Twilio', () => {
 		expect(body.number).toMatchObject({
 			tenantId: t.tenantId,
 			provider: 'twilio',
-			displayName: 'Twilio sandbox',
-			address: 'whatsapp:+14155238886',
+			displayName: 'Front desk',
+			address: `whatsapp:${phone}`,
 			phoneNumberId: null,
 			assignedAgentId: agentId,
 			active: true,
@@ -321,7 +352,7 @@ describe('whatsapp-numbers: Twilio', () => {
 		});
 		// Members read it straight from the table, through RLS.
 		const { data } = await t.agent.from('whatsapp_numbers').select('id, display_name, active');
-		expect(data).toEqual([{ id: body.number.id, display_name: 'Twilio sandbox', active: true }]);
+		expect(data).toEqual([{ id: body.number.id, display_name: 'Front desk', active: true }]);
 	});
 
 	it('a manual entry that is not whatsapp: followed by an E.164 number is refused', async () => {
@@ -349,12 +380,16 @@ describe('whatsapp-numbers: Twilio', () => {
 	it('the same number cannot be connected twice, in this tenant or another', async () => {
 		const t = await team('duplicate-a');
 		const other = await team('duplicate-b');
-		await connectTwilio(t);
-		await connectTwilio(other);
-		const body = { provider: 'twilio', displayName: 'Dup', address: 'whatsapp:+15550109999' };
+		const phone = ownPhone();
+		const account = await ownTwilioAccount(t, [{ phoneNumber: phone }]);
+		// The other workspace holds the same account's credentials, so Twilio says it owns the number.
+		await call(other.owner, `twilio-integration/${other.tenantId}`, 'POST', {
+			accountSid: account.sid,
+			authToken: account.authToken
+		});
+		const body = { provider: 'twilio', displayName: 'Dup', address: `whatsapp:${phone}` };
 		expect((await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body)).status).toBe(201);
-		const message =
-			'whatsapp:+15550109999 is already connected to Parley. A number can be connected to one workspace only.';
+		const message = `whatsapp:${phone} is already connected to Parley. A number can be connected to one workspace only.`;
 		expect(await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body)).toEqual({
 			status: 409,
 			body: { code: 'number_already_connected', message }
@@ -363,6 +398,179 @@ describe('whatsapp-numbers: Twilio', () => {
 			status: 409,
 			body: { code: 'number_already_connected', message }
 		});
+	});
+
+	it("a workspace cannot connect another Twilio account's address, picked or typed, so it cannot block the owner", async () => {
+		const owner = await team('owned-a');
+		const intruder = await team('owned-b');
+		const sender = ownPhone();
+		const incoming = ownPhone();
+		const ownerAccount = await ownTwilioAccount(owner, [
+			{ phoneNumber: sender },
+			{ phoneNumber: incoming, whatsapp: false }
+		]);
+		const intruderAccount = await ownTwilioAccount(intruder);
+
+		// The intruder's own listing never offers them.
+		const listed = await call(
+			intruder.owner,
+			`whatsapp-numbers/${intruder.tenantId}/twilio-numbers`
+		);
+		expect(listed).toEqual({ status: 200, body: { numbers: [] } });
+		for (const address of [`whatsapp:${sender}`, `whatsapp:${incoming}`]) {
+			sandbox.clearRequests();
+			const refused = await call(intruder.owner, `whatsapp-numbers/${intruder.tenantId}`, 'POST', {
+				provider: 'twilio',
+				displayName: 'Not mine',
+				address
+			});
+			const message = notOwnedMessage(address, intruderAccount.sid);
+			expect(refused).toEqual({
+				status: 400,
+				body: {
+					code: 'twilio_number_not_owned',
+					message,
+					details: { issues: [{ path: 'address', message }] }
+				}
+			});
+			// Asked of Twilio with the intruder's own credentials: senders, then incoming numbers.
+			const asked = sandbox.requests({ provider: 'twilio' });
+			expect(asked.map((request) => request.path)).toEqual([
+				'/v2/Channels/Senders',
+				`/2010-04-01/Accounts/${intruderAccount.sid}/IncomingPhoneNumbers.json`
+			]);
+			expect(asked[1].query).toMatchObject({ PhoneNumber: address.slice('whatsapp:'.length) });
+			for (const request of asked) {
+				expect(request.headers.authorization).toBe(
+					`Basic ${Buffer.from(`${intruderAccount.sid}:${intruderAccount.authToken}`).toString('base64')}`
+				);
+			}
+		}
+		expect((await call(intruder.owner, `whatsapp-numbers/${intruder.tenantId}`)).body).toEqual({
+			numbers: []
+		});
+
+		// The owner connects both: the sender from the list, the incoming number by hand.
+		for (const address of [`whatsapp:${sender}`, `whatsapp:${incoming}`]) {
+			const connected = await call(owner.owner, `whatsapp-numbers/${owner.tenantId}`, 'POST', {
+				provider: 'twilio',
+				displayName: 'Mine',
+				address
+			});
+			expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+		}
+		expect(ownerAccount.sid).not.toBe(intruderAccount.sid);
+	});
+
+	it("Twilio's shared Sandbox number connects without a listing, once per Twilio account", async () => {
+		const sandboxAddress = 'whatsapp:+14155238886';
+		const first = await team('twilio-sandbox-a');
+		const second = await team('twilio-sandbox-b');
+		const sameAccount = await team('twilio-sandbox-c');
+		const firstAccount = await ownTwilioAccount(first);
+		await ownTwilioAccount(second);
+		await call(sameAccount.owner, `twilio-integration/${sameAccount.tenantId}`, 'POST', {
+			accountSid: firstAccount.sid,
+			authToken: firstAccount.authToken
+		});
+		const body = { provider: 'twilio', displayName: 'Twilio Sandbox', address: sandboxAddress };
+		for (const t of [first, second]) {
+			const connected = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', body);
+			expect(connected.status, JSON.stringify(connected.body)).toBe(201);
+			expect(connected.body.number.address).toBe(sandboxAddress);
+		}
+		expect(
+			await call(sameAccount.owner, `whatsapp-numbers/${sameAccount.tenantId}`, 'POST', body)
+		).toEqual({
+			status: 409,
+			body: {
+				code: 'number_already_connected',
+				message: `The Twilio Sandbox of account ${firstAccount.sid} is already connected to Parley. A Twilio account's sandbox can be connected to one workspace only.`
+			}
+		});
+	});
+});
+
+describe('whatsapp-numbers: credential health', () => {
+	it('a rejection alerts owners and admins once per incident; a working send or a reconnect clears it, and the next rejection alerts again', async () => {
+		const t = await team('health');
+		const phone = ownPhone();
+		const account = await ownTwilioAccount(t, [{ phoneNumber: phone }]);
+		const connected = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+			provider: 'twilio',
+			displayName: 'Health',
+			address: `whatsapp:${phone}`
+		});
+		const numberId: string = connected.body.number.id;
+		const customer = '+15550499999';
+		const { delivery } = await sandbox.sendCustomerMessage({
+			provider: 'twilio',
+			to: phone,
+			from: customer,
+			text: 'Hello, is anyone there?'
+		});
+		expect(delivery.responseStatus, delivery.responseBody).toBe(200);
+		const { data: conversation } = await t.agent
+			.from('conversations')
+			.select('id')
+			.eq('number_id', numberId)
+			.single();
+		const send = async (text: string) =>
+			(await call(t.agent, 'whatsapp-send', 'POST', { conversationId: conversation!.id, text }))
+				.body as { status: string; error_code: string | null; error_message: string | null };
+		const health = async () =>
+			(
+				await t.owner
+					.from('whatsapp_numbers')
+					.select('needs_attention, last_error')
+					.eq('id', numberId)
+					.single()
+			).data;
+		const alerts = async (client: Team['owner']) =>
+			(
+				await client
+					.from('notifications')
+					.select('title, body')
+					.eq('number_id', numberId)
+					.eq('kind', 'credentials')
+			).data;
+		const integrationStatus = async () =>
+			(await call(t.owner, `twilio-integration/${t.tenantId}`)).body.integration.status;
+		const rotate = (authToken: string) => sandbox.addTwilioAccount({ sid: account.sid, authToken });
+
+		rotate('rotated-token-1111111111111111');
+		const rejected = await send('first, with a token Twilio no longer takes');
+		expect(rejected).toMatchObject({ status: 'failed', error_code: '20003' });
+		expect(await health()).toEqual({ needs_attention: true, last_error: rejected.error_message });
+		const alert = { title: 'Health needs attention', body: rejected.error_message };
+		expect(await alerts(t.owner)).toEqual([alert]);
+		expect(await alerts(t.admin)).toEqual([alert]);
+		expect(await alerts(t.agent)).toEqual([]);
+
+		// The same incident: no second alert.
+		expect((await send('second, still rejected')).status).toBe('failed');
+		expect(await alerts(t.owner)).toHaveLength(1);
+
+		// The token works again (rotated back at Twilio): a send it accepts clears the number.
+		rotate(account.authToken);
+		expect(['queued', 'sent']).toContain((await send('third, accepted')).status);
+		expect(await health()).toEqual({ needs_attention: false, last_error: null });
+		expect(await integrationStatus()).toBe('connected');
+
+		// A new rejection is a new incident: told again.
+		rotate('rotated-token-2222222222222222');
+		expect((await send('fourth, rejected again')).status).toBe('failed');
+		expect(await alerts(t.owner)).toHaveLength(2);
+		expect(await alerts(t.admin)).toHaveLength(2);
+		expect(await integrationStatus()).toBe('failed');
+
+		// Reconnecting with the new token clears it without waiting for a send.
+		const reconnected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+			accountSid: account.sid,
+			authToken: 'rotated-token-2222222222222222'
+		});
+		expect(reconnected.body.integration.status).toBe('connected');
+		expect(await health()).toEqual({ needs_attention: false, last_error: null });
 	});
 });
 

@@ -134,6 +134,24 @@ export async function markTwilioIntegrationFailed(
 		.eq('id', integrationId);
 }
 
+/** Twilio just accepted the integration's credentials: its numbers that needed attention are healthy. */
+async function recordTwilioNumbersWorking(
+	service: SupabaseClient,
+	integrationId: string
+): Promise<void> {
+	const { data, error } = await service
+		.from('whatsapp_numbers')
+		.select('id')
+		.eq('integration_id', integrationId);
+	if (error) throw new Error(`loading the Twilio numbers failed: ${error.message}`);
+	const numberIds = (data as { id: string }[]).map((number) => number.id);
+	if (numberIds.length === 0) return;
+	const healthy = await service.rpc('record_credentials_working', { number_ids: numberIds });
+	if (healthy.error) {
+		throw new Error(`recording the Twilio numbers as working failed: ${healthy.error.message}`);
+	}
+}
+
 function integrationView(row: IntegrationRow, last4: string | null): TwilioIntegrationView {
 	return {
 		id: row.id,
@@ -194,9 +212,9 @@ export function createTwilioIntegrationHandler(
 				connected_by: userId
 			});
 			if (error) throw new Error(`saving the Twilio integration failed: ${error.message}`);
-			return jsonResponse({
-				integration: integrationView(data as IntegrationRow, lastFour(authToken))
-			});
+			const saved = data as IntegrationRow;
+			await recordTwilioNumbersWorking(service, saved.id);
+			return jsonResponse({ integration: integrationView(saved, lastFour(authToken)) });
 		}
 
 		if (request.method === 'DELETE') {

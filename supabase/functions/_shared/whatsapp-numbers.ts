@@ -8,6 +8,7 @@
  *          the Twilio account's WhatsApp senders, live through the SDK (409 twilio_not_connected)
  *   POST   /whatsapp-numbers/{tenantId}                 → 201 { number: WhatsAppNumberView }
  *          Twilio: { provider: 'twilio', displayName, address: 'whatsapp:+E164', assignedAgentId?, active? }
+ *                  — the address must be a sender or incoming number of the tenant's Twilio account
  *          Meta:   { provider: 'meta', displayName, phoneNumberId, businessAccountId?, accessToken,
  *                    appSecret, assignedAgentId?, active? } — checked with the Graph API first
  *   GET    /whatsapp-numbers/{tenantId}/{numberId}      → 200 { number }
@@ -17,7 +18,7 @@
  *   DELETE /whatsapp-numbers/{tenantId}/{numberId}      → 200 { deleted: true, id }
  *
  * Errors: { code, message, details? } with 400 invalid_request | invalid_address | agent_not_found |
- * twilio_credentials_rejected | twilio_error | meta_token_invalid | meta_not_found |
+ * twilio_number_not_owned | twilio_credentials_rejected | twilio_error | meta_token_invalid | meta_not_found |
  * meta_permission_denied | meta_business_account_mismatch | meta_error, 401 not_signed_in,
  * 403 forbidden, 404 not_found, 409 twilio_not_connected | twilio_integration_failed |
  * number_already_connected | stored_secret_unreadable, 422 agent_rule_violation,
@@ -45,7 +46,12 @@ import {
 } from './supabase.ts';
 import { invalidWhatsAppAddressMessage, parseWhatsAppAddress } from './whatsapp-address.ts';
 import { markTwilioIntegrationFailed, twilioCredentialsOf } from './twilio-integration.ts';
-import { createTwilioAdapter, type TwilioCredentials } from './providers/twilio.ts';
+import {
+	createTwilioAdapter,
+	twilioSandboxAddress,
+	type TwilioAdapter,
+	type TwilioCredentials
+} from './providers/twilio.ts';
 import { createMetaAdapter, type MetaCredentials } from './providers/meta.ts';
 import type { ProviderNumber, WhatsAppProviderAdapter } from './providers/provider.ts';
 
@@ -189,7 +195,7 @@ function databaseFailure(error: PostgrestError): HttpError | Error {
 export function createWhatsAppNumbersHandler(
 	config: ProviderFunctionConfig,
 	adapters: {
-		twilio?: WhatsAppProviderAdapter<TwilioCredentials>;
+		twilio?: TwilioAdapter;
 		meta?: WhatsAppProviderAdapter<MetaCredentials>;
 	} = {}
 ): Handler {
@@ -296,6 +302,33 @@ export function createWhatsAppNumbersHandler(
 		}));
 	}
 
+	/**
+	 * Refuses an address the tenant's Twilio account does not own, so nobody can take (and block)
+	 * another account's number. Twilio's shared Sandbox number is the one exception: no account
+	 * owns it and the database keeps it to one workspace per Twilio account.
+	 */
+	async function requireOwnedTwilioAddress(
+		service: SupabaseClient,
+		stored: { credentials: TwilioCredentials; integrationId: string },
+		address: string
+	): Promise<void> {
+		if (address === twilioSandboxAddress) return;
+		let owned: boolean;
+		try {
+			owned = await twilio.ownsAddress(stored.credentials, address);
+		} catch (error) {
+			if (error instanceof HttpError && error.code === 'twilio_credentials_rejected') {
+				await markTwilioIntegrationFailed(service, stored.integrationId, error.message);
+			}
+			throw error;
+		}
+		if (owned) return;
+		const message = `${address} is not a WhatsApp sender or phone number of the Twilio account ${stored.credentials.accountSid}. Add it to that account in Twilio first, or connect the Twilio account that owns it under Integrations.`;
+		throw new HttpError(400, 'twilio_number_not_owned', message, {
+			issues: [{ path: 'address', message }]
+		});
+	}
+
 	return withCors(async (request) => {
 		const [tenantId, target, ...rest] = routeSegments(request, 'whatsapp-numbers');
 		if (rest.length > 0) throw new HttpError(404, 'not_found', 'There is nothing at this address.');
@@ -335,6 +368,7 @@ export function createWhatsAppNumbersHandler(
 						'Twilio refused the saved credentials the last time Parley used them. Reconnect Twilio under Integrations, then connect the number.'
 					);
 				}
+				await requireOwnedTwilioAddress(service, stored, address);
 				created = await service.rpc('connect_whatsapp_number', {
 					tenant_id: tenantId,
 					provider: 'twilio',
@@ -471,6 +505,13 @@ export function createWhatsAppNumbersHandler(
 				.from('whatsapp_number_secrets')
 				.update({ ...secretChanges, updated_at: new Date().toISOString() })
 				.eq('number_id', number.id);
+			if (error) throw databaseFailure(error);
+		}
+		if (number.provider === 'meta' && (newAccessToken || businessAccountChanged)) {
+			// Meta just accepted the token: the number is healthy again until the next rejection.
+			const { error } = await service.rpc('record_credentials_working', {
+				number_ids: [number.id]
+			});
 			if (error) throw databaseFailure(error);
 		}
 		return jsonResponse({

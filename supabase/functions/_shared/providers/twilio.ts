@@ -79,6 +79,22 @@ export function twilioFailure(error: unknown): HttpError {
 	);
 }
 
+/**
+ * Twilio's shared WhatsApp Sandbox number. Every Twilio account can use it and none lists it (as a
+ * sender or an incoming number), so ownership cannot be checked; Twilio keeps each account's
+ * sandbox apart (deliveries carry the account's SID and signature), and so does Parley.
+ */
+export const twilioSandboxAddress = 'whatsapp:+14155238886';
+
+/** The Twilio adapter: the common one, plus the ownership check before connecting an address. */
+export interface TwilioAdapter extends WhatsAppProviderAdapter<TwilioCredentials> {
+	/**
+	 * Whether the account owns `address` (`whatsapp:+E164`): one of its WhatsApp senders, or one of
+	 * its incoming phone numbers. Throws an HttpError with a sentence when Twilio cannot say.
+	 */
+	ownsAddress(credentials: TwilioCredentials, address: string): Promise<boolean>;
+}
+
 /** A Twilio SDK client; `apiUrl` sends its requests to the sandbox. */
 function twilioClient({ accountSid, authToken }: TwilioCredentials, apiUrl: string | undefined) {
 	return twilio(accountSid, authToken, {
@@ -91,9 +107,7 @@ function twilioClient({ accountSid, authToken }: TwilioCredentials, apiUrl: stri
 }
 
 /** Creates the Twilio adapter; `apiUrl` points the SDK at the sandbox instead of *.twilio.com. */
-export function createTwilioAdapter(
-	options: { apiUrl?: string } = {}
-): WhatsAppProviderAdapter<TwilioCredentials> {
+export function createTwilioAdapter(options: { apiUrl?: string } = {}): TwilioAdapter {
 	const clientFor = (credentials: TwilioCredentials) => twilioClient(credentials, options.apiUrl);
 
 	return {
@@ -130,6 +144,24 @@ export function createTwilioAdapter(
 						friendlyName: (sender.profile as { name?: string } | null)?.name ?? '',
 						status: String(sender.status ?? '')
 					}));
+			} catch (error) {
+				throw twilioFailure(error);
+			}
+		},
+
+		async ownsAddress(credentials, address) {
+			const phoneNumber = address.replace(/^whatsapp:/, '');
+			try {
+				const client = clientFor(credentials);
+				const senders = await client.messaging.v2.channelsSenders.list({
+					channel: 'whatsapp',
+					limit: 1000
+				});
+				if (senders.some((sender) => sender.senderId === address)) return true;
+				const incoming = await client.api.v2010
+					.accounts(credentials.accountSid)
+					.incomingPhoneNumbers.list({ phoneNumber, limit: 20 });
+				return incoming.some((number) => number.phoneNumber === phoneNumber);
 			} catch (error) {
 				throw twilioFailure(error);
 			}
