@@ -17,7 +17,10 @@ export interface TopicListeners {
 	};
 }
 
-/** A subscription to a private topic; `send` broadcasts an event to the others on it (typing). */
+/**
+ * A subscription to a private topic; `send` broadcasts an event to the others on it (typing). Only
+ * client topics (`conversation-activity:<id>`) accept it: RLS drops sends on topics the database writes.
+ */
 export interface TopicSubscription {
 	readonly status: LiveStatus;
 	send(event: string, payload: Record<string, unknown>): void;
