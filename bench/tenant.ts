@@ -29,7 +29,10 @@ export interface SignedRequest {
 }
 
 /** Creates the tenant through the same functions the app's settings pages call. */
-export async function prepareBenchTenant(stack: Stack, agents: number): Promise<BenchTenant> {
+export async function prepareBenchTenant(
+	stack: Pick<Stack, 'db' | 'url' | 'anonKey'>,
+	agents: number
+): Promise<BenchTenant> {
 	const slug = `bench-${randomUUID().slice(0, 8)}`;
 	const { rows: users } = await stack.db.query<{ id: string; email: string }>(
 		`insert into auth.users (email, encrypted_password, email_confirmed_at, raw_app_meta_data)

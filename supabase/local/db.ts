@@ -84,16 +84,16 @@ function isConnectionSqlState(code: string): boolean {
 	return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
 }
 
-/** Node's socket errors: the server is not there or the connection broke. */
-const socketErrorCodes = new Set([
+/** Node's socket errors when a connection cannot be opened (SQLSTATE 08001 for them). */
+const connectErrorCodes = new Set([
 	'ECONNREFUSED',
-	'ECONNRESET',
-	'EPIPE',
 	'ETIMEDOUT',
 	'EHOSTUNREACH',
 	'ENOTFOUND',
 	'EAI_AGAIN'
 ]);
+/** Node's socket errors: the server is not there or the connection broke. */
+const socketErrorCodes = new Set([...connectErrorCodes, 'ECONNRESET', 'EPIPE']);
 
 /**
  * Whether an error means the database could not be reached or the connection was lost (as opposed
@@ -120,7 +120,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  */
 export class DatabaseUnavailableError extends Error {
 	readonly code: string;
-	constructor(cause: unknown) {
+	constructor(cause: unknown, connecting = false) {
 		const reason = cause instanceof Error ? cause.message : String(cause);
 		super(
 			`The database connection was lost or refused (${reason}); try again in a moment, the stack reconnects on its own.`,
@@ -131,7 +131,7 @@ export class DatabaseUnavailableError extends Error {
 		this.code =
 			typeof code === 'string' && isConnectionSqlState(code)
 				? code
-				: typeof code === 'string' && socketErrorCodes.has(code)
+				: connecting || (typeof code === 'string' && connectErrorCodes.has(code))
 					? '08001'
 					: '08006';
 	}
@@ -150,12 +150,18 @@ const logConnectionError = (what: string) => (error: Error) =>
 	console.error(`[db] ${what} connection error: ${error.message}`);
 
 async function openPostgres(url: string, poolSize: number): Promise<Db> {
-	const pool = new pg.Pool({ connectionString: url, max: poolSize, keepAlive: true });
+	const pool = new pg.Pool({
+		connectionString: url,
+		max: poolSize,
+		keepAlive: true,
+		application_name: 'parley-stack'
+	});
 	// A connection the server terminates (restart, pg_terminate_backend) emits `error`; without a
 	// listener that would crash the process. Idle clients are dropped by the pool itself; a client in
 	// use fails its query, and `release` drops it because it is no longer queryable.
-	pool.on('error', logConnectionError('idle pooled'));
 	pool.on('connect', (client) => client.on('error', logConnectionError('pooled')));
+	// The pool re-emits an idle client's error; the client's own listener above has logged it.
+	pool.on('error', () => undefined);
 	const wrap = (q: pg.Pool | pg.PoolClient): Tx => ({
 		async query<Row>(sql: string, params: unknown[] = []) {
 			try {
@@ -178,8 +184,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 		kind: 'postgres',
 		...wrap(pool),
 		async transaction(fn) {
+			// Whatever stops a new session (refused, starting up, not allowing connections) means the
+			// database is unavailable for now, not that the request was wrong.
 			const client = await pool.connect().catch((error: unknown) => {
-				throw asDatabaseError(error);
+				const code = (error as { code?: unknown } | null)?.code;
+				throw typeof code === 'string' && isConnectionSqlState(code)
+					? error
+					: new DatabaseUnavailableError(error, true);
 			});
 			let broken = false;
 			try {
@@ -264,7 +275,11 @@ class ListenConnection {
 	/** Opens a session and LISTENs on every known channel; one attempt at a time. */
 	private connect(): Promise<pg.Client> {
 		this.connecting ??= (async () => {
-			const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+			const client = new pg.Client({
+				connectionString: this.url,
+				keepAlive: true,
+				application_name: 'parley-stack-listen'
+			});
 			client.on('error', (error) => this.lost(client, error));
 			client.on('end', () => this.lost(client, new Error('the server closed the connection')));
 			client.on('notification', (notification) => {
