@@ -187,4 +187,35 @@ describe('the local stack on PostgreSQL when the server ends its connections', (
 		expect(error).toBeNull();
 		expect(data).toEqual([{ body: 'while down' }, { body: 'after' }]);
 	});
+
+	it('tells subscribers to fetch current state again when it cannot catch up on what it missed', async () => {
+		const client = await aliceClient();
+		const system = new Inbox<Record<string, unknown>>();
+		const broadcasts = new Inbox<Broadcast>();
+		const room = client.channel('room:1', { config: { private: true } });
+		room.on('system', {}, system.push);
+		room.on('broadcast', { event: '*' }, broadcasts.push);
+		await subscribed(room);
+
+		await server.query(`alter database ${database} allow_connections false`);
+		await terminate(await stackBackends('parley-stack-listen'));
+		await expect.poll(() => stackBackends('parley-stack-listen'), POLL).toEqual([]);
+		// The broadcast rows cannot be read back when the session returns.
+		await admin.query('alter table realtime.messages rename to messages_set_aside');
+		try {
+			await server.query(`alter database ${database} allow_connections true`);
+			expect(await system.next()).toEqual({
+				extension: 'system',
+				status: 'ok',
+				resync: true,
+				message: expect.stringContaining('fetch its current state again')
+			});
+		} finally {
+			await admin.query('alter table realtime.messages_set_aside rename to messages');
+		}
+
+		// The channel stays joined and receives what comes next.
+		await admin.query(`insert into public.room_messages (room_id, body) values (1, 'resynced')`);
+		expect((await broadcasts.next()).payload.record?.body).toBe('resynced');
+	});
 });
