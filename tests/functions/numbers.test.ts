@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
 	DEMO_CREDENTIALS,
 	sandboxFunctionSecrets,
@@ -492,7 +492,7 @@ describe('whatsapp-numbers: Twilio', () => {
 });
 
 describe('whatsapp-numbers: credential health', () => {
-	it('a rejection alerts owners and admins once per incident; a working send or a reconnect clears it, and the next rejection alerts again', async () => {
+	it('a rejection alerts owners and admins once per incident; a working send, a signed webhook or a reconnect clears it, and the next rejection alerts again', async () => {
 		const t = await team('health');
 		const phone = ownPhone();
 		const account = await ownTwilioAccount(t, [{ phoneNumber: phone }]);
@@ -517,7 +517,12 @@ describe('whatsapp-numbers: credential health', () => {
 			.single();
 		const send = async (text: string) =>
 			(await call(t.agent, 'whatsapp-send', 'POST', { conversationId: conversation!.id, text }))
-				.body as { status: string; error_code: string | null; error_message: string | null };
+				.body as {
+				status: string;
+				provider_message_id: string | null;
+				error_code: string | null;
+				error_message: string | null;
+			};
 		const health = async () =>
 			(
 				await t.owner
@@ -553,7 +558,25 @@ describe('whatsapp-numbers: credential health', () => {
 
 		// The token works again (rotated back at Twilio): a send it accepts clears the number.
 		rotate(account.authToken);
-		expect(['queued', 'sent']).toContain((await send('third, accepted')).status);
+		const accepted = await send('third, accepted');
+		expect(['queued', 'sent']).toContain(accepted.status);
+		// Its status callbacks are signed with this token: all answered before the token changes again.
+		await vi.waitFor(
+			() => {
+				const answeredRead = sandbox
+					.deliveries({ provider: 'twilio', kind: 'status' })
+					.filter((delivery) => {
+						const fields = delivery.payload as Record<string, string>;
+						return (
+							fields.MessageSid === accepted.provider_message_id &&
+							fields.MessageStatus === 'read' &&
+							delivery.responseStatus !== undefined
+						);
+					});
+				expect(answeredRead).toHaveLength(1);
+			},
+			{ timeout: 15_000, interval: 50 }
+		);
 		expect(await health()).toEqual({ needs_attention: false, last_error: null });
 		expect(await integrationStatus()).toBe('connected');
 
@@ -564,10 +587,26 @@ describe('whatsapp-numbers: credential health', () => {
 		expect(await alerts(t.admin)).toHaveLength(2);
 		expect(await integrationStatus()).toBe('failed');
 
-		// Reconnecting with the new token clears it without waiting for a send.
+		// The token is back at Twilio: the customer's next message, signed with it, clears the number.
+		rotate(account.authToken);
+		const written = await sandbox.sendCustomerMessage({
+			provider: 'twilio',
+			to: phone,
+			from: customer,
+			text: 'Still there?'
+		});
+		expect(written.delivery.responseStatus, written.delivery.responseBody).toBe(200);
+		expect(await health()).toEqual({ needs_attention: false, last_error: null });
+		expect(await integrationStatus()).toBe('connected');
+
+		// Rejected once more (a third incident), then reconnected with the new token: cleared
+		// without waiting for a send or a webhook.
+		rotate('rotated-token-3333333333333333');
+		expect((await send('fifth, rejected')).status).toBe('failed');
+		expect(await alerts(t.owner)).toHaveLength(3);
 		const reconnected = await call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
 			accountSid: account.sid,
-			authToken: 'rotated-token-2222222222222222'
+			authToken: 'rotated-token-3333333333333333'
 		});
 		expect(reconnected.body.integration.status).toBe('connected');
 		expect(await health()).toEqual({ needs_attention: false, last_error: null });
