@@ -61,3 +61,12 @@ export interface FunctionErrorBody {
 	/** Field problems: zod's issues, or the template variables left empty. */
 	details?: { issues?: { path: string; message: string }[]; missing?: string[] };
 }
+
+/** What a number's recent deliveries could not store: how many items, and the latest reason. */
+export interface ItemFailureSummary {
+	count: number;
+	latestReason: string;
+	latestAt: string;
+	/** The window counted, in days. */
+	days: number;
+}

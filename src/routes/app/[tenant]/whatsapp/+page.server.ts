@@ -14,7 +14,12 @@ import {
 	readForm
 } from '$lib/whatsapp/forms';
 import { NUMBER_ROW_COLUMNS, numberViewFromRow, type NumberRow } from '$lib/whatsapp/numbers';
-import type { AiAgent, NumberView, TwilioIntegration } from '$lib/whatsapp/types';
+import type {
+	AiAgent,
+	ItemFailureSummary,
+	NumberView,
+	TwilioIntegration
+} from '$lib/whatsapp/types';
 import { managedTenant } from '$lib/members/acting-membership.server';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -43,11 +48,49 @@ async function memberNumbers(supabase: SupabaseClient, tenantId: string) {
 	};
 }
 
+/** How far back a number card reports what its deliveries could not store. */
+const FAILURE_WINDOW_DAYS = 7;
+
+/**
+ * Items of recent deliveries the database could not store (an unreadable sender, a malformed
+ * item), per number: how many and the latest reason. RLS shows them to owners and admins only.
+ */
+async function recentItemFailures(
+	supabase: SupabaseClient,
+	tenantId: string
+): Promise<Record<string, ItemFailureSummary>> {
+	const since = new Date(Date.now() - FAILURE_WINDOW_DAYS * 86_400_000).toISOString();
+	const { data, error } = await supabase
+		.from('webhook_item_failures')
+		.select('number_id, reason, created_at')
+		.eq('tenant_id', tenantId)
+		.gte('created_at', since)
+		.order('created_at', { ascending: false })
+		.limit(200);
+	if (error) console.error(error);
+	const byNumber: Record<string, ItemFailureSummary> = {};
+	for (const row of (data ?? []) as {
+		number_id: string | null;
+		reason: string;
+		created_at: string;
+	}[]) {
+		if (!row.number_id) continue;
+		const summary = (byNumber[row.number_id] ??= {
+			count: 0,
+			latestReason: row.reason,
+			latestAt: row.created_at,
+			days: FAILURE_WINDOW_DAYS
+		});
+		summary.count += 1;
+	}
+	return byNumber;
+}
+
 export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 	depends('app:whatsapp-numbers');
 	const { tenant, role } = await parent();
 	const manager = canManageMembers(role);
-	const [numbers, agents, twilio, inbox] = await Promise.all([
+	const [numbers, agents, twilio, inbox, itemFailures] = await Promise.all([
 		manager
 			? managedNumbers(locals.supabase, tenant.id)
 			: memberNumbers(locals.supabase, tenant.id),
@@ -63,7 +106,10 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 					`twilio-integration/${tenant.id}`
 				)
 			: Promise.resolve(null),
-		loadRecentConversations(locals.supabase, tenant.id)
+		loadRecentConversations(locals.supabase, tenant.id),
+		manager
+			? recentItemFailures(locals.supabase, tenant.id)
+			: Promise.resolve<Record<string, ItemFailureSummary>>({})
 	]);
 	if (agents.error) console.error(agents.error);
 	const integration = twilio?.ok ? twilio.data.integration : null;
@@ -80,6 +126,7 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 				}
 			: null,
 		inbox,
+		itemFailures,
 		now: Date.now()
 	};
 };
