@@ -9,6 +9,11 @@ export type LiveStatus = 'connecting' | 'live' | 'offline';
 export interface TopicListeners {
 	/** Event name → handler of its payload (database broadcasts carry {operation, record, old_record}). */
 	events: Record<string, (payload: Record<string, unknown>) => void>;
+	/**
+	 * Realtime says it may have missed events on this topic (it lost its database connection and
+	 * could not read them back): fetch the current state again.
+	 */
+	onResync?: () => void;
 	/** Who else is here: tracked with `presence.state` once joined; `onSync` gets everyone's states. */
 	presence?: {
 		key: string;
@@ -83,6 +88,10 @@ function join(client: SupabaseClient, name: string, listener: Listener): SharedT
 		for (const member of shared.members) {
 			member.listeners.events[event]?.(payload as Record<string, unknown>);
 		}
+	});
+	channel.on('system', {}, (payload: { resync?: unknown } | null) => {
+		if (payload?.resync !== true) return;
+		for (const member of shared.members) member.listeners.onResync?.();
 	});
 	if (presence) {
 		channel.on('presence', { event: 'sync' }, () => {
