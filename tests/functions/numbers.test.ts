@@ -236,6 +236,38 @@ describe('twilio-integration', () => {
 		});
 	});
 
+	it('another Twilio account cannot replace the one whose numbers are connected here', async () => {
+		const t = await team('twilio-switch');
+		const phone = ownPhone();
+		const first = await ownTwilioAccount(t, [{ phoneNumber: phone }]);
+		const second = sandbox.addTwilioAccount({ friendlyName: 'Second account' });
+		const number = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+			provider: 'twilio',
+			displayName: 'Store',
+			address: `whatsapp:${phone}`
+		});
+		expect(number.status).toBe(201);
+		const switchTo = () =>
+			call(t.owner, `twilio-integration/${t.tenantId}`, 'POST', {
+				accountSid: second.sid,
+				authToken: second.authToken
+			});
+		expect(await switchTo()).toEqual({
+			status: 409,
+			body: {
+				code: 'integration_in_use',
+				message: `1 WhatsApp number of the Twilio account ${first.sid} is connected here. Delete it before connecting another Twilio account, or reconnect ${first.sid}.`
+			}
+		});
+		expect(
+			(await call(t.owner, `twilio-integration/${t.tenantId}`)).body.integration.accountSid
+		).toBe(first.sid);
+		await call(t.owner, `whatsapp-numbers/${t.tenantId}/${number.body.number.id}`, 'DELETE');
+		const switched = await switchTo();
+		expect(switched.status).toBe(200);
+		expect(switched.body.integration.accountSid).toBe(second.sid);
+	});
+
 	it('when Twilio later refuses the stored token, listing numbers says so and marks the integration failed', async () => {
 		const t = await team('twilio-rotated');
 		const rotatedSid = 'AC' + randomBytes(16).toString('hex');

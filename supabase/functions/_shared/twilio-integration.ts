@@ -5,6 +5,7 @@
  *   POST   /twilio-integration/{tenantId}  { accountSid, authToken? }
  *          → 200 { integration }; the credentials are checked with Twilio first and saved only if
  *          accepted. authToken may be blank/absent to re-check the stored token of the same account.
+ *          Another Account SID is refused (409 integration_in_use) while Twilio numbers exist.
  *   DELETE /twilio-integration/{tenantId}  → 200 { disconnected: true }; 409 while Twilio numbers exist.
  *
  * Errors: { code, message } with 400 invalid_request | twilio_credentials_rejected |
@@ -134,6 +135,29 @@ export async function markTwilioIntegrationFailed(
 		.eq('id', integrationId);
 }
 
+/**
+ * A workspace's Twilio numbers belong to the account that was checked when they were connected;
+ * under another account their webhooks and sends would fail, so the account cannot change under them.
+ */
+async function refuseAccountChangeWithNumbers(
+	service: SupabaseClient,
+	tenantId: string,
+	accountSid: string
+): Promise<void> {
+	const { count, error } = await service
+		.from('whatsapp_numbers')
+		.select('id', { count: 'exact', head: true })
+		.eq('tenant_id', tenantId)
+		.eq('provider', 'twilio');
+	if (error) throw new Error(`counting Twilio numbers failed: ${error.message}`);
+	if (!count) return;
+	throw new HttpError(
+		409,
+		'integration_in_use',
+		`${count === 1 ? '1 WhatsApp number' : `${count} WhatsApp numbers`} of the Twilio account ${accountSid} ${count === 1 ? 'is' : 'are'} connected here. Delete ${count === 1 ? 'it' : 'them'} before connecting another Twilio account, or reconnect ${accountSid}.`
+	);
+}
+
 /** Twilio just accepted the integration's credentials: its numbers that needed attention are healthy. */
 async function recordTwilioNumbersWorking(
 	service: SupabaseClient,
@@ -190,9 +214,12 @@ export function createTwilioIntegrationHandler(
 		if (request.method === 'POST') {
 			const body = parseWith(connectBody, await readJson(request));
 			const key = await encryptionKeyOf(config);
+			const stored = await loadTwilioIntegration(service, tenantId);
+			if (stored && stored.row.account_sid !== body.accountSid) {
+				await refuseAccountChangeWithNumbers(service, tenantId, stored.row.account_sid);
+			}
 			let authToken = body.authToken ?? '';
 			if (!authToken) {
-				const stored = await loadTwilioIntegration(service, tenantId);
 				if (!stored || stored.row.account_sid !== body.accountSid) {
 					throw new HttpError(
 						400,
