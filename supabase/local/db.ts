@@ -288,8 +288,12 @@ class ListenConnection {
 			});
 			try {
 				await client.connect();
-				for (const channel of this.channels.keys())
-					await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+				// Channels added while this runs are LISTENed too, before the session counts as up.
+				const listening = new Set<string>();
+				for (let next = this.unlistened(listening); next; next = this.unlistened(listening)) {
+					await client.query(`listen ${pg.escapeIdentifier(next)}`);
+					listening.add(next);
+				}
 			} catch (error) {
 				client.removeAllListeners('end');
 				await client.end().catch(() => undefined);
@@ -305,6 +309,11 @@ class ListenConnection {
 			this.connecting = undefined;
 		});
 		return this.connecting;
+	}
+
+	private unlistened(listening: Set<string>): string | undefined {
+		for (const channel of this.channels.keys()) if (!listening.has(channel)) return channel;
+		return undefined;
 	}
 
 	private lost(client: pg.Client, error: Error): void {
