@@ -159,7 +159,7 @@ async function refuseAccountChangeWithNumbers(
 }
 
 /** Twilio just accepted the integration's credentials: its numbers that needed attention are healthy. */
-async function recordTwilioNumbersWorking(
+export async function recordTwilioNumbersWorking(
 	service: SupabaseClient,
 	integrationId: string
 ): Promise<void> {

@@ -45,7 +45,11 @@ import {
 	type ProviderFunctionConfig
 } from './supabase.ts';
 import { invalidWhatsAppAddressMessage, parseWhatsAppAddress } from './whatsapp-address.ts';
-import { markTwilioIntegrationFailed, twilioCredentialsOf } from './twilio-integration.ts';
+import {
+	markTwilioIntegrationFailed,
+	recordTwilioNumbersWorking,
+	twilioCredentialsOf
+} from './twilio-integration.ts';
 import {
 	createTwilioAdapter,
 	twilioSandboxAddress,
@@ -286,6 +290,8 @@ export function createWhatsAppNumbersHandler(
 				.from('integrations')
 				.update({ status: 'connected', last_error: null, verified_at: new Date().toISOString() })
 				.eq('id', stored.integrationId);
+			// Twilio took the stored token again: the numbers flagged by its rejection are healthy.
+			await recordTwilioNumbersWorking(service, stored.integrationId);
 		}
 		const { data, error } = await caller
 			.from('whatsapp_numbers')
