@@ -11,8 +11,6 @@ import { startStack, type Stack } from '../../supabase/local/stack.ts';
 // The sign-in and sign-up form actions against the local Auth (no app migrations needed), whose
 // config.toml allows two sign-ins or sign-ups per address per 5 minutes.
 
-type LoginEvent = Parameters<(typeof loginActions)['default']>[0];
-
 let stack: Stack;
 const email = 'limited@example.test';
 const password = 'correct-horse-1';
@@ -36,8 +34,12 @@ beforeAll(async () => {
 
 afterAll(() => stack?.close());
 
-/** A form post as SvelteKit hands it to an action, from a visitor at `address`. */
-function formPost(path: string, address: string, fields: Record<string, string>): LoginEvent {
+/** A form post as SvelteKit hands it to an action (typed as the action's event), from `address`. */
+function formPost<ActionEvent>(
+	path: string,
+	address: string,
+	fields: Record<string, string>
+): ActionEvent {
 	const body = new FormData();
 	for (const [name, value] of Object.entries(fields)) body.set(name, value);
 	const cookies = new Map<string, string>();
@@ -52,11 +54,11 @@ function formPost(path: string, address: string, fields: Record<string, string>)
 		getClientAddress: () => address,
 		setHeaders: () => {}
 	};
-	return event as unknown as LoginEvent;
+	return event as unknown as ActionEvent;
 }
 
 /** What the visitor sees: the failure's status and sentence, or where a success sends them. */
-async function outcome(run: Promise<unknown>): Promise<{ status: number; message?: unknown }> {
+async function outcome(run: unknown): Promise<{ status: number; message?: unknown }> {
 	try {
 		const failure = (await run) as { status: number; data: { message: unknown } };
 		return { status: failure.status, message: failure.data.message };
