@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { SandboxCore } from './core.ts';
 import { bodyOf, parseBodies, type SandboxEnv } from './http.ts';
 import {
+	businessScopedUserId,
 	graphId,
 	twilioSid,
 	wamid,
@@ -26,6 +27,13 @@ export const customerMessageSchema = z
 		to: z.string().min(1),
 		from: e164,
 		profileName: z.string().default('Sandbox customer'),
+		/** The customer's WhatsApp username (`@name`), if they adopted one. */
+		username: z
+			.string()
+			.regex(/^@[\w.]{3,35}$/, 'must be a WhatsApp username like @sandbox.customer')
+			.optional(),
+		/** A username customer who hides their phone from this business: only their user id shows. */
+		hidePhone: z.boolean().default(false),
 		text: z.string().optional(),
 		media: z
 			.object({
@@ -57,6 +65,10 @@ export const customerMessageSchema = z
 	.refine((value) => !value.reaction || value.provider === 'meta', {
 		message: 'The sandbox plays reactions on Meta numbers only.',
 		path: ['reaction']
+	})
+	.refine((value) => !value.hidePhone || value.username, {
+		message: 'Only a customer with a username can hide their phone.',
+		path: ['hidePhone']
 	});
 
 export type CustomerMessage = z.input<typeof customerMessageSchema>;
@@ -173,13 +185,16 @@ async function sendTwilioInbound(
 		createdAt: core.now(),
 		statusHistory: ['received']
 	};
+	// A username customer: Twilio names their user id in ExternalUserId, and in From too when the
+	// phone is hidden (then WaId is left out).
+	const userId = value.username ? businessScopedUserId(state, value.from, account.sid) : undefined;
 	const params: Record<string, string> = {
 		SmsMessageSid: messageSid,
 		NumMedia: '0',
 		ProfileName: value.profileName,
 		MessageType: 'text',
 		SmsSid: messageSid,
-		WaId: value.from.slice(1),
+		...(value.hidePhone ? {} : { WaId: value.from.slice(1) }),
 		SmsStatus: 'received',
 		Body: message.body,
 		To: `whatsapp:${number.phoneNumber}`,
@@ -187,7 +202,8 @@ async function sendTwilioInbound(
 		ReferralNumMedia: '0',
 		MessageSid: messageSid,
 		AccountSid: account.sid,
-		From: `whatsapp:${value.from}`,
+		From: `whatsapp:${value.hidePhone ? userId : value.from}`,
+		...(userId ? { ExternalUserId: `whatsapp:${userId}` } : {}),
 		ApiVersion: '2010-04-01'
 	};
 	if (number.messagingServiceSid) params.MessagingServiceSid = number.messagingServiceSid;
@@ -249,7 +265,15 @@ async function sendMetaInbound(
 	const id = wamid();
 	const from = value.from.slice(1);
 	const timestamp = String(Math.floor(core.now() / 1000));
-	const entry: Record<string, unknown> = { from, id, timestamp, type: 'text' };
+	// Meta names every sender by user id now; the phone (`from`, `wa_id`) only when it may be shared.
+	const userId = businessScopedUserId(state, value.from, number.phoneNumberId);
+	const entry: Record<string, unknown> = {
+		...(value.hidePhone ? {} : { from }),
+		from_user_id: userId,
+		id,
+		timestamp,
+		type: 'text'
+	};
 	const message: SandboxMessage = {
 		id,
 		provider: 'meta',
@@ -298,7 +322,16 @@ async function sendMetaInbound(
 
 	remember(core, message);
 	const delivery = await core.deliverMeta('message', url, number, {
-		contacts: [{ profile: { name: value.profileName }, wa_id: from }],
+		contacts: [
+			{
+				profile: {
+					name: value.profileName,
+					...(value.username ? { username: value.username } : {})
+				},
+				...(value.hidePhone ? {} : { wa_id: from }),
+				user_id: userId
+			}
+		],
 		messages: [entry]
 	});
 	return { message, delivery };

@@ -83,7 +83,12 @@ const mediaObject = z.object({
 const sendSchema = z.object({
 	messaging_product: z.literal('whatsapp'),
 	recipient_type: z.literal('individual').optional(),
-	to: z.string().regex(/^\+?\d{6,15}$/),
+	// A phone in `to`, or a business-scoped user id in `recipient` (when both, `to` wins).
+	to: z.string().min(1).optional(),
+	recipient: z
+		.string()
+		.regex(/^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/)
+		.optional(),
 	type: z
 		.enum([
 			'text',
@@ -351,7 +356,25 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 		});
 	}
 	const send = parsed.value;
-	const customer = '+' + send.to.replace(/^\+/, '');
+	const phone = send.to && /^\+?\d{6,15}$/.test(send.to) ? '+' + send.to.replace(/^\+/, '') : null;
+	if (send.to && !phone) {
+		// As reported of the real API: a user id in `to` is answered 200 and never delivered.
+		return c.json({
+			messaging_product: 'whatsapp',
+			contacts: [{ input: send.to, wa_id: send.to }],
+			messages: [{ id: wamid() }]
+		});
+	}
+	const customer = phone ?? (send.recipient ? state.userIds.get(send.recipient) : undefined);
+	if (!customer) {
+		return graphError(c, 400, {
+			code: 100,
+			message: '(#100) Invalid parameter',
+			details: send.recipient
+				? `The recipient ${send.recipient} is not a WhatsApp user of this business.`
+				: 'The parameter to or recipient is required.'
+		});
+	}
 	const required = (field: string) =>
 		graphError(c, 400, {
 			code: 131008,
@@ -462,7 +485,11 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 
 	return c.json({
 		messaging_product: 'whatsapp',
-		contacts: [{ input: send.to, wa_id: customer.slice(1) }],
+		contacts: [
+			send.to
+				? { input: send.to, wa_id: customer.slice(1) }
+				: { input: send.recipient, user_id: send.recipient }
+		],
 		messages: [{ id: message.id, ...(template ? { message_status: 'accepted' } : {}) }]
 	});
 }

@@ -2,7 +2,7 @@
  * The sandbox's memory: provider accounts, numbers, templates, messages, the 24-hour windows,
  * recorded requests and sent webhooks. Everything lives in one object so a test can reset it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DEMO_CREDENTIALS } from './demo.ts';
 
 export type ProviderName = 'twilio' | 'meta';
@@ -168,6 +168,8 @@ export interface SandboxState {
 	lastInbound: Map<string, number>;
 	/** Customers that cannot be reached (failed 63003 / 131026). */
 	unreachable: Set<string>;
+	/** Business-scoped user ids handed out, to the customer phone they stand for. */
+	userIds: Map<string, string>;
 	openai: OpenAiState;
 	requests: RecordedRequest[];
 	deliveries: WebhookDelivery[];
@@ -202,6 +204,22 @@ export function graphId(): string {
 	return String(1_000_000_000_000_000n + BigInt('0x' + randomBytes(6).toString('hex')));
 }
 
+/**
+ * The customer's business-scoped user id as one business sees it (`US.` and 20 digits): stable for
+ * the pair, different for another business, as WhatsApp's are.
+ */
+export function businessScopedUserId(
+	state: SandboxState,
+	customer: string,
+	business: string
+): string {
+	const digest = createHash('sha256').update(`${customer}|${business}`).digest();
+	const digits = [...digest.subarray(0, 20)].map((byte) => byte % 10).join('');
+	const id = `US.${digits.replace(/^0/, '1')}`;
+	state.userIds.set(id, customer);
+	return id;
+}
+
 /** The window key for one business address and one customer. */
 export function windowKey(provider: ProviderName, business: string, customer: string): string {
 	return `${provider}|${business}|${customer}`;
@@ -220,6 +238,7 @@ export function createSeededState(settings: Partial<SandboxSettings> = {}): Sand
 		media: new Map(),
 		lastInbound: new Map(),
 		unreachable: new Set(),
+		userIds: new Map(),
 		openai: { apiKeys: new Set([DEMO_CREDENTIALS.openai.apiKey]) },
 		requests: [],
 		deliveries: [],

@@ -154,7 +154,7 @@ begin
     -- By customer first: every delivery locks the same conversations in the same order.
     for item in
       select value from jsonb_array_elements(coalesce(messages, '[]')) with ordinality
-      order by value ->> 'wa_id', ordinality
+      order by coalesce(value ->> 'wa_id', value ->> 'user_id'), ordinality
     loop
       begin
         outcome := private.ingest_inbound_message(number, item);

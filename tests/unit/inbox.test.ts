@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+	contactHandle,
 	contactLabel,
 	filtersFromSearchParams,
 	inboxRpcArgs,
@@ -92,10 +93,27 @@ describe('inbox list', () => {
 		expect(args).toMatchObject({ search: null, after_activity_at: 'x', after_id: 'y' });
 	});
 
-	it('contacts read as their name, else their number', () => {
-		expect(contactLabel({ contact_name: ' Ana ', contact_wa_id: '1' })).toBe('Ana');
-		expect(contactLabel({ contact_name: null, contact_wa_id: '5215512345678' })).toBe(
-			'+5215512345678'
+	it('contacts read as their name, else their number, username or user id', () => {
+		const contact = {
+			contact_name: null,
+			contact_wa_id: null,
+			contact_username: null,
+			contact_user_id: null
+		};
+		expect(contactLabel({ ...contact, contact_name: ' Ana ', contact_wa_id: '1' })).toBe('Ana');
+		expect(contactLabel({ ...contact, contact_wa_id: '5215512345678' })).toBe('+5215512345678');
+		const usernameOnly = {
+			...contact,
+			contact_username: '@realsheena',
+			contact_user_id: 'US.13491208655302741918'
+		};
+		expect(contactLabel(usernameOnly)).toBe('@realsheena');
+		expect(contactHandle(usernameOnly)).toBe('@realsheena');
+		expect(contactHandle({ ...usernameOnly, contact_wa_id: '15550001' })).toBe(
+			'+15550001 · @realsheena'
+		);
+		expect(contactLabel({ ...contact, contact_user_id: 'US.13491208655302741918' })).toBe(
+			'US.13491208655302741918'
 		);
 		expect(phoneLabel('whatsapp:+15550100001')).toBe('+15550100001');
 	});

@@ -128,9 +128,27 @@ export function placeInboxRow(
 	return [...others, row].sort(compareInboxRows);
 }
 
-/** The contact as people read it: their WhatsApp name, else their number. */
-export function contactLabel(row: { contact_name: string | null; contact_wa_id: string }): string {
-	return row.contact_name?.trim() || `+${row.contact_wa_id}`;
+/** How a contact is named in the inbox: `inbox_conversations`' contact columns. */
+type ContactColumns = Pick<
+	InboxConversation,
+	'contact_name' | 'contact_wa_id' | 'contact_username' | 'contact_user_id'
+>;
+
+/** The contact as people read it: their WhatsApp name, else username, number or user id. */
+export function contactLabel(row: ContactColumns): string {
+	return row.contact_name?.trim() || contactHandle(row);
+}
+
+/**
+ * The contact's handle under their name: their number, and their username when they have one (a
+ * username customer may hide their number; then the username, or the user id, stands alone).
+ */
+export function contactHandle(row: ContactColumns): string {
+	const handles = [
+		row.contact_wa_id ? `+${row.contact_wa_id}` : null,
+		row.contact_username?.trim() || null
+	].filter(Boolean);
+	return handles.join(' · ') || row.contact_user_id || 'Unknown customer';
 }
 
 /** A WhatsApp address (`whatsapp:+1555…`) or wa id as a phone number to read. */

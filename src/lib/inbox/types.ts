@@ -19,7 +19,11 @@ export interface InboxConversation {
 	created_at: string;
 	activity_at: string;
 	contact_name: string | null;
-	contact_wa_id: string;
+	/** Null for a username customer whose phone WhatsApp does not share. */
+	contact_wa_id: string | null;
+	contact_username: string | null;
+	/** The business-scoped user id (`US.1349…`) when the provider named one. */
+	contact_user_id: string | null;
 	number_name: string | null;
 	number_address: string | null;
 	number_provider: 'twilio' | 'meta' | null;

@@ -31,7 +31,7 @@ const defaultHandover =
 
 interface ReplyContext {
 	conversation: ConversationRow & { ai_active: boolean };
-	contact: { wa_id: string; profile_name: string | null };
+	contact: { wa_id: string | null; user_id: string | null; profile_name: string | null };
 	agent: { instructions: string; model: string };
 }
 
@@ -121,7 +121,7 @@ async function loadContext(
 			.maybeSingle(),
 		service
 			.from('contacts')
-			.select('wa_id, profile_name')
+			.select('wa_id, user_id, profile_name')
 			.eq('id', conversation.contact_id)
 			.single()
 	]);
@@ -179,7 +179,7 @@ async function sendAsAi(
 	await deliverQueuedMessage(config, service, {
 		messageId: queued.id,
 		numberId: context.conversation.number_id,
-		to: context.contact.wa_id,
+		to: { waId: context.contact.wa_id, userId: context.contact.user_id },
 		text: text.slice(0, 4096)
 	});
 }

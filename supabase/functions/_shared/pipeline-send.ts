@@ -28,7 +28,7 @@ import {
 	serviceClient,
 	type Caller
 } from './pipeline.ts';
-import { ProviderSendError, type TemplateReference } from './providers/provider.ts';
+import { ProviderSendError, type Recipient, type TemplateReference } from './providers/provider.ts';
 import { missingTemplateVariables, renderTemplateMessage } from './template-text.ts';
 import { mediaContentDisposition, servedMediaType } from './media-types.ts';
 
@@ -147,7 +147,7 @@ export async function deliverQueuedMessage(
 	input: {
 		messageId: string;
 		numberId: string;
-		to: string;
+		to: Recipient;
 		text?: string;
 		template?: TemplateReference;
 	}
@@ -274,7 +274,7 @@ async function sendMessage(
 
 	const { data: contact, error: contactError } = await caller.client
 		.from('contacts')
-		.select('wa_id')
+		.select('wa_id, user_id')
 		.eq('id', conversation.contact_id)
 		.single();
 	if (contactError) throw databaseFailure(contactError);
@@ -296,7 +296,10 @@ async function sendMessage(
 	const stored = await deliverQueuedMessage(config, service, {
 		messageId: message.id,
 		numberId: conversation.number_id,
-		to: (contact as { wa_id: string }).wa_id,
+		to: {
+			waId: (contact as { wa_id: string | null }).wa_id,
+			userId: (contact as { user_id: string | null }).user_id
+		},
 		text,
 		template
 	});

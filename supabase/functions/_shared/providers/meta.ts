@@ -7,6 +7,7 @@ import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
 import { templatePlaceholders } from '../template-text.ts';
 import {
+	businessScopedUserId,
 	emptyDelivery,
 	ProviderSendError,
 	type InboundMessage,
@@ -14,6 +15,7 @@ import {
 	type ParsedDelivery,
 	type ProviderNumber,
 	type ProviderTemplate,
+	type Recipient,
 	type StatusUpdate,
 	type VerifiedCredentials,
 	type WhatsAppMessagingAdapter,
@@ -259,40 +261,56 @@ const mediaObject = z.object({
 	filename: z.string().optional()
 });
 
-const metaMessage = z.looseObject({
-	from: z.string().regex(/^[1-9]\d{6,14}$/, 'must be a WhatsApp id, digits not starting with 0'),
-	id: z.string().min(1),
-	timestamp: z.string().optional(),
-	type: z.string(),
-	text: z.object({ body: z.string() }).optional(),
-	image: mediaObject.optional(),
-	audio: mediaObject.optional(),
-	video: mediaObject.optional(),
-	document: mediaObject.optional(),
-	sticker: mediaObject.optional(),
-	location: z
-		.object({
-			latitude: z.number(),
-			longitude: z.number(),
-			name: z.string().optional(),
-			address: z.string().optional()
-		})
-		.optional(),
-	contacts: z.array(z.unknown()).optional(),
-	interactive: z
-		.looseObject({
-			type: z.string().optional(),
-			button_reply: z.object({ id: z.string(), title: z.string() }).optional(),
-			list_reply: z
-				.object({ id: z.string(), title: z.string(), description: z.string().optional() })
-				.optional()
-		})
-		.optional(),
-	button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
-	reaction: z.object({ message_id: z.string(), emoji: z.string().optional() }).optional(),
-	context: z.looseObject({ from: z.string().optional(), id: z.string().optional() }).optional(),
-	errors: z.array(z.unknown()).optional()
-});
+const metaUserId = z
+	.string()
+	.regex(businessScopedUserId, 'must be a WhatsApp user id like US.13491208655302741918');
+
+// `from` (the phone) is left out when a username customer's phone cannot be shared; the user id is
+// then the only way to know who wrote.
+const metaMessage = z
+	.looseObject({
+		from: z
+			.string()
+			.regex(/^[1-9]\d{6,14}$/, 'must be a WhatsApp id, digits not starting with 0')
+			.optional(),
+		from_user_id: metaUserId.optional(),
+		from_parent_user_id: z.string().max(160).optional(),
+		id: z.string().min(1),
+		timestamp: z.string().optional(),
+		type: z.string(),
+		text: z.object({ body: z.string() }).optional(),
+		image: mediaObject.optional(),
+		audio: mediaObject.optional(),
+		video: mediaObject.optional(),
+		document: mediaObject.optional(),
+		sticker: mediaObject.optional(),
+		location: z
+			.object({
+				latitude: z.number(),
+				longitude: z.number(),
+				name: z.string().optional(),
+				address: z.string().optional()
+			})
+			.optional(),
+		contacts: z.array(z.unknown()).optional(),
+		interactive: z
+			.looseObject({
+				type: z.string().optional(),
+				button_reply: z.object({ id: z.string(), title: z.string() }).optional(),
+				list_reply: z
+					.object({ id: z.string(), title: z.string(), description: z.string().optional() })
+					.optional()
+			})
+			.optional(),
+		button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
+		reaction: z.object({ message_id: z.string(), emoji: z.string().optional() }).optional(),
+		context: z.looseObject({ from: z.string().optional(), id: z.string().optional() }).optional(),
+		errors: z.array(z.unknown()).optional()
+	})
+	.refine((message) => message.from || message.from_user_id, {
+		message: 'names no sender: neither from nor from_user_id',
+		path: ['from']
+	});
 
 const metaStatus = z.looseObject({
 	id: z.string().min(1),
@@ -334,9 +352,21 @@ const metaDelivery = z.object({
 });
 
 const metaContact = z.looseObject({
-	wa_id: z.string(),
-	profile: z.looseObject({ name: z.string().optional() }).optional()
+	wa_id: z.string().optional(),
+	user_id: z.string().optional(),
+	parent_user_id: z.string().optional(),
+	profile: z
+		.looseObject({ name: z.string().optional(), username: z.string().optional() })
+		.optional()
 });
+
+/** What a delivery's `contacts` say about a sender: names and identifiers. */
+interface MetaSender {
+	profileName: string | null;
+	username: string | null;
+	userId: string | null;
+	parentUserId: string | null;
+}
 
 /** The item's own id when it has one, so its failure can name it. */
 function itemId(item: unknown): string | null {
@@ -359,12 +389,15 @@ const metaMediaTypes = new Set(['image', 'audio', 'video', 'document', 'sticker'
 
 function inboundFromMeta(
 	message: z.output<typeof metaMessage>,
-	profileName: string | null
+	sender: MetaSender | undefined
 ): InboundMessage {
 	const base: InboundMessage = {
 		provider_message_id: message.id,
-		wa_id: message.from,
-		profile_name: profileName,
+		wa_id: message.from ?? null,
+		user_id: message.from_user_id ?? sender?.userId ?? null,
+		parent_user_id: message.from_parent_user_id ?? sender?.parentUserId ?? null,
+		username: sender?.username ?? null,
+		profile_name: sender?.profileName ?? null,
 		type: 'unsupported',
 		reply_to_provider_id: message.context?.id ?? null,
 		sent_at: isoFromUnix(message.timestamp)
@@ -458,10 +491,20 @@ export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery>
 			if (change.field !== 'messages' || !id) continue;
 			const delivery = byNumber.get(id) ?? emptyDelivery();
 			byNumber.set(id, delivery);
-			const names = new Map<string, string | null>();
+			// Senders by phone and by user id: a username customer's message names only the latter.
+			const senders = new Map<string, MetaSender>();
 			for (const contact of change.value.contacts ?? []) {
 				const read = metaContact.safeParse(contact);
-				if (read.success) names.set(read.data.wa_id, read.data.profile?.name ?? null);
+				if (!read.success) continue;
+				const userId = metaUserId.safeParse(read.data.user_id);
+				const sender: MetaSender = {
+					profileName: read.data.profile?.name ?? null,
+					username: read.data.profile?.username ?? null,
+					userId: userId.success ? userId.data : null,
+					parentUserId: read.data.parent_user_id ?? null
+				};
+				if (read.data.wa_id) senders.set(read.data.wa_id, sender);
+				if (sender.userId) senders.set(sender.userId, sender);
 			}
 			for (const item of change.value.messages ?? []) {
 				const message = metaMessage.safeParse(item);
@@ -474,7 +517,14 @@ export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery>
 					});
 					continue;
 				}
-				delivery.messages.push(inboundFromMeta(message.data, names.get(message.data.from) ?? null));
+				const { from, from_user_id: fromUserId } = message.data;
+				delivery.messages.push(
+					inboundFromMeta(
+						message.data,
+						(from ? senders.get(from) : undefined) ??
+							(fromUserId ? senders.get(fromUserId) : undefined)
+					)
+				);
 			}
 			for (const item of change.value.statuses ?? []) {
 				const read = metaStatus.safeParse(item);
@@ -511,6 +561,20 @@ export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery>
 export interface MetaSendCredentials {
 	phoneNumberId: string;
 	accessToken: string;
+}
+
+/**
+ * Who a Graph send goes to: the phone in `to` when known, else the user id in `recipient`. A user
+ * id in `to` has been seen answered 200 and dropped, so it never goes there.
+ */
+function recipientFields(to: Recipient): Record<string, string> {
+	if (to.waId) return { recipient_type: 'individual', to: to.waId };
+	if (to.userId) return { recipient_type: 'individual', recipient: to.userId };
+	throw new ProviderSendError(
+		'no_recipient',
+		'This customer has neither a phone number nor a WhatsApp user id to reply to.',
+		false
+	);
 }
 
 /** Sending through the Graph API and downloading media (GET /{media-id}, then the URL, both Bearer). */
@@ -565,8 +629,7 @@ export function createMetaMessagingAdapter(options: {
 			const payload = template
 				? {
 						messaging_product: 'whatsapp',
-						recipient_type: 'individual',
-						to: message.to,
+						...recipientFields(message.to),
 						type: 'template',
 						template: {
 							name: template.name,
@@ -591,8 +654,7 @@ export function createMetaMessagingAdapter(options: {
 					}
 				: {
 						messaging_product: 'whatsapp',
-						recipient_type: 'individual',
-						to: message.to,
+						...recipientFields(message.to),
 						type: 'text',
 						text: { preview_url: false, body: message.text }
 					};

@@ -70,8 +70,13 @@ export interface InboundMedia {
 /** One inbound message in the shape ingest_whatsapp_delivery takes (snake_case, as stored). */
 export interface InboundMessage {
 	provider_message_id: string;
-	/** The customer's number, digits only. */
-	wa_id: string;
+	/** The customer's number, digits only; null for a username customer whose phone is hidden. */
+	wa_id: string | null;
+	/** The customer's business-scoped user id (`US.1349…`), when the provider names one. */
+	user_id?: string | null;
+	parent_user_id?: string | null;
+	/** The customer's WhatsApp username (`@name`), when they have one. */
+	username?: string | null;
 	profile_name?: string | null;
 	type: InboundMessageType;
 	body?: string | null;
@@ -148,9 +153,18 @@ export interface ProviderTemplate {
 	variables: { key: string; example: string | null }[];
 }
 
-/** What to send: free text or a template, to a customer's WhatsApp id (digits). */
+/** A business-scoped user id as Meta and Twilio write it: country, a dot, up to 128 alphanumerics. */
+export const businessScopedUserId = /^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/;
+
+/** Who a message goes to: the customer's phone (digits) when known, else their business-scoped user id. */
+export interface Recipient {
+	waId: string | null;
+	userId: string | null;
+}
+
+/** What to send: free text or a template, to a customer. */
 export interface OutboundMessage {
-	to: string;
+	to: Recipient;
 	text?: string;
 	template?: TemplateReference;
 	/** Where the provider reports statuses (Twilio; Meta uses the app's webhook). */

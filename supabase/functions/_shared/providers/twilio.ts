@@ -9,6 +9,7 @@ import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts
 import { createTwilioSandboxHttpClient, rewriteTwilioUrl } from './twilio-sandbox-http.ts';
 import { templatePlaceholders } from '../template-text.ts';
 import {
+	businessScopedUserId,
 	emptyDelivery,
 	ProviderSendError,
 	type InboundMessage,
@@ -16,6 +17,7 @@ import {
 	type ParsedDelivery,
 	type ProviderNumber,
 	type ProviderTemplate,
+	type Recipient,
 	type StatusUpdate,
 	type VerifiedCredentials,
 	type WhatsAppMessagingAdapter,
@@ -248,6 +250,18 @@ function customerWaId(params: Record<string, string>): string | null {
 	return waId.test(fromDigits) ? fromDigits : null;
 }
 
+/**
+ * The customer's business-scoped user id: Twilio puts it in `From` when the phone is hidden, and
+ * in `ExternalUserId` (once documented as `ExternalUserIdentifier`), with or without `whatsapp:`.
+ */
+function customerUserId(params: Record<string, string>): string | null {
+	for (const value of [params.ExternalUserId, params.ExternalUserIdentifier, params.From]) {
+		const id = (value ?? '').replace(/^whatsapp:/, '');
+		if (businessScopedUserId.test(id)) return id;
+	}
+	return null;
+}
+
 const mediaTypes = new Set(['image', 'audio', 'video', 'document', 'sticker']);
 
 function mediaTypeOf(contentType: string | undefined): InboundMessageType {
@@ -292,7 +306,8 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 		};
 	}
 	const waId = customerWaId(params);
-	if (!waId) {
+	const userId = customerUserId(params);
+	if (!waId && !userId) {
 		return {
 			...emptyDelivery(),
 			rejected: [
@@ -310,6 +325,9 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 	const message: InboundMessage = {
 		provider_message_id: params.MessageSid,
 		wa_id: waId,
+		user_id: userId,
+		parent_user_id: (params.ParentExternalUserId ?? '').replace(/^whatsapp:/, '') || null,
+		username: params.ProfileUsername || params.Username || null,
 		profile_name: params.ProfileName || null,
 		type: 'text',
 		body: params.Body || null,
@@ -378,6 +396,20 @@ function twilioSendFailure(error: unknown): ProviderSendError {
 	);
 }
 
+/**
+ * Twilio's `To` for a customer: their phone. Whether Twilio takes `whatsapp:<user id>` is not
+ * confirmed (one real report says error 21211), so a username customer without a known phone is
+ * refused in words before anything is sent.
+ */
+function twilioRecipient(to: Recipient): string {
+	if (to.waId) return `whatsapp:+${to.waId}`;
+	throw new ProviderSendError(
+		'no_phone',
+		'This customer writes from a WhatsApp username and has not shared a phone number; Twilio can only reply to a phone number. Ask them to share their number, or reply from a Meta number.',
+		false
+	);
+}
+
 /** Sending through Twilio (SDK `messages.create`) and downloading media with Basic auth. */
 export function createTwilioMessagingAdapter(
 	options: { apiUrl?: string; fetch?: typeof fetch } = {}
@@ -387,10 +419,11 @@ export function createTwilioMessagingAdapter(
 		provider: 'twilio',
 
 		async send(credentials, message) {
+			const to = twilioRecipient(message.to);
 			try {
 				const sent = await twilioClient(credentials, options.apiUrl).messages.create({
 					from: credentials.from,
-					to: `whatsapp:+${message.to}`,
+					to,
 					...(message.template
 						? {
 								contentSid: message.template.contentSid,

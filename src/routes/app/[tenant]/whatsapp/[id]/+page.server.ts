@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { loadInboxRow } from '$lib/inbox/conversations';
+import { contactLabel, loadInboxRow } from '$lib/inbox/conversations';
 import { loadThreadPage } from '$lib/inbox/messages';
 import type { MessageReaction } from '$lib/inbox/types';
 import { listMembers } from '$lib/members/tenancy';
@@ -23,7 +23,7 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 	]);
 	if (reactions.error) console.error(reactions.error);
 	return {
-		title: conversation.contact_name ?? `+${conversation.contact_wa_id}`,
+		title: contactLabel(conversation),
 		conversation,
 		thread,
 		reactions: (reactions.data ?? []) as MessageReaction[],
