@@ -279,7 +279,7 @@ describe('ingest', () => {
 		);
 	});
 
-	it("a message that cannot be stored is kept in webhook_events with the error, and the number's card shows it", async () => {
+	it('a message the database refuses is kept with its reason for admins, and the rest of the delivery is stored', async () => {
 		const good = inbound();
 		const bad = inbound({ wa_id: 'not-a-number' });
 		const result = await deliver(a.numberId, [bad, good]);
@@ -294,18 +294,25 @@ describe('ingest', () => {
 			)
 		).rows;
 		expect(event).toMatchObject({ raw_body: 'raw body', error: result.error });
+		const [failure] = (
+			await stack.db.query<{ kind: string; reason: string; item: { wa_id: string } }>(
+				'select kind, reason, item from public.webhook_item_failures where event_id = $1',
+				[result.event_id]
+			)
+		).rows;
+		expect(failure).toMatchObject({
+			kind: 'message',
+			reason: expect.stringContaining('contacts_wa_id_format'),
+			item: { wa_id: 'not-a-number' }
+		});
+		// Bad data is not a credentials problem: the number's health is left alone.
 		const [number] = (
-			await stack.db.query<{ needs_attention: boolean; last_error: string }>(
-				'select needs_attention, last_error from public.whatsapp_numbers where id = $1',
+			await stack.db.query<{ needs_attention: boolean }>(
+				'select needs_attention from public.whatsapp_numbers where id = $1',
 				[a.numberId]
 			)
 		).rows;
-		expect(number.needs_attention).toBe(true);
-		expect(number.last_error).toContain(bad.provider_message_id);
-		await stack.db.query(
-			'update public.whatsapp_numbers set needs_attention = false, last_error = null where id = $1',
-			[a.numberId]
-		);
+		expect(number.needs_attention).toBe(false);
 	});
 });
 
@@ -438,8 +445,9 @@ describe('statuses', () => {
 
 	it('statuses for messages Parley never stored are forgotten after a day', async () => {
 		await stack.db.query(
-			`insert into private.pending_message_statuses (provider, provider_message_id, status, occurred_at, received_at)
-			 values ('twilio', 'SMforgotten', 'sent', now() - interval '2 days', now() - interval '2 days')`
+			`insert into private.pending_message_statuses (number_id, provider, provider_message_id, status, occurred_at, received_at)
+			 values ($1, 'twilio', 'SMforgotten', 'sent', now() - interval '2 days', now() - interval '2 days')`,
+			[a.numberId]
 		);
 		await deliver(a.numberId, [], [{ provider_message_id: 'SMunknown', status: 'delivered' }]);
 		const { rows } = await stack.db.query<{ provider_message_id: string }>(
