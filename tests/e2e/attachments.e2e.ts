@@ -282,6 +282,7 @@ test("a customer's HTML or SVG attachment never runs script in the app; photos s
 				const tab = await context.newPage();
 				before = downloads.length;
 				await tab.goto(href).catch(() => 'the navigation became a download');
+				expect(scriptRuns).toEqual([]);
 				await expect.poll(() => downloads.length).toBe(before + 1);
 
 				// The function's own URL, opened with the agent's token: an attachment, never a page.
@@ -296,6 +297,7 @@ test("a customer's HTML or SVG attachment never runs script in the app; photos s
 				);
 				before = downloads.length;
 				await tab.goto(functionUrl).catch(() => 'the navigation became a download');
+				expect(scriptRuns).toEqual([]);
 				await expect.poll(() => downloads.length).toBe(before + 1);
 				expect(await readFile(await downloads[before].path())).toEqual(attack.bytes);
 				await tab.close();
