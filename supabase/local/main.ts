@@ -48,6 +48,7 @@ export async function runStack(
 			port: Number(process.env.PARLEY_STACK_PORT ?? 54321),
 			databaseUrl,
 			dataDir: databaseUrl ? undefined : resolve(stateDir, 'db'),
+			storageDir: resolve(stateDir, 'storage'),
 			dev: options.dev,
 			functionSecrets: {
 				...sandboxFunctionSecrets(sandbox),

@@ -13,6 +13,7 @@ import { createAuthService } from './auth.ts';
 import { createRestService } from './rest/index.ts';
 import { createRealtimeService } from './realtime.ts';
 import { createFunctionsService } from './functions.ts';
+import { createStorageService } from './storage/index.ts';
 
 export interface StackOptions {
 	/** TCP port; 0 picks a free one. Default 54321, as `supabase start`. */
@@ -28,6 +29,8 @@ export interface StackOptions {
 	seed?: boolean;
 	/** Dev mode: functions reload when their files change. */
 	dev?: boolean;
+	/** Where Storage keeps object bytes (`.parley/storage` for the dev stack); without it a temp dir. */
+	storageDir?: string;
 	/** Extra secrets for Edge Functions (added to supabase/functions/.env). */
 	functionSecrets?: Record<string, string>;
 }
@@ -45,7 +48,7 @@ export interface Stack {
 /** Thrown when the port is taken, so the CLI can say so in words. */
 export class PortInUseError extends Error {}
 
-/** Opens the database, migrates it, and serves Auth, REST, Realtime and Functions on one port. */
+/** Opens the database, migrates it, and serves Auth, REST, Realtime, Storage and Functions on one port. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	const host = options.host ?? '127.0.0.1';
 	const supabaseDir = resolve(options.supabaseDir ?? 'supabase');
@@ -76,6 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		'/auth/v1': await createAuthService(context),
 		'/rest/v1': await createRestService(context),
 		'/realtime/v1': await createRealtimeService(context),
+		'/storage/v1': await createStorageService(context, { dir: options.storageDir }),
 		'/functions/v1': await createFunctionsService(context, {
 			secrets: options.functionSecrets,
 			databaseUrl: options.databaseUrl
