@@ -104,21 +104,45 @@ export class SandboxCore {
 		return `${this.webhookBaseUrl.replace(/\/+$/, '')}/${provider}-webhook`;
 	}
 
-	/** Posts a Twilio form webhook signed with the account's auth token. */
+	/**
+	 * Posts a Twilio form webhook signed with the account's auth token, as Twilio does: the URL's
+	 * fragment (connection overrides) is not sent nor signed, and a failed attempt is tried again
+	 * only as the overrides say. By default Twilio retries once a connection that failed, never an
+	 * answer, so a 5xx is final; `#rc=3&rp=all` (or `rp=5xx`) retries 5xx answers too.
+	 */
 	async deliverTwilio(
 		kind: WebhookDelivery['kind'],
-		url: string,
+		configuredUrl: string,
 		authToken: string,
 		params: Record<string, string>
 	): Promise<WebhookDelivery> {
+		const [url, fragment = ''] = configuredUrl.split('#');
+		const overrides = new URLSearchParams(fragment);
+		const retries = Math.min(Math.max(Number(overrides.get('rc') ?? 1) || 0, 0), 5);
+		const policy = (overrides.get('rp') ?? 'ct,rt').split(',');
+		const retriesAnswer = (status: number) =>
+			policy.includes('all') ||
+			(status >= 500 && policy.includes('5xx')) ||
+			(status >= 400 && status < 500 && policy.includes('4xx'));
 		const body = new URLSearchParams(params).toString();
-		const headers: Record<string, string> = {
-			'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
-			'User-Agent': 'TwilioProxy/1.1',
-			'X-Twilio-Signature': twilioSignature(authToken, url, params),
-			'I-Twilio-Idempotency-Token': crypto.randomUUID()
-		};
-		return this.post({ provider: 'twilio', kind, url, headers, body, payload: params });
+		const idempotencyToken = crypto.randomUUID();
+		let record: WebhookDelivery;
+		let attempt = 0;
+		for (;;) {
+			const headers: Record<string, string> = {
+				'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+				'User-Agent': 'TwilioProxy/1.1',
+				'X-Twilio-Signature': twilioSignature(authToken, url, params),
+				'I-Twilio-Idempotency-Token': idempotencyToken
+			};
+			record = await this.post({ provider: 'twilio', kind, url, headers, body, payload: params });
+			const failed =
+				record.responseStatus === undefined
+					? true
+					: record.responseStatus >= 400 && retriesAnswer(record.responseStatus);
+			if (!failed || attempt >= retries || this.closed.signal.aborted) return record;
+			attempt++;
+		}
 	}
 
 	/**

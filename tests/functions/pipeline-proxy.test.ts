@@ -52,7 +52,7 @@ it('a Twilio webhook is checked against the configured public URL, with its quer
 		body: { provider: 'twilio', displayName: 'Store', address: 'whatsapp:+15550100001' }
 	});
 	expect(number.error).toBeNull();
-	expect(number.data.number.webhook.callbackUrl).toBe(`${publicBase}/twilio-webhook`);
+	expect(number.data.number.webhook.callbackUrl).toBe(`${publicBase}/twilio-webhook#rc=3&rp=all`);
 
 	const params = {
 		MessageSid: 'SMproxy000000000000000000000000a',

@@ -641,7 +641,7 @@ describe('round trip through the sandbox', () => {
 			From: 'whatsapp:+15550100001',
 			To: `whatsapp:${phone}`,
 			Body: 'Yes, we have it in blue.',
-			StatusCallback: `${functionsUrl}/twilio-webhook`
+			StatusCallback: `${functionsUrl}/twilio-webhook#rc=3&rp=all`
 		});
 		await sandbox.settled();
 		const { data: reply } = await teamA.agent

@@ -218,6 +218,52 @@ describe('Twilio status callbacks', () => {
 });
 
 describe('Twilio inbound webhooks', () => {
+	it("answer a 5xx once and Twilio gives up, unless the URL's connection overrides ask for retries; the fragment is neither sent nor signed", async () => {
+		receiver.respondWith(() => ({ status: 503, body: 'busy' }));
+		const plain = await sandbox.sendCustomerMessage({
+			provider: 'twilio',
+			to: storeNumber,
+			from: customer,
+			text: 'Anyone?'
+		});
+		expect(plain.delivery.responseStatus).toBe(503);
+		expect(receiver.received).toHaveLength(1);
+
+		const base = `${receiver.url}/functions/v1/twilio-webhook`;
+		sandbox.upsertTwilioNumber({
+			accountSid: demo.accountSid,
+			phoneNumber: storeNumber,
+			webhookUrl: `${base}#rc=3&rp=all`
+		});
+		let answered = 0;
+		receiver.respondWith(() => (++answered < 3 ? { status: 500, body: '' } : { status: 200 }));
+		const retried = await sandbox.sendCustomerMessage({
+			provider: 'twilio',
+			to: storeNumber,
+			from: customer,
+			text: 'Still there?'
+		});
+		expect(retried.delivery.responseStatus).toBe(200);
+		const attempts = receiver.received.slice(1);
+		expect(attempts.map((request) => request.url)).toEqual([base, base, base]);
+		expect(
+			new Set(attempts.map((request) => request.headers['i-twilio-idempotency-token'])).size
+		).toBe(1);
+		const signed = twilio.validateRequest(
+			demo.authToken,
+			attempts[0].headers['x-twilio-signature'] as string,
+			base,
+			attempts[0].form
+		);
+		expect(signed).toBe(true);
+		receiver.respondWith(() => ({ status: 200 }));
+		sandbox.upsertTwilioNumber({
+			accountSid: demo.accountSid,
+			phoneNumber: storeNumber,
+			webhookUrl: null
+		});
+	});
+
 	it('post the message form to the number webhook, with media downloadable only with Basic auth', async () => {
 		const png = Buffer.from('89504e470d0a1a0a', 'hex');
 		const { message, delivery } = await sandbox.sendCustomerMessage({

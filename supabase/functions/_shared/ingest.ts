@@ -12,6 +12,7 @@ import {
 	publicFunctionUrl,
 	scheduleAiReply,
 	serviceClient,
+	twilioConnectionOverrides,
 	type IngestedMessage
 } from './pipeline.ts';
 import { databaseBusy, databaseUnreachable, type DatabaseCallError } from './database-errors.ts';
@@ -197,8 +198,13 @@ export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Hand
 					)
 				: crypto.randomUUID();
 			const url = publicFunctionUrl(config, 'twilio-webhook', request);
-			// An unknown number is checked against a random token, so it costs what a known one does.
-			if (!validTwilioSignature(authToken, signature, url, params) || !number) {
+			// Whether Twilio signs the URL with its connection-override fragment is not documented:
+			// either form proves the auth token. An unknown number is checked against a random token,
+			// so it costs what a known one does.
+			const signed =
+				validTwilioSignature(authToken, signature, url, params) ||
+				validTwilioSignature(authToken, signature, url + twilioConnectionOverrides, params);
+			if (!signed || !number) {
 				throw signatureRefused('X-Twilio-Signature');
 			}
 			let delivery = emptyDelivery();

@@ -23,9 +23,9 @@ import type { ProviderFunctionConfig } from './supabase.ts';
 import {
 	databaseFailure,
 	numberChannel,
-	publicFunctionUrl,
 	requireCaller,
 	serviceClient,
+	twilioWebhookUrl,
 	type Caller
 } from './pipeline.ts';
 import { ProviderSendError, type Recipient, type TemplateReference } from './providers/provider.ts';
@@ -159,8 +159,7 @@ export async function deliverQueuedMessage(
 			to: input.to,
 			text: input.text,
 			template: input.template,
-			statusCallbackUrl:
-				channel.provider === 'twilio' ? publicFunctionUrl(config, 'twilio-webhook') : undefined
+			statusCallbackUrl: channel.provider === 'twilio' ? twilioWebhookUrl(config) : undefined
 		});
 		stored = await service.rpc('record_message_sent', {
 			message_id: input.messageId,

@@ -45,6 +45,7 @@ import {
 	type ProviderFunctionConfig
 } from './supabase.ts';
 import { invalidWhatsAppAddressMessage, parseWhatsAppAddress } from './whatsapp-address.ts';
+import { twilioWebhookUrl } from './pipeline.ts';
 import {
 	markTwilioIntegrationFailed,
 	recordTwilioNumbersWorking,
@@ -229,7 +230,10 @@ export function createWhatsAppNumbersHandler(
 					}
 				: null,
 		webhook: {
-			callbackUrl: `${config.publicFunctionsUrl}/${row.provider === 'meta' ? 'meta-webhook' : 'twilio-webhook'}`,
+			callbackUrl:
+				row.provider === 'meta'
+					? `${config.publicFunctionsUrl}/meta-webhook`
+					: twilioWebhookUrl(config),
 			verifyToken: row.provider === 'meta' ? (secret?.verify_token ?? null) : null
 		}
 	});
