@@ -1,3 +1,7 @@
+import {
+	messageStatusAdvances,
+	type MessageStatus
+} from '../../supabase/functions/_shared/message-status.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
@@ -392,28 +396,35 @@ describe('AI hook', () => {
 });
 
 describe('statuses', () => {
-	it('move forward only; failed from anything but read', async () => {
+	it('move forward only; failed wins over queued and sent; delivered or read after failed ends there; the app agrees', async () => {
+		const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
 		const rows = (
 			await stack.db.query<{ current: string; next: string; advances: boolean }>(
 				`select c.s as current, n.s as next, public.message_status_advances(c.s, n.s) as advances
-				 from unnest(array['queued','sent','delivered','read','failed']) c(s)
-				 cross join unnest(array['queued','sent','delivered','read','failed']) n(s)
-				 where public.message_status_advances(c.s, n.s)`
+				 from unnest($1::text[]) c(s) cross join unnest($1::text[]) n(s)
+				 where public.message_status_advances(c.s, n.s)`,
+				[statuses]
 			)
 		).rows.map((row) => `${row.current}→${row.next}`);
-		expect(rows.sort()).toEqual(
-			[
-				'queued→sent',
-				'queued→delivered',
-				'queued→read',
-				'queued→failed',
-				'sent→delivered',
-				'sent→read',
-				'sent→failed',
-				'delivered→read',
-				'delivered→failed'
-			].sort()
+		const expected = [
+			'queued→sent',
+			'queued→delivered',
+			'queued→read',
+			'queued→failed',
+			'sent→delivered',
+			'sent→read',
+			'sent→failed',
+			'delivered→read',
+			'failed→delivered',
+			'failed→read'
+		].sort();
+		expect(rows.sort()).toEqual(expected);
+		const app = statuses.flatMap((current) =>
+			statuses
+				.filter((next) => messageStatusAdvances(current, next))
+				.map((next) => `${current}→${next}`)
 		);
+		expect(app.sort()).toEqual(expected);
 	});
 
 	it('a status that arrives before the send recorded the provider id is applied when it is', async () => {
@@ -441,6 +452,47 @@ describe('statuses', () => {
 			])
 		).rows;
 		expect(after.status).toBe('delivered');
+	});
+
+	it("a delivered after failed (the customer's other device) ends delivered without the failure's error; a late failed changes nothing", async () => {
+		const { messages } = await deliver(a.numberId, [inbound()]);
+		const [queued] = rowsOf(
+			await commitAs<{ id: string }>(
+				stack.db,
+				a.agent,
+				'select id from public.queue_outbound_message($1, $2)',
+				[messages[0].conversation_id, 'Two phones']
+			)
+		);
+		await asService(`select public.record_message_sent($1, 'SMtwodevices', 'sent')`, [queued.id]);
+		const state = async () =>
+			(
+				await stack.db.query<{ status: string; error_code: string | null }>(
+					'select status, error_code from public.messages where id = $1',
+					[queued.id]
+				)
+			).rows[0];
+		await deliver(
+			a.numberId,
+			[],
+			[
+				{
+					provider_message_id: 'SMtwodevices',
+					status: 'failed',
+					error_code: '63003',
+					error_message: 'Could not reach this device.'
+				}
+			]
+		);
+		expect(await state()).toEqual({ status: 'failed', error_code: '63003' });
+		await deliver(a.numberId, [], [{ provider_message_id: 'SMtwodevices', status: 'delivered' }]);
+		expect(await state()).toEqual({ status: 'delivered', error_code: null });
+		await deliver(
+			a.numberId,
+			[],
+			[{ provider_message_id: 'SMtwodevices', status: 'failed', error_code: '63003' }]
+		);
+		expect(await state()).toEqual({ status: 'delivered', error_code: null });
 	});
 
 	it('statuses for messages Parley never stored are forgotten after a day', async () => {

@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { ChatMessage, MessageStatus } from './types.ts';
+import { messageStatusAdvances } from '$shared/message-status';
+import type { ChatMessage } from './types.ts';
 
 /** Messages per page of the thread. */
 export const THREAD_PAGE_SIZE = 30;
@@ -54,17 +55,17 @@ export function mergeMessage(
 	const existing = thread.find((row) => row.id === message.id);
 	const others = thread.filter((row) => row.id !== message.id && row.id !== replacesId);
 	let next = message;
-	if (existing && !existing.pending && statusRank(existing.status) > statusRank(message.status)) {
-		// A retry moves failed back to queued on purpose; everything else only moves forward.
-		if (!(existing.status === 'failed' && message.status === 'queued'))
-			next = { ...message, status: existing.status };
+	if (
+		existing &&
+		!existing.pending &&
+		existing.status !== message.status &&
+		!messageStatusAdvances(existing.status, message.status) &&
+		// A retry moves failed back to queued on purpose; everything else moves as the database says.
+		!(existing.status === 'failed' && message.status === 'queued')
+	) {
+		next = { ...message, status: existing.status };
 	}
 	return [...others, next].sort(compareMessages);
-}
-
-/** queued < sent < delivered < read < failed, as the database ranks them. */
-export function statusRank(status: MessageStatus): number {
-	return { received: 0, queued: 1, sent: 2, delivered: 3, read: 4, failed: 5 }[status];
 }
 
 /** The 24-hour window in which WhatsApp allows free text: open or not, and until when. */

@@ -1,3 +1,4 @@
+import type { MessageStatus } from '$shared/message-status';
 import type { TemplateReference } from './templates.ts';
 
 /** One row of the inbox, as `inbox_conversations` returns it. */
@@ -31,7 +32,7 @@ export interface InboxConversation {
 
 export type ConversationStatus = 'open' | 'closed' | 'archived';
 export type Sentiment = 'positive' | 'neutral' | 'negative';
-export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+export type { MessageStatus };
 
 /** A message row (the columns the chat shows). */
 export interface ChatMessage {
