@@ -109,6 +109,10 @@ export function adminRoutes(core: SandboxCore, control: SandboxControl): Hono<Sa
 		control.setOpenAiFailure(value.kind, value.times);
 		return c.body(null, 204);
 	});
+	app.post('/_sandbox/media/:id/forget', (c) => {
+		control.forgetMedia(c.req.param('id'));
+		return c.json({ forgotten: c.req.param('id') });
+	});
 	app.post('/_sandbox/customers/unreachable', (c) => {
 		const value = input(c, z.object({ phone: z.string(), unreachable: z.boolean().default(true) }));
 		control.setUnreachable(value.phone, value.unreachable);

@@ -82,7 +82,8 @@ export const settingsInput = z
 		autoRead: z.boolean(),
 		metaWindowError: z.enum(['status', 'response']),
 		windowMs: z.number().int().min(0),
-		openAiHangMs: z.number().int().min(0)
+		openAiHangMs: z.number().int().min(0),
+		twilioMediaNotFoundFirst: z.number().int().min(0)
 	})
 	.partial();
 
@@ -230,6 +231,16 @@ export class SandboxControl {
 		this.core.state.openai.failure = value.kind
 			? { kind: value.kind, remaining: value.times ?? null }
 			: undefined;
+	}
+
+	/**
+	 * Forgets a media file, as providers do (Meta's ids expire after 7 days): Graph answers
+	 * `GET /{media-id}` with its missing-object error and Twilio's media URL with 404.
+	 */
+	forgetMedia(id: string): void {
+		if (!this.core.state.media.delete(id)) {
+			throw new SandboxConfigError(`No media ${id} exists in the sandbox.`);
+		}
 	}
 
 	/** Marks a customer as unreachable on WhatsApp (sends to them fail with 63003 / 131026). */

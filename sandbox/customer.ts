@@ -140,7 +140,8 @@ function storeMedia(
 		owner,
 		contentType: media.contentType,
 		data,
-		sha256: createHash('sha256').update(data).digest('hex')
+		sha256: createHash('sha256').update(data).digest('hex'),
+		createdAt: core.now()
 	};
 	core.state.media.set(id, stored);
 	return stored;

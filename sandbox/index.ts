@@ -9,7 +9,7 @@ import { getRequestListener } from '@hono/node-server';
 import { SandboxCore } from './core.ts';
 import { SandboxControl } from './control.ts';
 import { providerOf, recordRequests } from './http.ts';
-import { twilioRoutes } from './twilio.ts';
+import { twilioCdnRoutes, twilioRoutes } from './twilio.ts';
 import { metaMediaRoutes, metaRoutes } from './meta.ts';
 import { openAiRoutes } from './openai.ts';
 import { adminRoutes } from './admin.ts';
@@ -73,7 +73,7 @@ export class Sandbox extends SandboxControl {
 		return this.core.url;
 	}
 
-	/** Base URLs for each provider's client: the Graph base (append `/v21.0/...`) and OpenAI's `baseURL`. */
+	/** Base URLs for each provider's client: the Graph base (append a version such as `/v26.0/...`) and OpenAI's `baseURL`. */
 	get urls(): { twilio: string; graph: string; openai: string } {
 		return { twilio: this.core.url, graph: this.core.url, openai: `${this.core.url}/v1` };
 	}
@@ -153,6 +153,7 @@ export function createSandboxApp(core: SandboxCore, control: SandboxControl): Ho
 	const twilio = twilioRoutes(core);
 	const meta = metaRoutes(core);
 	const metaMedia = metaMediaRoutes(core);
+	const twilioCdn = twilioCdnRoutes(core);
 	const openai = openAiRoutes(core);
 	const admin = adminRoutes(core, control);
 	const customer = customerRoutes(core);
@@ -170,7 +171,9 @@ export function createSandboxApp(core: SandboxCore, control: SandboxControl): Ho
 					: provider === 'openai'
 						? openai
 						: provider === 'media'
-							? metaMedia
+							? path.startsWith('/_media/twilio/')
+								? twilioCdn
+								: metaMedia
 							: path.startsWith('/_sandbox/')
 								? admin
 								: customer;

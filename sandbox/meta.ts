@@ -254,7 +254,10 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		}
 		const media = state.media.get(id);
 		const owner = media && media.provider === 'meta' ? ownNumber(c, media.owner) : undefined;
-		if (media && owner) {
+		// Media ids from webhooks expire after 7 days: Graph then answers as for any missing object.
+		const expired =
+			media?.createdAt !== undefined && core.now() - media.createdAt > metaMediaLifetimeMs;
+		if (media && owner && !expired) {
 			const origin = new URL(c.req.url).origin;
 			return c.json({
 				messaging_product: 'whatsapp',
@@ -277,6 +280,9 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	);
 	return app as unknown as Hono<SandboxEnv>;
 }
+
+/** How long Meta keeps an inbound media id. */
+export const metaMediaLifetimeMs = 7 * 24 * 60 * 60 * 1000;
 
 /** Serves downloaded media (`GET /_media/meta/{id}` with the owner's Bearer token). */
 export function metaMediaRoutes(core: SandboxCore): Hono {

@@ -103,6 +103,10 @@ export interface StoredMedia {
 	contentType: string;
 	data: Buffer;
 	sha256: string;
+	/** Sandbox clock time of the upload: Meta media ids expire 7 days after it. */
+	createdAt?: number;
+	/** Requests for it so far (Twilio answers 404 to the first ones when the setting says). */
+	fetches?: number;
 }
 
 /** One HTTP request Parley made to a provider stand-in. */
@@ -148,6 +152,8 @@ export interface SandboxSettings {
 	windowMs: number;
 	/** How long a `timeout` OpenAI failure holds the request before giving up, ms. */
 	openAiHangMs: number;
+	/** Twilio answers 404 to this many first requests for a new media file (its CDN lags the webhook). */
+	twilioMediaNotFoundFirst: number;
 }
 
 export interface OpenAiState {
@@ -181,7 +187,8 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
 	autoRead: true,
 	metaWindowError: 'status',
 	windowMs: 24 * 60 * 60 * 1000,
-	openAiHangMs: 60_000
+	openAiHangMs: 60_000,
+	twilioMediaNotFoundFirst: 0
 };
 
 /** A Twilio-style SID: two letters and 32 hex digits. */

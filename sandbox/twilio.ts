@@ -3,6 +3,7 @@
  * phone numbers, WhatsApp senders, and the Content API templates with their approval status.
  * Paths are the real ones, so the `twilio` SDK works once its host is rewritten to the sandbox.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { twilioErrorMessage, type SandboxCore, type StatusFailure } from './core.ts';
@@ -261,7 +262,17 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		if (!media || media.provider !== 'twilio' || media.owner !== c.get('account').sid) {
 			return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
 		}
-		return c.body(new Uint8Array(media.data), 200, { 'Content-Type': media.contentType });
+		// Right after the webhook the file may not be there yet (when the setting says so).
+		media.fetches = (media.fetches ?? 0) + 1;
+		if (media.fetches <= state.settings.twilioMediaNotFoundFirst) {
+			return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+		}
+		// As Twilio does: a redirect to a short-lived signed CDN URL, to be fetched without credentials.
+		const expires = Math.floor(core.now() / 1000) + 300;
+		const cdn = new URL(`/_media/twilio/${media.id}`, c.req.url);
+		cdn.searchParams.set('Expires', String(expires));
+		cdn.searchParams.set('Signature', twilioCdnSignature(media.id, expires));
+		return c.redirect(cdn.href, 302);
 	});
 
 	app.get('/v2/Channels/Senders', (c) => {
@@ -501,4 +512,49 @@ function safeJson(text: string): unknown {
 	} catch {
 		return undefined;
 	}
+}
+
+/** The sandbox CDN's signing key: made per process, as a real CDN's is nobody else's. */
+const cdnKey = randomBytes(32);
+
+function twilioCdnSignature(mediaId: string, expires: number): string {
+	return createHmac('sha256', cdnKey).update(`${mediaId}:${expires}`).digest('base64url');
+}
+
+/**
+ * Twilio's media CDN (`mms.twiliocdn.com` in production): serves a file to whoever holds the signed
+ * URL, and refuses a request that also carries credentials (as S3 refuses two auth mechanisms), so a
+ * client that forwards the account's Basic auth across the redirect is caught.
+ */
+export function twilioCdnRoutes(core: SandboxCore): Hono {
+	const app = new Hono();
+	app.get('/_media/twilio/:id', (c) => {
+		if (c.req.header('authorization')) {
+			return c.text(
+				'<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified</Message></Error>',
+				400,
+				{ 'Content-Type': 'application/xml' }
+			);
+		}
+		const id = c.req.param('id');
+		const expires = Number(c.req.query('Expires'));
+		const signature = c.req.query('Signature') ?? '';
+		const expected = twilioCdnSignature(id, expires);
+		const signed =
+			signature.length === expected.length &&
+			timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+		if (!signed || !(expires * 1000 >= core.now())) {
+			return c.text(
+				'<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+				403,
+				{
+					'Content-Type': 'application/xml'
+				}
+			);
+		}
+		const media = core.state.media.get(id);
+		if (!media || media.provider !== 'twilio') return c.text('Not found', 404);
+		return c.body(new Uint8Array(media.data), 200, { 'Content-Type': media.contentType });
+	});
+	return app;
 }

@@ -198,6 +198,34 @@ describe('Meta inbound webhooks', () => {
 		});
 		expect(await download.text()).toBe('%PDF-1.4');
 	});
+
+	it("forget a media id after 7 days, or when told, answering Graph's missing-object error", async () => {
+		const ids: string[] = [];
+		for (let index = 0; index < 2; index++) {
+			await sandbox.sendCustomerMessage({
+				provider: 'meta',
+				to: demo.phoneNumberId,
+				from: customer,
+				media: { contentType: 'image/png' }
+			});
+			const request = (await receiver.waitFor(index + 1, webhookPath))[index];
+			const message = (
+				request.json as {
+					entry: { changes: { value: { messages: { image: { id: string } }[] } }[] }[];
+				}
+			).entry[0].changes[0].value.messages[0];
+			ids.push(message.image.id);
+		}
+		expect((await graph(ids[0])).status).toBe(200);
+		sandbox.forgetMedia(ids[0]);
+		const forgotten = await graph(ids[0]);
+		expect(forgotten.status).toBe(400);
+		expect(forgotten.json.error).toMatchObject({ code: 100, error_subcode: 33 });
+
+		expect((await graph(ids[1])).status).toBe(200);
+		sandbox.advanceTime(7 * 24 * 60 * 60 * 1000 + 1);
+		expect((await graph(ids[1])).json.error).toMatchObject({ code: 100 });
+	});
 });
 
 describe('Meta Graph API', () => {

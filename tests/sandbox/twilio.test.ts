@@ -264,7 +264,7 @@ describe('Twilio inbound webhooks', () => {
 		});
 	});
 
-	it('post the message form to the number webhook, with media downloadable only with Basic auth', async () => {
+	it('post the message form to the number webhook, with media behind Basic auth and a redirect to a CDN that refuses credentials', async () => {
 		const png = Buffer.from('89504e470d0a1a0a', 'hex');
 		const { message, delivery } = await sandbox.sendCustomerMessage({
 			provider: 'twilio',
@@ -290,12 +290,49 @@ describe('Twilio inbound webhooks', () => {
 		});
 		const anonymous = await fetch(request.form.MediaUrl0);
 		expect(anonymous.status).toBe(401);
+		const basic = `Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}`;
 		const authorized = await fetch(request.form.MediaUrl0, {
-			headers: {
-				Authorization: `Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}`
-			}
+			headers: { Authorization: basic },
+			redirect: 'manual'
 		});
-		expect(authorized.headers.get('content-type')).toBe('image/png');
-		expect(Buffer.from(await authorized.arrayBuffer())).toEqual(png);
+		expect(authorized.status).toBe(302);
+		const cdnUrl = authorized.headers.get('location')!;
+		expect(new URL(cdnUrl).pathname).toMatch(/^\/_media\/twilio\/ME/);
+		// Following the redirect with the account's credentials is refused, as Twilio's CDN does.
+		const withCredentials = await fetch(cdnUrl, { headers: { Authorization: basic } });
+		expect(withCredentials.status).toBe(400);
+		await withCredentials.body?.cancel();
+		const cdn = await fetch(cdnUrl);
+		expect(cdn.headers.get('content-type')).toBe('image/png');
+		expect(Buffer.from(await cdn.arrayBuffer())).toEqual(png);
+		const forged = await fetch(cdnUrl.replace(/Signature=[^&]+/, 'Signature=forged'));
+		expect(forged.status).toBe(403);
+		await forged.body?.cancel();
+	});
+
+	it('a new media file answers 404 to its first requests when the CDN lags, then redirects', async () => {
+		sandbox.configure({ twilioMediaNotFoundFirst: 2 });
+		try {
+			await sandbox.sendCustomerMessage({
+				provider: 'twilio',
+				to: `whatsapp:${supportNumber}`,
+				from: customer,
+				media: { contentType: 'image/png' }
+			});
+			const [request] = await receiver.waitFor(1, '/functions/v1/twilio-webhook');
+			const basic = `Basic ${Buffer.from(`${demo.accountSid}:${demo.authToken}`).toString('base64')}`;
+			const statuses: number[] = [];
+			for (let attempt = 0; attempt < 3; attempt++) {
+				const answer = await fetch(request.form.MediaUrl0, {
+					headers: { Authorization: basic },
+					redirect: 'manual'
+				});
+				statuses.push(answer.status);
+				await answer.body?.cancel();
+			}
+			expect(statuses).toEqual([404, 404, 302]);
+		} finally {
+			sandbox.configure({ twilioMediaNotFoundFirst: 0 });
+		}
 	});
 });
