@@ -380,7 +380,10 @@ describe('whatsapp-numbers: Twilio', () => {
 			needsAttention: false,
 			lastWebhookAt: null,
 			credentials: null,
-			webhook: { callbackUrl: `${stack.url}/functions/v1/twilio-webhook`, verifyToken: null }
+			webhook: {
+				callbackUrl: `${stack.url}/functions/v1/twilio-webhook#rc=3&rp=all`,
+				verifyToken: null
+			}
 		});
 		// Members read it straight from the table, through RLS.
 		const { data } = await t.agent.from('whatsapp_numbers').select('id, display_name, active');
@@ -672,8 +675,8 @@ describe('whatsapp-numbers: Meta', () => {
 		expect(body.number.webhook.verifyToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
 		const graph = sandbox.requests({ provider: 'meta' });
 		expect(graph.map((r) => `${r.method} ${r.path}`)).toEqual([
-			`GET /v21.0/${metaDemo.phoneNumberId}`,
-			`GET /v21.0/${metaDemo.wabaId}/phone_numbers`
+			`GET /v26.0/${metaDemo.phoneNumberId}`,
+			`GET /v26.0/${metaDemo.wabaId}/phone_numbers`
 		]);
 		expect(graph[0].headers.authorization).toBe(`Bearer ${metaDemo.accessToken}`);
 

@@ -6,6 +6,7 @@
 import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import { HttpError, uuidPattern } from './http.ts';
 import { decryptSecret, importEncryptionKey } from './crypto.ts';
+import { defaultGraphVersion, graphBaseUrl } from './providers/meta.ts';
 
 /** Settings of the provider functions, from function secrets (see supabase/functions/.env.example). */
 export interface ProviderFunctionConfig {
@@ -16,7 +17,7 @@ export interface ProviderFunctionConfig {
 	encryptionKey: string | undefined;
 	/** TWILIO_API_URL: where the Twilio SDK sends requests instead of *.twilio.com (the sandbox). */
 	twilioApiUrl: string | undefined;
-	/** META_GRAPH_URL with a version, default https://graph.facebook.com/v21.0. */
+	/** The Graph API with its version: META_GRAPH_URL (default https://graph.facebook.com) and META_GRAPH_VERSION. */
 	metaGraphUrl: string;
 	/** Public base of the Edge Functions, for the webhook URLs shown to admins. */
 	publicFunctionsUrl: string;
@@ -33,7 +34,10 @@ export function providerFunctionConfig(
 		serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY ?? '',
 		encryptionKey: env.PARLEY_ENCRYPTION_KEY || undefined,
 		twilioApiUrl: env.TWILIO_API_URL || undefined,
-		metaGraphUrl: env.META_GRAPH_URL || 'https://graph.facebook.com/v21.0',
+		metaGraphUrl: graphBaseUrl(
+			env.META_GRAPH_URL || 'https://graph.facebook.com',
+			env.META_GRAPH_VERSION || defaultGraphVersion
+		),
 		publicFunctionsUrl: (env.PARLEY_PUBLIC_FUNCTIONS_URL || `${supabaseUrl}/functions/v1`).replace(
 			/\/+$/,
 			''

@@ -34,10 +34,16 @@ interface GraphError {
 	error?: { code?: number; error_subcode?: number; message?: string; type?: string };
 }
 
-/** The Graph base with a version: a URL without one (the sandbox's root) gets /v21.0. */
-export function graphBaseUrl(configured: string): string {
+/**
+ * The Graph API version Parley speaks, unless META_GRAPH_VERSION says otherwise: v26.0 is current
+ * (2026-07-29); Meta keeps each version about two years, so move it along as Meta releases.
+ */
+export const defaultGraphVersion = 'v26.0';
+
+/** The Graph base with a version: a URL that names none (Graph's root, the sandbox's) gets `version`. */
+export function graphBaseUrl(configured: string, version: string = defaultGraphVersion): string {
 	const base = configured.replace(/\/+$/, '');
-	return /\/v\d+\.\d+$/.test(base) ? base : `${base}/v21.0`;
+	return /\/v\d+\.\d+$/.test(base) ? base : `${base}/${version}`;
 }
 
 /** Converts Meta's display form (`+1 555-000-1111`, `15550001111`) to `+E164`, or undefined. */
