@@ -1245,6 +1245,12 @@ describe('templates', () => {
 describe('Meta credentials', () => {
 	it('Meta 190 on a media download marks the number needs_attention and tells owners and admins once', async () => {
 		const bytes = randomBytes(16);
+		// The token is revoked at Meta before the media arrives, so it cannot be kept in Storage at
+		// ingest either and opening it asks Meta.
+		sandbox.upsertMetaNumber({
+			phoneNumberId: metaDemo.phoneNumberId,
+			accessToken: 'EAArevokedToken000000000000000000000000000000'
+		});
 		const { delivery } = await sandbox.sendCustomerMessage({
 			provider: 'meta',
 			to: metaDemo.phoneNumberId,
@@ -1253,11 +1259,6 @@ describe('Meta credentials', () => {
 		});
 		const wamid = (delivery.payload as any).entry[0].changes[0].value.messages[0].id; // eslint-disable-line @typescript-eslint/no-explicit-any -- webhook JSON
 		const message = await messageByProviderId(wamid);
-		// The token is revoked at Meta.
-		sandbox.upsertMetaNumber({
-			phoneNumberId: metaDemo.phoneNumberId,
-			accessToken: 'EAArevokedToken000000000000000000000000000000'
-		});
 		const { data } = await teamA.agent.auth.getSession();
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const download = await fetch(`${functionsUrl}/whatsapp-media/${message.id}`, {

@@ -28,6 +28,7 @@ import {
 	validMetaSignature
 } from './providers/meta.ts';
 import { emptyDelivery, type ParsedDelivery } from './providers/provider.ts';
+import { keepDeliveryMediaInBackground } from './media-store.ts';
 
 /**
  * The largest delivery each provider sends, with room to spare: Meta's payloads reach about 3 MB;
@@ -135,6 +136,12 @@ export async function ingestDelivery(
 			for (const message of result.messages) {
 				if (message.inserted && message.ai_reply) await scheduleAiReply(message);
 			}
+			keepDeliveryMediaInBackground(
+				service,
+				input.numberId,
+				result.messages,
+				input.delivery.messages
+			);
 			return result;
 		}
 		failure = error;

@@ -3,8 +3,9 @@
  *   POST whatsapp-send            { conversationId, text } | { conversationId, template } | { messageId }
  *                                 → the message row (queued, then sent, or failed with a sentence)
  *   POST whatsapp-send/read       { conversationId } → unread count to 0, blue ticks on Meta
- *   GET  whatsapp-media/<id>      the bytes of an inbound message's media, fetched with the
- *                                 number's credentials (the browser never sees provider URLs)
+ *   GET  whatsapp-media/<id>      the bytes of an inbound message's media: the copy kept in Storage,
+ *                                 else fetched with the number's credentials (and then kept);
+ *                                 the browser never sees provider or Storage URLs
  */
 import { z } from 'npm:zod@4';
 import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
@@ -24,6 +25,7 @@ import {
 	databaseFailure,
 	numberChannel,
 	requireCaller,
+	runInBackground,
 	serviceClient,
 	twilioWebhookUrl,
 	type Caller
@@ -31,6 +33,7 @@ import {
 import { ProviderSendError, type Recipient, type TemplateReference } from './providers/provider.ts';
 import { missingTemplateVariables, renderTemplateMessage } from './template-text.ts';
 import { mediaContentDisposition, servedMediaType } from './media-types.ts';
+import { fetchProviderMedia, keepMedia, mediaBucket, type MessageMedia } from './media-store.ts';
 
 /** The customer service window: free-form text only within 24 hours of the customer's last message. */
 export const serviceWindowMs = 24 * 60 * 60 * 1000;
@@ -93,7 +96,7 @@ interface MessageRow {
 	type: string;
 	body: string | null;
 	content: unknown;
-	media: { provider_ref?: string; mime_type?: string | null; filename?: string | null } | null;
+	media: MessageMedia | null;
 	status: string;
 }
 
@@ -375,6 +378,25 @@ export function createWhatsAppSendHandler(config: ProviderFunctionConfig): Handl
 	});
 }
 
+/** The headers every attachment is served with: only inert types inline, never a page. */
+function mediaResponse(
+	body: BodyInit | null,
+	contentType: string,
+	filename: string | null | undefined
+): Response {
+	return new Response(body, {
+		status: 200,
+		headers: {
+			...corsHeaders,
+			'Content-Type': servedMediaType(contentType),
+			'Content-Disposition': mediaContentDisposition(contentType, filename),
+			'Cache-Control': 'private, max-age=300',
+			'X-Content-Type-Options': 'nosniff',
+			'Content-Security-Policy': "default-src 'none'; sandbox"
+		}
+	});
+}
+
 /** The whatsapp-media function. */
 export function createWhatsAppMediaHandler(config: ProviderFunctionConfig): Handler {
 	return withCors(async (request) => {
@@ -384,27 +406,40 @@ export function createWhatsAppMediaHandler(config: ProviderFunctionConfig): Hand
 		const parsedId = uuid.safeParse(messageId);
 		if (!parsedId.success) throw notFound('message');
 		const message = await visibleMessage(caller, parsedId.data);
-		if (!message.media?.provider_ref) {
+		const media = message.media;
+		if (!media?.provider_ref && !media?.storage_path) {
 			throw new HttpError(404, 'no_media', 'This message has no media.');
 		}
 		const conversation = await visibleConversation(caller, message.conversation_id);
 		const service = serviceClient(config);
+		// The caller may see the message (RLS, above): the kept copy is read as the service role.
+		if (media.storage_path) {
+			const kept = await service.storage.from(mediaBucket).download(media.storage_path);
+			if (kept.data) {
+				return mediaResponse(kept.data.stream(), media.mime_type ?? kept.data.type, media.filename);
+			}
+			console.error(`the kept copy of message ${message.id} is missing: ${kept.error?.message}`);
+			if (!media.provider_ref) {
+				throw new HttpError(404, 'media_gone', 'This attachment is no longer stored.');
+			}
+		}
 		try {
 			const channel = await numberChannel(config, service, conversation.number_id);
-			const media = await channel.fetchMedia(message.media.provider_ref);
+			const fetched = await fetchProviderMedia(channel, media.provider_ref!, [300]);
 			// The customer chose the type: only inert media keeps it; the rest is a download, never a page.
-			const contentType = message.media.mime_type ?? media.contentType;
-			return new Response(media.body, {
-				status: 200,
-				headers: {
-					...corsHeaders,
-					'Content-Type': servedMediaType(contentType),
-					'Content-Disposition': mediaContentDisposition(contentType, message.media.filename),
-					'Cache-Control': 'private, max-age=300',
-					'X-Content-Type-Options': 'nosniff',
-					'Content-Security-Policy': "default-src 'none'; sandbox"
-				}
-			});
+			const contentType = media.mime_type ?? fetched.contentType;
+			if (!fetched.body) return mediaResponse(null, contentType, media.filename);
+			// Not kept yet (the copy at ingest failed or is still running): kept now, while it is served.
+			const [served, toKeep] = fetched.body.tee();
+			const keptMessage = { ...message, tenant_id: conversation.tenant_id };
+			runInBackground(
+				new Response(toKeep)
+					.arrayBuffer()
+					.then((bytes) =>
+						keepMedia(service, keptMessage, 0, media, new Uint8Array(bytes), contentType)
+					)
+			);
+			return mediaResponse(served, contentType, media.filename);
 		} catch (failure) {
 			if (!(failure instanceof ProviderSendError)) throw failure;
 			if (failure.credentialsRejected) {

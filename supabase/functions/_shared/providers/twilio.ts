@@ -410,6 +410,10 @@ function twilioRecipient(to: Recipient): string {
 	);
 }
 
+function isRedirect(status: number): boolean {
+	return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
 /** Sending through Twilio (SDK `messages.create`) and downloading media with Basic auth. */
 export function createTwilioMessagingAdapter(
 	options: { apiUrl?: string; fetch?: typeof fetch } = {}
@@ -455,13 +459,27 @@ export function createTwilioMessagingAdapter(
 				throw new ProviderSendError('media_url', 'This media is not stored at Twilio.', false);
 			}
 			let response: Response;
+			let fromCdn = false;
 			try {
+				// Twilio answers with a redirect to a signed CDN URL: followed here, without the
+				// account's credentials, which the CDN must never see (and refuses).
 				response = await fetchImpl(target, {
 					headers: {
 						Authorization: `Basic ${btoa(`${credentials.accountSid}:${credentials.authToken}`)}`
 					},
+					redirect: 'manual',
 					signal: AbortSignal.timeout(30_000)
 				});
+				for (let hops = 0; isRedirect(response.status) && hops < 5; hops++) {
+					fromCdn = true;
+					const location = response.headers.get('Location');
+					await response.body?.cancel();
+					if (!location) break;
+					response = await fetchImpl(new URL(location, response.url || target), {
+						redirect: 'manual',
+						signal: AbortSignal.timeout(30_000)
+					});
+				}
 			} catch {
 				throw new ProviderSendError(
 					'unreachable',
@@ -472,13 +490,15 @@ export function createTwilioMessagingAdapter(
 			}
 			if (!response.ok) {
 				await response.body?.cancel();
-				const code = response.status === 401 ? '20003' : String(response.status);
+				// Only Twilio's own 401 is about the account's credentials, never the CDN's refusal.
+				const credentialsRejected = response.status === 401 && !fromCdn;
+				const code = credentialsRejected ? '20003' : String(response.status);
 				throw new ProviderSendError(
 					code,
-					response.status === 401
+					credentialsRejected
 						? providerErrorSentence('twilio', code)
 						: 'Twilio no longer has this media file.',
-					response.status === 401,
+					credentialsRejected,
 					response.status >= 500
 				);
 			}

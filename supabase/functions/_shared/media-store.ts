@@ -1,0 +1,188 @@
+/**
+ * Inbound attachments kept in Supabase Storage, because providers forget them (Meta media ids
+ * expire after 7 days, Twilio media can be deleted): once a delivery has committed, each new
+ * attachment is copied in the background into the private `whatsapp-media` bucket at
+ * `<tenant_id>/<conversation_id>/<message_id>/<file>`, and its path is recorded on the message
+ * (`media.storage_path`, or `content.media[n].storage_path` for Twilio's further attachments).
+ * whatsapp-media then serves the copy; a copy that failed is made when someone opens it.
+ */
+import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import { providerFunctionConfig, type ProviderFunctionConfig } from './supabase.ts';
+import {
+	numberChannel,
+	runInBackground,
+	type IngestedMessage,
+	type NumberChannel
+} from './pipeline.ts';
+import { ProviderSendError, type FetchedMedia, type InboundMessage } from './providers/provider.ts';
+import { servedMediaType } from './media-types.ts';
+
+/** The private bucket every inbound attachment is kept in (see the whatsapp_media_storage migration). */
+export const mediaBucket = 'whatsapp-media';
+
+/** An attachment as stored on a message. */
+export interface MessageMedia {
+	provider_ref?: string;
+	mime_type?: string | null;
+	filename?: string | null;
+	storage_path?: string | null;
+}
+
+/** What keeping a message's attachments needs to know about it. */
+export interface MediaMessage {
+	id: string;
+	tenant_id: string;
+	conversation_id: string;
+	media: MessageMedia | null;
+	content: unknown;
+}
+
+/** Waits before each further try of a fetch that 404'd (Twilio's CDN lags the webhook) or failed. */
+const retryDelaysMs = [300, 900, 2_000, 4_000];
+
+/** A file name safe in a storage path: letters, digits, dot, dash and underscore. */
+function pathSafe(name: string): string {
+	return name
+		.replace(/[^\w.-]+/g, '_')
+		.replace(/^[._]+/, '')
+		.slice(0, 120);
+}
+
+/** Where an attachment is kept: the message's folder, then its file name or the provider's id. */
+export function mediaStoragePath(
+	message: MediaMessage,
+	index: number,
+	media: MessageMedia
+): string {
+	const providerId = (media.provider_ref ?? '').split('/').filter(Boolean).at(-1) ?? '';
+	const name = pathSafe(media.filename ?? '') || pathSafe(providerId) || 'attachment';
+	const file = index === 0 ? name : `${index}-${name}`;
+	return `${message.tenant_id}/${message.conversation_id}/${message.id}/${file}`;
+}
+
+/** A message's attachments with their index: `media` first, then `content.media[1…]` (Twilio). */
+function attachmentsOf(message: MediaMessage): { index: number; media: MessageMedia }[] {
+	const attachments: { index: number; media: MessageMedia }[] = [];
+	if (message.media?.provider_ref) attachments.push({ index: 0, media: message.media });
+	const more = (message.content as { media?: unknown } | null)?.media;
+	if (Array.isArray(more)) {
+		more.forEach((item: MessageMedia | null, index) => {
+			if (index > 0 && item?.provider_ref) attachments.push({ index, media: item });
+		});
+	}
+	return attachments;
+}
+
+/** Fetches media from the provider, trying again when it is not there yet (404) or unreachable. */
+export async function fetchProviderMedia(
+	channel: NumberChannel,
+	providerRef: string,
+	delaysMs: readonly number[] = retryDelaysMs
+): Promise<FetchedMedia> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await channel.fetchMedia(providerRef);
+		} catch (failure) {
+			const retryable =
+				failure instanceof ProviderSendError && (failure.code === '404' || failure.unavailable);
+			if (!retryable || attempt >= delaysMs.length) throw failure;
+			await new Promise((resolve) => setTimeout(resolve, delaysMs[attempt]));
+		}
+	}
+}
+
+/** Uploads an attachment's bytes with the service role and records where they are. */
+export async function keepMedia(
+	service: SupabaseClient,
+	message: MediaMessage,
+	index: number,
+	media: MessageMedia,
+	bytes: Uint8Array,
+	contentType: string
+): Promise<string> {
+	const path = mediaStoragePath(message, index, media);
+	// Kept as served: only inert types keep their own, so Storage never serves a customer's page.
+	const { error } = await service.storage.from(mediaBucket).upload(path, bytes, {
+		contentType: servedMediaType(media.mime_type ?? contentType),
+		upsert: true
+	});
+	if (error) throw new Error(`Storage refused the attachment: ${error.message}`);
+	const recorded = await service.rpc('record_message_media_path', {
+		message_id: message.id,
+		storage_path: path,
+		media_index: index
+	});
+	if (recorded.error) throw new Error(`Could not record the attachment: ${recorded.error.message}`);
+	return path;
+}
+
+/** Copies one message's attachments that are not kept yet; a failure is logged, never thrown. */
+async function keepMessageMedia(
+	service: SupabaseClient,
+	channel: NumberChannel,
+	numberId: string,
+	message: MediaMessage
+): Promise<void> {
+	for (const { index, media } of attachmentsOf(message)) {
+		if (media.storage_path) continue;
+		try {
+			const fetched = await fetchProviderMedia(channel, media.provider_ref!);
+			const bytes = new Uint8Array(await new Response(fetched.body).arrayBuffer());
+			await keepMedia(service, message, index, media, bytes, fetched.contentType);
+		} catch (failure) {
+			if (failure instanceof ProviderSendError && failure.credentialsRejected) {
+				await service.rpc('flag_number_credentials', {
+					number_id: numberId,
+					error: failure.sentence
+				});
+			}
+			// The message is stored either way; whatsapp-media fetches from the provider when opened.
+			console.error(
+				`could not keep attachment ${index} of message ${message.id} in Storage:`,
+				failure instanceof Error ? failure.message : failure
+			);
+		}
+	}
+}
+
+async function keepDeliveryMedia(
+	service: SupabaseClient,
+	numberId: string,
+	messageIds: string[],
+	config: ProviderFunctionConfig
+): Promise<void> {
+	const { data, error } = await service
+		.from('messages')
+		.select('id, tenant_id, conversation_id, media, content')
+		.in('id', messageIds)
+		.not('media', 'is', null);
+	if (error) throw new Error(`Could not read the new messages' media: ${error.message}`);
+	const messages = (data ?? []) as MediaMessage[];
+	if (messages.length === 0) return;
+	const channel = await numberChannel(config, service, numberId);
+	for (const message of messages) {
+		await keepMessageMedia(service, channel, numberId, message);
+	}
+}
+
+/**
+ * After a delivery committed: copies the attachments of its new messages into Storage in the
+ * background, so the webhook answers without waiting and a failed copy never loses a message.
+ */
+export function keepDeliveryMediaInBackground(
+	service: SupabaseClient,
+	numberId: string,
+	stored: IngestedMessage[],
+	parsed: InboundMessage[],
+	env: Record<string, string | undefined> = Deno.env.toObject()
+): void {
+	const withMedia = new Set(
+		parsed.filter((message) => message.media).map((message) => message.provider_message_id)
+	);
+	const messageIds = stored
+		.filter((message) => message.inserted && message.message_id)
+		.filter((message) => withMedia.has(message.provider_message_id))
+		.map((message) => message.message_id!);
+	if (messageIds.length === 0) return;
+	runInBackground(keepDeliveryMedia(service, numberId, messageIds, providerFunctionConfig(env)));
+}
