@@ -314,7 +314,16 @@ describe('realtime: tokens', () => {
 			realtime: { transport: WebSocket as never }
 		});
 		clients.push(client);
-		await subscribed(client.channel('lobby'));
+		const inbox = new Inbox<Broadcast>();
+		const lobby = client.channel('lobby', { config: { broadcast: { ack: true, self: true } } });
+		lobby.on('broadcast', { event: '*' }, inbox.push);
+		await expect(subscribed(lobby)).resolves.toBeUndefined();
+		expect(lobby.state).toBe('joined');
+		// Joined and heard: the server acknowledges the client's broadcast and relays it back.
+		expect(
+			await lobby.send({ type: 'broadcast', event: 'hello', payload: { key: 'publishable' } })
+		).toBe('ok');
+		expect(await inbox.next()).toMatchObject({ event: 'hello', payload: { key: 'publishable' } });
 	});
 
 	it('closes a private channel when a pushed access_token may not read it', async () => {
