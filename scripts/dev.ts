@@ -127,6 +127,22 @@ async function startLocalStack(): Promise<{
 	};
 }
 
+/**
+ * Fills Deno's cache with what every function imports (as `npm install` does), so no function's
+ * first call waits on a download even when the install skipped its scripts or `.parley/` is new.
+ * Quick when the cache is already full; says why and goes on when it cannot download.
+ */
+function cacheFunctionDependencies(): Promise<void> {
+	return new Promise((done) => {
+		const child = spawn('bash', ['scripts/cache-functions.sh', '--quiet'], { stdio: 'inherit' });
+		child.once('exit', () => done());
+		child.once('error', (error) => {
+			console.error(`Edge Function dependencies were not cached (${error.message}).`);
+			done();
+		});
+	});
+}
+
 function printBanner(lines: string[]): void {
 	const width = Math.max(...lines.map((line) => line.length)) + 4;
 	const rule = '─'.repeat(width);
@@ -148,6 +164,8 @@ async function main(): Promise<void> {
 	let phoneUrl: string | undefined;
 	let demoAccounts: string[] = [];
 	let supabaseUrl = process.env.PUBLIC_SUPABASE_URL ?? '';
+	// Alongside the stack's start; awaited before the banner says the app is ready.
+	const functionsCached = hosted ? Promise.resolve() : cacheFunctionDependencies();
 	if (!hosted) {
 		const local = await startLocalStack();
 		supabaseUrl = local.stack.url;
@@ -173,6 +191,7 @@ async function main(): Promise<void> {
 		}
 	});
 	await waitForPort(appPort, vite);
+	await functionsCached;
 
 	const appUrl = `http://localhost:${appPort}`;
 	const lines = [`Parley is running: sign in at ${appUrl}/login`, ''];
