@@ -122,13 +122,15 @@ begin
 end $$;
 
 -- One webhook delivery, in one transaction: the raw delivery in webhook_events, every inbound
--- message, every status, and what the parser or the database could not take, with its reason.
--- `rejected` holds items the function's parser refused: [{kind, provider_message_id, reason, item}].
+-- message (and echo of one the business sent elsewhere), every status, every account event, and
+-- what the parser or the database could not take, with its reason. `rejected` holds items the
+-- function's parser refused: [{kind, provider_message_id, reason, item}]. Echoes and account events
+-- are stored by private.ingest_echo and private.apply_account_event (20261201140200).
 drop function public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, text);
 create function public.ingest_whatsapp_delivery(
   provider text, number_id uuid, headers jsonb, raw_body text,
   messages jsonb default '[]', statuses jsonb default '[]', rejected jsonb default '[]',
-  parse_error text default null
+  parse_error text default null, events jsonb default '[]'
 ) returns jsonb
 language plpgsql security definer set search_path = '' as $$
 declare
@@ -157,7 +159,8 @@ begin
       order by coalesce(value ->> 'wa_id', value ->> 'user_id'), ordinality
     loop
       begin
-        outcome := private.ingest_inbound_message(number, item);
+        outcome := case when item ->> 'direction' = 'outbound' then private.ingest_echo(number, item)
+          else private.ingest_inbound_message(number, item) end;
         results := results || jsonb_build_array(outcome || jsonb_build_object('provider_message_id', item ->> 'provider_message_id'));
       exception when others then
         if not private.is_data_error(sqlstate) then
@@ -182,6 +185,9 @@ begin
           'provider_message_id', item ->> 'provider_message_id', 'item', item,
           'reason', format('The database refused this %s status: %s', item ->> 'status', sqlerrm)));
       end;
+    end loop;
+    for item in select value from jsonb_array_elements(coalesce(events, '[]')) loop
+      perform private.apply_account_event(number, item);
     end loop;
   end if;
 
@@ -229,10 +235,10 @@ $$;
 
 revoke all on function private.is_data_error(text) from public;
 revoke all on function
-  public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text),
+  public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text, jsonb),
   public.keep_unprocessed_delivery(text, uuid, jsonb, text, text)
   from public, anon, authenticated;
 grant execute on function
-  public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text),
+  public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text, jsonb),
   public.keep_unprocessed_delivery(text, uuid, jsonb, text, text)
   to service_role;

@@ -386,9 +386,13 @@ describe('what Parley tells strangers', () => {
 		]);
 		expect(wrongTwilio.status).toBe(403);
 
-		const probe = (phoneNumberId: string) =>
-			metaDelivery(phoneNumberId, { messages: [metaText('5215511000010', 'wamid.probe', 'hi')] });
-		const unknownMeta = await postMeta(functionsUrl, probe('999999999999'), {
+		const probe = (phoneNumberId: string, businessAccountId?: string) =>
+			metaDelivery(
+				phoneNumberId,
+				{ messages: [metaText('5215511000010', 'wamid.probe', 'hi')] },
+				businessAccountId
+			);
+		const unknownMeta = await postMeta(functionsUrl, probe('999999999999', '999999999999999'), {
 			appSecret: metaDemo.appSecret
 		});
 		const wrongMeta = await postMeta(functionsUrl, probe(metaDemo.phoneNumberId), {
@@ -402,6 +406,117 @@ describe('what Parley tells strangers', () => {
 	});
 });
 
+describe('what else Meta sends to the callback', () => {
+	/** A delivery of one change with another `field` than messages, for the demo business account. */
+	const change = (field: string, value: Record<string, unknown>) => ({
+		object: 'whatsapp_business_account',
+		entry: [{ id: metaDemo.wabaId, changes: [{ field, value }] }]
+	});
+	const post = (payload: unknown) =>
+		postMeta(functionsUrl, payload, { appSecret: metaDemo.appSecret });
+
+	it('a message sent from the WhatsApp Business app (an echo) shows in the thread as outbound, once', async () => {
+		const echo = change('smb_message_echoes', {
+			messaging_product: 'whatsapp',
+			metadata: { display_phone_number: '15550001111', phone_number_id: metaDemo.phoneNumberId },
+			message_echoes: [
+				{
+					from: '15550001111',
+					to: '5215511000020',
+					id: 'wamid.echo-1',
+					timestamp: '1732400000',
+					type: 'text',
+					text: { body: 'Sent from the phone app' }
+				}
+			]
+		});
+		expect((await post(echo)).status).toBe(200);
+		expect((await post(echo)).status).toBe(200);
+		const { rows } = await stack.db.query(
+			`select m.direction, m.sender, m.status, m.body, m.content ->> 'echo' as echo, c.unread_count
+			 from public.messages m join public.conversations c on c.id = m.conversation_id
+			 where m.provider_message_id = 'wamid.echo-1'`
+		);
+		expect(rows).toEqual([
+			{
+				direction: 'outbound',
+				sender: 'agent',
+				status: 'sent',
+				body: 'Sent from the phone app',
+				echo: 'true',
+				unread_count: 0
+			}
+		]);
+	});
+
+	it("a template's status update reaches the number's saved template", async () => {
+		await stack.db.query(
+			`insert into public.whatsapp_templates (tenant_id, number_id, provider, provider_template_id, name, language, status, body)
+			 values ($1, $2, 'meta', '594425479261596', 'order_update', 'en_US', 'approved', 'Your order {{1}} is on its way')`,
+			[teamA.tenantId, metaNumberA]
+		);
+		const update = change('message_template_status_update', {
+			event: 'REJECTED',
+			message_template_id: 594425479261596,
+			message_template_name: 'order_update',
+			message_template_language: 'en_US',
+			reason: 'INCORRECT_CATEGORY'
+		});
+		expect((await post(update)).status).toBe(200);
+		const { data } = await teamA.agent
+			.from('whatsapp_templates')
+			.select('status, rejection_reason')
+			.eq('number_id', metaNumberA)
+			.eq('name', 'order_update');
+		expect(data).toEqual([{ status: 'rejected', rejection_reason: 'INCORRECT_CATEGORY' }]);
+	});
+
+	it("a quality update shows on the number's card in words", async () => {
+		const update = change('phone_number_quality_update', {
+			display_phone_number: '15550001111',
+			event: 'FLAGGED',
+			current_limit: 'TIER_1K'
+		});
+		expect((await post(update)).status).toBe(200);
+		const { data } = await teamA.agent
+			.from('whatsapp_numbers')
+			.select('provider_notice')
+			.eq('id', metaNumberA)
+			.single();
+		expect(data!.provider_notice).toBe(
+			'Meta flagged this number for low quality; its messaging limit may be lowered. Messaging limit: 1,000 customers a day.'
+		);
+	});
+
+	it('a delivery for a phone number of the same account that Parley does not have is acknowledged and kept nowhere', async () => {
+		const before = await count('webhook_events');
+		const other = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: metaDemo.wabaId,
+					changes: [
+						{
+							field: 'messages',
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: {
+									display_phone_number: '15550009999',
+									phone_number_id: '106540352299999'
+								},
+								messages: [metaText('5215511000021', 'wamid.other-number', 'Not for Parley')]
+							}
+						}
+					]
+				}
+			]
+		};
+		expect((await post(other)).status).toBe(200);
+		expect(await count('webhook_events')).toBe(before);
+		expect(await count('messages', "provider_message_id = 'wamid.other-number'")).toBe(0);
+	});
+});
+
 describe('a database that refuses', () => {
 	it('a delivery that cannot be stored is kept raw with the reason, answered 5xx, and stored when delivered again', async () => {
 		const params = twilioInbound({
@@ -410,7 +525,7 @@ describe('a database that refuses', () => {
 			WaId: '14155550555'
 		});
 		const grant =
-			'execute on function public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text)';
+			'execute on function public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text, jsonb)';
 		await stack.db.query(`revoke ${grant} from service_role`);
 		try {
 			const refused = await postTwilio(functionsUrl, params, twilioDemo);

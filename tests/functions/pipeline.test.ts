@@ -259,7 +259,7 @@ describe('signatures', () => {
 		const noNumber = await postMeta('{"object": ');
 		expect(noNumber.status).toBe(400);
 		expect((await noNumber.json()).message).toBe(
-			'This is not a WhatsApp Cloud API delivery: no entry names a phone_number_id.'
+			'This is not a WhatsApp Cloud API delivery: no entry names a phone_number_id or a business account.'
 		);
 
 		const unknownTwilio = await postTwilio({
@@ -268,9 +268,10 @@ describe('signatures', () => {
 		});
 		expect(unknownTwilio.status).toBe(403);
 		const meta = fixture<{
-			entry: { changes: { value: { metadata: { phone_number_id: string } } }[] }[];
+			entry: { id: string; changes: { value: { metadata: { phone_number_id: string } } }[] }[];
 		}>('meta/text.json');
 		meta.entry[0].changes[0].value.metadata.phone_number_id = '999999999999';
+		meta.entry[0].id = '999999999999999';
 		expect((await postMeta(meta)).status).toBe(403);
 		expect(await count('webhook_events')).toBe(before);
 	});

@@ -103,16 +103,17 @@ export function postMeta(
 	});
 }
 
-/** A Meta delivery for one phone number id with these contacts, messages and statuses. */
+/** A Meta delivery for one phone number id (of a business account) with these contacts, messages and statuses. */
 export function metaDelivery(
 	phoneNumberId: string,
-	value: { contacts?: unknown[]; messages?: unknown[]; statuses?: unknown[] }
+	value: { contacts?: unknown[]; messages?: unknown[]; statuses?: unknown[] },
+	businessAccountId = '102290129340398'
 ): Record<string, unknown> {
 	return {
 		object: 'whatsapp_business_account',
 		entry: [
 			{
-				id: '102290129340398',
+				id: businessAccountId,
 				changes: [
 					{
 						field: 'messages',

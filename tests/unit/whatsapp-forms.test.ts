@@ -245,12 +245,15 @@ describe('number helpers', () => {
 			last_webhook_at: null,
 			last_error: null,
 			needs_attention: true,
+			provider_notice: 'Meta raised this number’s messaging limit.',
+			provider_notice_at: '2026-11-26T00:00:00Z',
 			created_at: '2026-11-25T00:00:00Z',
 			updated_at: '2026-11-25T00:00:00Z'
 		});
 		expect(view).toMatchObject({
 			displayName: 'Sales',
 			needsAttention: true,
+			providerNotice: 'Meta raised this number’s messaging limit.',
 			credentials: null,
 			webhook: null
 		});

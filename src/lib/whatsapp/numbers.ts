@@ -28,13 +28,15 @@ export interface NumberRow {
 	last_webhook_at: string | null;
 	last_error: string | null;
 	needs_attention: boolean;
+	provider_notice: string | null;
+	provider_notice_at: string | null;
 	created_at: string;
 	updated_at: string;
 }
 
 /** The columns of `NumberRow`, for `select`. */
 export const NUMBER_ROW_COLUMNS =
-	'id, tenant_id, provider, display_name, address, phone_number_id, business_account_id, assigned_agent_id, active, last_webhook_at, last_error, needs_attention, created_at, updated_at';
+	'id, tenant_id, provider, display_name, address, phone_number_id, business_account_id, assigned_agent_id, active, last_webhook_at, last_error, needs_attention, provider_notice, provider_notice_at, created_at, updated_at';
 
 /**
  * A row read by a member who may not manage numbers, shaped like the function's view: no
@@ -54,6 +56,8 @@ export function numberViewFromRow(row: NumberRow): NumberView {
 		lastWebhookAt: row.last_webhook_at,
 		lastError: row.last_error,
 		needsAttention: row.needs_attention,
+		providerNotice: row.provider_notice,
+		providerNoticeAt: row.provider_notice_at,
 		createdAt: row.created_at,
 		updatedAt: row.updated_at,
 		credentials: null,

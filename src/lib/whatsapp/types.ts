@@ -12,6 +12,9 @@ export interface NumberView {
 	lastWebhookAt: string | null;
 	lastError: string | null;
 	needsAttention: boolean;
+	/** What Meta last said about the number's quality, limits or standing, in words. */
+	providerNotice: string | null;
+	providerNoticeAt: string | null;
 	createdAt: string;
 	updatedAt: string;
 	credentials: null | { accessToken: string; appSecret: string };

@@ -23,11 +23,12 @@ import {
 	validTwilioSignature
 } from './providers/twilio.ts';
 import {
-	metaDeliveryPhoneNumberIds,
+	metaDeliveryRouting,
 	parseMetaDelivery,
-	validMetaSignature
+	validMetaSignature,
+	type ParsedMetaDelivery
 } from './providers/meta.ts';
-import { emptyDelivery, type ParsedDelivery } from './providers/provider.ts';
+import { deliveryHasItems, emptyDelivery, type ParsedDelivery } from './providers/provider.ts';
 import { keepDeliveryMediaInBackground } from './media-store.ts';
 
 /**
@@ -37,7 +38,11 @@ import { keepDeliveryMediaInBackground } from './media-store.ts';
  */
 export const webhookBodyLimits = { twilio: 128 * 1024, meta: 3 * 1024 * 1024 } as const;
 
-/** The request body, read only up to `limit` bytes; a larger one is a 413 (nothing kept). */
+/**
+ * The request body, kept only up to `limit` bytes; a larger one is a 413 and nothing is kept. A
+ * sender that overshoots by less than the limit again is read to the end (and discarded) so it
+ * hears the 413 rather than a connection cut while it writes; a larger one is cut off at once.
+ */
 export async function readBodyWithin(
 	request: Request,
 	limit: number
@@ -48,8 +53,9 @@ export async function readBodyWithin(
 			'body_too_large',
 			`This delivery is larger than ${Math.round(limit / 1024)} KB, more than the provider ever sends; it was not read.`
 		);
+	const drainLimit = 2 * limit;
 	const declared = Number(request.headers.get('content-length') ?? '');
-	if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+	if (Number.isFinite(declared) && declared > drainLimit) throw tooLarge();
 	if (!request.body) return new Uint8Array();
 	const reader = request.body.getReader();
 	const chunks: Uint8Array[] = [];
@@ -58,12 +64,13 @@ export async function readBodyWithin(
 		const { done, value } = await reader.read();
 		if (done) break;
 		size += value.byteLength;
-		if (size > limit) {
+		if (size > drainLimit) {
 			await reader.cancel();
 			throw tooLarge();
 		}
-		chunks.push(value);
+		if (size <= limit) chunks.push(value);
 	}
+	if (size > limit) throw tooLarge();
 	const body = new Uint8Array(size);
 	let offset = 0;
 	for (const chunk of chunks) {
@@ -129,7 +136,8 @@ export async function ingestDelivery(
 			messages: input.delivery.messages,
 			statuses: input.delivery.statuses,
 			rejected: input.delivery.rejected,
-			parse_error: input.parseError ?? null
+			parse_error: input.parseError ?? null,
+			events: input.delivery.events
 		});
 		if (!error) {
 			const result = data as IngestResult;
@@ -239,6 +247,7 @@ export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Hand
 interface MetaNumberRow {
 	number_id: string;
 	phone_number_id: string;
+	business_account_id: string | null;
 	app_secret_ciphertext: string;
 }
 
@@ -254,10 +263,11 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 				throw new HttpError(401, 'missing_signature', 'The X-Hub-Signature-256 header is missing.');
 			}
 			const rawBody = new TextDecoder().decode(rawBytes);
-			const phoneNumberIds = metaDeliveryPhoneNumberIds(rawBody);
+			const routing = metaDeliveryRouting(rawBody);
 			const service = serviceClient(config);
 			const { data, error } = await service.rpc('meta_webhook_numbers', {
-				phone_number_ids: phoneNumberIds
+				phone_number_ids: routing.phoneNumberIds,
+				business_account_ids: routing.businessAccountIds
 			});
 			if (error) throw databaseFailure(error);
 			const numbers = (data as MetaNumberRow[] | null) ?? [];
@@ -276,10 +286,10 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 				await validMetaSignature(crypto.randomUUID(), rawBytes, signature);
 			}
 			if (verified.length === 0) throw signatureRefused('X-Hub-Signature-256');
-			let byNumber = new Map<string, ParsedDelivery>();
+			let parsed: ParsedMetaDelivery = { byNumber: new Map(), byAccount: new Map() };
 			let parseError: string | undefined;
 			try {
-				byNumber = parseMetaDelivery(storableValue(JSON.parse(rawBody)));
+				parsed = parseMetaDelivery(storableValue(JSON.parse(rawBody)));
 			} catch (failure) {
 				parseError =
 					failure instanceof SyntaxError
@@ -289,12 +299,20 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 							: String(failure);
 			}
 			for (const number of verified) {
+				const delivery = {
+					...(parsed.byNumber.get(number.phone_number_id) ?? emptyDelivery()),
+					events: parsed.byAccount.get(number.business_account_id ?? '') ?? []
+				};
+				// A number of the same app (or account) the delivery says nothing about keeps nothing;
+				// one Parley does not have at all is acknowledged and left, as Meta would only retry it.
+				const named = routing.phoneNumberIds.includes(number.phone_number_id);
+				if (!deliveryHasItems(delivery) && !(parseError && named)) continue;
 				await ingestDelivery(service, {
 					provider: 'meta',
 					numberId: number.number_id,
 					request,
 					rawBody,
-					delivery: byNumber.get(number.phone_number_id) ?? emptyDelivery(),
+					delivery,
 					parseError
 				});
 			}

@@ -75,6 +75,9 @@ export interface WhatsAppNumberView {
 	lastWebhookAt: string | null;
 	lastError: string | null;
 	needsAttention: boolean;
+	/** What Meta last said about the number's quality, limits or standing, in words. */
+	providerNotice: string | null;
+	providerNoticeAt: string | null;
 	createdAt: string;
 	updatedAt: string;
 	/** Meta only: `{ accessToken: '••••abcd', appSecret: '••••wxyz' }`; null for Twilio. */
@@ -103,6 +106,8 @@ interface NumberRow {
 	last_webhook_at: string | null;
 	last_error: string | null;
 	needs_attention: boolean;
+	provider_notice: string | null;
+	provider_notice_at: string | null;
 	created_at: string;
 	updated_at: string;
 }
@@ -220,6 +225,8 @@ export function createWhatsAppNumbersHandler(
 		lastWebhookAt: row.last_webhook_at,
 		lastError: row.last_error,
 		needsAttention: row.needs_attention,
+		providerNotice: row.provider_notice,
+		providerNoticeAt: row.provider_notice_at,
 		createdAt: row.created_at,
 		updatedAt: row.updated_at,
 		credentials:

@@ -9,6 +9,7 @@ import { templatePlaceholders } from '../template-text.ts';
 import {
 	businessScopedUserId,
 	emptyDelivery,
+	type AccountEvent,
 	ProviderSendError,
 	type InboundMessage,
 	type InboundMessageType,
@@ -242,21 +243,40 @@ export async function validMetaSignature(
 	return crypto.subtle.verify('HMAC', key, signature, rawBody);
 }
 
+/** Whom a Meta delivery is for: the phone number ids and WhatsApp Business Accounts it names. */
+export interface MetaDeliveryRouting {
+	phoneNumberIds: string[];
+	businessAccountIds: string[];
+}
+
 /**
- * The phone number ids a Meta delivery names, read from the raw text without parsing it (the body
- * is parsed only after its signature checks out); they pick the app secret to check it with.
+ * The phone number ids and business accounts (`entry.id`) a Meta delivery names, read before its
+ * signature is checked to pick the app secret to check it with. Nothing else of the body is
+ * trusted or used until the signature checks out; a body that is not JSON is searched as text.
  */
-export function metaDeliveryPhoneNumberIds(rawBody: string): string[] {
-	const ids = new Set<string>();
-	for (const match of rawBody.matchAll(/"phone_number_id"\s*:\s*"(\d{1,32})"/g)) ids.add(match[1]);
-	if (ids.size === 0) {
+export function metaDeliveryRouting(rawBody: string): MetaDeliveryRouting {
+	const phoneNumberIds = new Set<string>();
+	const businessAccountIds = new Set<string>();
+	for (const match of rawBody.matchAll(/"phone_number_id"\s*:\s*"(\d{1,32})"/g)) {
+		phoneNumberIds.add(match[1]);
+	}
+	try {
+		const entries = (JSON.parse(rawBody) as { entry?: unknown }).entry;
+		for (const entry of Array.isArray(entries) ? entries : []) {
+			const id = (entry as { id?: unknown } | null)?.id;
+			if (typeof id === 'string' && /^\d{1,32}$/.test(id)) businessAccountIds.add(id);
+		}
+	} catch {
+		// Not JSON: only the phone number ids found in the text can route it.
+	}
+	if (phoneNumberIds.size === 0 && businessAccountIds.size === 0) {
 		throw new HttpError(
 			400,
 			'invalid_webhook',
-			'This is not a WhatsApp Cloud API delivery: no entry names a phone_number_id.'
+			'This is not a WhatsApp Cloud API delivery: no entry names a phone_number_id or a business account.'
 		);
 	}
-	return [...ids];
+	return { phoneNumberIds: [...phoneNumberIds], businessAccountIds: [...businessAccountIds] };
 }
 
 const mediaObject = z.object({
@@ -356,6 +376,8 @@ const metaDelivery = z.object({
 		})
 	)
 });
+
+type MetaChangeValue = z.output<typeof metaDelivery>['entry'][number]['changes'][number]['value'];
 
 const metaContact = z.looseObject({
 	wa_id: z.string().optional(),
@@ -476,11 +498,69 @@ const metaStatuses: Record<string, StatusUpdate['status'] | undefined> = {
 	failed: 'failed'
 };
 
+/** What a Meta delivery carries: per phone number id, and per business account (account events). */
+export interface ParsedMetaDelivery {
+	byNumber: Map<string, ParsedDelivery>;
+	byAccount: Map<string, AccountEvent[]>;
+}
+
+const templateStatusUpdate = z.looseObject({
+	event: z.string(),
+	message_template_id: z.union([z.number(), z.string()]),
+	message_template_name: z.string().optional(),
+	message_template_language: z.string().optional(),
+	reason: z.string().nullish()
+});
+
+const numberNotice = z.looseObject({
+	event: z.string(),
+	display_phone_number: z.string().optional(),
+	phone_number: z.string().optional(),
+	current_limit: z.string().optional()
+});
+
+/** Meta's messaging tiers as a person reads them. */
+function tierLabel(tier: string | undefined): string | null {
+	const tiers: Record<string, string> = {
+		TIER_50: '50',
+		TIER_250: '250',
+		TIER_1K: '1,000',
+		TIER_10K: '10,000',
+		TIER_100K: '100,000',
+		TIER_UNLIMITED: 'unlimited'
+	};
+	return tier ? (tiers[tier] ?? tier) : null;
+}
+
+/** A quality or account event of Meta's, in words for the number's card. */
+function noticeSentence(field: string, notice: z.output<typeof numberNotice>): string {
+	const limit = tierLabel(notice.current_limit);
+	const limitWords = limit ? ` Messaging limit: ${limit} customers a day.` : '';
+	const words: Record<string, string> = {
+		FLAGGED: 'Meta flagged this number for low quality; its messaging limit may be lowered.',
+		UNFLAGGED: 'Meta lifted the low-quality flag on this number.',
+		DOWNGRADE: 'Meta lowered this number’s messaging limit.',
+		UPGRADE: 'Meta raised this number’s messaging limit.',
+		ONBOARDING: 'Meta is setting up this number.',
+		VERIFIED_ACCOUNT: 'Meta verified this business account.',
+		DISABLED_UPDATE: 'Meta disabled this number. Check WhatsApp Manager.',
+		ACCOUNT_VIOLATION: 'Meta reports a policy violation on this account. Check WhatsApp Manager.',
+		ACCOUNT_RESTRICTION: 'Meta restricted this account. Check WhatsApp Manager.',
+		ACCOUNT_DELETED: 'Meta deleted this WhatsApp Business Account.'
+	};
+	const sentence =
+		words[notice.event] ??
+		`Meta reported ${notice.event.toLowerCase().replaceAll('_', ' ')} (${field.replaceAll('_', ' ')}).`;
+	return sentence + limitWords;
+}
+
 /**
- * Parses a Meta delivery into messages and statuses per phone number id: every entry, change,
- * message and status, not only the first. Throws a 400 with the reason when it is malformed.
+ * Parses a Meta delivery: messages, echoes and statuses per phone number id, and template and
+ * number events per business account — every entry and change, not only the first. Fields Parley
+ * has no use for are acknowledged and left. Throws a 400 with the reason when the envelope itself
+ * is malformed.
  */
-export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery> {
+export function parseMetaDelivery(payload: unknown): ParsedMetaDelivery {
 	const parsed = metaDelivery.safeParse(payload);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
@@ -491,77 +571,150 @@ export function parseMetaDelivery(payload: unknown): Map<string, ParsedDelivery>
 		);
 	}
 	const byNumber = new Map<string, ParsedDelivery>();
+	const byAccount = new Map<string, AccountEvent[]>();
+	const numberDelivery = (id: string) => {
+		const delivery = byNumber.get(id) ?? emptyDelivery();
+		byNumber.set(id, delivery);
+		return delivery;
+	};
+	const accountEvents = (id: string | undefined) => {
+		const events = byAccount.get(id ?? '') ?? [];
+		byAccount.set(id ?? '', events);
+		return events;
+	};
 	for (const entry of parsed.data.entry) {
 		for (const change of entry.changes) {
 			const id = change.value.metadata?.phone_number_id;
-			if (change.field !== 'messages' || !id) continue;
-			const delivery = byNumber.get(id) ?? emptyDelivery();
-			byNumber.set(id, delivery);
-			// Senders by phone and by user id: a username customer's message names only the latter.
-			const senders = new Map<string, MetaSender>();
-			for (const contact of change.value.contacts ?? []) {
-				const read = metaContact.safeParse(contact);
-				if (!read.success) continue;
-				const userId = metaUserId.safeParse(read.data.user_id);
-				const sender: MetaSender = {
-					profileName: read.data.profile?.name ?? null,
-					username: read.data.profile?.username ?? null,
-					userId: userId.success ? userId.data : null,
-					parentUserId: read.data.parent_user_id ?? null
-				};
-				if (read.data.wa_id) senders.set(read.data.wa_id, sender);
-				if (sender.userId) senders.set(sender.userId, sender);
-			}
-			for (const item of change.value.messages ?? []) {
-				const message = metaMessage.safeParse(item);
-				if (!message.success) {
-					delivery.rejected.push({
-						kind: 'message',
-						provider_message_id: itemId(item),
-						reason: `Meta sent a message Parley cannot read (${issueOf(message.error)}).`,
-						item
+			if (change.field === 'messages' && id) {
+				readMessages(change.value, numberDelivery(id));
+			} else if (change.field === 'smb_message_echoes' && id) {
+				readEchoes(change.value, numberDelivery(id));
+			} else if (change.field === 'message_template_status_update') {
+				const update = templateStatusUpdate.safeParse(change.value);
+				if (update.success) {
+					accountEvents(entry.id).push({
+						kind: 'template_status',
+						template_id: String(update.data.message_template_id),
+						name: update.data.message_template_name ?? null,
+						language: update.data.message_template_language ?? null,
+						status: update.data.event.toLowerCase(),
+						reason: update.data.reason ?? null
 					});
-					continue;
 				}
-				const { from, from_user_id: fromUserId } = message.data;
-				delivery.messages.push(
-					inboundFromMeta(
-						message.data,
-						(from ? senders.get(from) : undefined) ??
-							(fromUserId ? senders.get(fromUserId) : undefined)
-					)
-				);
-			}
-			for (const item of change.value.statuses ?? []) {
-				const read = metaStatus.safeParse(item);
-				if (!read.success) {
-					delivery.rejected.push({
-						kind: 'status',
-						provider_message_id: itemId(item),
-						reason: `Meta sent a status Parley cannot read (${issueOf(read.error)}).`,
-						item
+			} else if (
+				change.field === 'phone_number_quality_update' ||
+				change.field === 'account_update'
+			) {
+				const notice = numberNotice.safeParse(change.value);
+				if (notice.success) {
+					accountEvents(entry.id).push({
+						kind: 'number_notice',
+						display_phone_number:
+							notice.data.display_phone_number ?? notice.data.phone_number ?? null,
+						sentence: noticeSentence(change.field, notice.data)
 					});
-					continue;
 				}
-				const status = read.data;
-				const mapped = metaStatuses[status.status];
-				if (!mapped) continue;
-				const error = status.errors?.[0];
-				const code = error?.code === undefined ? null : String(error.code);
-				delivery.statuses.push({
-					provider_message_id: status.id,
-					status: mapped,
-					error_code: mapped === 'failed' ? code : null,
-					error_message:
-						mapped === 'failed'
-							? providerErrorSentence('meta', code, error?.error_data?.details ?? error?.message)
-							: null,
-					occurred_at: isoFromUnix(status.timestamp)
-				});
 			}
 		}
 	}
-	return byNumber;
+	return { byNumber, byAccount };
+}
+
+/** Who wrote, by phone and by user id, from a change's `contacts`. */
+function sendersOf(contacts: unknown[] | undefined): Map<string, MetaSender> {
+	const senders = new Map<string, MetaSender>();
+	for (const contact of contacts ?? []) {
+		const read = metaContact.safeParse(contact);
+		if (!read.success) continue;
+		const userId = metaUserId.safeParse(read.data.user_id);
+		const sender: MetaSender = {
+			profileName: read.data.profile?.name ?? null,
+			username: read.data.profile?.username ?? null,
+			userId: userId.success ? userId.data : null,
+			parentUserId: read.data.parent_user_id ?? null
+		};
+		if (read.data.wa_id) senders.set(read.data.wa_id, sender);
+		if (sender.userId) senders.set(sender.userId, sender);
+	}
+	return senders;
+}
+
+/** The customers' messages and the statuses of a `messages` change. */
+function readMessages(value: MetaChangeValue, delivery: ParsedDelivery): void {
+	// Senders by phone and by user id: a username customer's message names only the latter.
+	const senders = sendersOf(value.contacts);
+	for (const item of value.messages ?? []) {
+		const message = metaMessage.safeParse(item);
+		if (!message.success) {
+			delivery.rejected.push({
+				kind: 'message',
+				provider_message_id: itemId(item),
+				reason: `Meta sent a message Parley cannot read (${issueOf(message.error)}).`,
+				item
+			});
+			continue;
+		}
+		const { from, from_user_id: fromUserId } = message.data;
+		delivery.messages.push(
+			inboundFromMeta(
+				message.data,
+				(from ? senders.get(from) : undefined) ?? (fromUserId ? senders.get(fromUserId) : undefined)
+			)
+		);
+	}
+	for (const item of value.statuses ?? []) {
+		const read = metaStatus.safeParse(item);
+		if (!read.success) {
+			delivery.rejected.push({
+				kind: 'status',
+				provider_message_id: itemId(item),
+				reason: `Meta sent a status Parley cannot read (${issueOf(read.error)}).`,
+				item
+			});
+			continue;
+		}
+		const status = read.data;
+		const mapped = metaStatuses[status.status];
+		if (!mapped) continue;
+		const error = status.errors?.[0];
+		const code = error?.code === undefined ? null : String(error.code);
+		delivery.statuses.push({
+			provider_message_id: status.id,
+			status: mapped,
+			error_code: mapped === 'failed' ? code : null,
+			error_message:
+				mapped === 'failed'
+					? providerErrorSentence('meta', code, error?.error_data?.details ?? error?.message)
+					: null,
+			occurred_at: isoFromUnix(status.timestamp)
+		});
+	}
+}
+
+/**
+ * Messages the business sent from the WhatsApp Business app (coexistence): the customer is `to`
+ * (or `to_user_id`), and each becomes an outbound message of the thread.
+ */
+function readEchoes(value: MetaChangeValue, delivery: ParsedDelivery): void {
+	const echoes = (value as { message_echoes?: unknown }).message_echoes;
+	for (const item of Array.isArray(echoes) ? echoes : []) {
+		const echo = item as { to?: unknown; to_user_id?: unknown };
+		const message = metaMessage.safeParse({
+			...echo,
+			from: echo.to,
+			from_user_id: echo.to_user_id
+		});
+		if (!message.success) {
+			delivery.rejected.push({
+				kind: 'message',
+				provider_message_id: itemId(item),
+				reason: `Meta sent an echo Parley cannot read (${issueOf(message.error)}).`,
+				item
+			});
+			continue;
+		}
+		delivery.messages.push({ ...inboundFromMeta(message.data, undefined), direction: 'outbound' });
+	}
 }
 
 export interface MetaSendCredentials {

@@ -93,7 +93,24 @@ export interface InboundMessage {
 	reaction?: { target_provider_id: string; emoji: string } | null;
 	/** When the customer sent it (ISO), if the provider says. */
 	sent_at?: string | null;
+	/** `outbound`: an echo of a message the business sent from elsewhere (the WhatsApp Business app). */
+	direction?: 'outbound';
 }
+
+/**
+ * Something the provider says about the account rather than a conversation: a template's new
+ * status, or a notice about a number's quality, limits or standing (in words).
+ */
+export type AccountEvent =
+	| {
+			kind: 'template_status';
+			template_id: string;
+			name: string | null;
+			language: string | null;
+			status: string;
+			reason: string | null;
+	  }
+	| { kind: 'number_notice'; display_phone_number: string | null; sentence: string };
 
 /** A delivery status in the shape ingest_whatsapp_delivery takes. */
 export interface StatusUpdate {
@@ -120,11 +137,23 @@ export interface ParsedDelivery {
 	messages: InboundMessage[];
 	statuses: StatusUpdate[];
 	rejected: RejectedItem[];
+	events: AccountEvent[];
 }
 
 /** A delivery with nothing in it yet. */
 export function emptyDelivery(): ParsedDelivery {
-	return { messages: [], statuses: [], rejected: [] };
+	return { messages: [], statuses: [], rejected: [], events: [] };
+}
+
+/** Whether a parsed delivery carries anything to store. */
+export function deliveryHasItems(delivery: ParsedDelivery): boolean {
+	return (
+		delivery.messages.length +
+			delivery.statuses.length +
+			delivery.rejected.length +
+			delivery.events.length >
+		0
+	);
 }
 
 /** A template reference; Twilio uses contentSid + variables, Meta name + language (+ components). */

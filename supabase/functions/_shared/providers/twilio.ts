@@ -293,6 +293,7 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 		return {
 			messages: [],
 			rejected: [],
+			events: [],
 			statuses: [
 				{
 					provider_message_id: params.MessageSid,
@@ -365,7 +366,7 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 	} else if (declared && declared !== 'text' && !params.Body) {
 		message.type = 'unsupported';
 	}
-	return { messages: [message], statuses: [], rejected: [] };
+	return { ...emptyDelivery(), messages: [message] };
 }
 
 export interface TwilioSendCredentials extends TwilioCredentials {
