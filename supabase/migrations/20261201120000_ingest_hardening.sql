@@ -79,9 +79,10 @@ begin
     sent_at = coalesce(m.sent_at, case when next_status in ('sent', 'delivered', 'read') then occurred end),
     delivered_at = coalesce(m.delivered_at, case when next_status in ('delivered', 'read') then occurred end),
     read_at = coalesce(m.read_at, case when next_status = 'read' then occurred end),
-    failed_at = case when next_status = 'failed' then occurred else m.failed_at end,
-    error_code = case when next_status = 'failed' then item ->> 'error_code' else m.error_code end,
-    error_message = case when next_status = 'failed' then item ->> 'error_message' else m.error_message end,
+    -- Only a failure carries an error; a delivered or read after one (20261201140100) clears it.
+    failed_at = case when next_status = 'failed' then occurred end,
+    error_code = case when next_status = 'failed' then item ->> 'error_code' end,
+    error_message = case when next_status = 'failed' then item ->> 'error_message' end,
     updated_at = now()
   where m.id = found_id and public.message_status_advances(m.status, next_status);
 end $$;
