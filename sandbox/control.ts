@@ -83,7 +83,8 @@ export const settingsInput = z
 		metaWindowError: z.enum(['status', 'response']),
 		windowMs: z.number().int().min(0),
 		openAiHangMs: z.number().int().min(0),
-		twilioMediaNotFoundFirst: z.number().int().min(0)
+		twilioMediaNotFoundFirst: z.number().int().min(0),
+		metaThrottledSends: z.number().int().min(0)
 	})
 	.partial();
 

@@ -179,7 +179,17 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		const number = ownNumber(c, c.req.param('id'));
 		if (!number) return missingObject(c, c.req.param('id'), 'POST');
 		const payload = c.get('body') as { status?: unknown } | undefined;
-		return payload?.status === 'read' ? markRead(core, c, number) : sendMessage(core, c, number);
+		if (payload?.status === 'read') return markRead(core, c, number);
+		if (state.settings.metaThrottledSends > 0) {
+			state.settings.metaThrottledSends--;
+			return graphError(c, 429, {
+				code: 130429,
+				message: '(#130429) Rate limit hit',
+				details:
+					'Cloud API message throughput has been reached. Message failed to send because there were too many messages sent from this phone number in a short period of time.'
+			});
+		}
+		return sendMessage(core, c, number);
 	});
 
 	app.get('/:version{v\\d+\\.\\d+}/:id/phone_numbers', (c) => {

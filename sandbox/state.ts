@@ -154,6 +154,8 @@ export interface SandboxSettings {
 	openAiHangMs: number;
 	/** Twilio answers 404 to this many first requests for a new media file (its CDN lags the webhook). */
 	twilioMediaNotFoundFirst: number;
+	/** Meta answers this many next sends with HTTP 429, error 130429 (throughput), counting down. */
+	metaThrottledSends: number;
 }
 
 export interface OpenAiState {
@@ -188,7 +190,8 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
 	metaWindowError: 'status',
 	windowMs: 24 * 60 * 60 * 1000,
 	openAiHangMs: 60_000,
-	twilioMediaNotFoundFirst: 0
+	twilioMediaNotFoundFirst: 0,
+	metaThrottledSends: 0
 };
 
 /** A Twilio-style SID: two letters and 32 hex digits. */

@@ -736,6 +736,29 @@ function recipientFields(to: Recipient): Record<string, string> {
 	);
 }
 
+/** How many times a send Meta throttled (130429) is tried again before it fails. */
+const throughputRetries = 3;
+const throughputBaseDelayMs = 300;
+/** A Retry-After longer than this is not waited for inside one request. */
+const throughputMaxDelayMs = 5_000;
+
+/**
+ * The wait before retry `attempt` (0-based): Meta's Retry-After when it sends one, else exponential
+ * backoff with jitter (half fixed, half random) so throttled senders do not retry in step.
+ */
+export function throughputBackoffMs(attempt: number, retryAfter: string | null): number {
+	const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
+	if (Number.isFinite(seconds) && seconds >= 0) {
+		return Math.min(seconds * 1000, throughputMaxDelayMs);
+	}
+	const ceiling = Math.min(throughputBaseDelayMs * 2 ** attempt, throughputMaxDelayMs);
+	return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Sending through the Graph API and downloading media (GET /{media-id}, then the URL, both Bearer). */
 export function createMetaMessagingAdapter(options: {
 	graphUrl: string;
@@ -749,35 +772,44 @@ export function createMetaMessagingAdapter(options: {
 		accessToken: string,
 		init: RequestInit = {}
 	): Promise<Response> {
-		let response: Response;
-		try {
-			response = await fetchImpl(url, {
-				...init,
-				headers: {
-					Authorization: `Bearer ${accessToken}`,
-					...(init.body ? { 'Content-Type': 'application/json' } : {})
-				},
-				signal: AbortSignal.timeout(30_000)
-			});
-		} catch {
+		for (let attempt = 0; ; attempt++) {
+			let response: Response;
+			try {
+				response = await fetchImpl(url, {
+					...init,
+					headers: {
+						Authorization: `Bearer ${accessToken}`,
+						...(init.body ? { 'Content-Type': 'application/json' } : {})
+					},
+					signal: AbortSignal.timeout(30_000)
+				});
+			} catch {
+				throw new ProviderSendError(
+					'unreachable',
+					'Parley could not reach Meta. Try again in a few minutes.',
+					false,
+					true
+				);
+			}
+			if (response.ok) return response;
+			const body = (await response.json().catch(() => ({}))) as GraphError & {
+				error?: { error_data?: { details?: string } };
+			};
+			const code =
+				body.error?.code === undefined ? String(response.status) : String(body.error.code);
+			// Throughput (130429) clears within moments, so the same request is tried again; the
+			// pair rate limit (131056) needs seconds per customer and is left to the person.
+			if (response.status === 429 && code === '130429' && attempt < throughputRetries) {
+				await sleep(throughputBackoffMs(attempt, response.headers.get('Retry-After')));
+				continue;
+			}
 			throw new ProviderSendError(
-				'unreachable',
-				'Parley could not reach Meta. Try again in a few minutes.',
-				false,
-				true
+				code,
+				providerErrorSentence('meta', code, body.error?.error_data?.details ?? body.error?.message),
+				isCredentialsError(code),
+				response.status >= 500 || code === '130429'
 			);
 		}
-		if (response.ok) return response;
-		const body = (await response.json().catch(() => ({}))) as GraphError & {
-			error?: { error_data?: { details?: string } };
-		};
-		const code = body.error?.code === undefined ? String(response.status) : String(body.error.code);
-		throw new ProviderSendError(
-			code,
-			providerErrorSentence('meta', code, body.error?.error_data?.details ?? body.error?.message),
-			isCredentialsError(code),
-			response.status >= 500
-		);
 	}
 
 	return {

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	DEMO_CREDENTIALS,
+	sandboxFunctionSecrets,
+	startSandbox,
+	type Sandbox
+} from '../../sandbox/index.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { callFunction } from '../support/clients.ts';
+import { connectNumber, connectTwilio, createTeam, type Team } from '../support/webhooks.ts';
+
+// How the providers behave on the wire, inconvenient parts included: Meta's throughput 429s,
+// Twilio's documented status fields and read receipts, Meta's app subscription per business account.
+
+const encryptionKey = randomBytes(32).toString('base64');
+const twilioDemo = DEMO_CREDENTIALS.twilio;
+const metaDemo = DEMO_CREDENTIALS.meta;
+
+let sandbox: Sandbox;
+let stack: TestStack;
+let functionsUrl: string;
+let team: Team;
+let metaNumber: string;
+let twilioNumber: string;
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
+	stack = await startTestStack({
+		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
+	});
+	functionsUrl = `${stack.url}/functions/v1`;
+	sandbox.setWebhookBaseUrl(functionsUrl);
+	team = await createTeam(stack, 'provider-behaviour');
+	await connectTwilio(team, twilioDemo);
+	twilioNumber = await connectNumber(team, {
+		provider: 'twilio',
+		displayName: 'Store',
+		address: 'whatsapp:+15550100001'
+	});
+	metaNumber = await connectNumber(team, {
+		provider: 'meta',
+		displayName: 'Meta line',
+		phoneNumberId: metaDemo.phoneNumberId,
+		businessAccountId: metaDemo.wabaId,
+		accessToken: metaDemo.accessToken,
+		appSecret: metaDemo.appSecret
+	});
+}, 240_000);
+
+afterAll(async () => {
+	await stack?.close();
+	await sandbox?.close();
+});
+
+let phoneCount = 0;
+function customerPhone(): string {
+	phoneCount += 1;
+	return `+5215577${String(phoneCount).padStart(5, '0')}`;
+}
+
+/** A customer writes through the sandbox (a signed webhook); returns the conversation's id. */
+async function customerWrites(provider: 'twilio' | 'meta', phone: string): Promise<string> {
+	const { delivery } = await sandbox.sendCustomerMessage({
+		provider,
+		to: provider === 'twilio' ? '+15550100001' : metaDemo.phoneNumberId,
+		from: phone,
+		profileName: 'Ana',
+		text: 'Hello, is my order on its way?'
+	});
+	expect(delivery.responseStatus, delivery.responseBody).toBe(200);
+	const { data: contact } = await team.agent
+		.from('contacts')
+		.select('id')
+		.eq('wa_id', phone.slice(1))
+		.single();
+	const { data: conversation } = await team.agent
+		.from('conversations')
+		.select('id')
+		.eq('number_id', provider === 'twilio' ? twilioNumber : metaNumber)
+		.eq('contact_id', contact!.id)
+		.single();
+	return conversation!.id;
+}
+
+async function messageRow(id: string) {
+	const { data, error } = await team.agent
+		.from('messages')
+		.select('status, error_code, error_message')
+		.eq('id', id)
+		.single();
+	if (error) throw error;
+	return data;
+}
+
+/** The Graph text sends that carried `text`, as the sandbox recorded them. */
+function graphSendsOf(text: string) {
+	return sandbox
+		.requests({ provider: 'meta', method: 'POST', path: /\/messages$/ })
+		.filter((request) => JSON.stringify(request.body).includes(text));
+}
+
+describe('Meta throughput limits (130429)', () => {
+	it('a send Meta throttles twice is tried again and ends delivered', async () => {
+		const conversationId = await customerWrites('meta', customerPhone());
+		sandbox.configure({ metaThrottledSends: 2 });
+		const text = 'Yes, it ships today.';
+		const sent = await callFunction(team.agent, 'whatsapp-send', 'POST', { conversationId, text });
+		expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+		expect(sent.body.status).not.toBe('failed');
+		const attempts = graphSendsOf(text);
+		expect(attempts.map((request) => request.status)).toEqual([429, 429, 200]);
+		await sandbox.settled();
+		expect(['delivered', 'read']).toContain((await messageRow(sent.body.id)).status);
+	});
+
+	it('a send still throttled after every retry fails in words and can be sent again', async () => {
+		const conversationId = await customerWrites('meta', customerPhone());
+		sandbox.configure({ metaThrottledSends: 10 });
+		const text = 'Your parcel left the warehouse.';
+		try {
+			const sent = await callFunction(team.agent, 'whatsapp-send', 'POST', {
+				conversationId,
+				text
+			});
+			expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+			expect(await messageRow(sent.body.id)).toEqual({
+				status: 'failed',
+				error_code: '130429',
+				error_message:
+					'Meta is limiting how fast this number can send. Wait a moment and send again.'
+			});
+			// One try and three retries, then the person decides.
+			expect(graphSendsOf(text)).toHaveLength(4);
+
+			sandbox.configure({ metaThrottledSends: 0 });
+			const again = await callFunction(team.agent, 'whatsapp-send', 'POST', {
+				messageId: sent.body.id
+			});
+			expect(again.status, JSON.stringify(again.body)).toBe(200);
+			await sandbox.settled();
+			expect(['delivered', 'read']).toContain((await messageRow(sent.body.id)).status);
+		} finally {
+			sandbox.configure({ metaThrottledSends: 0 });
+		}
+	});
+});
