@@ -250,6 +250,16 @@ export class SandboxControl {
 		else this.core.state.unreachable.delete(phone);
 	}
 
+	/**
+	 * Makes Twilio sends to a customer fail with `code` and the channel's `message` (sent as
+	 * ChannelStatusMessage), e.g. 63032; null makes them deliverable again.
+	 */
+	setTwilioDeliveryFailure(phone: string, failure: { code: number; message: string } | null): void {
+		const customer = e164.parse(phone);
+		if (failure) this.core.state.twilioDeliveryFailures.set(customer, failure);
+		else this.core.state.twilioDeliveryFailures.delete(customer);
+	}
+
 	/** Sends one status callback for a message now (for duplicates and out-of-order tests). */
 	async pushStatus(input: z.input<typeof statusInput>): Promise<void> {
 		const value = statusInput.parse(input);

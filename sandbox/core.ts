@@ -249,9 +249,11 @@ export class SandboxCore {
 			ChannelInstallSid: 'XE' + account.sid.slice(2)
 		};
 		if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
+		// Twilio documents ErrorCode and ChannelStatusMessage on failures; ErrorMessage is not
+		// documented, so the sandbox leaves it out and nothing comes to rely on it.
 		if (failure) {
 			params.ErrorCode = String(failure.code);
-			params.ErrorMessage = failure.message;
+			params.ChannelStatusMessage = failure.message;
 		}
 		await this.deliverTwilio('status', url, account.authToken, params);
 	}

@@ -176,6 +176,8 @@ export interface SandboxState {
 	lastInbound: Map<string, number>;
 	/** Customers that cannot be reached (failed 63003 / 131026). */
 	unreachable: Set<string>;
+	/** Twilio sends to these customers fail with this code and channel message (63032, say). */
+	twilioDeliveryFailures: Map<string, { code: number; message: string }>;
 	/** Business-scoped user ids handed out, to the customer phone they stand for. */
 	userIds: Map<string, string>;
 	openai: OpenAiState;
@@ -248,6 +250,7 @@ export function createSeededState(settings: Partial<SandboxSettings> = {}): Sand
 		media: new Map(),
 		lastInbound: new Map(),
 		unreachable: new Set(),
+		twilioDeliveryFailures: new Map(),
 		userIds: new Map(),
 		openai: { apiKeys: new Set([DEMO_CREDENTIALS.openai.apiKey]) },
 		requests: [],

@@ -497,7 +497,9 @@ function sendMessage(core: SandboxCore, c: TwilioContext): Response {
 
 	// As on Twilio, the send is accepted and a rule violation shows up as a failed status later.
 	let failure: StatusFailure | undefined;
-	if (state.unreachable.has(to)) failure = { code: 63003, message: twilioErrorMessage(63003) };
+	const configuredFailure = state.twilioDeliveryFailures.get(to);
+	if (configuredFailure) failure = configuredFailure;
+	else if (state.unreachable.has(to)) failure = { code: 63003, message: twilioErrorMessage(63003) };
 	else if (!templateApproved && !core.insideWindow('twilio', number.phoneNumber, to)) {
 		failure = { code: 63016, message: twilioErrorMessage(63016) };
 	}

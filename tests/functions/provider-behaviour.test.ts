@@ -145,3 +145,72 @@ describe('Meta throughput limits (130429)', () => {
 		}
 	});
 });
+
+describe('Twilio status details', () => {
+	it('a failed status is read from ErrorCode, with 63032 in careful words', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('twilio', phone);
+		sandbox.setTwilioDeliveryFailure(phone, {
+			code: 63032,
+			message: 'Message failed to send because of a WhatsApp limitation.'
+		});
+		try {
+			const sent = await callFunction(team.agent, 'whatsapp-send', 'POST', {
+				conversationId,
+				text: 'We have news about your order.'
+			});
+			expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+			await sandbox.settled();
+			expect(await messageRow(sent.body.id)).toEqual({
+				status: 'failed',
+				error_code: '63032',
+				error_message:
+					'WhatsApp did not deliver this message to the customer (Twilio 63032, WhatsApp 472). WhatsApp does not say why, and it is not an opt-out: try again later, or reach the customer another way.'
+			});
+		} finally {
+			sandbox.setTwilioDeliveryFailure(phone, null);
+		}
+	});
+
+	it('a code without a sentence of its own shows the channel’s ChannelStatusMessage', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('twilio', phone);
+		sandbox.setTwilioDeliveryFailure(phone, {
+			code: 63099,
+			message: 'The recipient’s phone is switched off for good'
+		});
+		try {
+			const sent = await callFunction(team.agent, 'whatsapp-send', 'POST', {
+				conversationId,
+				text: 'Are you there?'
+			});
+			expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+			await sandbox.settled();
+			const { data: row } = await team.agent
+				.from('messages')
+				.select('provider_message_id')
+				.eq('id', sent.body.id)
+				.single();
+			const failedCallback = sandbox
+				.deliveries({ provider: 'twilio', kind: 'status' })
+				.map((delivery) => delivery.payload as Record<string, string>)
+				.find(
+					(fields) =>
+						fields.MessageSid === row!.provider_message_id && fields.MessageStatus === 'failed'
+				);
+			expect(failedCallback).toMatchObject({
+				ErrorCode: '63099',
+				ChannelStatusMessage: 'The recipient’s phone is switched off for good'
+			});
+			expect(failedCallback).not.toHaveProperty('ErrorMessage');
+			expect(await messageRow(sent.body.id)).toEqual({
+				status: 'failed',
+				error_code: '63099',
+				error_message:
+					'Twilio could not send this message (error 63099): The recipient’s phone is switched off for good.'
+			});
+		} finally {
+			sandbox.setTwilioDeliveryFailure(phone, null);
+		}
+	});
+});

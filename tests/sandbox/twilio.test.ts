@@ -179,7 +179,8 @@ describe('Twilio status callbacks', () => {
 		const callbacks = await receiver.waitFor(2, '/status');
 		expect(callbacks.map((request) => request.form.MessageStatus)).toEqual(['queued', 'failed']);
 		expect(callbacks[1].form.ErrorCode).toBe('63016');
-		expect(callbacks[1].form.ErrorMessage).toMatch(/outside the allowed window/);
+		expect(callbacks[1].form.ChannelStatusMessage).toMatch(/outside the allowed window/);
+		expect(callbacks[1].form).not.toHaveProperty('ErrorMessage');
 		const fetched = await client().messages(message.sid).fetch();
 		expect(fetched).toMatchObject({ status: 'failed', errorCode: 63016 });
 	});

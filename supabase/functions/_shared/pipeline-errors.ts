@@ -20,7 +20,9 @@ const sentences: Record<string, string> = {
 		'More than 24 hours have passed since the customer last wrote, so WhatsApp only allows a template message now.',
 	'63018': 'WhatsApp is limiting how fast this number can send. Wait a minute and send again.',
 	'63024': 'WhatsApp says this customer cannot receive messages from this number.',
-	'63032': 'The customer has opted out of messages from this business.',
+	// Twilio maps WhatsApp's error 472 to 63032; what 472 means is not documented, so no reason is given.
+	'63032':
+		'WhatsApp did not deliver this message to the customer (Twilio 63032, WhatsApp 472). WhatsApp does not say why, and it is not an opt-out: try again later, or reach the customer another way.',
 	// Meta
 	'190':
 		'Meta rejected the access token: it is invalid or has expired. An owner or admin needs to paste a new permanent token for this number.',

@@ -289,6 +289,8 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 	if (address.kind === 'status') {
 		const status = twilioStatuses[params.MessageStatus ?? ''];
 		if (!status) return emptyDelivery();
+		// ErrorCode and ChannelStatusMessage (the channel's own words) are documented;
+		// ErrorMessage is not, so it is never read.
 		const code = params.ErrorCode || null;
 		return {
 			messages: [],
@@ -300,7 +302,9 @@ export function parseTwilioDelivery(params: Record<string, string>): ParsedDeliv
 					status,
 					error_code: status === 'failed' ? code : null,
 					error_message:
-						status === 'failed' ? providerErrorSentence('twilio', code, params.ErrorMessage) : null,
+						status === 'failed'
+							? providerErrorSentence('twilio', code, params.ChannelStatusMessage)
+							: null,
 					occurred_at: new Date().toISOString()
 				}
 			]
