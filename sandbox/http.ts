@@ -77,7 +77,7 @@ export function recordRequests(core: SandboxCore): MiddlewareHandler {
 export function providerOf(path: string): RecordedRequest['provider'] | undefined {
 	if (
 		path.startsWith('/2010-04-01/') ||
-		/^\/v1\/Content|^\/v1\/ContentAndApprovals|^\/v2\/Channels\//.test(path)
+		/^\/v1\/Content|^\/v1\/ContentAndApprovals|^\/v2\/(?:Channels|Indicators)\//.test(path)
 	) {
 		return 'twilio';
 	}

@@ -307,6 +307,41 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		return c.json(pageV1(c, 'senders', senders));
 	});
 
+	// Typing Indicators API (messaging.twilio.com, public beta): shows "typing…" to the customer and
+	// marks the referenced inbound message, and those before it, read.
+	app.post('/v2/Indicators/Typing.json', (c) => {
+		const parsed = bodyOf(
+			c.get('body'),
+			z.object({ channel: z.string(), messageId: z.string().regex(/^(SM|MM)\w{32}$/) })
+		);
+		if (!parsed.ok) return twilioError(c, 400, 21211, `Invalid parameter: ${parsed.issues}`);
+		if (parsed.value.channel !== 'whatsapp') {
+			return twilioError(c, 400, 21211, 'Typing indicators are only supported on whatsapp.');
+		}
+		const message = state.messages.get(parsed.value.messageId);
+		if (
+			!message ||
+			message.provider !== 'twilio' ||
+			message.direction !== 'inbound' ||
+			message.owner !== c.get('account').sid
+		) {
+			return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`);
+		}
+		for (const earlier of state.messages.values()) {
+			const sameThread =
+				earlier.provider === 'twilio' &&
+				earlier.direction === 'inbound' &&
+				earlier.business === message.business &&
+				earlier.customer === message.customer &&
+				earlier.createdAt <= message.createdAt;
+			if (sameThread && earlier.status !== 'read') {
+				earlier.status = 'read';
+				earlier.statusHistory.push('read');
+			}
+		}
+		return c.json({ success: true });
+	});
+
 	const accountTemplates = (account: TwilioAccount) =>
 		[...state.twilioTemplates.values()].filter((template) => template.accountSid === account.sid);
 	const findTemplate = (c: TwilioContext) => {

@@ -8,7 +8,13 @@ import {
 } from '../../sandbox/index.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { callFunction } from '../support/clients.ts';
-import { connectNumber, connectTwilio, createTeam, type Team } from '../support/webhooks.ts';
+import {
+	connectNumber,
+	connectTwilio,
+	createTeam,
+	postTwilio,
+	type Team
+} from '../support/webhooks.ts';
 
 // How the providers behave on the wire, inconvenient parts included: Meta's throughput 429s,
 // Twilio's documented status fields and read receipts, Meta's app subscription per business account.
@@ -212,5 +218,80 @@ describe('Twilio status details', () => {
 		} finally {
 			sandbox.setTwilioDeliveryFailure(phone, null);
 		}
+	});
+});
+
+describe('Twilio read receipts', () => {
+	it('opening a Twilio conversation marks the customer’s latest message read through the Typing Indicators API', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('twilio', phone);
+		const { data: inbound } = await team.agent
+			.from('messages')
+			.select('provider_message_id')
+			.eq('conversation_id', conversationId)
+			.eq('direction', 'inbound')
+			.single();
+		sandbox.clearRequests();
+		const answer = await callFunction(team.agent, 'whatsapp-send/read', 'POST', {
+			conversationId
+		});
+		expect(answer).toEqual({
+			status: 200,
+			body: { conversationId, unreadCount: 0, providerReceipt: 'sent' }
+		});
+		const [request] = sandbox.requests({ provider: 'twilio', path: '/v2/Indicators/Typing.json' });
+		expect(request).toMatchObject({
+			method: 'POST',
+			status: 200,
+			body: { channel: 'whatsapp', messageId: inbound!.provider_message_id }
+		});
+		expect(sandbox.state.messages.get(inbound!.provider_message_id)?.status).toBe('read');
+	});
+
+	it('a receipt Twilio refuses is logged and the conversation is still read', async () => {
+		const phone = customerPhone();
+		// A message Twilio's API does not know (the sandbox never sent it), so the receipt is refused.
+		const messageSid = 'SM' + randomBytes(16).toString('hex');
+		const delivered = await postTwilio(
+			functionsUrl,
+			{
+				MessageSid: messageSid,
+				SmsMessageSid: messageSid,
+				AccountSid: twilioDemo.accountSid,
+				From: `whatsapp:${phone}`,
+				To: 'whatsapp:+15550100001',
+				Body: 'Anyone there?',
+				NumMedia: '0',
+				WaId: phone.slice(1),
+				ProfileName: 'Ana',
+				SmsStatus: 'received',
+				ApiVersion: '2010-04-01'
+			},
+			{ authToken: twilioDemo.authToken }
+		);
+		expect(delivered.status, await delivered.text()).toBe(200);
+		const { data: inbound } = await team.agent
+			.from('messages')
+			.select('conversation_id')
+			.eq('provider_message_id', messageSid)
+			.single();
+		const conversationId = inbound!.conversation_id;
+		const answer = await callFunction(team.agent, 'whatsapp-send/read', 'POST', {
+			conversationId
+		});
+		expect(answer).toEqual({
+			status: 200,
+			body: { conversationId, unreadCount: 0, providerReceipt: 'failed' }
+		});
+		const refused = sandbox
+			.requests({ provider: 'twilio', path: '/v2/Indicators/Typing.json' })
+			.find((request) => (request.body as { messageId?: string }).messageId === messageSid);
+		expect(refused?.status).toBe(404);
+		const { data: conversation } = await team.agent
+			.from('conversations')
+			.select('unread_count')
+			.eq('id', conversationId)
+			.single();
+		expect(conversation!.unread_count).toBe(0);
 	});
 });

@@ -2,7 +2,7 @@
  * The user-facing side of the pipeline, with the caller's JWT (RLS decides access):
  *   POST whatsapp-send            { conversationId, text } | { conversationId, template } | { messageId }
  *                                 → the message row (queued, then sent, or failed with a sentence)
- *   POST whatsapp-send/read       { conversationId } → unread count to 0, blue ticks on Meta
+ *   POST whatsapp-send/read       { conversationId } → unread count to 0, blue ticks at the provider
  *   GET  whatsapp-media/<id>      the bytes of an inbound message's media: the copy kept in Storage,
  *                                 else fetched with the number's credentials (and then kept);
  *                                 the browser never sees provider or Storage URLs
@@ -339,7 +339,8 @@ async function markConversationRead(
 		.maybeSingle();
 	if (latest.error) throw databaseFailure(latest.error);
 	let providerReceipt: 'sent' | 'not_supported' | 'failed' = 'not_supported';
-	if (latest.data?.provider === 'meta' && latest.data.provider_message_id) {
+	// Meta marks read through Graph; Twilio through its Typing Indicators API.
+	if (latest.data?.provider_message_id) {
 		try {
 			const channel = await numberChannel(
 				config,
@@ -349,13 +350,19 @@ async function markConversationRead(
 			await channel.markRead(latest.data.provider_message_id);
 			providerReceipt = 'sent';
 		} catch (failure) {
-			// The inbox is read either way; blue ticks are a courtesy to the customer.
+			// The inbox is read either way; blue ticks are a courtesy to the customer, so a
+			// provider that refuses them is logged and never fails the person's action.
 			providerReceipt = 'failed';
+			console.warn(
+				`marking conversation ${conversationId} read at ${latest.data.provider} failed:`,
+				failure instanceof Error ? failure.message : failure
+			);
 			if (failure instanceof ProviderSendError && failure.credentialsRejected) {
-				await service.rpc('flag_number_credentials', {
+				const flagged = await service.rpc('flag_number_credentials', {
 					number_id: (data as { number_id: string }).number_id,
 					error: failure.sentence
 				});
+				if (flagged.error) console.error('flagging the number failed', flagged.error.message);
 			}
 		}
 	}

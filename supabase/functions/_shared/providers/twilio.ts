@@ -449,8 +449,18 @@ export function createTwilioMessagingAdapter(
 			}
 		},
 
-		// Twilio has no read receipts for WhatsApp replies.
-		async markRead() {},
+		// Twilio's Typing Indicators API (public beta) marks the referenced inbound message read
+		// (WhatsApp's blue ticks) and shows "typing…" to the customer for a moment.
+		async markRead(credentials, providerMessageId) {
+			try {
+				await twilioClient(credentials, options.apiUrl).messaging.v2.typingIndicator.create({
+					channel: 'whatsapp',
+					messageId: providerMessageId
+				});
+			} catch (error) {
+				throw twilioSendFailure(error);
+			}
+		},
 
 		async fetchMedia(credentials, providerRef) {
 			const target = new URL(
