@@ -31,7 +31,15 @@ import {
 	type Caller
 } from './pipeline.ts';
 import { ProviderSendError, type Recipient, type TemplateReference } from './providers/provider.ts';
-import { missingTemplateVariables, renderTemplateMessage } from './template-text.ts';
+import {
+	isHttpsUrl,
+	mediaHeaderFormats,
+	missingFieldsSentence,
+	missingTemplateFields,
+	needsHeaderMedia,
+	renderTemplateMessage,
+	type TemplateShape
+} from './template-text.ts';
 import { mediaContentDisposition, servedMediaType } from './media-types.ts';
 import { fetchProviderMedia, keepMedia, mediaBucket, type MessageMedia } from './media-store.ts';
 
@@ -49,6 +57,17 @@ const templateSchema = z
 			.regex(/^HX[0-9a-fA-F]{32}$/, 'contentSid must be a Twilio Content SID (HX…).')
 			.optional(),
 		variables: z.record(z.string(), z.string()).optional(),
+		headerVariables: z.record(z.string(), z.string()).optional(),
+		headerMedia: z
+			.object({
+				type: z.enum(mediaHeaderFormats),
+				link: z
+					.string()
+					.trim()
+					.refine(isHttpsUrl, 'The header’s media link must be a full https:// address.')
+			})
+			.optional(),
+		buttonVariables: z.record(z.string().regex(/^\d+$/), z.string()).optional(),
 		components: z.array(z.unknown()).optional()
 	})
 	.refine((template) => template.name || template.contentSid, {
@@ -200,18 +219,22 @@ export async function deliverQueuedMessage(
 }
 
 /**
- * Checks a template against the number's synced copy (approved, every variable filled) and
- * returns the text the customer will read. A template not synced yet is sent as asked and the
- * provider judges it; the inbox then shows the template's name and the thread "a template message".
+ * Checks a template against the number's synced copy (approved; body, header and URL-button
+ * values and a media header's link all given) and returns the text the customer will read, with
+ * the reference completed from the copy (a media header's kind). A template not synced yet is
+ * sent as asked and the provider judges it; the inbox then shows the template's name and the
+ * thread "a template message".
  */
 async function renderSyncedTemplate(
 	caller: Caller,
 	conversation: ConversationRow,
 	template: TemplateReference
-): Promise<string | undefined> {
+): Promise<{ text: string; template: TemplateReference } | undefined> {
 	let query = caller.client
 		.from('whatsapp_templates')
-		.select('name, status, header, body, footer')
+		.select(
+			'name, status, provider, header, header_format, header_variables, body, footer, buttons'
+		)
 		.eq('number_id', conversation.number_id);
 	query = template.contentSid
 		? query.eq('provider_template_id', template.contentSid)
@@ -219,13 +242,7 @@ async function renderSyncedTemplate(
 	const { data, error } = await query.limit(1).maybeSingle();
 	if (error) throw databaseFailure(error);
 	if (!data) return undefined;
-	const synced = data as {
-		name: string;
-		status: string;
-		header: string | null;
-		body: string;
-		footer: string | null;
-	};
+	const synced = data as TemplateShape & { name: string; status: string };
 	if (synced.status !== 'approved') {
 		throw new HttpError(
 			409,
@@ -233,16 +250,21 @@ async function renderSyncedTemplate(
 			`The template “${synced.name}” is ${synced.status.replace(/_/g, ' ')}, not approved, so WhatsApp will not deliver it. Pick an approved template.`
 		);
 	}
-	const missing = missingTemplateVariables(synced.body, template.variables);
+	// The synced copy says what kind of media the header shows, whatever the request said.
+	const completed: TemplateReference =
+		template.headerMedia && needsHeaderMedia(synced)
+			? {
+					...template,
+					headerMedia: { type: synced.header_format, link: template.headerMedia.link }
+				}
+			: template;
+	const missing = missingTemplateFields(synced, completed);
 	if (missing.length > 0) {
-		throw new HttpError(
-			400,
-			'template_variables_missing',
-			`Fill in ${missing.map((key) => `{{${key}}}`).join(', ')} before sending this template.`,
-			{ missing }
-		);
+		throw new HttpError(400, 'template_variables_missing', missingFieldsSentence(synced, missing), {
+			missing
+		});
 	}
-	return renderTemplateMessage(synced, template.variables ?? {});
+	return { text: renderTemplateMessage(synced, completed), template: completed };
 }
 
 async function sendMessage(
@@ -271,8 +293,12 @@ async function sendMessage(
 	}
 	if (!template) requireOpenWindow(conversation);
 	// A template message keeps the words the customer receives, so the thread can show them.
-	const storedBody =
-		template && !body.messageId ? await renderSyncedTemplate(caller, conversation, template) : text;
+	let storedBody = text;
+	if (template && !body.messageId) {
+		const checked = await renderSyncedTemplate(caller, conversation, template);
+		storedBody = checked?.text;
+		template = checked?.template ?? template;
+	}
 
 	const { data: contact, error: contactError } = await caller.client
 		.from('contacts')

@@ -5,7 +5,12 @@
 import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
-import { templatePlaceholders } from '../template-text.ts';
+import {
+	templatePlaceholders,
+	type TemplateButton,
+	type TemplateHeaderFormat,
+	type TemplateVariable
+} from '../template-text.ts';
 import {
 	businessScopedUserId,
 	emptyDelivery,
@@ -18,6 +23,7 @@ import {
 	type ProviderTemplate,
 	type Recipient,
 	type StatusUpdate,
+	type TemplateReference,
 	type VerifiedCredentials,
 	type WhatsAppMessagingAdapter,
 	type WhatsAppProviderAdapter
@@ -825,22 +831,7 @@ export function createMetaMessagingAdapter(options: {
 						template: {
 							name: template.name,
 							language: { code: template.language ?? 'en_US' },
-							components:
-								template.components ??
-								(template.variables
-									? [
-											{
-												type: 'body',
-												// Positional keys ('1', '2'…) iterate in numeric order; named
-												// ones must say which placeholder they fill.
-												parameters: Object.entries(template.variables).map(([key, text]) =>
-													/^\d+$/.test(key)
-														? { type: 'text', text }
-														: { type: 'text', parameter_name: key, text }
-												)
-											}
-										]
-									: [])
+							components: template.components ?? templateComponents(template)
 						}
 					}
 				: {
@@ -902,14 +893,56 @@ export function createMetaMessagingAdapter(options: {
 	};
 }
 
+/** Text parameters: positional keys ('1', '2'…) iterate in numeric order; named ones say which. */
+function textParameters(variables: Record<string, string>) {
+	return Object.entries(variables).map(([key, text]) =>
+		/^\d+$/.test(key) ? { type: 'text', text } : { type: 'text', parameter_name: key, text }
+	);
+}
+
+/** The Graph `components` of a template send: header values or media, body values, URL suffixes. */
+export function templateComponents(template: TemplateReference): unknown[] {
+	const components: unknown[] = [];
+	if (template.headerMedia) {
+		const { type, link } = template.headerMedia;
+		components.push({ type: 'header', parameters: [{ type, [type]: { link } }] });
+	} else if (template.headerVariables && Object.keys(template.headerVariables).length > 0) {
+		components.push({ type: 'header', parameters: textParameters(template.headerVariables) });
+	}
+	if (template.variables && Object.keys(template.variables).length > 0) {
+		components.push({ type: 'body', parameters: textParameters(template.variables) });
+	}
+	for (const [index, text] of Object.entries(template.buttonVariables ?? {})) {
+		components.push({
+			type: 'button',
+			sub_type: 'url',
+			index,
+			parameters: [{ type: 'text', text }]
+		});
+	}
+	return components;
+}
+
+interface GraphTemplateButton {
+	type?: string;
+	text?: string;
+	url?: string;
+	phone_number?: string;
+	example?: string[] | string;
+}
+
 interface GraphTemplateComponent {
 	type?: string;
 	format?: string;
 	text?: string;
 	example?: {
+		header_text?: string[];
+		header_text_named_params?: { param_name?: string; example?: string }[];
+		header_handle?: string[];
 		body_text?: string[][];
 		body_text_named_params?: { param_name?: string; example?: string }[];
 	};
+	buttons?: GraphTemplateButton[];
 }
 
 interface GraphTemplate {
@@ -922,6 +955,50 @@ interface GraphTemplate {
 	components?: GraphTemplateComponent[];
 }
 
+/** Placeholders of a text with Graph's examples (positional by place, named by name). */
+function variablesWithExamples(
+	text: string,
+	positional: (string | undefined)[],
+	named: { param_name?: string; example?: string }[] | undefined
+): TemplateVariable[] {
+	const byName = new Map((named ?? []).map((param) => [param.param_name, param.example]));
+	return templatePlaceholders(text).map((key) => ({
+		key,
+		example: /^\d+$/.test(key) ? (positional[Number(key) - 1] ?? null) : (byName.get(key) ?? null)
+	}));
+}
+
+const headerFormats = new Set(['text', 'image', 'video', 'document', 'location']);
+
+/** A Graph template button as stored; a URL's example is the whole address, kept as its suffix. */
+function buttonFromGraph(button: GraphTemplateButton): TemplateButton {
+	const type = (button.type ?? '').toUpperCase();
+	const text = button.text ?? '';
+	if (type === 'URL') {
+		const url = button.url ?? '';
+		const example = [button.example ?? []].flat()[0];
+		const prefix = url.split('{{')[0];
+		return {
+			type: 'url',
+			text,
+			url,
+			variables: templatePlaceholders(url).map((key) => ({
+				key,
+				example: example
+					? example.startsWith(prefix)
+						? example.slice(prefix.length)
+						: example
+					: null
+			}))
+		};
+	}
+	if (type === 'PHONE_NUMBER')
+		return { type: 'phone_number', text, phone_number: button.phone_number ?? null };
+	if (type === 'QUICK_REPLY') return { type: 'quick_reply', text };
+	if (type === 'COPY_CODE') return { type: 'copy_code', text: text || 'Copy code' };
+	return { type: 'other', text };
+}
+
 /** A Graph message template as stored; one without a body or an id is skipped. */
 function templateFromGraph(entry: GraphTemplate): ProviderTemplate | undefined {
 	const component = (type: string) =>
@@ -929,10 +1006,10 @@ function templateFromGraph(entry: GraphTemplate): ProviderTemplate | undefined {
 	const body = component('BODY');
 	if (!entry.id || !entry.name || !body?.text) return undefined;
 	const header = component('HEADER');
-	const positionalExamples = body.example?.body_text?.[0] ?? [];
-	const namedExamples = new Map(
-		(body.example?.body_text_named_params ?? []).map((param) => [param.param_name, param.example])
-	);
+	const format = header ? (header.format ?? 'TEXT').toLowerCase() : null;
+	const headerFormat =
+		format && headerFormats.has(format) ? (format as TemplateHeaderFormat) : null;
+	const headerText = headerFormat === 'text' ? (header?.text ?? null) : null;
 	return {
 		provider_template_id: entry.id,
 		name: entry.name,
@@ -941,20 +1018,22 @@ function templateFromGraph(entry: GraphTemplate): ProviderTemplate | undefined {
 		status: (entry.status ?? 'unknown').toLowerCase(),
 		rejection_reason:
 			entry.rejected_reason && entry.rejected_reason !== 'NONE' ? entry.rejected_reason : null,
-		// Only a plain text header is shown; media headers and header parameters are not sent from here.
-		header:
-			header?.text &&
-			(header.format ?? 'TEXT').toUpperCase() === 'TEXT' &&
-			templatePlaceholders(header.text).length === 0
-				? header.text
-				: null,
+		header: headerText,
+		header_format: headerFormat,
+		header_variables: headerText
+			? variablesWithExamples(
+					headerText,
+					header?.example?.header_text ?? [],
+					header?.example?.header_text_named_params
+				)
+			: [],
 		body: body.text,
 		footer: component('FOOTER')?.text ?? null,
-		variables: templatePlaceholders(body.text).map((key) => ({
-			key,
-			example: /^\d+$/.test(key)
-				? (positionalExamples[Number(key) - 1] ?? null)
-				: (namedExamples.get(key) ?? null)
-		}))
+		variables: variablesWithExamples(
+			body.text,
+			body.example?.body_text?.[0] ?? [],
+			body.example?.body_text_named_params
+		),
+		buttons: (component('BUTTONS')?.buttons ?? []).map(buttonFromGraph)
 	};
 }

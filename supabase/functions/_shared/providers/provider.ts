@@ -4,6 +4,12 @@
  * (WhatsAppMessagingAdapter), and the shapes webhook parsers produce for ingest_whatsapp_delivery
  * (InboundMessage, StatusUpdate). Each provider file also exports its signature check and parser.
  */
+import type {
+	TemplateButton,
+	TemplateHeaderFormat,
+	TemplateValues,
+	TemplateVariable
+} from '../template-text.ts';
 
 export type ProviderName = 'twilio' | 'meta';
 
@@ -156,12 +162,15 @@ export function deliveryHasItems(delivery: ParsedDelivery): boolean {
 	);
 }
 
-/** A template reference; Twilio uses contentSid + variables, Meta name + language (+ components). */
-export interface TemplateReference {
+/**
+ * A template reference; Twilio uses contentSid + variables (every placeholder), Meta name + language
+ * with the body's variables, the header's values or media link and URL buttons' suffixes (or
+ * ready-made components).
+ */
+export interface TemplateReference extends TemplateValues {
 	name?: string;
 	language?: string;
 	contentSid?: string;
-	variables?: Record<string, string>;
 	components?: unknown[];
 }
 
@@ -178,8 +187,14 @@ export interface ProviderTemplate {
 	header: string | null;
 	body: string;
 	footer: string | null;
-	/** The body's placeholders in order, with the provider's sample value when it has one. */
-	variables: { key: string; example: string | null }[];
+	/** The body's placeholders in order (Twilio: every placeholder), with the provider's sample. */
+	variables: TemplateVariable[];
+	/** What the header holds; null without a header. */
+	header_format: TemplateHeaderFormat | null;
+	/** A Meta text header's placeholders (numbered apart from the body's). */
+	header_variables: TemplateVariable[];
+	/** In the provider's order, which is the index a Meta send names. */
+	buttons: TemplateButton[];
 }
 
 /** A business-scoped user id as Meta and Twilio write it: country, a dot, up to 128 alphanumerics. */

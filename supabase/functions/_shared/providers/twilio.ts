@@ -7,7 +7,11 @@ import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
 import { createTwilioSandboxHttpClient, rewriteTwilioUrl } from './twilio-sandbox-http.ts';
-import { templatePlaceholders } from '../template-text.ts';
+import {
+	templatePlaceholders,
+	type MediaHeaderFormat,
+	type TemplateButton
+} from '../template-text.ts';
 import {
 	businessScopedUserId,
 	emptyDelivery,
@@ -525,7 +529,61 @@ export function createTwilioMessagingAdapter(
 	};
 }
 
-/** A Content API entry as stored: the body of its first type that has one, and its WhatsApp approval. */
+interface ContentAction {
+	type?: string;
+	title?: string;
+	id?: string;
+	url?: string;
+	phone?: string;
+	code?: string;
+}
+
+interface ContentType {
+	body?: string;
+	title?: string;
+	subtitle?: string;
+	footer?: string;
+	header_text?: string;
+	media?: string[];
+	actions?: ContentAction[];
+}
+
+/** The Content types that can go out on WhatsApp, the richest first. */
+const contentTypePreference = [
+	'whatsapp/card',
+	'twilio/card',
+	'twilio/call-to-action',
+	'twilio/quick-reply',
+	'twilio/media',
+	'twilio/text'
+];
+
+/** What a media URL most likely is, by its extension; images are the common case. */
+function mediaFormat(url: string): MediaHeaderFormat {
+	const path = url.split(/[?#]/)[0].toLowerCase();
+	if (/\.(mp4|3gp|mov)$/.test(path)) return 'video';
+	if (/\.(pdf|docx?|xlsx?|pptx?|txt|csv)$/.test(path)) return 'document';
+	return 'image';
+}
+
+/** A Content action as a stored button; quick replies without a type are QUICK_REPLY. */
+function buttonFromAction(action: ContentAction, quickReplies: boolean): TemplateButton {
+	const type = (action.type ?? (quickReplies ? 'QUICK_REPLY' : '')).toUpperCase();
+	const text = action.title ?? '';
+	if (type === 'URL') return { type: 'url', text, url: action.url ?? null };
+	if (type === 'PHONE_NUMBER' || type === 'PHONE')
+		return { type: 'phone_number', text, phone_number: action.phone ?? null };
+	if (type === 'QUICK_REPLY') return { type: 'quick_reply', text };
+	if (type === 'COPY_CODE') return { type: 'copy_code', text: text || 'Copy code' };
+	return { type: 'other', text };
+}
+
+/**
+ * A Content API entry as stored, from its richest WhatsApp type: a card's title is the body and its
+ * subtitle the footer (as WhatsApp shows them), media makes a media header, actions are buttons.
+ * Every placeholder, wherever it sits, is one of the template's variables (Twilio numbers them as
+ * one), with the Content's sample values.
+ */
 function templateFromContent(content: {
 	sid: string;
 	friendlyName: string;
@@ -534,10 +592,21 @@ function templateFromContent(content: {
 	types: Record<string, unknown> | null;
 	approvalRequests: Record<string, unknown> | null;
 }): ProviderTemplate | undefined {
-	const body = Object.values(content.types ?? {})
-		.map((type) => (type as { body?: unknown } | null)?.body)
-		.find((text): text is string => typeof text === 'string' && text.length > 0);
+	const types = (content.types ?? {}) as Record<string, ContentType | null>;
+	const name =
+		contentTypePreference.find((candidate) => types[candidate]) ??
+		Object.keys(types).find((candidate) => typeof types[candidate]?.body === 'string');
+	const type = name ? types[name] : undefined;
+	if (!name || !type) return undefined;
+	const body = (name === 'twilio/card' ? type.title || type.subtitle : type.body) ?? '';
 	if (!body) return undefined;
+	const footer =
+		(name === 'twilio/card' ? (type.title ? type.subtitle : undefined) : type.footer) || null;
+	const media = type.media?.[0];
+	const header = name === 'whatsapp/card' ? type.header_text || null : null;
+	const buttons = (type.actions ?? []).map((action) =>
+		buttonFromAction(action, name === 'twilio/quick-reply')
+	);
 	// The approval is flat on ContentAndApprovals; the ApprovalRequests resource nests it under `whatsapp`.
 	const approval = (content.approvalRequests?.whatsapp ?? content.approvalRequests ?? {}) as {
 		status?: string;
@@ -545,6 +614,13 @@ function templateFromContent(content: {
 		rejection_reason?: string;
 	};
 	const samples = content.variables ?? {};
+	const everyText = [
+		header ?? '',
+		media ?? '',
+		body,
+		footer ?? '',
+		...buttons.map((button) => `${button.text} ${button.url ?? ''}`)
+	].join('\n');
 	return {
 		provider_template_id: content.sid,
 		name: content.friendlyName,
@@ -553,12 +629,15 @@ function templateFromContent(content: {
 		// Content never submitted to WhatsApp has no approval at all.
 		status: (approval.status || 'unsubmitted').toLowerCase(),
 		rejection_reason: approval.rejection_reason || null,
-		header: null,
+		header,
+		header_format: media ? mediaFormat(media) : header ? 'text' : null,
+		header_variables: [],
 		body,
-		footer: null,
-		variables: templatePlaceholders(body).map((key) => ({
+		footer,
+		variables: templatePlaceholders(everyText).map((key) => ({
 			key,
 			example: typeof samples[key] === 'string' ? (samples[key] as string) : null
-		}))
+		})),
+		buttons
 	};
 }
