@@ -23,7 +23,8 @@ const TWILIO_ERRORS: Record<number, string> = {
 	63003: 'Channel could not find To address',
 	63016:
 		'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.',
-	63024: 'Invalid message recipient'
+	63024: 'Invalid message recipient',
+	63019: 'Media failed to download'
 };
 
 const META_ERRORS: Record<number, { title: string; details: string }> = {
@@ -31,6 +32,10 @@ const META_ERRORS: Record<number, { title: string; details: string }> = {
 		title: 'Re-engagement message',
 		details:
 			'Message failed to send because more than 24 hours have passed since the customer last replied to this number.'
+	},
+	131053: {
+		title: 'Media upload error',
+		details: 'Unable to upload the media used in the message.'
 	},
 	131026: {
 		title: 'Message undeliverable',

@@ -21,6 +21,7 @@ import {
 } from './customer.ts';
 import {
 	createSeededState,
+	type SandboxMessage,
 	type SandboxSettings,
 	type SandboxState,
 	type WebhookDelivery
@@ -101,6 +102,11 @@ export class Sandbox extends SandboxControl {
 				(!filter.kind || delivery.kind === filter.kind) &&
 				(!filter.url || delivery.url === filter.url)
 		);
+	}
+
+	/** A message as the sandbox holds it (sent files carry what their URL answered), by its id. */
+	message(id: string): SandboxMessage | undefined {
+		return this.core.state.messages.get(id);
 	}
 
 	/** Sends a message as a customer: an inbound webhook to the number's URL, signed by its provider. */

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { metaError as metaErrorText, type SandboxCore, type StatusFailure } from './core.ts';
+import { fetchSentMedia } from './sent-media.ts';
 import { bodyOf, parseBodies, type SandboxEnv } from './http.ts';
 import {
 	graphId,
@@ -361,7 +362,11 @@ function markRead(core: SandboxCore, c: MetaContext, number: MetaNumber): Respon
 	return c.json({ success: true });
 }
 
-function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Response {
+async function sendMessage(
+	core: SandboxCore,
+	c: MetaContext,
+	number: MetaNumber
+): Promise<Response> {
 	const { state } = core;
 	const parsed = bodyOf(c.get('body'), sendSchema);
 	if (!parsed.ok) {
@@ -493,8 +498,11 @@ function sendMessage(core: SandboxCore, c: MetaContext, number: MetaNumber): Res
 	};
 	state.messages.set(message.id, message);
 
+	// Meta fetches a `link` after accepting the send; one that does not answer fails the message.
+	const mediaFetched = await fetchSentMedia(message.media, core.closedSignal);
 	let failure: StatusFailure | undefined;
-	if (state.unreachable.has(customer))
+	if (!mediaFetched) failure = { code: 131053, message: metaErrorText(131053).details };
+	else if (state.unreachable.has(customer))
 		failure = { code: 131026, message: metaErrorText(131026).details };
 	else if (outsideWindow) failure = { code: 131047, message: metaErrorText(131047).details };
 	core.scheduleStatuses(message, [], failure);

@@ -85,7 +85,18 @@ export interface SandboxMessage {
 	/** Customer phone, `+E164`. */
 	customer: string;
 	body: string;
-	media: { url: string; contentType: string }[];
+	media: {
+		url: string;
+		contentType: string;
+		/** For a sent file: what its URL answered when the provider fetched it. */
+		fetched?: {
+			status: number;
+			contentType: string | null;
+			bytes: number;
+			data?: Buffer;
+			error?: string;
+		};
+	}[];
 	template?: { id: string; variables: Record<string, string> };
 	status: SandboxMessageStatus;
 	errorCode?: number;

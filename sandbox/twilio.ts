@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { twilioErrorMessage, type SandboxCore, type StatusFailure } from './core.ts';
+import { fetchSentMedia } from './sent-media.ts';
 import { bodyOf, parseBodies, rfc2822, type SandboxEnv } from './http.ts';
 import {
 	renderTemplate,
@@ -442,7 +443,7 @@ export function twilioRoutes(core: SandboxCore): Hono<SandboxEnv> {
 	return app as unknown as Hono<SandboxEnv>;
 }
 
-function sendMessage(core: SandboxCore, c: TwilioContext): Response {
+async function sendMessage(core: SandboxCore, c: TwilioContext): Promise<Response> {
 	const { state } = core;
 	const account = c.get('account');
 	const parsed = bodyOf(c.get('body'), sendMessageSchema);
@@ -531,9 +532,11 @@ function sendMessage(core: SandboxCore, c: TwilioContext): Response {
 	state.messages.set(message.id, message);
 
 	// As on Twilio, the send is accepted and a rule violation shows up as a failed status later.
+	const mediaFetched = await fetchSentMedia(message.media, core.closedSignal);
 	let failure: StatusFailure | undefined;
 	const configuredFailure = state.twilioDeliveryFailures.get(to);
-	if (configuredFailure) failure = configuredFailure;
+	if (!mediaFetched) failure = { code: 63019, message: twilioErrorMessage(63019) };
+	else if (configuredFailure) failure = configuredFailure;
 	else if (state.unreachable.has(to)) failure = { code: 63003, message: twilioErrorMessage(63003) };
 	else if (!templateApproved && !core.insideWindow('twilio', number.phoneNumber, to)) {
 		failure = { code: 63016, message: twilioErrorMessage(63016) };

@@ -2,8 +2,11 @@
  * The user-facing side of the pipeline, with the caller's JWT (RLS decides access):
  *   POST whatsapp-send            { conversationId, text } | { conversationId, template } | { messageId }
  *                                 → the message row (queued, then sent, or failed with a sentence)
+ *                                 multipart/form-data conversationId, file, text (its caption):
+ *                                 an attachment, checked against the provider's limits, kept in
+ *                                 Storage and sent by a signed URL the provider fetches
  *   POST whatsapp-send/read       { conversationId } → unread count to 0, blue ticks at the provider
- *   GET  whatsapp-media/<id>      the bytes of an inbound message's media: the copy kept in Storage,
+ *   GET  whatsapp-media/<id>      the bytes of a message's media (inbound or sent): the copy kept in Storage,
  *                                 else fetched with the number's credentials (and then kept);
  *                                 the browser never sees provider or Storage URLs
  */
@@ -30,7 +33,12 @@ import {
 	twilioWebhookUrl,
 	type Caller
 } from './pipeline.ts';
-import { ProviderSendError, type Recipient, type TemplateReference } from './providers/provider.ts';
+import {
+	ProviderSendError,
+	type OutboundMedia,
+	type Recipient,
+	type TemplateReference
+} from './providers/provider.ts';
 import {
 	isHttpsUrl,
 	mediaHeaderFormats,
@@ -41,7 +49,18 @@ import {
 	type TemplateShape
 } from './template-text.ts';
 import { mediaContentDisposition, servedMediaType } from './media-types.ts';
-import { fetchProviderMedia, keepMedia, mediaBucket, type MessageMedia } from './media-store.ts';
+import {
+	fetchProviderMedia,
+	keepMedia,
+	mediaBucket,
+	mediaStoragePath,
+	type MessageMedia
+} from './media-store.ts';
+import {
+	checkOutboundMedia,
+	OUTBOUND_MEDIA_LARGEST_BYTES,
+	type OutboundMediaKind
+} from './outbound-media.ts';
 
 /** The customer service window: free-form text only within 24 hours of the customer's last message. */
 export const serviceWindowMs = 24 * 60 * 60 * 1000;
@@ -98,6 +117,28 @@ const sendSchema = z
 	);
 
 const readSchema = z.object({ conversationId: uuid });
+
+/** The form fields of an attachment send; the file itself is checked by checkOutboundMedia. */
+const attachmentFieldsSchema = z.object({
+	conversationId: uuid,
+	text: z
+		.string()
+		.trim()
+		.max(4096, 'A WhatsApp message can be at most 4096 characters.')
+		.optional()
+		.transform((text) => text || undefined)
+});
+
+/** How long a provider may take to fetch a sent attachment from its signed URL. */
+const attachmentUrlLifetimeSeconds = 60 * 60;
+
+/** A stored attachment to send: where it is kept and what it is. */
+export interface QueuedAttachment {
+	kind: OutboundMediaKind;
+	storagePath: string | null;
+	mimeType: string;
+	filename?: string | null;
+}
 
 /** The conversation fields the sending path needs. */
 export interface ConversationRow {
@@ -160,6 +201,35 @@ export function requireOpenWindow(conversation: ConversationRow, now = Date.now(
 }
 
 /**
+ * A signed URL for a kept attachment, which the provider fetches (Twilio's MediaUrl, Meta's link):
+ * private Storage needs no public bucket, and the URL stops working after an hour.
+ */
+async function attachmentUrl(
+	service: SupabaseClient,
+	attachment: QueuedAttachment
+): Promise<OutboundMedia> {
+	const signed = attachment.storagePath
+		? await service.storage
+				.from(mediaBucket)
+				.createSignedUrl(attachment.storagePath, attachmentUrlLifetimeSeconds)
+		: undefined;
+	if (!signed?.data?.signedUrl) {
+		if (signed?.error) console.error('signing an attachment failed', signed.error.message);
+		throw new ProviderSendError(
+			'attachment_missing',
+			'The attachment is no longer stored, so it cannot be sent. Attach the file again in a new message.',
+			false
+		);
+	}
+	return {
+		kind: attachment.kind,
+		url: signed.data.signedUrl,
+		mimeType: attachment.mimeType,
+		filename: attachment.filename
+	};
+}
+
+/**
  * Sends a queued message through its number's provider and records the outcome (sent with the
  * provider's id, or failed with a sentence): the one sending path for people and the AI agent.
  */
@@ -172,15 +242,19 @@ export async function deliverQueuedMessage(
 		to: Recipient;
 		text?: string;
 		template?: TemplateReference;
+		/** An attachment kept in Storage, sent with `text` as its caption. */
+		attachment?: QueuedAttachment;
 	}
 ): Promise<unknown> {
 	let stored;
 	try {
 		const channel = await numberChannel(config, service, input.numberId);
+		const media = input.attachment ? await attachmentUrl(service, input.attachment) : undefined;
 		const sent = await channel.send({
 			to: input.to,
 			text: input.text,
 			template: input.template,
+			media,
 			statusCallbackUrl: channel.provider === 'twilio' ? twilioWebhookUrl(config) : undefined
 		});
 		stored = await service.rpc('record_message_sent', {
@@ -276,6 +350,7 @@ async function sendMessage(
 	let conversation: ConversationRow;
 	let text = body.text;
 	let template: TemplateReference | undefined = body.template;
+	let attachment: QueuedAttachment | undefined;
 	if (body.messageId) {
 		const failed = await visibleMessage(caller, body.messageId);
 		if (failed.direction !== 'outbound' || failed.status !== 'failed') {
@@ -288,6 +363,7 @@ async function sendMessage(
 		conversation = await visibleConversation(caller, failed.conversation_id);
 		text = failed.type === 'template' ? undefined : (failed.body ?? undefined);
 		template = failed.type === 'template' ? (failed.content as TemplateReference) : undefined;
+		attachment = sentAttachment(failed);
 	} else {
 		conversation = await visibleConversation(caller, body.conversationId!);
 	}
@@ -300,12 +376,7 @@ async function sendMessage(
 		template = checked?.template ?? template;
 	}
 
-	const { data: contact, error: contactError } = await caller.client
-		.from('contacts')
-		.select('wa_id, user_id')
-		.eq('id', conversation.contact_id)
-		.single();
-	if (contactError) throw databaseFailure(contactError);
+	const to = await recipientOf(caller, conversation);
 
 	const queued = body.messageId
 		? await caller.client.rpc('requeue_failed_message', { message_id: body.messageId })
@@ -324,12 +395,142 @@ async function sendMessage(
 	const stored = await deliverQueuedMessage(config, service, {
 		messageId: message.id,
 		numberId: conversation.number_id,
-		to: {
-			waId: (contact as { wa_id: string | null }).wa_id,
-			userId: (contact as { user_id: string | null }).user_id
-		},
+		to,
 		text,
-		template
+		template,
+		attachment
+	});
+	return jsonResponse(stored);
+}
+
+/** The attachment a failed message sends again: the same kept file. */
+function sentAttachment(message: MessageRow): QueuedAttachment | undefined {
+	const kind = message.type as OutboundMediaKind;
+	if (!['image', 'video', 'audio', 'document'].includes(kind) || !message.media) return undefined;
+	return {
+		kind,
+		storagePath: message.media.storage_path ?? null,
+		mimeType: message.media.mime_type ?? 'application/octet-stream',
+		filename: message.media.filename
+	};
+}
+
+/** The contact's addresses, read with the caller's rights. */
+async function recipientOf(caller: Caller, conversation: ConversationRow): Promise<Recipient> {
+	const { data, error } = await caller.client
+		.from('contacts')
+		.select('wa_id, user_id')
+		.eq('id', conversation.contact_id)
+		.single();
+	if (error) throw databaseFailure(error);
+	const contact = data as { wa_id: string | null; user_id: string | null };
+	return { waId: contact.wa_id, userId: contact.user_id };
+}
+
+/** Reads an attachment send's form, refusing a body larger than any provider would take. */
+async function readAttachmentForm(
+	request: Request
+): Promise<{ fields: z.output<typeof attachmentFieldsSchema>; file: File }> {
+	const declared = Number(request.headers.get('content-length') ?? '0');
+	// The form's own fields and boundaries fit well within the extra megabyte.
+	if (declared > OUTBOUND_MEDIA_LARGEST_BYTES + 1024 * 1024) {
+		throw new HttpError(
+			413,
+			'attachment_too_large',
+			'That file is larger than WhatsApp takes (at most 100 MB, for documents). Send a smaller file.'
+		);
+	}
+	let form: FormData;
+	try {
+		form = await request.formData();
+	} catch {
+		throw new HttpError(400, 'invalid_form', 'The attachment could not be read. Attach it again.');
+	}
+	const file = form.get('file');
+	if (!(file instanceof File)) {
+		throw new HttpError(400, 'invalid_request', 'Attach a file before sending.');
+	}
+	const fields = parseWith(attachmentFieldsSchema, {
+		conversationId: form.get('conversationId') ?? undefined,
+		text: form.get('text') ?? undefined
+	});
+	return { fields, file };
+}
+
+/**
+ * An agent's attachment: checked against the number's provider (type, size, caption), queued as
+ * an image/video/audio/document message, kept in Storage under the conversation's tenant by the
+ * service role (the caller's right to the conversation was checked through RLS first), then sent.
+ */
+async function sendAttachment(
+	config: ProviderFunctionConfig,
+	caller: Caller,
+	service: SupabaseClient,
+	request: Request
+): Promise<Response> {
+	const { fields, file } = await readAttachmentForm(request);
+	const conversation = await visibleConversation(caller, fields.conversationId);
+	requireOpenWindow(conversation);
+	const { data: number, error: numberError } = await caller.client
+		.from('whatsapp_numbers')
+		.select('provider')
+		.eq('id', conversation.number_id)
+		.single();
+	if (numberError) throw databaseFailure(numberError);
+	const provider = (number as { provider: 'twilio' | 'meta' }).provider;
+	const check = checkOutboundMedia(provider, file, fields.text);
+	if (!check.ok) {
+		const status = check.reason === 'size' ? 413 : check.reason === 'type' ? 415 : 400;
+		throw new HttpError(status, `attachment_${check.reason}`, check.sentence);
+	}
+	const to = await recipientOf(caller, conversation);
+
+	const queued = await caller.client.rpc('queue_outbound_message', {
+		conversation_id: conversation.id,
+		body: fields.text ?? null,
+		template: null,
+		media: { kind: check.kind, mime_type: check.mimeType, filename: file.name, size: file.size }
+	});
+	if (queued.error) {
+		if (queued.error.code === '42501') throw notFound('conversation');
+		throw databaseFailure(queued.error);
+	}
+	const message = queued.data as { id: string; tenant_id: string; conversation_id: string };
+	const attachment: QueuedAttachment = {
+		kind: check.kind,
+		storagePath: null,
+		mimeType: check.mimeType,
+		filename: file.name
+	};
+	const path = mediaStoragePath({ ...message, media: null, content: null }, 0, {
+		filename: file.name
+	});
+	// Kept with its own type: it is one WhatsApp takes (never a page), and Twilio checks it.
+	const kept = await service.storage
+		.from(mediaBucket)
+		.upload(path, new Uint8Array(await file.arrayBuffer()), { contentType: check.mimeType });
+	const recorded = kept.error
+		? undefined
+		: await service.rpc('record_message_media_path', {
+				message_id: message.id,
+				storage_path: path,
+				media_index: 0
+			});
+	if (kept.error || recorded?.error) {
+		console.error(
+			'keeping a sent attachment failed',
+			kept.error?.message ?? recorded?.error?.message
+		);
+	} else {
+		attachment.storagePath = path;
+	}
+	// Without a kept file the send fails in words (deliverQueuedMessage), and the message says so.
+	const stored = await deliverQueuedMessage(config, service, {
+		messageId: message.id,
+		numberId: conversation.number_id,
+		to,
+		text: fields.text,
+		attachment
 	});
 	return jsonResponse(stored);
 }
@@ -407,6 +608,10 @@ export function createWhatsAppSendHandler(config: ProviderFunctionConfig): Handl
 			return markConversationRead(config, caller, service, conversationId);
 		}
 		if (route !== undefined) throw new HttpError(404, 'not_found', 'There is no such route.');
+		const contentType = request.headers.get('content-type') ?? '';
+		if (contentType.toLowerCase().startsWith('multipart/form-data')) {
+			return sendAttachment(config, caller, service, request);
+		}
 		return sendMessage(config, caller, service, parseWith(sendSchema, await readJson(request)));
 	});
 }

@@ -834,12 +834,28 @@ export function createMetaMessagingAdapter(options: {
 							components: template.components ?? templateComponents(template)
 						}
 					}
-				: {
-						messaging_product: 'whatsapp',
-						...recipientFields(message.to),
-						type: 'text',
-						text: { preview_url: false, body: message.text }
-					};
+				: message.media
+					? {
+							messaging_product: 'whatsapp',
+							...recipientFields(message.to),
+							type: message.media.kind,
+							// By link: Meta fetches the file itself, as Twilio does, so both send one way.
+							[message.media.kind]: {
+								link: message.media.url,
+								...(message.text && message.media.kind !== 'audio'
+									? { caption: message.text }
+									: {}),
+								...(message.media.kind === 'document' && message.media.filename
+									? { filename: message.media.filename }
+									: {})
+							}
+						}
+					: {
+							messaging_product: 'whatsapp',
+							...recipientFields(message.to),
+							type: 'text',
+							text: { preview_url: false, body: message.text }
+						};
 			const response = await graph(
 				`${base}/${encodeURIComponent(credentials.phoneNumberId)}/messages`,
 				credentials.accessToken,

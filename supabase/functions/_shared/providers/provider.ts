@@ -206,10 +206,19 @@ export interface Recipient {
 	userId: string | null;
 }
 
-/** What to send: free text or a template, to a customer. */
+/** An attachment to send: a URL the provider fetches it from (answering 200 with its type). */
+export interface OutboundMedia {
+	kind: 'image' | 'video' | 'audio' | 'document';
+	url: string;
+	mimeType: string;
+	filename?: string | null;
+}
+
+/** What to send: free text, a template, or an attachment (with `text` as its caption), to a customer. */
 export interface OutboundMessage {
 	to: Recipient;
 	text?: string;
+	media?: OutboundMedia;
 	template?: TemplateReference;
 	/** Where the provider reports statuses (Twilio; Meta uses the app's webhook). */
 	statusCallbackUrl?: string;

@@ -444,7 +444,13 @@ export function createTwilioMessagingAdapter(
 									? { contentVariables: JSON.stringify(message.template.variables) }
 									: {})
 							}
-						: { body: message.text }),
+						: message.media
+							? {
+									// Twilio fetches the file and checks its Content-Type; the caption rides in Body.
+									mediaUrl: [message.media.url],
+									...(message.text ? { body: message.text } : {})
+								}
+							: { body: message.text }),
 					...(message.statusCallbackUrl ? { statusCallback: message.statusCallbackUrl } : {})
 				});
 				return { providerMessageId: sent.sid, status: sent.status === 'sent' ? 'sent' : 'queued' };
