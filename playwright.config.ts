@@ -8,11 +8,15 @@ export default defineConfig({
 	testDir: 'tests/e2e',
 	testMatch: '**/*.e2e.ts',
 	outputDir: 'test-results',
+	// Opens every page once before the first test, so no test waits for vite to compile a route.
+	globalSetup: './tests/e2e/support/warm-up.ts',
 	fullyParallel: false,
 	workers: 1,
 	retries: 0,
-	timeout: 60_000,
-	expect: { timeout: 10_000 },
+	// Safety nets, not speed goals: each test is a journey of many steps, and on a loaded two-core
+	// machine a server render or a live update can take many seconds.
+	timeout: 240_000,
+	expect: { timeout: 20_000 },
 	reporter: process.env.CI ? 'line' : 'list',
 	use: {
 		baseURL,

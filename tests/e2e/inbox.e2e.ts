@@ -157,7 +157,9 @@ const customerReacts = (sandboxUrl: string, messageId: string, emoji: string) =>
 const message = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
 test('customers, agents and notifications meet live in the inbox', async ({ page, browser }) => {
-	test.setTimeout(180_000);
+	// A long journey (three people, a dozen live exchanges, screenshots and axe checks at each
+	// state): on a loaded two-core machine it takes minutes, though no single step is slow.
+	test.setTimeout(480_000);
 	await page.setViewportSize(DESKTOP);
 	await signIn(page, 'owner@parley.local');
 	const { supabaseUrl, sandboxUrl } = await findStack(page);

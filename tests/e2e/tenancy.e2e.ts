@@ -8,6 +8,30 @@ const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 const password = 'correct-horse-battery';
 
+/**
+ * Clicks a form's submit button and waits for the server's answer to the post, as a person waits
+ * for the page to respond. Works before or after hydration (the forms are progressively enhanced).
+ */
+async function submitAndWaitForAnswer(page: Page, button: string): Promise<void> {
+	const app = new URL(page.url()).origin;
+	const answered = page.waitForResponse(
+		(response) => response.request().method() === 'POST' && new URL(response.url()).origin === app
+	);
+	await page.getByRole('button', { name: button }).click();
+	await answered;
+}
+
+/**
+ * The WhatsApp page once it is usable: rendered (a cold dev server renders a route's first visit
+ * slowly, so longer than one expectation usually waits) and hydrated, its live channel joined.
+ */
+async function whatsappPageReady(page: Page): Promise<void> {
+	await expect(page).toHaveURL(/\/whatsapp$/, { timeout: 30_000 });
+	await expect(page.getByTestId('live-status')).toHaveAttribute('data-status', 'live', {
+		timeout: 30_000
+	});
+}
+
 /** Signs up through the sign-up page (with whatever `next` the page carries). */
 async function fillSignUp(page: Page, name: string, email: string) {
 	await page.getByLabel('Your name').fill(name);
@@ -32,7 +56,8 @@ async function acceptAsNewPerson(
 	await expect(page).toHaveURL(/\/signup\?next=%2Finvite%2F/);
 	await fillSignUp(page, person.name, person.email);
 	await expect(page).toHaveURL(/\/invite\//);
-	await page.getByRole('button', { name: `Accept and join ${person.workspace}` }).click();
+	await submitAndWaitForAnswer(page, `Accept and join ${person.workspace}`);
+	await whatsappPageReady(page);
 	await expect(page).toHaveURL(/\/whatsapp$/);
 	await expect(page.getByRole('heading', { name: 'WhatsApp', level: 1 })).toBeVisible();
 	return page;
@@ -83,7 +108,8 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		await screenshot(page, 'picker-create-error');
 
 		await address.fill(slug);
-		await page.getByRole('button', { name: 'Create workspace' }).click();
+		await submitAndWaitForAnswer(page, 'Create workspace');
+		await whatsappPageReady(page);
 		await expect(page).toHaveURL(new RegExp(`/app/${slug}/whatsapp$`));
 		await expect(page.getByText('No WhatsApp numbers yet')).toBeVisible();
 		await expect(mainNav(page).getByRole('link', { name: 'WhatsApp' })).toHaveAttribute(
