@@ -47,7 +47,26 @@ export const twilioTemplateInput = z.object({
 	accountSid: z.string(),
 	friendlyName: z.string().min(1),
 	language: z.string().default('en'),
-	body: z.string().min(1),
+	body: z.string().min(1).optional(),
+	/** A `twilio/card` Content instead of text; its title and subtitle are the text sent. */
+	card: z
+		.object({
+			title: z.string().min(1),
+			subtitle: z.string().optional(),
+			media: z.array(z.string()).optional(),
+			actions: z
+				.array(
+					z.object({
+						type: z.enum(['QUICK_REPLY', 'URL', 'PHONE_NUMBER']),
+						title: z.string().min(1),
+						url: z.string().optional(),
+						phone: z.string().optional(),
+						id: z.string().optional()
+					})
+				)
+				.optional()
+		})
+		.optional(),
 	variables: z.record(z.string(), z.string()).default({}),
 	approvalStatus: z.enum(['approved', 'pending', 'rejected', 'unsubmitted']).default('approved'),
 	category: z.string().default('UTILITY')
@@ -73,7 +92,40 @@ export const metaTemplateInput = z.object({
 	language: z.string().default('en_US'),
 	category: z.enum(['UTILITY', 'MARKETING', 'AUTHENTICATION']).default('UTILITY'),
 	status: z.enum(['APPROVED', 'PENDING', 'REJECTED']).default('APPROVED'),
-	body: z.string().min(1)
+	body: z.string().min(1),
+	header: z
+		.discriminatedUnion('format', [
+			z.object({
+				format: z.literal('TEXT'),
+				text: z.string().min(1).max(60),
+				example: z.array(z.string()).optional()
+			}),
+			z.object({
+				format: z.enum(['IMAGE', 'VIDEO', 'DOCUMENT']),
+				example: z.string().optional()
+			})
+		])
+		.optional(),
+	footer: z.string().max(60).optional(),
+	buttons: z
+		.array(
+			z.discriminatedUnion('type', [
+				z.object({ type: z.literal('QUICK_REPLY'), text: z.string().min(1).max(25) }),
+				z.object({
+					type: z.literal('URL'),
+					text: z.string().min(1).max(25),
+					url: z.string().startsWith('https://'),
+					example: z.string().optional()
+				}),
+				z.object({
+					type: z.literal('PHONE_NUMBER'),
+					text: z.string().min(1).max(25),
+					phone_number: z.string().min(5)
+				})
+			])
+		)
+		.max(10)
+		.optional()
 });
 
 export const settingsInput = z
@@ -165,9 +217,12 @@ export class SandboxControl {
 
 	/** Adds a Content API template to a Twilio account. */
 	addTwilioTemplate(input: z.input<typeof twilioTemplateInput>): TwilioTemplate {
-		const value = twilioTemplateInput.parse(input);
+		const { body, ...value } = twilioTemplateInput.parse(input);
+		const text = body ?? [value.card?.title, value.card?.subtitle].filter(Boolean).join('\n');
+		if (!text) throw new Error('A Twilio template needs a body or a card.');
 		const template: TwilioTemplate = {
 			...value,
+			body: text,
 			sid: twilioSid('HX'),
 			dateCreated: new Date(this.core.now())
 		};

@@ -34,10 +34,26 @@ export interface TwilioTemplate {
 	friendlyName: string;
 	language: string;
 	variables: Record<string, string>;
+	/** The text sent: the body, or a card's title and subtitle. */
 	body: string;
+	/** A `twilio/card` Content (title, subtitle, media, actions) instead of `twilio/text`. */
+	card?: TwilioCard;
 	approvalStatus: 'approved' | 'pending' | 'rejected' | 'unsubmitted';
 	category: string;
 	dateCreated: Date;
+}
+
+export interface TwilioCard {
+	title: string;
+	subtitle?: string;
+	media?: string[];
+	actions?: {
+		type: 'QUICK_REPLY' | 'URL' | 'PHONE_NUMBER';
+		title: string;
+		url?: string;
+		phone?: string;
+		id?: string;
+	}[];
 }
 
 export interface MetaNumber {
@@ -60,7 +76,19 @@ export interface MetaTemplate {
 	category: 'UTILITY' | 'MARKETING' | 'AUTHENTICATION';
 	status: 'APPROVED' | 'PENDING' | 'REJECTED';
 	body: string;
+	/** A text header (its own `{{1}}`…, with examples) or a media header sent by link. */
+	header?:
+		| { format: 'TEXT'; text: string; example?: string[] }
+		| { format: 'IMAGE' | 'VIDEO' | 'DOCUMENT'; example?: string };
+	footer?: string;
+	/** In order; a URL button's `{{1}}` is filled when sending, `example` is a whole address. */
+	buttons?: MetaTemplateButton[];
 }
+
+export type MetaTemplateButton =
+	| { type: 'QUICK_REPLY'; text: string }
+	| { type: 'URL'; text: string; url: string; example?: string }
+	| { type: 'PHONE_NUMBER'; text: string; phone_number: string };
 
 export type SandboxMessageStatus =
 	| 'accepted'

@@ -147,7 +147,9 @@ function contentJson(template: TwilioTemplate, origin: string) {
 			approval_fetch: `${url}/ApprovalRequests`
 		},
 		sid: template.sid,
-		types: { 'twilio/text': { body: template.body } },
+		types: template.card
+			? { 'twilio/card': template.card }
+			: { 'twilio/text': { body: template.body } },
 		url,
 		variables: template.variables
 	};
@@ -156,7 +158,7 @@ function contentJson(template: TwilioTemplate, origin: string) {
 function approvalJson(template: TwilioTemplate) {
 	return {
 		category: template.category,
-		content_type: 'twilio/text',
+		content_type: template.card ? 'twilio/card' : 'twilio/text',
 		name: template.friendlyName,
 		rejection_reason:
 			template.approvalStatus === 'rejected' ? 'The template was rejected in the sandbox.' : '',
