@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-	DEMO_CREDENTIALS,
-	sandboxFunctionSecrets,
-	startSandbox,
-	type Sandbox
-} from '../../sandbox/index.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox/index.ts';
+import type { TestStack } from '../support/stack.ts';
 import { callFunction } from '../support/clients.ts';
 import {
+	connectDemoNumbers,
 	connectNumber,
 	connectTwilio,
 	createTeam,
+	startPipelineStack,
+	type PipelineStack,
 	metaDelivery,
 	metaText,
 	postMeta,
@@ -23,11 +20,11 @@ import {
 // batches that name the same customers in opposite orders, NUL characters and lone surrogates,
 // garbage ids, huge bodies, statuses signed by another tenant, and a database that refuses.
 
-const encryptionKey = randomBytes(32).toString('base64');
 const twilioDemo = DEMO_CREDENTIALS.twilio;
 const metaDemo = DEMO_CREDENTIALS.meta;
 const metaB = { phoneNumberId: '106540352200002', appSecret: 'team-b-app-secret-00000000000000' };
 
+let pipeline: PipelineStack;
 let sandbox: Sandbox;
 let stack: TestStack;
 let functionsUrl: string;
@@ -38,28 +35,10 @@ let metaNumberA: string;
 let twilioB: { accountSid: string; authToken: string };
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
-	stack = await startTestStack({
-		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
-	});
-	functionsUrl = `${stack.url}/functions/v1`;
-	sandbox.setWebhookBaseUrl(functionsUrl);
-
+	pipeline = await startPipelineStack();
+	({ sandbox, stack, functionsUrl } = pipeline);
 	teamA = await createTeam(stack, 'harden-a');
-	await connectTwilio(teamA, twilioDemo);
-	twilioNumberA = await connectNumber(teamA, {
-		provider: 'twilio',
-		displayName: 'Store',
-		address: 'whatsapp:+15550100001'
-	});
-	metaNumberA = await connectNumber(teamA, {
-		provider: 'meta',
-		displayName: 'Meta line',
-		phoneNumberId: metaDemo.phoneNumberId,
-		businessAccountId: metaDemo.wabaId,
-		accessToken: metaDemo.accessToken,
-		appSecret: metaDemo.appSecret
-	});
+	({ twilioNumberId: twilioNumberA, metaNumberId: metaNumberA } = await connectDemoNumbers(teamA));
 
 	teamB = await createTeam(stack, 'harden-b');
 	const accountB = sandbox.addTwilioAccount({ friendlyName: 'Team B' });
@@ -87,8 +66,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-	await stack?.close();
-	await sandbox?.close();
+	await pipeline?.close();
 });
 
 async function count(table: string, where = 'true', params: unknown[] = []): Promise<number> {

@@ -7,20 +7,17 @@ import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
-import {
-	DEMO_CREDENTIALS,
-	sandboxFunctionSecrets,
-	startSandbox,
-	twilioSignature,
-	type Sandbox
-} from '../../sandbox/index.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { DEMO_CREDENTIALS, twilioSignature, type Sandbox } from '../../sandbox/index.ts';
+import type { TestStack } from '../support/stack.ts';
 import { callFunction, subscribed } from '../support/clients.ts';
 import {
+	connectDemoNumbers,
 	connectNumber,
 	connectTwilio,
 	createTeam,
 	hubSignature,
+	startPipelineStack,
+	type PipelineStack,
 	type Team
 } from '../support/webhooks.ts';
 
@@ -28,10 +25,10 @@ import {
 // the twilio-webhook and meta-webhook functions, replies through whatsapp-send, statuses back,
 // media through whatsapp-media — all against the local stack, real Deno and the provider sandbox.
 
-const encryptionKey = randomBytes(32).toString('base64');
 const twilioDemo = DEMO_CREDENTIALS.twilio;
 const metaDemo = DEMO_CREDENTIALS.meta;
 
+let pipeline: PipelineStack;
 let sandbox: Sandbox;
 let stack: TestStack;
 let functionsUrl: string;
@@ -44,27 +41,10 @@ function fixture<T = Record<string, string>>(path: string): T {
 }
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
-	stack = await startTestStack({
-		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
-	});
-	functionsUrl = `${stack.url}/functions/v1`;
-	sandbox.setWebhookBaseUrl(functionsUrl);
+	pipeline = await startPipelineStack();
+	({ sandbox, stack, functionsUrl } = pipeline);
 	teamA = await team('pipeline-a');
-	await connectTwilio(teamA, twilioDemo);
-	twilioNumberA = await connectNumber(teamA, {
-		provider: 'twilio',
-		displayName: 'Store',
-		address: 'whatsapp:+15550100001'
-	});
-	metaNumberA = await connectNumber(teamA, {
-		provider: 'meta',
-		displayName: 'Meta line',
-		phoneNumberId: metaDemo.phoneNumberId,
-		businessAccountId: metaDemo.wabaId,
-		accessToken: metaDemo.accessToken,
-		appSecret: metaDemo.appSecret
-	});
+	({ twilioNumberId: twilioNumberA, metaNumberId: metaNumberA } = await connectDemoNumbers(teamA));
 	const accountB = sandbox.addTwilioAccount({ friendlyName: 'Team B' });
 	sandbox.upsertTwilioNumber({ accountSid: accountB.sid, phoneNumber: '+15550200001' });
 	twilioB = { accountSid: accountB.sid, authToken: accountB.authToken };
@@ -79,8 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	for (const channel of channels) await channel.unsubscribe();
-	await stack?.close();
-	await sandbox?.close();
+	await pipeline?.close();
 });
 
 // ------------------------------------------------------------------ arranging, as users do

@@ -1,12 +1,71 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { twilioSignature } from '../../sandbox/index.ts';
+import {
+	DEMO_CREDENTIALS,
+	sandboxFunctionSecrets,
+	startSandbox,
+	twilioSignature,
+	type Sandbox
+} from '../../sandbox/index.ts';
 import { commitAs, createUser, joinTenant, rowsOf } from '../db/support.ts';
 import { callFunction, signedIn } from './clients.ts';
-import type { TestStack } from './stack.ts';
+import { startTestStack, type TestStack } from './stack.ts';
 
 // What the pipeline suites arrange as people and providers do: a team that signs up and connects
 // its numbers through the functions, and webhooks signed the way Twilio and Meta sign them.
+
+/** A test stack whose functions talk to a provider sandbox, which delivers to those functions. */
+export interface PipelineStack {
+	sandbox: Sandbox;
+	stack: TestStack;
+	/** `<stack>/functions/v1`, where the sandbox delivers webhooks. */
+	functionsUrl: string;
+	close(): Promise<void>;
+}
+
+/** Starts a provider sandbox and a test stack wired to each other (statuses a few ms apart). */
+export async function startPipelineStack(): Promise<PipelineStack> {
+	const sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
+	const stack = await startTestStack({
+		functionSecrets: {
+			...sandboxFunctionSecrets(sandbox),
+			PARLEY_ENCRYPTION_KEY: randomBytes(32).toString('base64')
+		}
+	});
+	const functionsUrl = `${stack.url}/functions/v1`;
+	sandbox.setWebhookBaseUrl(functionsUrl);
+	return {
+		sandbox,
+		stack,
+		functionsUrl,
+		async close() {
+			await stack.close();
+			await sandbox.close();
+		}
+	};
+}
+
+/** The sandbox's demo Twilio account with its store number, and its demo Meta number, connected by the team's owner. */
+export async function connectDemoNumbers(
+	team: Team
+): Promise<{ twilioNumberId: string; metaNumberId: string }> {
+	const { twilio, meta } = DEMO_CREDENTIALS;
+	await connectTwilio(team, twilio);
+	const twilioNumberId = await connectNumber(team, {
+		provider: 'twilio',
+		displayName: 'Store',
+		address: 'whatsapp:+15550100001'
+	});
+	const metaNumberId = await connectNumber(team, {
+		provider: 'meta',
+		displayName: 'Meta line',
+		phoneNumberId: meta.phoneNumberId,
+		businessAccountId: meta.wabaId,
+		accessToken: meta.accessToken,
+		appSecret: meta.appSecret
+	});
+	return { twilioNumberId, metaNumberId };
+}
 
 /** A tenant with an owner, an admin and an agent, each signed in. */
 export interface Team {
@@ -48,7 +107,8 @@ export async function connectTwilio(
 	credentials: { accountSid: string; authToken: string }
 ): Promise<void> {
 	const answer = await callFunction(team.owner, `twilio-integration/${team.tenantId}`, 'POST', {
-		...credentials
+		accountSid: credentials.accountSid,
+		authToken: credentials.authToken
 	});
 	if (answer.status !== 200) throw new Error(JSON.stringify(answer.body));
 }
