@@ -7,6 +7,7 @@ import {
 	twilioSid,
 	graphId,
 	createSeededState,
+	metaAppId,
 	type SandboxMessageStatus,
 	type SandboxSettings
 } from './state.ts';
@@ -136,7 +137,8 @@ export const settingsInput = z
 		windowMs: z.number().int().min(0),
 		openAiHangMs: z.number().int().min(0),
 		twilioMediaNotFoundFirst: z.number().int().min(0),
-		metaThrottledSends: z.number().int().min(0)
+		metaThrottledSends: z.number().int().min(0),
+		metaRefuseAppSubscription: z.boolean()
 	})
 	.partial();
 
@@ -255,6 +257,17 @@ export class SandboxControl {
 		};
 		this.core.state.metaNumbers.set(number.phoneNumberId, number);
 		return number;
+	}
+
+	/** Subscribes a number's app to its WhatsApp Business Account, or unsubscribes it. */
+	setMetaAppSubscribed(phoneNumberId: string, subscribed: boolean): void {
+		const number = this.core.state.metaNumbers.get(phoneNumberId);
+		if (!number)
+			throw new SandboxConfigError(`No Meta number ${phoneNumberId} exists in the sandbox.`);
+		const apps = this.core.state.metaSubscribedApps.get(number.wabaId) ?? new Set<string>();
+		if (subscribed) apps.add(metaAppId(number.appSecret));
+		else apps.delete(metaAppId(number.appSecret));
+		this.core.state.metaSubscribedApps.set(number.wabaId, apps);
 	}
 
 	/** Adds a message template to a WhatsApp Business Account. */

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metaSignature, twilioSignature } from './signatures.ts';
 import {
+	metaAppSubscribed,
 	windowKey,
 	type MetaNumber,
 	type ProviderName,
@@ -160,6 +161,22 @@ export class SandboxCore {
 		number: MetaNumber,
 		value: Record<string, unknown>
 	): Promise<WebhookDelivery> {
+		// Meta sends a business account's webhooks only to the apps subscribed to it.
+		if (!metaAppSubscribed(this.state, number)) {
+			const record: WebhookDelivery = {
+				id: ++this.deliveryId,
+				provider: 'meta',
+				kind,
+				url,
+				headers: {},
+				body: '',
+				payload: value,
+				error: `Not sent: the app is not subscribed to the WhatsApp Business Account ${number.wabaId} (POST /${number.wabaId}/subscribed_apps).`,
+				at: this.now()
+			};
+			this.state.deliveries.push(record);
+			return record;
+		}
 		const payload = {
 			object: 'whatsapp_business_account',
 			entry: [

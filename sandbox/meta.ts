@@ -11,6 +11,7 @@ import { fetchSentMedia } from './sent-media.ts';
 import { bodyOf, parseBodies, type SandboxEnv } from './http.ts';
 import {
 	graphId,
+	metaAppId,
 	renderTemplate,
 	templatePlaceholders,
 	wamid,
@@ -246,6 +247,50 @@ export function metaRoutes(core: SandboxCore): Hono<SandboxEnv> {
 		};
 		state.metaTemplates.set(template.id, template);
 		return c.json({ id: template.id, status: 'PENDING', category: template.category });
+	});
+
+	// The app the access token belongs to.
+	app.get('/:version{v\\d+\\.\\d+}/app', (c) => {
+		const number = numbersFor(c.get('token'))[0];
+		const id = metaAppId(number.appSecret);
+		return c.json({
+			link: `https://www.facebook.com/games/?app_id=${id}`,
+			name: 'Sandbox app',
+			id
+		});
+	});
+
+	// The apps subscribed to a WhatsApp Business Account: Meta sends its webhooks to them only.
+	app.get('/:version{v\\d+\\.\\d+}/:id/subscribed_apps', (c) => {
+		const wabaId = c.req.param('id');
+		if (ownWaba(c, wabaId).length === 0) return missingObject(c, wabaId, 'GET');
+		const apps = [...(state.metaSubscribedApps.get(wabaId) ?? [])];
+		return c.json({
+			data: apps.map((id) => ({
+				whatsapp_business_api_data: {
+					id,
+					link: `https://www.facebook.com/games/?app_id=${id}`,
+					name: 'Sandbox app'
+				}
+			}))
+		});
+	});
+
+	app.post('/:version{v\\d+\\.\\d+}/:id/subscribed_apps', (c) => {
+		const wabaId = c.req.param('id');
+		const numbers = ownWaba(c, wabaId);
+		if (numbers.length === 0) return missingObject(c, wabaId, 'POST');
+		if (state.settings.metaRefuseAppSubscription) {
+			return graphError(c, 400, {
+				code: 200,
+				type: 'OAuthException',
+				message: '(#200) Permissions error'
+			});
+		}
+		const apps = state.metaSubscribedApps.get(wabaId) ?? new Set<string>();
+		apps.add(metaAppId(numbers[0].appSecret));
+		state.metaSubscribedApps.set(wabaId, apps);
+		return c.json({ success: true });
 	});
 
 	// One path serves phone numbers, WABAs and media ids, as Graph's object lookup does.

@@ -195,6 +195,8 @@ export interface SandboxSettings {
 	twilioMediaNotFoundFirst: number;
 	/** Meta answers this many next sends with HTTP 429, error 130429 (throughput), counting down. */
 	metaThrottledSends: number;
+	/** Meta refuses `POST /{waba}/subscribed_apps` (error 200, permissions). */
+	metaRefuseAppSubscription: boolean;
 }
 
 export interface OpenAiState {
@@ -219,6 +221,11 @@ export interface SandboxState {
 	twilioDeliveryFailures: Map<string, { code: number; message: string }>;
 	/** Business-scoped user ids handed out, to the customer phone they stand for. */
 	userIds: Map<string, string>;
+	/**
+	 * Apps subscribed to each WhatsApp Business Account (WABA id → app ids): Meta sends a WABA's
+	 * webhooks only to its subscribed apps.
+	 */
+	metaSubscribedApps: Map<string, Set<string>>;
 	openai: OpenAiState;
 	requests: RecordedRequest[];
 	deliveries: WebhookDelivery[];
@@ -232,7 +239,8 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
 	windowMs: 24 * 60 * 60 * 1000,
 	openAiHangMs: 60_000,
 	twilioMediaNotFoundFirst: 0,
-	metaThrottledSends: 0
+	metaThrottledSends: 0,
+	metaRefuseAppSubscription: false
 };
 
 /** A Twilio-style SID: two letters and 32 hex digits. */
@@ -271,6 +279,17 @@ export function businessScopedUserId(
 	return id;
 }
 
+/** The Graph id of the app a number's app secret belongs to: the same secret, the same app. */
+export function metaAppId(appSecret: string): string {
+	const digest = createHash('sha256').update(`app|${appSecret}`).digest();
+	return String(1_000_000_000_000_000n + (digest.readBigUInt64BE(0) % 1_000_000_000_000_000n));
+}
+
+/** Whether Meta would send a number's webhooks: its app is subscribed to its business account. */
+export function metaAppSubscribed(state: SandboxState, number: MetaNumber): boolean {
+	return state.metaSubscribedApps.get(number.wabaId)?.has(metaAppId(number.appSecret)) ?? false;
+}
+
 /** The window key for one business address and one customer. */
 export function windowKey(provider: ProviderName, business: string, customer: string): string {
 	return `${provider}|${business}|${customer}`;
@@ -291,6 +310,7 @@ export function createSeededState(settings: Partial<SandboxSettings> = {}): Sand
 		unreachable: new Set(),
 		twilioDeliveryFailures: new Map(),
 		userIds: new Map(),
+		metaSubscribedApps: new Map(),
 		openai: { apiKeys: new Set([DEMO_CREDENTIALS.openai.apiKey]) },
 		requests: [],
 		deliveries: [],
@@ -341,6 +361,8 @@ export function createSeededState(settings: Partial<SandboxSettings> = {}): Sand
 		});
 	}
 	state.metaNumbers.set(demo.meta.phoneNumberId, { ...demo.meta });
+	// The demo app is subscribed to the demo business account; a new account starts with none.
+	state.metaSubscribedApps.set(demo.meta.wabaId, new Set([metaAppId(demo.meta.appSecret)]));
 	for (const template of [
 		{ name: 'order_update', body: 'Hi {{1}}, your order {{2}} is on its way.' },
 		{ name: 'follow_up', body: 'Hi {{1}}, do you still need help with your request?' }

@@ -295,3 +295,119 @@ describe('Twilio read receipts', () => {
 		expect(conversation!.unread_count).toBe(0);
 	});
 });
+
+describe('Meta app subscribed to the business account', () => {
+	it('connecting a number whose business account lacks the app subscribes it, and its webhooks then arrive', async () => {
+		const number = sandbox.upsertMetaNumber({
+			displayPhoneNumber: '15550400001',
+			verifiedName: 'New line'
+		});
+		const customer = customerPhone();
+		// Before: Meta sends nothing for a business account no app is subscribed to.
+		const before = await sandbox.sendCustomerMessage({
+			provider: 'meta',
+			to: number.phoneNumberId,
+			from: customer,
+			text: 'Anyone?'
+		});
+		expect(before.delivery.responseStatus).toBeUndefined();
+		expect(before.delivery.error).toMatch(/not subscribed/);
+
+		const answer = await callFunction(team.owner, `whatsapp-numbers/${team.tenantId}`, 'POST', {
+			provider: 'meta',
+			displayName: 'New line',
+			phoneNumberId: number.phoneNumberId,
+			businessAccountId: number.wabaId,
+			accessToken: number.accessToken,
+			appSecret: number.appSecret
+		});
+		expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+		const sentence =
+			'Parley subscribed your Meta app to this WhatsApp Business Account, so its webhooks reach Parley.';
+		expect(answer.body.appSubscription).toEqual({ status: 'subscribed', sentence });
+		expect(answer.body.number.providerNotice).toBe(sentence);
+		expect(
+			sandbox
+				.requests({ provider: 'meta', path: new RegExp(`/${number.wabaId}/subscribed_apps$`) })
+				.map((request) => request.method)
+		).toEqual(['GET', 'POST']);
+
+		const after = await sandbox.sendCustomerMessage({
+			provider: 'meta',
+			to: number.phoneNumberId,
+			from: customer,
+			text: 'Hello?'
+		});
+		expect(after.delivery.responseStatus, after.delivery.responseBody).toBe(200);
+		const { data: conversation } = await team.agent
+			.from('conversations')
+			.select('id')
+			.eq('number_id', answer.body.number.id)
+			.single();
+		const { data: thread } = await team.agent
+			.from('messages')
+			.select('body')
+			.eq('conversation_id', conversation!.id);
+		expect(thread).toEqual([{ body: 'Hello?' }]);
+	});
+
+	it('a number whose app is already subscribed is left as it is', async () => {
+		const { data } = await team.agent
+			.from('whatsapp_numbers')
+			.select('provider_notice')
+			.eq('id', metaNumber)
+			.single();
+		expect(data!.provider_notice).toBeNull();
+		expect(
+			sandbox
+				.requests({ provider: 'meta', method: 'POST', path: /\/subscribed_apps$/ })
+				.filter((request) => request.path.includes(metaDemo.wabaId))
+		).toEqual([]);
+	});
+
+	it('adding the business account to a number later subscribes the app too', async () => {
+		const number = sandbox.upsertMetaNumber({ displayPhoneNumber: '15550400003' });
+		const numberId = await connectNumber(team, {
+			provider: 'meta',
+			displayName: 'Later line',
+			phoneNumberId: number.phoneNumberId,
+			accessToken: number.accessToken,
+			appSecret: number.appSecret
+		});
+		expect(sandbox.state.metaSubscribedApps.get(number.wabaId)?.size ?? 0).toBe(0);
+		const answer = await callFunction(
+			team.owner,
+			`whatsapp-numbers/${team.tenantId}/${numberId}`,
+			'PATCH',
+			{ businessAccountId: number.wabaId }
+		);
+		expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+		expect(answer.body.appSubscription.status).toBe('subscribed');
+		expect(answer.body.number.providerNotice).toBe(answer.body.appSubscription.sentence);
+		expect(sandbox.state.metaSubscribedApps.get(number.wabaId)?.size).toBe(1);
+	});
+
+	it('when Meta refuses the subscription the number still connects and its card says what to do', async () => {
+		const number = sandbox.upsertMetaNumber({ displayPhoneNumber: '15550400002' });
+		sandbox.configure({ metaRefuseAppSubscription: true });
+		try {
+			const answer = await callFunction(team.owner, `whatsapp-numbers/${team.tenantId}`, 'POST', {
+				provider: 'meta',
+				displayName: 'Refused line',
+				phoneNumberId: number.phoneNumberId,
+				businessAccountId: number.wabaId,
+				accessToken: number.accessToken,
+				appSecret: number.appSecret
+			});
+			expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+			expect(answer.body.appSubscription.status).toBe('refused');
+			expect(answer.body.number.providerNotice).toBe(answer.body.appSubscription.sentence);
+			expect(answer.body.number.providerNotice).toBe(
+				`Meta did not let Parley subscribe your app to this WhatsApp Business Account (error 200). Subscribe it yourself (POST /${number.wabaId}/subscribed_apps with this token, e.g. in the Graph API Explorer; the token needs whatsapp_business_management): until then Meta sends no messages or statuses for this number to Parley.`
+			);
+			expect(sandbox.state.metaSubscribedApps.get(number.wabaId)?.size ?? 0).toBe(0);
+		} finally {
+			sandbox.configure({ metaRefuseAppSubscription: false });
+		}
+	});
+});

@@ -6,11 +6,14 @@
  *   GET    /whatsapp-numbers/{tenantId}                 → 200 { numbers: WhatsAppNumberView[] }
  *   GET    /whatsapp-numbers/{tenantId}/twilio-numbers  → 200 { numbers: TwilioNumberOption[] }
  *          the Twilio account's WhatsApp senders, live through the SDK (409 twilio_not_connected)
- *   POST   /whatsapp-numbers/{tenantId}                 → 201 { number: WhatsAppNumberView }
+ *   POST   /whatsapp-numbers/{tenantId}                 → 201 { number: WhatsAppNumberView,
+ *                                                                  appSubscription? (Meta) }
  *          Twilio: { provider: 'twilio', displayName, address: 'whatsapp:+E164', assignedAgentId?, active? }
  *                  — the address must be a sender or incoming number of the tenant's Twilio account
  *          Meta:   { provider: 'meta', displayName, phoneNumberId, businessAccountId?, accessToken,
- *                    appSecret, assignedAgentId?, active? } — checked with the Graph API first
+ *                    appSecret, assignedAgentId?, active? } — checked with the Graph API first;
+ *                  with a business account, the app is subscribed to it when it is not (the
+ *                  number's providerNotice says so, or what to do when Meta refused)
  *   GET    /whatsapp-numbers/{tenantId}/{numberId}      → 200 { number }
  *   PATCH  /whatsapp-numbers/{tenantId}/{numberId}      → 200 { number }
  *          { displayName?, assignedAgentId? (null unassigns), active?, and for Meta numbers
@@ -57,8 +60,13 @@ import {
 	type TwilioAdapter,
 	type TwilioCredentials
 } from './providers/twilio.ts';
-import { createMetaAdapter, type MetaCredentials } from './providers/meta.ts';
-import type { ProviderNumber, WhatsAppProviderAdapter } from './providers/provider.ts';
+import {
+	createMetaAdapter,
+	type MetaAdapter,
+	type MetaAppSubscription,
+	type MetaCredentials
+} from './providers/meta.ts';
+import type { ProviderNumber } from './providers/provider.ts';
 
 /** A number as owners and admins see it in the function's answers: secrets only masked. */
 export interface WhatsAppNumberView {
@@ -206,7 +214,7 @@ export function createWhatsAppNumbersHandler(
 	config: ProviderFunctionConfig,
 	adapters: {
 		twilio?: TwilioAdapter;
-		meta?: WhatsAppProviderAdapter<MetaCredentials>;
+		meta?: MetaAdapter;
 	} = {}
 ): Handler {
 	const twilio = adapters.twilio ?? createTwilioAdapter({ apiUrl: config.twilioApiUrl });
@@ -244,6 +252,26 @@ export function createWhatsAppNumbersHandler(
 			verifyToken: row.provider === 'meta' ? (secret?.verify_token ?? null) : null
 		}
 	});
+
+	/** Subscribes the Meta app to the number's business account when missing; the card says so. */
+	async function subscribeApp(
+		service: SupabaseClient,
+		numberId: string,
+		credentials: MetaCredentials
+	): Promise<MetaAppSubscription> {
+		const subscription = await meta.ensureAppSubscribed(credentials);
+		if (subscription.sentence) {
+			const { error } = await service
+				.from('whatsapp_numbers')
+				.update({
+					provider_notice: subscription.sentence.slice(0, 500),
+					provider_notice_at: new Date().toISOString()
+				})
+				.eq('id', numberId);
+			if (error) console.error('recording the app subscription notice failed', error.message);
+		}
+		return subscription;
+	}
 
 	async function secretsOf(
 		service: SupabaseClient,
@@ -422,7 +450,24 @@ export function createWhatsAppNumbersHandler(
 				});
 			}
 			if (created.error) throw databaseFailure(created.error);
-			return jsonResponse({ number: await viewOf(service, created.data as NumberRow) }, 201);
+			const row = created.data as NumberRow;
+			// Without the app subscribed to the business account Meta sends no webhooks for the
+			// number; the number is connected either way and its card says what happened.
+			const appSubscription =
+				body.provider === 'meta' && row.business_account_id
+					? await subscribeApp(service, row.id, {
+							phoneNumberId: body.phoneNumberId,
+							accessToken: body.accessToken,
+							businessAccountId: row.business_account_id
+						})
+					: undefined;
+			return jsonResponse(
+				{
+					number: await viewOf(service, await loadNumber(caller, tenantId, row.id)),
+					...(appSubscription ? { appSubscription } : {})
+				},
+				201
+			);
 		}
 
 		if (target === 'twilio-numbers') {
@@ -465,6 +510,7 @@ export function createWhatsAppNumbersHandler(
 		}
 
 		let secretChanges: Partial<SecretRow> = {};
+		let checkedAccessToken: string | undefined;
 		if (number.provider === 'meta' && (newAccessToken || newAppSecret || businessAccountChanged)) {
 			const key = await encryptionKeyOf(config);
 			const stored = (await secretsOf(service, [number.id])).get(number.id);
@@ -479,6 +525,7 @@ export function createWhatsAppNumbersHandler(
 					accessToken,
 					businessAccountId: businessAccountChanged ? body.businessAccountId || null : null
 				});
+				checkedAccessToken = accessToken;
 			}
 			if (newAccessToken) {
 				secretChanges = {
@@ -531,8 +578,17 @@ export function createWhatsAppNumbersHandler(
 			});
 			if (error) throw databaseFailure(error);
 		}
+		let appSubscription: MetaAppSubscription | undefined;
+		if (businessAccountChanged && body.businessAccountId && checkedAccessToken) {
+			appSubscription = await subscribeApp(service, number.id, {
+				phoneNumberId: number.phone_number_id ?? '',
+				accessToken: checkedAccessToken,
+				businessAccountId: body.businessAccountId
+			});
+		}
 		return jsonResponse({
-			number: await viewOf(service, await loadNumber(caller, tenantId, number.id))
+			number: await viewOf(service, await loadNumber(caller, tenantId, number.id)),
+			...(appSubscription ? { appSubscription } : {})
 		});
 	});
 }

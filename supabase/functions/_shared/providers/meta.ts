@@ -59,11 +59,27 @@ export function displayNumberToE164(display: string | undefined): string | undef
 	return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
 }
 
+/**
+ * Whether the Meta app is subscribed to the number's WhatsApp Business Account, without which
+ * Meta sends no webhooks for it: `present` (it was), `subscribed` (Parley just did it), `refused`
+ * (Meta would not) or `unknown` (Meta would not say); `sentence` says what happened for the card.
+ */
+export interface MetaAppSubscription {
+	status: 'present' | 'subscribed' | 'refused' | 'unknown';
+	sentence: string | null;
+}
+
+/** The Meta adapter: the common one, plus the app's subscription to a business account. */
+export interface MetaAdapter extends WhatsAppProviderAdapter<MetaCredentials> {
+	/** Checks `GET /{waba}/subscribed_apps` and subscribes the token's app when it is missing. */
+	ensureAppSubscribed(credentials: MetaCredentials): Promise<MetaAppSubscription>;
+}
+
 /** Creates the Meta adapter. */
 export function createMetaAdapter(options: {
 	graphUrl: string;
 	fetch?: typeof fetch;
-}): WhatsAppProviderAdapter<MetaCredentials> {
+}): MetaAdapter {
 	const base = graphBaseUrl(options.graphUrl);
 	const fetchImpl = options.fetch ?? fetch;
 
@@ -179,6 +195,66 @@ export function createMetaAdapter(options: {
 		},
 
 		listNumbers,
+
+		async ensureAppSubscribed(credentials) {
+			const wabaId = credentials.businessAccountId;
+			if (!wabaId) return { status: 'unknown', sentence: null };
+			const path = `${encodeURIComponent(wabaId)}/subscribed_apps`;
+			const manualStep = `Subscribe it yourself (POST /${wabaId}/subscribed_apps with this token, e.g. in the Graph API Explorer; the token needs whatsapp_business_management): until then Meta sends no messages or statuses for this number to Parley.`;
+			let subscribedIds: string[];
+			let appId: string | null;
+			try {
+				const [subscribed, app] = await Promise.all([
+					graphGet<{ data?: { whatsapp_business_api_data?: { id?: string } }[] }>(
+						path,
+						credentials.accessToken,
+						`WhatsApp Business Account with ID ${wabaId}`
+					),
+					// The app the token belongs to, to find it among the subscribed ones.
+					graphGet<{ id?: string }>('app', credentials.accessToken, 'app').catch(() => null)
+				]);
+				subscribedIds = (subscribed.data ?? []).flatMap(
+					(entry) => entry.whatsapp_business_api_data?.id ?? []
+				);
+				appId = app?.id ?? null;
+			} catch (error) {
+				const code = error instanceof HttpError ? ` (${error.code})` : '';
+				return {
+					status: 'unknown',
+					sentence: `Parley could not check whether your Meta app is subscribed to this WhatsApp Business Account${code}. ${manualStep}`
+				};
+			}
+			// Without the token's app id, any subscribed app is taken as this one.
+			const present = appId ? subscribedIds.includes(appId) : subscribedIds.length > 0;
+			if (present) return { status: 'present', sentence: null };
+			let refusal: string | null = null;
+			try {
+				const response = await fetchImpl(`${base}/${path}`, {
+					method: 'POST',
+					headers: { Authorization: `Bearer ${credentials.accessToken}` },
+					signal: AbortSignal.timeout(15_000)
+				});
+				const answer = (await response.json().catch(() => ({}))) as GraphError & {
+					success?: boolean;
+				};
+				if (!response.ok || answer.success === false) {
+					refusal = ` (error ${answer.error?.code ?? `HTTP ${response.status}`})`;
+				}
+			} catch {
+				refusal = ' (Meta could not be reached)';
+			}
+			if (refusal !== null) {
+				return {
+					status: 'refused',
+					sentence: `Meta did not let Parley subscribe your app to this WhatsApp Business Account${refusal}. ${manualStep}`
+				};
+			}
+			return {
+				status: 'subscribed',
+				sentence:
+					'Parley subscribed your Meta app to this WhatsApp Business Account, so its webhooks reach Parley.'
+			};
+		},
 
 		async listTemplates(credentials) {
 			const wabaId = credentials.businessAccountId;
