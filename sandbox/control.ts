@@ -8,8 +8,11 @@ import {
 	graphId,
 	createSeededState,
 	metaAppId,
+	wamid,
+	type SandboxMessage,
 	type SandboxMessageStatus,
-	type SandboxSettings
+	type SandboxSettings,
+	type WebhookDelivery
 } from './state.ts';
 import { metaError, twilioErrorMessage, type SandboxCore } from './core.ts';
 import type {
@@ -84,7 +87,8 @@ export const metaNumberInput = z.object({
 	accessToken: z.string().min(8).optional(),
 	appSecret: z.string().min(8).optional(),
 	verifyToken: z.string().min(1).optional(),
-	webhookUrl: url.nullish()
+	webhookUrl: url.nullish(),
+	coexistence: z.boolean().optional()
 });
 
 export const metaTemplateInput = z.object({
@@ -141,6 +145,20 @@ export const settingsInput = z
 		metaRefuseAppSubscription: z.boolean()
 	})
 	.partial();
+
+export const businessAppEchoInput = z.object({
+	phoneNumberId: z.string(),
+	/** The customer's phone. */
+	to: e164,
+	text: z.string().min(1)
+});
+
+export const metaTemplateStatusInput = z.object({
+	templateId: z.string(),
+	status: z.enum(['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED']),
+	/** Meta's reason, e.g. INCORRECT_CATEGORY; `NONE` when absent. */
+	reason: z.string().optional()
+});
 
 export const openAiFailureInput = z.object({
 	kind: z.enum(['rate_limit', 'timeout', 'invalid_output', 'server_error']).nullable(),
@@ -253,7 +271,8 @@ export class SandboxControl {
 			appSecret: value.appSecret ?? existing?.appSecret ?? twilioSid('').slice(0, 32),
 			verifyToken: value.verifyToken ?? existing?.verifyToken ?? 'sandbox-verify',
 			webhookUrl:
-				value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined)
+				value.webhookUrl === undefined ? existing?.webhookUrl : (value.webhookUrl ?? undefined),
+			coexistence: value.coexistence ?? existing?.coexistence ?? false
 		};
 		this.core.state.metaNumbers.set(number.phoneNumberId, number);
 		return number;
@@ -276,6 +295,98 @@ export class SandboxControl {
 		const template: MetaTemplate = { ...value, id: graphId() };
 		this.core.state.metaTemplates.set(template.id, template);
 		return template;
+	}
+
+	/**
+	 * The business answers a customer from the WhatsApp Business app on a coexistence number:
+	 * Meta echoes the message to the callback (field `smb_message_echoes`).
+	 */
+	async sendBusinessAppEcho(
+		input: z.input<typeof businessAppEchoInput>
+	): Promise<{ message: SandboxMessage; delivery: WebhookDelivery }> {
+		const value = businessAppEchoInput.parse(input);
+		const number = this.core.state.metaNumbers.get(value.phoneNumberId);
+		if (!number) {
+			throw new SandboxConfigError(`No Meta number ${value.phoneNumberId} exists in the sandbox.`);
+		}
+		if (!number.coexistence) {
+			throw new SandboxConfigError(
+				`The Meta number ${value.phoneNumberId} is not also on the WhatsApp Business app (coexistence), so nothing is echoed.`,
+				400
+			);
+		}
+		const url = number.webhookUrl ?? this.core.defaultWebhookUrl('meta');
+		if (!url)
+			throw new SandboxConfigError(
+				`The Meta number ${value.phoneNumberId} has no callback URL.`,
+				400
+			);
+		const message: SandboxMessage = {
+			id: wamid(),
+			provider: 'meta',
+			direction: 'outbound',
+			owner: number.phoneNumberId,
+			business: number.phoneNumberId,
+			customer: value.to,
+			body: value.text,
+			media: [],
+			status: 'sent',
+			createdAt: this.core.now(),
+			statusHistory: ['sent']
+		};
+		this.core.state.messages.set(message.id, message);
+		const delivery = await this.core.deliverMeta(
+			'message',
+			url,
+			number,
+			{
+				message_echoes: [
+					{
+						from: number.displayPhoneNumber,
+						to: value.to.slice(1),
+						id: message.id,
+						timestamp: String(Math.floor(this.core.now() / 1000)),
+						type: 'text',
+						text: { body: value.text }
+					}
+				]
+			},
+			'smb_message_echoes'
+		);
+		return { message, delivery };
+	}
+
+	/**
+	 * Meta's review changes a template's status: the template changes and Meta tells the callback
+	 * of the business account (field `message_template_status_update`).
+	 */
+	async setMetaTemplateStatus(
+		input: z.input<typeof metaTemplateStatusInput>
+	): Promise<WebhookDelivery | undefined> {
+		const value = metaTemplateStatusInput.parse(input);
+		const template = this.core.state.metaTemplates.get(value.templateId);
+		if (!template)
+			throw new SandboxConfigError(`No Meta template ${value.templateId} exists in the sandbox.`);
+		template.status = value.status;
+		const number = [...this.core.state.metaNumbers.values()].find(
+			(candidate) => candidate.wabaId === template.wabaId
+		);
+		const url = number && (number.webhookUrl ?? this.core.defaultWebhookUrl('meta'));
+		if (!number || !url) return undefined;
+		return this.core.deliverMeta(
+			'account',
+			url,
+			number,
+			{
+				event: value.status,
+				message_template_id: Number(template.id),
+				message_template_name: template.name,
+				message_template_language: template.language,
+				reason: value.reason ?? 'NONE'
+			},
+			'message_template_status_update',
+			false
+		);
 	}
 
 	/** Changes timing and behaviour (status delays, auto-read, how Meta reports the window). */

@@ -159,7 +159,11 @@ export class SandboxCore {
 		kind: WebhookDelivery['kind'],
 		url: string,
 		number: MetaNumber,
-		value: Record<string, unknown>
+		value: Record<string, unknown>,
+		/** The webhook field: `messages`, or `smb_message_echoes` for echoes of the Business app. */
+		field = 'messages',
+		/** Whether the value names the number (`metadata`); account-wide fields have none. */
+		withMetadata = true
 	): Promise<WebhookDelivery> {
 		// Meta sends a business account's webhooks only to the apps subscribed to it.
 		if (!metaAppSubscribed(this.state, number)) {
@@ -184,15 +188,17 @@ export class SandboxCore {
 					id: number.wabaId,
 					changes: [
 						{
-							field: 'messages',
-							value: {
-								messaging_product: 'whatsapp',
-								metadata: {
-									display_phone_number: number.displayPhoneNumber,
-									phone_number_id: number.phoneNumberId
-								},
-								...value
-							}
+							field,
+							value: withMetadata
+								? {
+										messaging_product: 'whatsapp',
+										metadata: {
+											display_phone_number: number.displayPhoneNumber,
+											phone_number_id: number.phoneNumberId
+										},
+										...value
+									}
+								: value
 						}
 					]
 				}

@@ -66,6 +66,8 @@ export interface MetaNumber {
 	verifyToken: string;
 	/** Callback URL; falls back to `${webhookBaseUrl}/meta-webhook`. */
 	webhookUrl?: string;
+	/** Also used in the WhatsApp Business app (coexistence): what is sent there is echoed. */
+	coexistence?: boolean;
 }
 
 export interface MetaTemplate {
@@ -74,7 +76,7 @@ export interface MetaTemplate {
 	name: string;
 	language: string;
 	category: 'UTILITY' | 'MARKETING' | 'AUTHENTICATION';
-	status: 'APPROVED' | 'PENDING' | 'REJECTED';
+	status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED';
 	body: string;
 	/** A text header (its own `{{1}}`…, with examples) or a media header sent by link. */
 	header?:
@@ -166,7 +168,8 @@ export interface RecordedRequest {
 export interface WebhookDelivery {
 	id: number;
 	provider: ProviderName;
-	kind: 'message' | 'status';
+	/** `account`: about the business account (template status updates and the like). */
+	kind: 'message' | 'status' | 'account';
 	url: string;
 	headers: Record<string, string>;
 	body: string;

@@ -676,7 +676,10 @@ describe('whatsapp-numbers: Meta', () => {
 		const graph = sandbox.requests({ provider: 'meta' });
 		expect(graph.map((r) => `${r.method} ${r.path}`)).toEqual([
 			`GET /v26.0/${metaDemo.phoneNumberId}`,
-			`GET /v26.0/${metaDemo.wabaId}/phone_numbers`
+			`GET /v26.0/${metaDemo.wabaId}/phone_numbers`,
+			// The demo app is already subscribed to the demo business account: checked, not changed.
+			`GET /v26.0/${metaDemo.wabaId}/subscribed_apps`,
+			`GET /v26.0/app`
 		]);
 		expect(graph[0].headers.authorization).toBe(`Bearer ${metaDemo.accessToken}`);
 

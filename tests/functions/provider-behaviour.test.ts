@@ -411,3 +411,78 @@ describe('Meta app subscribed to the business account', () => {
 		}
 	});
 });
+
+describe('Meta deliveries beyond messages, as the sandbox sends them', () => {
+	it('a reply sent from the WhatsApp Business app on a coexistence number joins the thread as outbound', async () => {
+		const phone = customerPhone();
+		const conversationId = await customerWrites('meta', phone);
+		sandbox.upsertMetaNumber({ phoneNumberId: metaDemo.phoneNumberId, coexistence: true });
+		try {
+			const { message, delivery } = await sandbox.sendBusinessAppEcho({
+				phoneNumberId: metaDemo.phoneNumberId,
+				to: phone,
+				text: 'Answered from the phone app'
+			});
+			expect(delivery.responseStatus, delivery.responseBody).toBe(200);
+			expect(
+				(delivery.payload as { entry: { changes: { field: string }[] }[] }).entry[0].changes[0]
+					.field
+			).toBe('smb_message_echoes');
+			const { data: thread } = await team.agent
+				.from('messages')
+				.select('direction, body, provider_message_id')
+				.eq('conversation_id', conversationId)
+				.order('created_at');
+			expect(thread).toEqual([
+				expect.objectContaining({ direction: 'inbound' }),
+				{
+					direction: 'outbound',
+					body: 'Answered from the phone app',
+					provider_message_id: message.id
+				}
+			]);
+		} finally {
+			sandbox.upsertMetaNumber({ phoneNumberId: metaDemo.phoneNumberId, coexistence: false });
+		}
+	});
+
+	it('a number not on the WhatsApp Business app has nothing to echo', async () => {
+		await expect(
+			sandbox.sendBusinessAppEcho({
+				phoneNumberId: metaDemo.phoneNumberId,
+				to: customerPhone(),
+				text: 'Hi'
+			})
+		).rejects.toThrow(/not also on the WhatsApp Business app/);
+	});
+
+	it("Meta's review rejecting, then approving, a template reaches the saved template", async () => {
+		const synced = await callFunction(team.agent, 'whatsapp-templates/sync', 'POST', {
+			numberId: metaNumber
+		});
+		expect(synced.status, JSON.stringify(synced.body)).toBe(200);
+		const template = [...sandbox.state.metaTemplates.values()].find(
+			(candidate) => candidate.wabaId === metaDemo.wabaId && candidate.name === 'follow_up'
+		)!;
+		const delivery = await sandbox.setMetaTemplateStatus({
+			templateId: template.id,
+			status: 'REJECTED',
+			reason: 'INCORRECT_CATEGORY'
+		});
+		expect(delivery?.responseStatus, delivery?.responseBody).toBe(200);
+		const { data } = await team.agent
+			.from('whatsapp_templates')
+			.select('status, rejection_reason')
+			.eq('number_id', metaNumber)
+			.eq('provider_template_id', template.id);
+		expect(data).toEqual([{ status: 'rejected', rejection_reason: 'INCORRECT_CATEGORY' }]);
+
+		await sandbox.setMetaTemplateStatus({ templateId: template.id, status: 'APPROVED' });
+		const { data: approved } = await team.agent
+			.from('whatsapp_templates')
+			.select('status, rejection_reason')
+			.eq('number_id', metaNumber)
+			.eq('provider_template_id', template.id);
+		expect(approved).toEqual([{ status: 'approved', rejection_reason: null }]);
+	});
+});

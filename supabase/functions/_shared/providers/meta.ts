@@ -201,22 +201,23 @@ export function createMetaAdapter(options: {
 			if (!wabaId) return { status: 'unknown', sentence: null };
 			const path = `${encodeURIComponent(wabaId)}/subscribed_apps`;
 			const manualStep = `Subscribe it yourself (POST /${wabaId}/subscribed_apps with this token, e.g. in the Graph API Explorer; the token needs whatsapp_business_management): until then Meta sends no messages or statuses for this number to Parley.`;
-			let subscribedIds: string[];
-			let appId: string | null;
+			let present: boolean;
 			try {
-				const [subscribed, app] = await Promise.all([
-					graphGet<{ data?: { whatsapp_business_api_data?: { id?: string } }[] }>(
-						path,
-						credentials.accessToken,
-						`WhatsApp Business Account with ID ${wabaId}`
-					),
-					// The app the token belongs to, to find it among the subscribed ones.
-					graphGet<{ id?: string }>('app', credentials.accessToken, 'app').catch(() => null)
-				]);
-				subscribedIds = (subscribed.data ?? []).flatMap(
+				const subscribed = await graphGet<{
+					data?: { whatsapp_business_api_data?: { id?: string } }[];
+				}>(path, credentials.accessToken, `WhatsApp Business Account with ID ${wabaId}`);
+				const subscribedIds = (subscribed.data ?? []).flatMap(
 					(entry) => entry.whatsapp_business_api_data?.id ?? []
 				);
-				appId = app?.id ?? null;
+				// Some app is subscribed: whether it is the token's own app (`GET /app`); when Meta
+				// will not say, that app is taken to be this one.
+				const app =
+					subscribedIds.length > 0
+						? await graphGet<{ id?: string }>('app', credentials.accessToken, 'app').catch(
+								() => null
+							)
+						: null;
+				present = app?.id ? subscribedIds.includes(app.id) : subscribedIds.length > 0;
 			} catch (error) {
 				const code = error instanceof HttpError ? ` (${error.code})` : '';
 				return {
@@ -224,8 +225,6 @@ export function createMetaAdapter(options: {
 					sentence: `Parley could not check whether your Meta app is subscribed to this WhatsApp Business Account${code}. ${manualStep}`
 				};
 			}
-			// Without the token's app id, any subscribed app is taken as this one.
-			const present = appId ? subscribedIds.includes(appId) : subscribedIds.length > 0;
 			if (present) return { status: 'present', sentence: null };
 			let refusal: string | null = null;
 			try {
