@@ -18,7 +18,8 @@ export async function callFunction<T>(
 	supabase: SupabaseClient,
 	path: string,
 	method: 'GET' | 'POST' | 'PATCH' | 'DELETE' = 'GET',
-	body?: Record<string, unknown>
+	/** JSON, or a form (a file upload: the browser sets the multipart boundary). */
+	body?: Record<string, unknown> | FormData
 ): Promise<FunctionResult<T>> {
 	const { data, error, response } = await supabase.functions.invoke(path, {
 		method,
