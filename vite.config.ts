@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import { defineConfig } from 'vitest/config';
 import { sveltekit } from '@sveltejs/kit/vite';
@@ -38,6 +39,10 @@ export default defineConfig({
 			},
 			{
 				// Everything that talks to a database: runs on PGlite, and in CI on PostgreSQL 15 too.
+				// App modules these suites import reach the functions' import-free contracts as the kit does.
+				resolve: {
+					alias: { $shared: fileURLToPath(new URL('supabase/functions/_shared', import.meta.url)) }
+				},
 				test: {
 					...testRequirements,
 					name: 'stack',
