@@ -446,54 +446,6 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(picker.getByLabel('{{1}}')).toHaveValue('');
 		});
 
-		await test.step('a template whose header takes a value is filled in, previewed with its buttons and sent', async () => {
-			const added = await fetch(`${sandboxUrl}/_sandbox/meta/templates`, {
-				method: 'POST',
-				headers: { 'Content-Type': 'application/json' },
-				body: JSON.stringify({
-					wabaId: metaDemo.wabaId,
-					name: 'sale_news',
-					body: 'Hi {{1}}, the sale is on.',
-					header: { format: 'TEXT', text: '{{1}} sale', example: ['Spring'] },
-					footer: 'Reply STOP to opt out',
-					buttons: [
-						{
-							type: 'URL',
-							text: 'Shop now',
-							url: 'https://shop.example/sale/{{1}}',
-							example: 'https://shop.example/sale/spring'
-						},
-						{ type: 'QUICK_REPLY', text: 'Not now' }
-					]
-				})
-			});
-			expect(added.status).toBe(201);
-			const picker = page.getByRole('form', { name: 'Send a template' });
-			await picker.getByRole('button', { name: 'Reload the list from the provider' }).click();
-			await picker
-				.getByRole('combobox', { name: 'Template' })
-				.selectOption({ label: 'sale_news · en_US · utility' });
-			await picker.getByRole('button', { name: 'Send template' }).click();
-			await expect(picker.getByLabel('Header {{1}}')).toBeFocused();
-			await expect(picker.getByText('Fill this in.')).toHaveCount(3);
-			await picker.getByLabel('Header {{1}}').fill('Winter');
-			await picker.getByLabel('{{1}}', { exact: true }).fill('Ana');
-			await picker.getByLabel('“Shop now” link ending').fill('winter');
-			await expect(picker.getByTestId('template-preview-header')).toHaveText('Winter sale');
-			await expect(picker.getByTestId('template-preview')).toContainText(
-				'https://shop.example/sale/winter'
-			);
-			await expect(picker.getByRole('list', { name: 'Buttons' }).getByRole('listitem')).toHaveText([
-				/Shop now/,
-				'Not now'
-			]);
-			await screens(page, 'chat-template-header');
-			await picker.getByRole('button', { name: 'Send template' }).click();
-			const sent = message(page, 'Hi Ana, the sale is on.');
-			await expect(sent).toContainText('Winter sale');
-			await expect(sent).toHaveAttribute('data-status', 'read', { timeout: 20_000 });
-		});
-
 		await test.step('an owner deletes the conversation after confirming', async () => {
 			await page.getByRole('button', { name: 'Delete' }).click();
 			const dialog = page.getByRole('dialog', { name: 'Delete this conversation?' });
