@@ -28,13 +28,13 @@ import {
 } from './state.ts';
 import { DEMO_CREDENTIALS } from './demo.ts';
 import {
-	createTwilioSandboxHttpClient,
-	type TwilioSandboxHttpClient
-} from '../supabase/functions/_shared/providers/twilio-sandbox-http.ts';
+	createTwilioFetchHttpClient,
+	type TwilioFetchHttpClient
+} from '../supabase/functions/_shared/providers/twilio-fetch-http.ts';
 
 export { DEMO_CREDENTIALS } from './demo.ts';
 export { twilioSignature, metaSignature } from './signatures.ts';
-export { createTwilioSandboxHttpClient } from '../supabase/functions/_shared/providers/twilio-sandbox-http.ts';
+export { createTwilioFetchHttpClient } from '../supabase/functions/_shared/providers/twilio-fetch-http.ts';
 export type { CustomerMessage, CustomerMessageResult } from './customer.ts';
 export type { RequestFilter } from './control.ts';
 export type * from './state.ts';
@@ -90,8 +90,8 @@ export class Sandbox extends SandboxControl {
 	}
 
 	/** The `httpClient` to give `twilio(sid, token, { httpClient })` so the SDK talks to this sandbox. */
-	twilioHttpClient(): TwilioSandboxHttpClient {
-		return createTwilioSandboxHttpClient(this.core.url);
+	twilioHttpClient(): TwilioFetchHttpClient {
+		return createTwilioFetchHttpClient(this.core.url);
 	}
 
 	/** Webhooks the sandbox sent (inbound messages and statuses), oldest first. */

@@ -1,6 +1,10 @@
 /**
- * An `httpClient` for the official `twilio` SDK that sends every request to the provider sandbox
- * instead of *.twilio.com. Plain fetch, so it runs unchanged in Deno (Edge Functions) and Node.
+ * The `httpClient` Parley gives the official `twilio` SDK, in production as in tests: plain fetch,
+ * so it runs unchanged in Deno (Edge Functions) and Node. The SDK's own client is axios with a
+ * keep-alive https.Agent, which has failed inside Supabase's Edge Runtime before
+ * (supabase/edge-runtime#369); with this one, the path tests exercise against the sandbox is the
+ * path production takes, but for the host. Given the sandbox's URL, requests for *.twilio.com go
+ * there instead.
  */
 
 /** The request the `twilio` SDK hands its http client (the fields we use of RequestClient.RequestOptions). */
@@ -24,7 +28,7 @@ export interface TwilioHttpResponse {
 }
 
 /** What `twilio(sid, token, { httpClient })` needs; cast to RequestClient where the SDK's types insist. */
-export interface TwilioSandboxHttpClient {
+export interface TwilioFetchHttpClient {
 	request(options: TwilioHttpRequest): Promise<TwilioHttpResponse>;
 }
 
@@ -55,11 +59,11 @@ function base64(text: string): string {
 	return btoa(binary);
 }
 
-/** Creates the sandbox-bound http client for `twilio(accountSid, authToken, { httpClient })`. */
-export function createTwilioSandboxHttpClient(
-	sandboxUrl: string,
+/** Creates the http client for `twilio(accountSid, authToken, { httpClient })`; `sandboxUrl` only in dev and tests. */
+export function createTwilioFetchHttpClient(
+	sandboxUrl?: string,
 	fetchImpl: typeof fetch = fetch
-): TwilioSandboxHttpClient {
+): TwilioFetchHttpClient {
 	return {
 		async request(options) {
 			const headers = new Headers();
@@ -74,7 +78,7 @@ export function createTwilioSandboxHttpClient(
 				headers.set('Authorization', await options.authStrategy.getAuthString());
 			}
 
-			const url = new URL(rewriteTwilioUrl(options.uri, sandboxUrl));
+			const url = new URL(sandboxUrl ? rewriteTwilioUrl(options.uri, sandboxUrl) : options.uri);
 			if (options.params) {
 				for (const [name, value] of encodeTwilioParams(options.params))
 					url.searchParams.append(name, value);

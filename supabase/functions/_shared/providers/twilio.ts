@@ -1,12 +1,13 @@
 /**
- * Twilio adapter, through the official `twilio` SDK. With TWILIO_API_URL set (dev and tests) the
- * SDK's requests go to the provider sandbox through twilio-sandbox-http.ts.
+ * Twilio adapter, through the official `twilio` SDK over Parley's fetch http client
+ * (twilio-fetch-http.ts). With TWILIO_API_URL set (dev and tests) its requests go to the provider
+ * sandbox instead of *.twilio.com.
  */
 import twilio from 'npm:twilio@6';
 import { z } from 'npm:zod@4';
 import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
-import { createTwilioSandboxHttpClient, rewriteTwilioUrl } from './twilio-sandbox-http.ts';
+import { createTwilioFetchHttpClient, rewriteTwilioUrl } from './twilio-fetch-http.ts';
 import {
 	templatePlaceholders,
 	type MediaHeaderFormat,
@@ -105,9 +106,7 @@ export interface TwilioAdapter extends WhatsAppProviderAdapter<TwilioCredentials
 function twilioClient({ accountSid, authToken }: TwilioCredentials, apiUrl: string | undefined) {
 	return twilio(accountSid, authToken, {
 		// The SDK types httpClient as its own RequestClient class; it only ever calls request().
-		httpClient: apiUrl
-			? (createTwilioSandboxHttpClient(apiUrl) as unknown as undefined)
-			: undefined,
+		httpClient: createTwilioFetchHttpClient(apiUrl) as unknown as undefined,
 		autoRetry: false
 	});
 }
