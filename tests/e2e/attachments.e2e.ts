@@ -1,13 +1,15 @@
 import { expect, test, type BrowserContext, type Download, type Page } from '@playwright/test';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import WebSocket from 'ws';
-import { DEMO_CREDENTIALS } from '../../sandbox/demo.ts';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../supabase/local/keys.ts';
+import { readFile } from 'node:fs/promises';
+import { ANON_KEY } from '../../supabase/local/keys.ts';
 import { accessibilityViolations } from './support/axe.ts';
+import {
+	createWorkspace,
+	customerSends,
+	deleteWorkspace,
+	findStack,
+	signedInClient,
+	signIn
+} from './support/workspace.ts';
 
 // A customer's attachment is the customer's content: an HTML document or an SVG "image" must never
 // run script as the agent who opens it, however they open it. Photos still show inline, and a very
@@ -15,10 +17,7 @@ import { accessibilityViolations } from './support/axe.ts';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
-const PASSWORD = 'parley-demo';
 const AGENT = { id: '0a000000-0000-4000-8000-000000000003', email: 'agent@parley.local' };
-const OWNER = { id: '0a000000-0000-4000-8000-000000000001', email: 'owner@parley.local' };
-const metaDemo = DEMO_CREDENTIALS.meta;
 const CUSTOMER = { phone: '+5215587654321', name: 'Mallory Attachments' };
 
 /**
@@ -40,92 +39,6 @@ const SVG_ATTACK = Buffer.from(
 
 const screenshot = (page: Page, name: string) =>
 	page.screenshot({ path: `test-results/screens/attachments-${name}.png`, fullPage: true });
-
-async function signIn(page: Page, email: string) {
-	await page.goto('/login');
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL(/\/app/);
-}
-
-/** Where the e2e server's stack and sandbox listen (the stack.json `scripts/dev.ts --e2e` wrote). */
-async function findStack(page: Page): Promise<{ supabaseUrl: string; sandboxUrl: string }> {
-	const html = await page.content();
-	const supabaseUrl = /supabaseConfig:\{url:"([^"]+)"/.exec(html)?.[1];
-	if (!supabaseUrl) throw new Error('The page does not say where Supabase is.');
-	for (const entry of await readdir(tmpdir())) {
-		if (!entry.startsWith('parley-e2e-')) continue;
-		try {
-			const info = JSON.parse(await readFile(join(tmpdir(), entry, 'stack.json'), 'utf8'));
-			if (info.supabaseUrl === supabaseUrl) return { supabaseUrl, sandboxUrl: info.sandbox.url };
-		} catch {
-			// Another run's directory being created or removed.
-		}
-	}
-	throw new Error(`No stack.json names ${supabaseUrl}.`);
-}
-
-// Node 20 has no WebSocket of its own; these clients never subscribe, but supabase-js asks.
-const clientOptions = {
-	auth: { persistSession: false },
-	realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket }
-};
-
-/** A workspace whose owner connected the sandbox's Meta number, with the demo agent as a member. */
-async function createWorkspace(supabaseUrl: string) {
-	const service = createClient(supabaseUrl, SERVICE_ROLE_KEY, clientOptions);
-	const slug = `attachments-${randomBytes(3).toString('hex')}`;
-	const { data: tenant, error } = await service
-		.from('tenants')
-		.insert({ name: 'Attachments Test Co', slug })
-		.select('id')
-		.single();
-	if (error) throw error;
-	const members = await service.from('memberships').insert([
-		{ tenant_id: tenant.id, user_id: OWNER.id, role: 'owner' },
-		{ tenant_id: tenant.id, user_id: AGENT.id, role: 'agent' }
-	]);
-	if (members.error) throw members.error;
-	const owner = createClient(supabaseUrl, ANON_KEY, clientOptions);
-	const signedIn = await owner.auth.signInWithPassword({ email: OWNER.email, password: PASSWORD });
-	if (signedIn.error) throw signedIn.error;
-	const connected = await owner.functions.invoke(`whatsapp-numbers/${tenant.id}`, {
-		method: 'POST',
-		body: {
-			provider: 'meta',
-			displayName: 'Support line',
-			phoneNumberId: metaDemo.phoneNumberId,
-			businessAccountId: metaDemo.wabaId,
-			accessToken: metaDemo.accessToken,
-			appSecret: metaDemo.appSecret
-		}
-	});
-	if (connected.error) throw connected.error;
-	return { service, tenantId: tenant.id as string, slug };
-}
-
-/** Removes the workspace and, with it, its number, so other tests can connect the demo number. */
-async function deleteWorkspace(service: SupabaseClient, tenantId: string) {
-	await service.from('whatsapp_numbers').delete().eq('tenant_id', tenantId);
-	await service.from('tenants').delete().eq('id', tenantId);
-}
-
-/** The customer sends a message through the sandbox, as the phone page would. */
-async function customerSends(sandboxUrl: string, content: Record<string, unknown>) {
-	const response = await fetch(`${sandboxUrl}/customer/messages`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({
-			provider: 'meta',
-			to: metaDemo.phoneNumberId,
-			from: CUSTOMER.phone,
-			profileName: CUSTOMER.name,
-			...content
-		})
-	});
-	expect(response.status, await response.clone().text()).toBe(201);
-}
 
 /** Every download any page of the context starts, new tabs included. */
 function watchDownloads(context: BrowserContext): Download[] {
@@ -170,22 +83,20 @@ test("a customer's HTML or SVG attachment never runs script in the app; photos s
 	await page.setViewportSize(DESKTOP);
 	await signIn(page, AGENT.email);
 	const { supabaseUrl, sandboxUrl } = await findStack(page);
-	const { service, tenantId, slug } = await createWorkspace(supabaseUrl);
-	const agentApi = createClient(supabaseUrl, ANON_KEY, clientOptions);
-	const agentSession = await agentApi.auth.signInWithPassword({
-		email: AGENT.email,
-		password: PASSWORD
+	const { service, tenantId, slug } = await createWorkspace(supabaseUrl, {
+		name: 'Attachments Test Co',
+		slugPrefix: 'attachments',
+		members: ['agent']
 	});
-	if (agentSession.error) throw agentSession.error;
-	const agentToken = agentSession.data.session.access_token;
+	const { accessToken: agentToken } = await signedInClient(supabaseUrl, AGENT.email);
 	const longStory = Array.from(
 		{ length: 40 },
 		(_, index) => `Line ${index + 1} of a long complaint.`
 	).join('\n');
 
 	try {
-		await customerSends(sandboxUrl, { text: 'Hola, who can help me?' });
-		await customerSends(sandboxUrl, {
+		await customerSends(sandboxUrl, CUSTOMER, { text: 'Hola, who can help me?' });
+		await customerSends(sandboxUrl, CUSTOMER, {
 			text: 'Here is the invoice',
 			media: {
 				contentType: 'text/html',
@@ -193,15 +104,15 @@ test("a customer's HTML or SVG attachment never runs script in the app; photos s
 				filename: 'invoice.html'
 			}
 		});
-		await customerSends(sandboxUrl, {
+		await customerSends(sandboxUrl, CUSTOMER, {
 			text: 'My drawing',
 			media: { contentType: 'image/svg+xml', dataBase64: SVG_ATTACK.toString('base64') }
 		});
-		await customerSends(sandboxUrl, {
+		await customerSends(sandboxUrl, CUSTOMER, {
 			text: 'The product',
 			media: { contentType: 'image/png', dataBase64: photo.toString('base64') }
 		});
-		await customerSends(sandboxUrl, { text: longStory });
+		await customerSends(sandboxUrl, CUSTOMER, { text: longStory });
 
 		let chatUrl = '';
 		await test.step('the chat is served with a Content-Security-Policy and stays live', async () => {

@@ -1,13 +1,13 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
-import { readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEMO_CREDENTIALS } from '../../sandbox/demo.ts';
-import { ANON_KEY, SERVICE_ROLE_KEY } from '../../supabase/local/keys.ts';
 import { accessibilityViolations } from './support/axe.ts';
+import {
+	createWorkspace,
+	customerSends as sendAsCustomer,
+	deleteWorkspace,
+	findStack,
+	signIn
+} from './support/workspace.ts';
 
 // The inbox end to end in its own workspace (so the numbers test still finds Acme empty): the
 // sandbox plays a customer writing to a Meta number; the owner, an admin and an agent answer,
@@ -15,10 +15,6 @@ import { accessibilityViolations } from './support/axe.ts';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
-const PASSWORD = 'parley-demo';
-const OWNER_ID = '0a000000-0000-4000-8000-000000000001';
-const ADMIN_ID = '0a000000-0000-4000-8000-000000000002';
-const AGENT_ID = '0a000000-0000-4000-8000-000000000003';
 const metaDemo = DEMO_CREDENTIALS.meta;
 const CUSTOMER = { phone: '+5215598765432', name: 'Ana Inbox' };
 const OTHER_CUSTOMER = { phone: '+5491155550123', name: 'Bo Other' };
@@ -35,81 +31,11 @@ async function screens(page: Page, name: string) {
 	await page.setViewportSize(DESKTOP);
 }
 
-async function signIn(page: Page, email: string) {
-	await page.goto('/login');
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL(/\/app/);
-}
-
 async function newSignedInPage(browser: Browser, email: string): Promise<Page> {
 	const context = await browser.newContext({ viewport: DESKTOP });
 	const page = await context.newPage();
 	await signIn(page, email);
 	return page;
-}
-
-/**
- * Where the e2e server's stack and sandbox listen: the app tells the browser its Supabase URL, and
- * the stack.json that `scripts/dev.ts --e2e` wrote in its temporary directory names the sandbox.
- */
-async function findStack(page: Page): Promise<{ supabaseUrl: string; sandboxUrl: string }> {
-	const html = await page.content();
-	const supabaseUrl = /supabaseConfig:\{url:"([^"]+)"/.exec(html)?.[1];
-	if (!supabaseUrl) throw new Error('The page does not say where Supabase is.');
-	for (const entry of await readdir(tmpdir())) {
-		if (!entry.startsWith('parley-e2e-')) continue;
-		try {
-			const info = JSON.parse(await readFile(join(tmpdir(), entry, 'stack.json'), 'utf8'));
-			if (info.supabaseUrl === supabaseUrl) return { supabaseUrl, sandboxUrl: info.sandbox.url };
-		} catch {
-			// Another run's directory being created or removed.
-		}
-	}
-	throw new Error(`No stack.json names ${supabaseUrl}.`);
-}
-
-/** A workspace with the three demo people and the sandbox's Meta number, connected by its owner. */
-async function createWorkspace(supabaseUrl: string) {
-	// Node 20 has no WebSocket of its own; these clients never subscribe, but supabase-js asks.
-	const options = {
-		auth: { persistSession: false },
-		realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket }
-	};
-	const service = createClient(supabaseUrl, SERVICE_ROLE_KEY, options);
-	const slug = `inbox-${randomBytes(3).toString('hex')}`;
-	const { data: tenant, error } = await service
-		.from('tenants')
-		.insert({ name: 'Inbox Test Co', slug })
-		.select('id')
-		.single();
-	if (error) throw error;
-	const members = await service.from('memberships').insert([
-		{ tenant_id: tenant.id, user_id: OWNER_ID, role: 'owner' },
-		{ tenant_id: tenant.id, user_id: ADMIN_ID, role: 'admin' },
-		{ tenant_id: tenant.id, user_id: AGENT_ID, role: 'agent' }
-	]);
-	if (members.error) throw members.error;
-	const owner = createClient(supabaseUrl, ANON_KEY, options);
-	const signedIn = await owner.auth.signInWithPassword({
-		email: 'owner@parley.local',
-		password: PASSWORD
-	});
-	if (signedIn.error) throw signedIn.error;
-	const connected = await owner.functions.invoke(`whatsapp-numbers/${tenant.id}`, {
-		method: 'POST',
-		body: {
-			provider: 'meta',
-			displayName: 'Support line',
-			phoneNumberId: metaDemo.phoneNumberId,
-			businessAccountId: metaDemo.wabaId,
-			accessToken: metaDemo.accessToken,
-			appSecret: metaDemo.appSecret
-		}
-	});
-	if (connected.error) throw connected.error;
-	return { service, tenantId: tenant.id as string, slug };
 }
 
 /** Makes the sandbox's WhatsApp refuse (or again accept) messages to the customer. */
@@ -122,25 +48,9 @@ async function customerReachable(sandboxUrl: string, reachable: boolean) {
 	expect(response.ok).toBe(true);
 }
 
-/** The customer sends something to the Meta number, as the sandbox's phone page would. */
-async function customerSends(
-	sandboxUrl: string,
-	content: Record<string, unknown>,
-	customer = CUSTOMER
-) {
-	const response = await fetch(`${sandboxUrl}/customer/messages`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({
-			provider: 'meta',
-			to: metaDemo.phoneNumberId,
-			from: customer.phone,
-			profileName: customer.name,
-			...content
-		})
-	});
-	expect(response.status, await response.clone().text()).toBeLessThan(300);
-}
+/** The customer sends something to the Meta number. */
+const customerSends = (sandboxUrl: string, content: Record<string, unknown>, customer = CUSTOMER) =>
+	sendAsCustomer(sandboxUrl, customer, content);
 
 /** The customer writes a message (with media, if given). */
 const customerWrites = (
@@ -163,7 +73,11 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 	await page.setViewportSize(DESKTOP);
 	await signIn(page, 'owner@parley.local');
 	const { supabaseUrl, sandboxUrl } = await findStack(page);
-	const { service, tenantId, slug } = await createWorkspace(supabaseUrl);
+	const { service, tenantId, slug } = await createWorkspace(supabaseUrl, {
+		name: 'Inbox Test Co',
+		slugPrefix: 'inbox',
+		members: ['admin', 'agent']
+	});
 	const agent = await newSignedInPage(browser, 'agent@parley.local');
 	const admin = await newSignedInPage(browser, 'admin@parley.local');
 
@@ -475,9 +389,3 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 		await deleteWorkspace(service, tenantId);
 	}
 });
-
-/** Removes the workspace and, with it, its number, so other tests can connect the demo number. */
-async function deleteWorkspace(service: SupabaseClient, tenantId: string) {
-	await service.from('whatsapp_numbers').delete().eq('tenant_id', tenantId);
-	await service.from('tenants').delete().eq('id', tenantId);
-}
