@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox/index.ts';
+import type { TestStack } from '../support/stack.ts';
 import {
-	DEMO_CREDENTIALS,
-	sandboxFunctionSecrets,
-	startSandbox,
-	type Sandbox
-} from '../../sandbox/index.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
-import { connectNumber, connectTwilio, createTeam, type Team } from '../support/webhooks.ts';
+	connectDemoNumbers,
+	createTeam,
+	startPipelineStack,
+	type PipelineStack,
+	type Team
+} from '../support/webhooks.ts';
 
 // Agents attach files: checked against the provider's limits before anything is stored, kept in
 // Storage under the conversation's tenant, sent by a signed URL the provider really fetches, shown
 // in the thread through whatsapp-media to members only, and sent again from the same file on retry.
 
-const encryptionKey = randomBytes(32).toString('base64');
-const twilioDemo = DEMO_CREDENTIALS.twilio;
 const metaDemo = DEMO_CREDENTIALS.meta;
 
+let pipeline: PipelineStack;
 let sandbox: Sandbox;
 let stack: TestStack;
 let functionsUrl: string;
@@ -25,33 +25,15 @@ let outsiders: Team;
 let customerCount = 0;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
-	stack = await startTestStack({
-		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
-	});
-	functionsUrl = `${stack.url}/functions/v1`;
-	sandbox.setWebhookBaseUrl(functionsUrl);
+	pipeline = await startPipelineStack();
+	({ sandbox, stack, functionsUrl } = pipeline);
 	team = await createTeam(stack, 'attachments-sent');
 	outsiders = await createTeam(stack, 'attachments-outsiders');
-	await connectTwilio(team, twilioDemo);
-	await connectNumber(team, {
-		provider: 'twilio',
-		displayName: 'Store',
-		address: 'whatsapp:+15550100001'
-	});
-	await connectNumber(team, {
-		provider: 'meta',
-		displayName: 'Meta line',
-		phoneNumberId: metaDemo.phoneNumberId,
-		businessAccountId: metaDemo.wabaId,
-		accessToken: metaDemo.accessToken,
-		appSecret: metaDemo.appSecret
-	});
+	await connectDemoNumbers(team);
 }, 240_000);
 
 afterAll(async () => {
-	await stack?.close();
-	await sandbox?.close();
+	await pipeline?.close();
 });
 
 interface SentMessage {

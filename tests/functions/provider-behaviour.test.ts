@@ -1,28 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-	DEMO_CREDENTIALS,
-	sandboxFunctionSecrets,
-	startSandbox,
-	type Sandbox
-} from '../../sandbox/index.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { DEMO_CREDENTIALS, type Sandbox } from '../../sandbox/index.ts';
+import type { TestStack } from '../support/stack.ts';
 import { callFunction } from '../support/clients.ts';
 import {
+	connectDemoNumbers,
 	connectNumber,
-	connectTwilio,
 	createTeam,
 	postTwilio,
+	startPipelineStack,
+	type PipelineStack,
 	type Team
 } from '../support/webhooks.ts';
 
 // How the providers behave on the wire, inconvenient parts included: Meta's throughput 429s,
 // Twilio's documented status fields and read receipts, Meta's app subscription per business account.
 
-const encryptionKey = randomBytes(32).toString('base64');
 const twilioDemo = DEMO_CREDENTIALS.twilio;
 const metaDemo = DEMO_CREDENTIALS.meta;
 
+let pipeline: PipelineStack;
 let sandbox: Sandbox;
 let stack: TestStack;
 let functionsUrl: string;
@@ -31,32 +28,14 @@ let metaNumber: string;
 let twilioNumber: string;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
-	stack = await startTestStack({
-		functionSecrets: { ...sandboxFunctionSecrets(sandbox), PARLEY_ENCRYPTION_KEY: encryptionKey }
-	});
-	functionsUrl = `${stack.url}/functions/v1`;
-	sandbox.setWebhookBaseUrl(functionsUrl);
+	pipeline = await startPipelineStack();
+	({ sandbox, stack, functionsUrl } = pipeline);
 	team = await createTeam(stack, 'provider-behaviour');
-	await connectTwilio(team, twilioDemo);
-	twilioNumber = await connectNumber(team, {
-		provider: 'twilio',
-		displayName: 'Store',
-		address: 'whatsapp:+15550100001'
-	});
-	metaNumber = await connectNumber(team, {
-		provider: 'meta',
-		displayName: 'Meta line',
-		phoneNumberId: metaDemo.phoneNumberId,
-		businessAccountId: metaDemo.wabaId,
-		accessToken: metaDemo.accessToken,
-		appSecret: metaDemo.appSecret
-	});
+	({ twilioNumberId: twilioNumber, metaNumberId: metaNumber } = await connectDemoNumbers(team));
 }, 240_000);
 
 afterAll(async () => {
-	await stack?.close();
-	await sandbox?.close();
+	await pipeline?.close();
 });
 
 let phoneCount = 0;
