@@ -720,6 +720,22 @@ function sendersOf(contacts: unknown[] | undefined): Map<string, MetaSender> {
 	return senders;
 }
 
+/** Keeps an item Meta sent that Parley cannot read, with the reason, beside the readable ones. */
+function rejectItem(
+	delivery: ParsedDelivery,
+	kind: 'message' | 'status',
+	item: unknown,
+	what: string,
+	error: z.ZodError
+): void {
+	delivery.rejected.push({
+		kind,
+		provider_message_id: itemId(item),
+		reason: `Meta sent ${what} Parley cannot read (${issueOf(error)}).`,
+		item
+	});
+}
+
 /** The customers' messages and the statuses of a `messages` change. */
 function readMessages(value: MetaChangeValue, delivery: ParsedDelivery): void {
 	// Senders by phone and by user id: a username customer's message names only the latter.
@@ -727,12 +743,7 @@ function readMessages(value: MetaChangeValue, delivery: ParsedDelivery): void {
 	for (const item of value.messages ?? []) {
 		const message = metaMessage.safeParse(item);
 		if (!message.success) {
-			delivery.rejected.push({
-				kind: 'message',
-				provider_message_id: itemId(item),
-				reason: `Meta sent a message Parley cannot read (${issueOf(message.error)}).`,
-				item
-			});
+			rejectItem(delivery, 'message', item, 'a message', message.error);
 			continue;
 		}
 		const { from, from_user_id: fromUserId } = message.data;
@@ -746,12 +757,7 @@ function readMessages(value: MetaChangeValue, delivery: ParsedDelivery): void {
 	for (const item of value.statuses ?? []) {
 		const read = metaStatus.safeParse(item);
 		if (!read.success) {
-			delivery.rejected.push({
-				kind: 'status',
-				provider_message_id: itemId(item),
-				reason: `Meta sent a status Parley cannot read (${issueOf(read.error)}).`,
-				item
-			});
+			rejectItem(delivery, 'status', item, 'a status', read.error);
 			continue;
 		}
 		const status = read.data;
@@ -786,12 +792,7 @@ function readEchoes(value: MetaChangeValue, delivery: ParsedDelivery): void {
 			from_user_id: echo.to_user_id
 		});
 		if (!message.success) {
-			delivery.rejected.push({
-				kind: 'message',
-				provider_message_id: itemId(item),
-				reason: `Meta sent an echo Parley cannot read (${issueOf(message.error)}).`,
-				item
-			});
+			rejectItem(delivery, 'message', item, 'an echo', message.error);
 			continue;
 		}
 		delivery.messages.push({ ...inboundFromMeta(message.data, undefined), direction: 'outbound' });
