@@ -4,6 +4,7 @@
  * so they run unchanged in Deno, Node and on the edge.
  */
 import type { z } from 'npm:zod@4';
+import type { FunctionErrorBody, FunctionErrorDetails } from './contracts.ts';
 
 /** Any 8-4-4-4-12 hex id, as Postgres' uuid type accepts (not only RFC 4122 versions). */
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,7 +29,7 @@ export class HttpError extends Error {
 		readonly status: number,
 		readonly code: string,
 		message: string,
-		readonly details?: unknown
+		readonly details?: FunctionErrorDetails
 	) {
 		super(message);
 		this.name = 'HttpError';
@@ -43,26 +44,22 @@ export function jsonResponse(body: unknown, status = 200): Response {
 	});
 }
 
-/** The `{code, message, details?}` answer for an error; unexpected errors become a 500 without internals. */
+/** The error body (contracts.ts: `{code, message, details?}`) for an error; unexpected errors become a 500 without internals. */
 export function errorResponse(error: unknown): Response {
 	if (error instanceof HttpError) {
-		return jsonResponse(
-			{
-				code: error.code,
-				message: error.message,
-				...(error.details === undefined ? {} : { details: error.details })
-			},
-			error.status
-		);
+		const body: FunctionErrorBody = {
+			code: error.code,
+			message: error.message,
+			...(error.details === undefined ? {} : { details: error.details })
+		};
+		return jsonResponse(body, error.status);
 	}
 	console.error(error);
-	return jsonResponse(
-		{
-			code: 'internal_error',
-			message: 'Something went wrong on our side. Try again, and tell us if it keeps happening.'
-		},
-		500
-	);
+	const body: FunctionErrorBody = {
+		code: 'internal_error',
+		message: 'Something went wrong on our side. Try again, and tell us if it keeps happening.'
+	};
+	return jsonResponse(body, 500);
 }
 
 /** Answers CORS preflights, adds CORS headers, and turns thrown errors into error answers. */

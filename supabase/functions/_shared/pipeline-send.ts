@@ -33,12 +33,8 @@ import {
 	twilioWebhookUrl,
 	type Caller
 } from './pipeline.ts';
-import {
-	ProviderSendError,
-	type OutboundMedia,
-	type Recipient,
-	type TemplateReference
-} from './providers/provider.ts';
+import { ProviderSendError, type OutboundMedia, type Recipient } from './providers/provider.ts';
+import { serviceWindow, type MarkReadAnswer, type TemplateReference } from './contracts.ts';
 import {
 	isHttpsUrl,
 	mediaHeaderFormats,
@@ -61,9 +57,6 @@ import {
 	OUTBOUND_MEDIA_LARGEST_BYTES,
 	type OutboundMediaKind
 } from './outbound-media.ts';
-
-/** The customer service window: free-form text only within 24 hours of the customer's last message. */
-export const serviceWindowMs = 24 * 60 * 60 * 1000;
 
 const uuid = z.guid('That is not a valid id.');
 
@@ -187,9 +180,9 @@ async function visibleMessage(caller: Caller, id: string): Promise<MessageRow> {
 
 /** 409 outside_window when free text would break WhatsApp's 24-hour rule (before any provider call). */
 export function requireOpenWindow(conversation: ConversationRow, now = Date.now()): void {
-	const last = conversation.last_inbound_at ? Date.parse(conversation.last_inbound_at) : undefined;
-	if (last !== undefined && now - last < serviceWindowMs) return;
-	const closedAt = last === undefined ? null : new Date(last + serviceWindowMs).toISOString();
+	const window = serviceWindow(conversation.last_inbound_at, now);
+	if (window.open) return;
+	const closedAt = window.closesAt?.toISOString() ?? null;
 	throw new HttpError(
 		409,
 		'outside_window',
@@ -565,7 +558,7 @@ async function markConversationRead(
 		.limit(1)
 		.maybeSingle();
 	if (latest.error) throw databaseFailure(latest.error);
-	let providerReceipt: 'sent' | 'not_supported' | 'failed' = 'not_supported';
+	let providerReceipt: MarkReadAnswer['providerReceipt'] = 'not_supported';
 	// Meta marks read through Graph; Twilio through its Typing Indicators API.
 	if (latest.data?.provider_message_id) {
 		try {
@@ -593,7 +586,8 @@ async function markConversationRead(
 			}
 		}
 	}
-	return jsonResponse({ conversationId, unreadCount: 0, providerReceipt });
+	const answer: MarkReadAnswer = { conversationId, unreadCount: 0, providerReceipt };
+	return jsonResponse(answer);
 }
 
 /** The whatsapp-send function. */

@@ -1,12 +1,15 @@
 /**
  * Template text: the placeholders a template expects and the message with values filled in.
- * WhatsApp uses `{{1}}`, `{{2}}`… (positional) or `{{first_name}}` (named). No imports, so the app
- * renders the same preview the server stores.
+ * WhatsApp uses `{{1}}`, `{{2}}`… (positional) or `{{first_name}}` (named). Its only import is
+ * the import-free contracts, so the app renders the same preview the server stores.
  *
  * On Meta the header, the body and each URL button number their placeholders apart (`{{1}}` in the
  * header is not the body's `{{1}}`), and a media header takes a link. On Twilio every placeholder of
  * a Content template, wherever it sits, shares one numbering and goes in `ContentVariables`.
  */
+import { mediaHeaderFormats, type MediaHeaderFormat, type TemplateValues } from './contracts.ts';
+
+export { mediaHeaderFormats, type MediaHeaderFormat, type TemplateValues };
 
 const placeholder = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
@@ -37,10 +40,6 @@ export interface TemplateVariable {
 /** What a template's header holds: text (maybe with placeholders) or a media file. */
 export type TemplateHeaderFormat = 'text' | 'image' | 'video' | 'document' | 'location';
 
-/** The media kinds a header can take a link for. */
-export const mediaHeaderFormats = ['image', 'video', 'document'] as const;
-export type MediaHeaderFormat = (typeof mediaHeaderFormats)[number];
-
 /** A template button. Only a URL button takes a value (its dynamic suffix); the rest are shown. */
 export interface TemplateButton {
 	type: 'quick_reply' | 'url' | 'phone_number' | 'copy_code' | 'other';
@@ -61,18 +60,6 @@ export interface TemplateShape {
 	body: string;
 	footer: string | null;
 	buttons?: TemplateButton[];
-}
-
-/** The values a send carries; the same field names as whatsapp-send's template reference. */
-export interface TemplateValues {
-	/** The body's values (Meta), or every placeholder's (Twilio). */
-	variables?: Record<string, string>;
-	/** Meta: the text header's values. */
-	headerVariables?: Record<string, string>;
-	/** Meta: the media a media header shows, by link. */
-	headerMedia?: { type: MediaHeaderFormat; link: string };
-	/** Meta: each URL button's `{{1}}` value, by the button's position ('0', '1'…). */
-	buttonVariables?: Record<string, string>;
 }
 
 /** Field keys in missing lists: body keys as they are, the rest prefixed. */

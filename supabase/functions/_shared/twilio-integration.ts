@@ -34,22 +34,9 @@ import {
 import { createTwilioAdapter, type TwilioCredentials } from './providers/twilio.ts';
 import type { WhatsAppProviderAdapter } from './providers/provider.ts';
 import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import type { TwilioIntegrationView } from './contracts.ts';
 
-/** The integration as the browser sees it: the auth token only masked. */
-export interface TwilioIntegrationView {
-	id: string;
-	tenantId: string;
-	provider: 'twilio';
-	accountSid: string;
-	accountName: string | null;
-	status: 'connected' | 'failed';
-	lastError: string | null;
-	/** `••••1234` */
-	authToken: string | null;
-	verifiedAt: string;
-	connectedAt: string;
-	updatedAt: string;
-}
+export type { TwilioIntegrationView };
 
 interface IntegrationRow {
 	id: string;

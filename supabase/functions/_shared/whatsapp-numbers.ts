@@ -3,10 +3,10 @@
  * admins only; every member reads numbers directly from the `whatsapp_numbers` table, which holds
  * no secrets, and gets live changes on `tenant:{tenantId}`, event `whatsapp_numbers`).
  *
- *   GET    /whatsapp-numbers/{tenantId}                 → 200 { numbers: WhatsAppNumberView[] }
+ *   GET    /whatsapp-numbers/{tenantId}                 → 200 { numbers: NumberView[] }
  *   GET    /whatsapp-numbers/{tenantId}/twilio-numbers  → 200 { numbers: TwilioNumberOption[] }
  *          the Twilio account's WhatsApp senders, live through the SDK (409 twilio_not_connected)
- *   POST   /whatsapp-numbers/{tenantId}                 → 201 { number: WhatsAppNumberView,
+ *   POST   /whatsapp-numbers/{tenantId}                 → 201 { number: NumberView,
  *                                                                  appSubscription? (Meta) }
  *          Twilio: { provider: 'twilio', displayName, address: 'whatsapp:+E164', assignedAgentId?, active? }
  *                  — the address must be a sender or incoming number of the tenant's Twilio account
@@ -67,58 +67,15 @@ import {
 	type MetaCredentials
 } from './providers/meta.ts';
 import type { ProviderNumber } from './providers/provider.ts';
+import {
+	numberViewFromRow,
+	type NumberRowFields,
+	type NumberView,
+	type TwilioNumberOption
+} from './contracts.ts';
 
-/** A number as owners and admins see it in the function's answers: secrets only masked. */
-export interface WhatsAppNumberView {
-	id: string;
-	tenantId: string;
-	provider: 'twilio' | 'meta';
-	displayName: string;
-	/** `whatsapp:+E164` (for Meta, the number Meta reported when it was connected). */
-	address: string | null;
-	phoneNumberId: string | null;
-	businessAccountId: string | null;
-	assignedAgentId: string | null;
-	active: boolean;
-	lastWebhookAt: string | null;
-	lastError: string | null;
-	needsAttention: boolean;
-	/** What Meta last said about the number's quality, limits or standing, in words. */
-	providerNotice: string | null;
-	providerNoticeAt: string | null;
-	createdAt: string;
-	updatedAt: string;
-	/** Meta only: `{ accessToken: '••••abcd', appSecret: '••••wxyz' }`; null for Twilio. */
-	credentials: { accessToken: string | null; appSecret: string | null } | null;
-	/** Where the provider must send webhooks; the verify token is Meta's (null for Twilio). */
-	webhook: { callbackUrl: string; verifyToken: string | null };
-}
-
-/** One entry of the "pick a Twilio number" list. */
-export interface TwilioNumberOption extends ProviderNumber {
-	/** The id of this tenant's number already connected with this address, or null. */
-	connectedNumberId: string | null;
-}
-
-interface NumberRow {
-	id: string;
-	tenant_id: string;
-	provider: 'twilio' | 'meta';
-	display_name: string;
-	address: string | null;
-	integration_id: string | null;
-	phone_number_id: string | null;
-	business_account_id: string | null;
-	assigned_agent_id: string | null;
-	active: boolean;
-	last_webhook_at: string | null;
-	last_error: string | null;
-	needs_attention: boolean;
-	provider_notice: string | null;
-	provider_notice_at: string | null;
-	created_at: string;
-	updated_at: string;
-}
+/** A `whatsapp_numbers` row as read here (every column). */
+type NumberRow = NumberRowFields & { integration_id: string | null };
 
 interface SecretRow {
 	number_id: string;
@@ -220,38 +177,23 @@ export function createWhatsAppNumbersHandler(
 	const twilio = adapters.twilio ?? createTwilioAdapter({ apiUrl: config.twilioApiUrl });
 	const meta = adapters.meta ?? createMetaAdapter({ graphUrl: config.metaGraphUrl });
 
-	const view = (row: NumberRow, secret: SecretRow | undefined): WhatsAppNumberView => ({
-		id: row.id,
-		tenantId: row.tenant_id,
-		provider: row.provider,
-		displayName: row.display_name,
-		address: row.address,
-		phoneNumberId: row.phone_number_id,
-		businessAccountId: row.business_account_id,
-		assignedAgentId: row.assigned_agent_id,
-		active: row.active,
-		lastWebhookAt: row.last_webhook_at,
-		lastError: row.last_error,
-		needsAttention: row.needs_attention,
-		providerNotice: row.provider_notice,
-		providerNoticeAt: row.provider_notice_at,
-		createdAt: row.created_at,
-		updatedAt: row.updated_at,
-		credentials:
-			row.provider === 'meta'
-				? {
-						accessToken: maskSecret(secret?.access_token_last4),
-						appSecret: maskSecret(secret?.app_secret_last4)
-					}
-				: null,
-		webhook: {
-			callbackUrl:
+	const view = (row: NumberRow, secret: SecretRow | undefined): NumberView =>
+		numberViewFromRow(row, {
+			credentials:
 				row.provider === 'meta'
-					? `${config.publicFunctionsUrl}/meta-webhook`
-					: twilioWebhookUrl(config),
-			verifyToken: row.provider === 'meta' ? (secret?.verify_token ?? null) : null
-		}
-	});
+					? {
+							accessToken: maskSecret(secret?.access_token_last4),
+							appSecret: maskSecret(secret?.app_secret_last4)
+						}
+					: null,
+			webhook: {
+				callbackUrl:
+					row.provider === 'meta'
+						? `${config.publicFunctionsUrl}/meta-webhook`
+						: twilioWebhookUrl(config),
+				verifyToken: row.provider === 'meta' ? (secret?.verify_token ?? null) : null
+			}
+		});
 
 	/** Subscribes the Meta app to the number's business account when missing; the card says so. */
 	async function subscribeApp(
@@ -305,7 +247,7 @@ export function createWhatsAppNumbersHandler(
 		return data as NumberRow;
 	}
 
-	async function viewOf(service: SupabaseClient, row: NumberRow): Promise<WhatsAppNumberView> {
+	async function viewOf(service: SupabaseClient, row: NumberRow): Promise<NumberView> {
 		return view(row, (await secretsOf(service, [row.id])).get(row.id));
 	}
 

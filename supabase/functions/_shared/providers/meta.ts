@@ -3,6 +3,7 @@
  * in dev and tests). Credentials belong to one number: its phone number id and an access token.
  */
 import { z } from 'npm:zod@4';
+import type { MetaAppSubscription } from '../contracts.ts';
 import { HttpError } from '../http.ts';
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
 import {
@@ -59,21 +60,13 @@ export function displayNumberToE164(display: string | undefined): string | undef
 	return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : undefined;
 }
 
-/**
- * Whether the Meta app is subscribed to the number's WhatsApp Business Account, without which
- * Meta sends no webhooks for it: `present` (it was), `subscribed` (Parley just did it), `refused`
- * (Meta would not) or `unknown` (Meta would not say); `sentence` says what happened for the card.
- */
-export interface MetaAppSubscription {
-	status: 'present' | 'subscribed' | 'refused' | 'unknown';
-	sentence: string | null;
-}
-
 /** The Meta adapter: the common one, plus the app's subscription to a business account. */
 export interface MetaAdapter extends WhatsAppProviderAdapter<MetaCredentials> {
 	/** Checks `GET /{waba}/subscribed_apps` and subscribes the token's app when it is missing. */
 	ensureAppSubscribed(credentials: MetaCredentials): Promise<MetaAppSubscription>;
 }
+
+export type { MetaAppSubscription };
 
 /** Creates the Meta adapter. */
 export function createMetaAdapter(options: {

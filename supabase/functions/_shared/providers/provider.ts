@@ -4,26 +4,15 @@
  * (WhatsAppMessagingAdapter), and the shapes webhook parsers produce for ingest_whatsapp_delivery
  * (InboundMessage, StatusUpdate). Each provider file also exports its signature check and parser.
  */
+import type { TemplateButton, TemplateHeaderFormat, TemplateVariable } from '../template-text.ts';
 import type {
-	TemplateButton,
-	TemplateHeaderFormat,
-	TemplateValues,
-	TemplateVariable
-} from '../template-text.ts';
+	DeliveryStatus,
+	ProviderName,
+	ProviderNumber,
+	TemplateReference
+} from '../contracts.ts';
 
-export type ProviderName = 'twilio' | 'meta';
-
-/** A WhatsApp sender the provider account offers (for the "pick a number" list). */
-export interface ProviderNumber {
-	/** `whatsapp:+E164`, what Parley stores as the number's address. */
-	address: string;
-	/** `+E164`. */
-	phoneNumber: string;
-	/** What the provider calls it (Twilio profile name, Meta verified name). */
-	friendlyName: string;
-	/** The provider's own status word, e.g. ONLINE or CONNECTED. */
-	status: string;
-}
+export type { ProviderName, ProviderNumber, TemplateReference };
 
 /** What the provider says about credentials it accepted. */
 export interface VerifiedCredentials {
@@ -121,7 +110,7 @@ export type AccountEvent =
 /** A delivery status in the shape ingest_whatsapp_delivery takes. */
 export interface StatusUpdate {
 	provider_message_id: string;
-	status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+	status: DeliveryStatus;
 	error_code?: string | null;
 	/** A sentence a person understands (see pipeline-errors.ts). */
 	error_message?: string | null;
@@ -160,18 +149,6 @@ export function deliveryHasItems(delivery: ParsedDelivery): boolean {
 			delivery.events.length >
 		0
 	);
-}
-
-/**
- * A template reference; Twilio uses contentSid + variables (every placeholder), Meta name + language
- * with the body's variables, the header's values or media link and URL buttons' suffixes (or
- * ready-made components).
- */
-export interface TemplateReference extends TemplateValues {
-	name?: string;
-	language?: string;
-	contentSid?: string;
-	components?: unknown[];
 }
 
 /** A message template as the provider lists it, in the shape sync_whatsapp_templates stores. */
