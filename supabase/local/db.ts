@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 
 /** What a query gives back, the same on PGlite and on node-postgres. */
@@ -54,7 +55,7 @@ export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
 }
 
 async function openPglite(dataDir?: string): Promise<Db> {
-	const pglite = await PGlite.create(dataDir, { extensions: { pgcrypto, uuid_ossp } });
+	const pglite = await PGlite.create(dataDir, { extensions: { pgcrypto, uuid_ossp, pg_trgm } });
 	const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Tx => ({
 		async query<Row>(sql: string, params: unknown[] = []) {
 			const result = await q.query<Row>(sql, params);
