@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-	parseLogic,
-	parseOrder,
-	parsePrefer,
-	parseQuery,
-	parseRangeHeader,
-	parseSelect
-} from '../../supabase/local/rest/parse.ts';
+import { parseLogic, parseOrder, parseQuery } from '../../supabase/local/rest/parse.ts';
+import { parsePrefer, parseRangeHeader } from '../../supabase/local/rest/prefer.ts';
+import { parseSelect } from '../../supabase/local/rest/parse-select.ts';
 import { RestError } from '../../supabase/local/rest/errors.ts';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -61,12 +56,22 @@ describe('REST query parsing', () => {
 		expect(parseSelect('id,books()')[1]).toMatchObject({ kind: 'embed', name: 'books', items: [] });
 	});
 
-	it('refuses malformed selects and aggregates', () => {
+	it('refuses malformed selects and reads aggregates', () => {
 		expect(codeOf(() => parseSelect('id,(x)'))).toBe('PGRST100');
 		expect(codeOf(() => parseSelect('books(id'))).toBe('PGRST100');
 		expect(codeOf(() => parseSelect('id::text;drop'))).toBe('PGRST100');
-		expect(codeOf(() => parseSelect('amount.sum()'))).toBe('PGRST123');
-		expect(codeOf(() => parseSelect('count()'))).toBe('PGRST123');
+		expect(codeOf(() => parseSelect('amount.median()'))).toBe('PGRST100');
+		// Aggregates parse; whether they are allowed is the planner's call (db-aggregates-enabled).
+		expect(parseSelect('total:amount.sum()::int,count()')).toEqual([
+			{
+				kind: 'column',
+				field: { name: 'amount', path: [] },
+				alias: 'total',
+				cast: undefined,
+				aggregate: { fn: 'sum', cast: 'int' }
+			},
+			{ kind: 'count', alias: undefined, cast: undefined }
+		]);
 	});
 
 	it('reads in-lists with quoted values and escapes', () => {

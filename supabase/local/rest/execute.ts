@@ -8,6 +8,8 @@ export interface RequestSettings {
 	path: string;
 	headers: Record<string, string>;
 	cookies: Record<string, string>;
+	/** The served schema, then config.toml's extra_search_path, quoted (default: public, extensions). */
+	searchPath?: string;
 	readOnly: boolean;
 }
 
@@ -37,7 +39,7 @@ export async function inRequestTransaction<T>(
 					set_config('request.path', $5, true), set_config('request.headers', $6, true),
 					set_config('request.cookies', $7, true), set_config('role', $8, true)`,
 				[
-					'"public", "extensions"',
+					settings.searchPath ?? '"public", "extensions"',
 					statementTimeouts[settings.role] ?? '0',
 					JSON.stringify(settings.claims),
 					settings.method,

@@ -1,23 +1,7 @@
-import { RestError, parseError, unsupported } from './errors.ts';
+import { parseError } from './errors.ts';
+import { Scanner, parseSelect, type Field, type SelectItem } from './parse-select.ts';
 
-/** A column with an optional JSON path: `meta->a->>b`. */
-export interface Field {
-	name: string;
-	path: { arrow: '->' | '->>'; key: string }[];
-}
-
-export type SelectItem =
-	| { kind: 'star' }
-	| { kind: 'column'; field: Field; alias?: string; cast?: string }
-	| {
-			kind: 'embed';
-			name: string;
-			alias?: string;
-			hint?: string;
-			inner: boolean;
-			spread: boolean;
-			items: SelectItem[];
-	  };
+export type { Field, SelectItem } from './parse-select.ts';
 
 export const operators = [
 	'eq',
@@ -92,141 +76,8 @@ export interface ApiQuery {
 	offset: Scoped<number>[];
 	columns?: string[];
 	onConflict?: string[];
-	/** Query parameters that name arguments of the rpc being called with GET. */
-	rpcArgs: Record<string, string>;
-}
-
-const identifierStop = new Set(['.', ',', '(', ')', ':', '!', '"', '*', '-', '>']);
-
-class Scanner {
-	pos = 0;
-	constructor(readonly text: string) {}
-	get done(): boolean {
-		return this.pos >= this.text.length;
-	}
-	peek(n = 0): string {
-		return this.text[this.pos + n] ?? '';
-	}
-	startsWith(s: string): boolean {
-		return this.text.startsWith(s, this.pos);
-	}
-	eat(s: string): boolean {
-		if (!this.startsWith(s)) return false;
-		this.pos += s.length;
-		return true;
-	}
-	expect(s: string, what: string): void {
-		if (!this.eat(s)) throw this.error(`expected ${what}`);
-	}
-	error(message: string): RestError {
-		return parseError(
-			`"failed to parse ${this.text.slice(0, 60)}" (${message} at position ${this.pos + 1})`,
-			`unexpected ${this.done ? 'end of input' : `"${this.peek()}"`}`
-		);
-	}
-	/** A bare name (stops at PostgREST's punctuation; `-` only when it starts `->`) or a "quoted" one. */
-	identifier(): string {
-		if (this.eat('"')) {
-			let out = '';
-			while (!this.done && this.peek() !== '"') {
-				if (this.peek() === '\\' && this.peek(1)) this.pos++;
-				out += this.peek();
-				this.pos++;
-			}
-			this.expect('"', 'a closing double quote');
-			return out;
-		}
-		const start = this.pos;
-		while (!this.done) {
-			const c = this.peek();
-			if (c === '-' && this.peek(1) !== '>') {
-				this.pos++;
-				continue;
-			}
-			if (identifierStop.has(c)) break;
-			this.pos++;
-		}
-		if (this.pos === start) throw this.error('expected a name');
-		return this.text.slice(start, this.pos);
-	}
-	field(): Field {
-		const name = this.identifier();
-		const path: Field['path'] = [];
-		while (this.startsWith('->')) {
-			const arrow = this.eat('->>') ? '->>' : (this.eat('->'), '->');
-			path.push({ arrow, key: this.identifier() });
-		}
-		return { name, path };
-	}
-}
-
-/** Parses `select=` into a tree of columns and embeds. */
-export function parseSelect(text: string): SelectItem[] {
-	const scanner = new Scanner(text);
-	const items = parseSelectItems(scanner);
-	if (!scanner.done) throw scanner.error('unexpected text');
-	return items;
-}
-
-function parseSelectItems(s: Scanner): SelectItem[] {
-	const items: SelectItem[] = [];
-	do {
-		if (s.peek() === ')' || s.done) {
-			if (items.length === 0) return items; // `rel()` selects nothing, used to filter
-			throw s.error('expected a column');
-		}
-		items.push(parseSelectItem(s));
-	} while (s.eat(','));
-	return items;
-}
-
-function parseSelectItem(s: Scanner): SelectItem {
-	if (s.eat('*')) return { kind: 'star' };
-	const spread = s.eat('...');
-	const start = s.pos;
-	let alias: string | undefined;
-	const first = s.identifier();
-	let name = first;
-	if (s.peek() === ':' && s.peek(1) !== ':') {
-		s.pos++;
-		alias = first;
-		name = s.identifier();
-	}
-	if (s.peek() === '!' || s.peek() === '(') {
-		let hint: string | undefined;
-		let inner = false;
-		while (s.eat('!')) {
-			const word = s.identifier();
-			if (word === 'inner') inner = true;
-			else if (word !== 'left') hint = word;
-		}
-		if (name === 'count' && s.startsWith('()')) {
-			throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
-		}
-		s.expect('(', 'an opening parenthesis');
-		const items = parseSelectItems(s);
-		s.expect(')', 'a closing parenthesis');
-		return { kind: 'embed', name, alias, hint, inner, spread, items };
-	}
-	if (spread) throw s.error('a spread needs an embedded resource');
-	// Re-read the name as a field so a JSON path after it is parsed too.
-	s.pos = start;
-	if (alias !== undefined) {
-		s.identifier();
-		s.expect(':', 'a colon');
-	}
-	const field = s.field();
-	if (s.peek() === '.' && /^\.[a-z_]+\(\)/.test(s.text.slice(s.pos))) {
-		throw new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
-	}
-	let cast: string | undefined;
-	if (s.eat('::')) {
-		const start = s.pos;
-		while (!s.done && /[A-Za-z0-9_]/.test(s.peek())) s.pos++;
-		cast = s.text.slice(start, s.pos);
-		if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(cast)) throw s.error('expected a type name');
-	}
-	return { kind: 'column', field, alias, cast };
+	/** Query parameters that name arguments of the rpc being called with GET (repeated: a list). */
+	rpcArgs: Record<string, string | string[]>;
 }
 
 /** Splits on commas that are outside parentheses, braces and double quotes. */
@@ -398,7 +249,11 @@ export function parseQuery(
 	};
 	for (const [key, value] of params) {
 		if (rpcArgNames.has(key)) {
-			query.rpcArgs[key] = value;
+			const previous = query.rpcArgs[key];
+			query.rpcArgs[key] =
+				previous === undefined
+					? value
+					: [...(Array.isArray(previous) ? previous : [previous]), value];
 			continue;
 		}
 		if (key === 'select') {
@@ -441,84 +296,4 @@ export function parseQuery(
 		}
 	}
 	return query;
-}
-
-/** Prefer header tokens PostgREST understands. */
-export interface Preferences {
-	return?: 'representation' | 'minimal' | 'headers-only';
-	count?: 'exact' | 'planned' | 'estimated';
-	resolution?: 'merge-duplicates' | 'ignore-duplicates';
-	missing?: 'default' | 'null';
-	tx?: 'commit' | 'rollback';
-	handling?: 'strict' | 'lenient';
-	maxAffected?: number;
-	/** Tokens as they were applied, for the Preference-Applied header. */
-	applied: string[];
-}
-
-const preferenceValues: Record<string, string[]> = {
-	return: ['representation', 'minimal', 'headers-only'],
-	count: ['exact', 'planned', 'estimated'],
-	resolution: ['merge-duplicates', 'ignore-duplicates'],
-	missing: ['default', 'null'],
-	tx: ['commit', 'rollback'],
-	handling: ['strict', 'lenient']
-};
-
-/** Parses Prefer headers: comma-separated, first occurrence of a key wins. */
-export function parsePrefer(header: string | null): Preferences {
-	const prefs: Preferences = { applied: [] };
-	const invalid: string[] = [];
-	const seen = new Set<string>();
-	for (const token of (header ?? '')
-		.split(',')
-		.map((t) => t.trim())
-		.filter(Boolean)) {
-		const [key, value = ''] = token.split('=').map((t) => t.trim());
-		if (seen.has(key)) continue;
-		if (key === 'max-affected' && /^\d+$/.test(value)) {
-			seen.add(key);
-			prefs.maxAffected = Number(value);
-		} else if (key === 'timezone') {
-			seen.add(key);
-			unsupportedTimezone(value);
-		} else if (preferenceValues[key]?.includes(value)) {
-			seen.add(key);
-			(prefs as unknown as Record<string, string>)[key] = value;
-			prefs.applied.push(`${key}=${value}`);
-		} else invalid.push(token);
-	}
-	if (prefs.handling === 'strict' && invalid.length) {
-		throw new RestError(
-			400,
-			'PGRST122',
-			'Invalid preferences given with handling=strict',
-			`Invalid preferences: ${invalid.join(', ')}`
-		);
-	}
-	return prefs;
-}
-
-function unsupportedTimezone(value: string): void {
-	if (value) throw unsupported('The Prefer timezone option');
-}
-
-/** Parses a `Range: 0-19` header into offset and limit. */
-export function parseRangeHeader(
-	header: string | null
-): { offset: number; limit?: number } | undefined {
-	if (!header) return undefined;
-	const match = /^(?:items=)?(\d+)-(\d*)$/.exec(header.trim());
-	if (!match) return undefined;
-	const offset = Number(match[1]);
-	if (match[2] === '') return { offset };
-	const upper = Number(match[2]);
-	if (upper < offset)
-		throw new RestError(
-			416,
-			'PGRST103',
-			'Requested range not satisfiable',
-			`The lower boundary must be lower than or equal to the upper boundary in the Range header.`
-		);
-	return { offset, limit: upper - offset + 1 };
 }

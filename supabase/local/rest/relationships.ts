@@ -1,5 +1,5 @@
 import { RestError } from './errors.ts';
-import { qualifiedKey, type ForeignKey, type Relation, type SchemaCache } from './schema-cache.ts';
+import { qualifiedKey, type ForeignKey, type Relation, type SchemaCache } from './model.ts';
 
 /** How an embedded resource joins its parent, as PostgREST infers it from foreign keys. */
 export type Relationship =

@@ -1,14 +1,24 @@
 import { RestError } from './errors.ts';
-import type { RestRequest } from './request.ts';
+import type { Media, RestRequest } from './request.ts';
 
-const jsonType = 'application/json; charset=utf-8';
-const objectType = 'application/vnd.pgrst.object+json; charset=utf-8';
-
-/** One page of rows as Postgres rendered it: the JSON array, its first element and the row count. */
+/** One page of rows as Postgres rendered it: the body, its first element and the row count. */
 export interface PageRow {
 	page_count: number;
 	body: string;
 	first_row: string | null;
+}
+
+function contentType(media: Media): string {
+	switch (media.kind) {
+		case 'object':
+			return 'application/vnd.pgrst.object+json; charset=utf-8';
+		case 'csv':
+			return 'text/csv; charset=utf-8';
+		case 'plan':
+			return `application/vnd.pgrst.plan+${media.format}; for="${media.single ? 'application/vnd.pgrst.object+json' : 'application/json'}"; charset=utf-8`;
+		default:
+			return 'application/json; charset=utf-8';
+	}
 }
 
 /** A response with PostgREST's content type and Preference-Applied header; HEAD gets no body. */
@@ -20,7 +30,7 @@ export function respond(
 ): Response {
 	const all: Record<string, string> = { ...headers };
 	if (rest.prefer.applied.length) all['preference-applied'] = rest.prefer.applied.join(', ');
-	if (body !== null) all['content-type'] = rest.single ? objectType : jsonType;
+	if (body !== null) all['content-type'] = contentType(rest.media);
 	return new Response(rest.head || body === null ? null : body, { status, headers: all });
 }
 
@@ -35,7 +45,10 @@ export function singleObjectError(count: number): RestError {
 	);
 }
 
-/** Status and Content-Range for a page of a read (§1.8), or the 416 error. */
+/**
+ * Status and Content-Range for a page starting at `offset` (PostgREST's rangeStatusHeader): 416
+ * past the end, 206 when the page holds fewer rows than the total, else 200.
+ */
 export function pageResponse(
 	rest: RestRequest,
 	page: PageRow,
@@ -58,7 +71,7 @@ export function pageResponse(
 	return respond(rest, status, body, { 'content-range': `${range}/${total ?? '*'}` });
 }
 
-/** The body to send: the array, or its only element when one object was asked for. */
+/** The body to send: the page, or its only element when one object was asked for. */
 export function singleBody(rest: RestRequest, page: PageRow): string {
 	if (!rest.single) return page.body;
 	if (page.page_count !== 1) throw singleObjectError(page.page_count);

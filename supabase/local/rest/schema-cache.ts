@@ -1,67 +1,13 @@
 import type { Tx } from '../db.ts';
+import {
+	qualifiedKey,
+	type ComputedField,
+	type ForeignKey,
+	type Relation,
+	type Routine,
+	type SchemaCache
+} from './model.ts';
 import { inferViewRelationships } from './view-sources.ts';
-
-/** Schemas the REST API serves, as Supabase exposes them by default. */
-export const exposedSchemas = ['public', 'graphql_public'];
-
-export interface Column {
-	name: string;
-	/** SQL type as `format_type` prints it; trusted, it comes from the catalog. */
-	type: string;
-}
-
-export interface Relation {
-	schema: string;
-	name: string;
-	kind: 'table' | 'view';
-	columns: Map<string, Column>;
-	/** Primary key columns, then each unique constraint's columns. */
-	primaryKey: string[];
-	uniqueKeys: string[][];
-}
-
-export interface ForeignKey {
-	name: string;
-	schema: string;
-	table: string;
-	columns: string[];
-	refSchema: string;
-	refTable: string;
-	refColumns: string[];
-}
-
-export interface RoutineParam {
-	name: string;
-	type: string;
-	hasDefault: boolean;
-}
-
-export interface Routine {
-	schema: string;
-	name: string;
-	params: RoutineParam[];
-	volatility: 'immutable' | 'stable' | 'volatile';
-	returnsSet: boolean;
-	/** What one result row is: a scalar, a row with columns, or nothing. */
-	returns:
-		{ kind: 'void' } | { kind: 'scalar'; type: string } | { kind: 'composite'; columns: Column[] };
-	/** The table or view whose row type the function returns, so its results can embed related rows. */
-	returnsRelation?: { schema: string; name: string };
-}
-
-/** What the API may touch, read once from pg_catalog and kept in memory. */
-export interface SchemaCache {
-	relations: Map<string, Relation>;
-	foreignKeys: ForeignKey[];
-	routines: Map<string, Routine[]>;
-	/** Roles a JWT may switch to (members of authenticator). */
-	roles: Set<string>;
-}
-
-/** Key of a relation or routine in the cache maps. */
-export function qualifiedKey(schema: string, name: string): string {
-	return `${schema}.${name}`;
-}
 
 interface RelationRow {
 	schema: string;
@@ -93,6 +39,8 @@ interface RoutineRow {
 	return_relation_name: string | null;
 	args: { name: string; type: string; mode: string }[];
 	default_count: number;
+	/** The relation whose row type the only input parameter is (a computed field's table). */
+	arg_relation: { schema: string; name: string } | null;
 }
 
 const relationsSql = `
@@ -130,7 +78,10 @@ select n.nspname as schema, p.proname as name, p.provolatile::text as volatility
 			'mode', coalesce(p.proargmodes[k.ord]::text, 'i')) order by k.ord)
 		from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality k(typ, ord)
 	), '[]') as args,
-	p.pronargdefaults::int as default_count
+	p.pronargdefaults::int as default_count,
+	(select json_build_object('schema', an.nspname, 'name', ac.relname)
+		from pg_type at join pg_class ac on ac.oid = at.typrelid join pg_namespace an on an.oid = ac.relnamespace
+		where p.pronargs = 1 and at.oid = p.proargtypes[0]) as arg_relation
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_type t on t.oid = p.prorettype
@@ -140,12 +91,12 @@ where n.nspname = any($1::text[]) and p.prokind = 'f'`;
 
 const rolesSql = `select r.rolname as name from pg_roles r where pg_has_role('authenticator', r.oid, 'member') and r.rolname <> 'authenticator'`;
 
-/** Reads tables, views, columns, keys, foreign keys and functions of the exposed schemas. */
-export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
+/** Reads tables, views, columns, keys, foreign keys and functions of the served `schemas`. */
+export async function loadSchemaCache(db: Tx, schemas: string[]): Promise<SchemaCache> {
 	const [relationRows, constraintRows, routineRows, roleRows] = await Promise.all([
-		db.query<RelationRow>(relationsSql, [exposedSchemas]),
+		db.query<RelationRow>(relationsSql, [schemas]),
 		db.query<ConstraintRow>(constraintsSql),
-		db.query<RoutineRow>(routinesSql, [exposedSchemas]),
+		db.query<RoutineRow>(routinesSql, [schemas]),
 		db.query<{ name: string }>(rolesSql)
 	]);
 
@@ -156,6 +107,7 @@ export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
 			name: row.name,
 			kind: row.kind === 'v' || row.kind === 'm' ? 'view' : 'table',
 			columns: new Map(row.columns.map((c) => [c.name, { name: c.name, type: c.type }])),
+			computed: new Map(),
 			primaryKey: [],
 			uniqueKeys: []
 		});
@@ -180,7 +132,7 @@ export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
 	}
 
 	try {
-		await inferViewRelationships(db, exposedSchemas, relations, foreignKeys);
+		await inferViewRelationships(db, schemas, relations, foreignKeys);
 	} catch (error) {
 		// Views then embed nothing (PGRST200), which is clear, rather than keeping the API down.
 		console.error('[rest] could not read view definitions:', (error as Error).message);
@@ -190,11 +142,38 @@ export async function loadSchemaCache(db: Tx): Promise<SchemaCache> {
 	for (const row of routineRows.rows) {
 		const routine = toRoutine(row);
 		if (!routine) continue;
+		addComputedField(relations, row, routine);
 		const key = qualifiedKey(row.schema, row.name);
 		routines.set(key, [...(routines.get(key) ?? []), routine]);
 	}
 
-	return { relations, foreignKeys, routines, roles: new Set(roleRows.rows.map((r) => r.name)) };
+	return {
+		schemas,
+		relations,
+		foreignKeys,
+		routines,
+		roles: new Set(roleRows.rows.map((r) => r.name))
+	};
+}
+
+/**
+ * A function of one row-typed parameter returning one scalar is a computed field of that relation
+ * (PostgREST's `select=id,full_name` where `full_name(people)` is a function).
+ */
+function addComputedField(
+	relations: Map<string, Relation>,
+	row: RoutineRow,
+	routine: Routine
+): void {
+	if (!row.arg_relation || routine.returnsSet || routine.returns.kind !== 'scalar') return;
+	const relation = relations.get(qualifiedKey(row.arg_relation.schema, row.arg_relation.name));
+	if (!relation || relation.columns.has(routine.name)) return;
+	const field: ComputedField = {
+		schema: routine.schema,
+		name: routine.name,
+		type: routine.returns.type
+	};
+	relation.computed.set(routine.name, field);
 }
 
 function toRoutine(row: RoutineRow): Routine | undefined {
@@ -203,7 +182,8 @@ function toRoutine(row: RoutineRow): Routine | undefined {
 	const params = inputs.map((a, index) => ({
 		name: a.name,
 		type: a.type,
-		hasDefault: index >= inputs.length - row.default_count
+		hasDefault: index >= inputs.length - row.default_count,
+		variadic: a.mode === 'v'
 	}));
 	let returns: Routine['returns'];
 	if (row.return_type === 'void') returns = { kind: 'void' };

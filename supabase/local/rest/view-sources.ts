@@ -1,5 +1,5 @@
 import type { Tx } from '../db.ts';
-import { qualifiedKey, type ForeignKey, type Relation } from './schema-cache.ts';
+import { qualifiedKey, type ForeignKey, type Relation } from './model.ts';
 
 /** The table column a view column shows, as Postgres records it in the view's rewrite rule. */
 interface ColumnSource {
