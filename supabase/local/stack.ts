@@ -8,8 +8,9 @@ import { isDatabaseUnavailable, openDb, type Db } from './db.ts';
 import { migrate } from './migrate.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
 import { corsHeaders, json } from './http.ts';
+import { lacksRequiredApiKey, MISSING_API_KEY_BODY } from './gateway.ts';
 import type { Mail, StackContext, StackEvents, StackService } from './context.ts';
-import { createAuthService } from './auth.ts';
+import { createAuthService } from './auth/index.ts';
 import { createRestService } from './rest/index.ts';
 import { createRealtimeService } from './realtime.ts';
 import { createFunctionsService } from './functions.ts';
@@ -87,7 +88,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	};
 
 	const fetch = async (request: Request): Promise<Response> => {
-		const { pathname } = new URL(request.url);
+		const requestUrl = new URL(request.url);
+		const { pathname } = requestUrl;
 		if (request.method === 'OPTIONS' && !pathname.startsWith('/functions/v1/')) {
 			return new Response(null, {
 				status: 204,
@@ -98,6 +100,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 						'authorization, x-client-info, apikey, content-type'
 				}
 			});
+		}
+		if (lacksRequiredApiKey(requestUrl, request.headers.get('apikey'))) {
+			return json(MISSING_API_KEY_BODY, 401, corsHeaders);
 		}
 		if (pathname === '/_parley/mailbox') {
 			if (request.method === 'POST') return postToMailbox(context, request);
@@ -137,7 +142,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		})
 	);
 	server.on('upgrade', (request, socket, head) => {
-		const pathname = new URL(request.url ?? '/', url).pathname;
+		const requestUrl = new URL(request.url ?? '/', url);
+		const { pathname } = requestUrl;
+		const apikey = request.headers.apikey;
+		if (lacksRequiredApiKey(requestUrl, Array.isArray(apikey) ? apikey[0] : apikey)) {
+			const body = JSON.stringify(MISSING_API_KEY_BODY);
+			socket.end(
+				`HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+			);
+			return;
+		}
 		const service = pathname.startsWith('/realtime/v1/') ? services['/realtime/v1'] : undefined;
 		if (service?.upgrade) service.upgrade(request, socket, head);
 		else socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

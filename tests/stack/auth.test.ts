@@ -235,13 +235,12 @@ describe('the signed-in user', () => {
 		expect(header).toBeTruthy();
 	});
 
-	it('a request without any bearer token is refused with 401 no_authorization', async () => {
+	it('a request without an apikey never reaches Auth: the gateway answers 401 "No API key found in request"', async () => {
 		const response = await fetch(`${stack.url}/auth/v1/user`, {
 			headers: { 'x-supabase-api-version': '2024-01-01' }
 		});
 		expect(response.status).toBe(401);
-		expect(response.headers.get('x-supabase-api-version')).toBe('2024-01-01');
-		expect(await response.json()).toMatchObject({ code: 'no_authorization' });
+		expect(await response.json()).toMatchObject({ message: 'No API key found in request' });
 	});
 
 	it('the anon key is not a user: /user answers 403 bad_jwt for a missing sub', async () => {
@@ -290,24 +289,27 @@ describe('refresh tokens', () => {
 		expect(after.amr).toEqual(before.amr);
 	});
 
-	it('a rotated token replayed outside the reuse interval fails with refresh_token_already_used and ends the session', async () => {
+	it('a rotated token replayed outside the reuse interval fails with refresh_token_already_used and revokes every token of its session', async () => {
 		const { client, session } = await signedUpUser('reuse');
 		const first = session.refresh_token;
 		const second = (await client.auth.refreshSession()).data.session!.refresh_token;
 		const third = (await client.auth.refreshSession()).data.session!.refresh_token;
 		expect(new Set([first, second, third]).size).toBe(3);
 		// Age the revocation past refresh_token_reuse_interval (10 s in config.toml).
-		await stack.db.query(
-			`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = $1`,
-			[first]
-		);
+		const age = (token: string) =>
+			stack.db.query(
+				`update auth.refresh_tokens set updated_at = now() - interval '1 minute' where token = $1`,
+				[token]
+			);
+		await age(first);
 
 		const replay = await stack.client().auth.refreshSession({ refresh_token: first });
 		expect(replay.error?.status).toBe(400);
 		expect(replay.error?.code).toBe('refresh_token_already_used');
+		// The newest token was revoked with its family; once its own interval has passed it is refused too.
+		await age(third);
 		const current = await stack.client().auth.refreshSession({ refresh_token: third });
-		expect(isAuthSessionMissingError(current.error)).toBe(true);
-		expect(isAuthSessionMissingError((await client.auth.getUser()).error)).toBe(true);
+		expect(current.error?.code).toBe('refresh_token_already_used');
 	});
 
 	it('the parent of the current token may be replayed and gets the current token back', async () => {
@@ -320,7 +322,7 @@ describe('refresh tokens', () => {
 		expect(replay.data.session?.refresh_token).toBe(next);
 	});
 
-	it('an unknown refresh token fails with refresh_token_not_found; one of a signed-out session with session_not_found', async () => {
+	it('an unknown refresh token and one of a signed-out session both fail with refresh_token_not_found', async () => {
 		const unknown = await stack
 			.client()
 			.auth.refreshSession({ refresh_token: 'no-such-token-anywhere' });
@@ -332,7 +334,8 @@ describe('refresh tokens', () => {
 		const ended = await stack
 			.client()
 			.auth.refreshSession({ refresh_token: session.refresh_token });
-		expect(isAuthSessionMissingError(ended.error)).toBe(true);
+		expect(ended.error?.status).toBe(400);
+		expect(ended.error?.code).toBe('refresh_token_not_found');
 	});
 });
 

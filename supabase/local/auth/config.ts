@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse } from 'smol-toml';
+import { loadSupabaseConfig, type AuthSettings } from '../config.ts';
 import type { AccountLockConfig, RateLimitConfig } from './rate-limits.ts';
 
-/** The `[auth]` settings of supabase/config.toml the local Auth honours. */
+/** The `[auth]` settings of supabase/config.toml the local Auth honours, in the shape its code uses. */
 export interface AuthConfig {
 	siteUrl: string;
 	additionalRedirectUrls: string[];
@@ -11,14 +9,20 @@ export interface AuthConfig {
 	jwtExpiry: number;
 	minimumPasswordLength: number;
 	enableSignup: boolean;
-	/** `enable_confirmations = false` means new email users are confirmed at once. */
+	/** `enable_anonymous_sign_ins`: a sign-up with neither email nor phone makes an anonymous user. */
+	enableAnonymousSignIns: boolean;
+	/** `[auth.email] enable_confirmations = false` means new email users are confirmed at once. */
 	mailerAutoconfirm: boolean;
+	/** `[auth.sms] enable_confirmations = false`; with both on, a repeated sign-up is not told apart. */
+	phoneAutoconfirm: boolean;
+	/** Whether a replayed refresh token outside the reuse interval revokes its whole session's tokens. */
+	refreshTokenRotation: boolean;
 	/** Seconds a rotated refresh token may still be used (a client that lost the answer retries). */
 	refreshTokenReuseInterval: number;
 	/** Seconds an emailed link or code stays valid. */
 	otpExpiry: number;
 	otpLength: number;
-	/** `[auth.rate_limit]`: requests per client address per 5 minutes. */
+	/** `[auth.rate_limit]`: requests per client address. */
 	rateLimits: RateLimitConfig;
 	/** Not a GoTrue setting: the local stack's refusal of an account after repeated wrong passwords. */
 	accountLock: AccountLockConfig;
@@ -27,46 +31,35 @@ export interface AuthConfig {
 /** Ten wrong passwords within 15 minutes refuse the account (from any address) until they age out. */
 const ACCOUNT_LOCK: AccountLockConfig = { failures: 10, windowMs: 15 * 60_000 };
 
-type Table = Record<string, unknown>;
-
-const table = (value: unknown): Table =>
-	value && typeof value === 'object' && !Array.isArray(value) ? (value as Table) : {};
-
-/** Reads the auth settings from `<supabaseDir>/config.toml`, falling back to `supabase init` defaults. */
-export async function loadAuthConfig(supabaseDir: string): Promise<AuthConfig> {
-	let root: Table = {};
-	try {
-		root = parse(await readFile(join(supabaseDir, 'config.toml'), 'utf8'));
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-	}
-	const auth = table(root.auth);
-	const email = table(auth.email);
-	const rateLimit = table(auth.rate_limit);
-	const number = (value: unknown, fallback: number) =>
-		typeof value === 'number' ? value : fallback;
-	const bool = (value: unknown, fallback: boolean) =>
-		typeof value === 'boolean' ? value : fallback;
-	const urls = Array.isArray(auth.additional_redirect_urls)
-		? auth.additional_redirect_urls.filter((url): url is string => typeof url === 'string')
-		: [];
+/** Maps the validated `[auth]` table onto what the local Auth reads. */
+export function authConfigFrom(auth: AuthSettings): AuthConfig {
 	return {
-		siteUrl: typeof auth.site_url === 'string' ? auth.site_url : 'http://127.0.0.1:3000',
-		additionalRedirectUrls: urls,
-		jwtExpiry: number(auth.jwt_expiry, 3600),
-		minimumPasswordLength: Math.max(6, number(auth.minimum_password_length, 6)),
-		enableSignup: bool(auth.enable_signup, true) && bool(email.enable_signup, true),
-		mailerAutoconfirm: !bool(email.enable_confirmations, false),
-		refreshTokenReuseInterval: number(auth.refresh_token_reuse_interval, 10),
-		otpExpiry: number(email.otp_expiry, 3600),
-		otpLength: number(email.otp_length, 6),
-		// The defaults `supabase init` writes.
+		siteUrl: auth.site_url,
+		additionalRedirectUrls: auth.additional_redirect_urls,
+		jwtExpiry: auth.jwt_expiry,
+		// GoTrue never accepts fewer than 6 characters, whatever the setting says.
+		minimumPasswordLength: Math.max(6, auth.minimum_password_length),
+		enableSignup: auth.enable_signup && auth.email.enable_signup,
+		enableAnonymousSignIns: auth.enable_anonymous_sign_ins,
+		mailerAutoconfirm: !auth.email.enable_confirmations,
+		phoneAutoconfirm: !auth.sms.enable_confirmations,
+		refreshTokenRotation: auth.enable_refresh_token_rotation,
+		refreshTokenReuseInterval: auth.refresh_token_reuse_interval,
+		otpExpiry: auth.email.otp_expiry,
+		otpLength: auth.email.otp_length,
 		rateLimits: {
-			signInSignUps: number(rateLimit.sign_in_sign_ups, 30),
-			tokenRefresh: number(rateLimit.token_refresh, 150)
+			signInSignUps: auth.rate_limit.sign_in_sign_ups,
+			tokenRefresh: auth.rate_limit.token_refresh,
+			tokenVerifications: auth.rate_limit.token_verifications,
+			anonymousUsers: auth.rate_limit.anonymous_users
 		},
 		accountLock: ACCOUNT_LOCK
 	};
+}
+
+/** Reads the auth settings from `<supabaseDir>/config.toml`, falling back to `supabase init` defaults. */
+export async function loadAuthConfig(supabaseDir: string): Promise<AuthConfig> {
+	return authConfigFrom((await loadSupabaseConfig(supabaseDir)).auth);
 }
 
 /** A glob of additional_redirect_urls as GoTrue reads it: `**` spans anything, `*` stops at `/` and `.`. */

@@ -1,12 +1,16 @@
 import { isIP } from 'node:net';
 import { AuthApiError } from './errors.ts';
 
-/** `[auth.rate_limit]` of config.toml that the local Auth enforces, per client address per 5 minutes. */
+/** `[auth.rate_limit]` of config.toml that the local Auth enforces, per client address. */
 export interface RateLimitConfig {
-	/** Password sign-ins and sign-ups. */
+	/** Password sign-ins and sign-ups, per 5 minutes. */
 	signInSignUps: number;
-	/** Refresh-token and PKCE exchanges. */
+	/** Refresh-token and PKCE exchanges, per 5 minutes. */
 	tokenRefresh: number;
+	/** One-time link and code verifications (`/verify`), per 5 minutes. */
+	tokenVerifications: number;
+	/** Anonymous sign-ins, per hour. */
+	anonymousUsers: number;
 }
 
 /** Failed passwords for one account before it is refused for a while, whatever the address. */
@@ -16,8 +20,9 @@ export interface AccountLockConfig {
 	windowMs: number;
 }
 
-const RATE_WINDOW_MS = 5 * 60_000;
-// GoTrue's buckets (tollbooth) hold at most 30 requests, however high the configured rate.
+/** GoTrue's usual window: most `[auth.rate_limit]` values count per five minutes. */
+export const FIVE_MINUTES_MS = 5 * 60_000;
+// GoTrue's five-minute buckets (tollbooth) hold at most 30 requests, however high the configured rate.
 const GOTRUE_BURST = 30;
 
 /** What GoTrue answers when a bucket is empty; auth-js surfaces it as an AuthApiError with this code. */
@@ -36,17 +41,21 @@ export function clientAddress(request: Request): string | null {
 }
 
 /**
- * A token bucket per address, as GoTrue keeps them: `limit` requests per five minutes, refilled
- * continuously, holding at most min(limit, 30) so a burst cannot exceed what GoTrue allows.
+ * A token bucket per address, as GoTrue keeps them: `limit` requests per window (five minutes unless
+ * given), refilled continuously, holding at most min(limit, 30) so a burst cannot exceed what GoTrue
+ * allows; the hourly anonymous sign-in limit holds its whole hour, as GoTrue's does.
  */
 export class AddressRateLimit {
 	private readonly buckets = new Map<string, { tokens: number; at: number }>();
 	private readonly capacity: number;
 	private readonly refillPerMs: number;
 
-	constructor(limit: number) {
-		this.capacity = Math.max(1, Math.min(limit, GOTRUE_BURST));
-		this.refillPerMs = limit / RATE_WINDOW_MS;
+	constructor(
+		limit: number,
+		window: { ms: number; burst: 'capped' | 'whole' } = { ms: FIVE_MINUTES_MS, burst: 'capped' }
+	) {
+		this.capacity = Math.max(1, window.burst === 'whole' ? limit : Math.min(limit, GOTRUE_BURST));
+		this.refillPerMs = limit / window.ms;
 	}
 
 	/** Spends one request for the request's address; throws 429 when its bucket is empty. */

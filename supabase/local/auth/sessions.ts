@@ -7,7 +7,7 @@ import { findUserById, isBanned, userJson, type UserRow } from './users.ts';
 import type { LinkType } from './links.ts';
 
 /** How a session was started; becomes the `amr` claim. */
-export type AuthMethod = 'password' | 'otp' | LinkType;
+export type AuthMethod = 'password' | 'otp' | 'anonymous' | LinkType;
 
 /** Everything minting tokens needs besides the database. */
 export interface TokenIssuer {
@@ -27,20 +27,12 @@ export interface SessionJson {
 }
 
 /**
- * Refresh tokens carry their session id (as GoTrue's newer tokens do), so a token whose session was
- * revoked is told apart from one that never existed.
+ * Refresh tokens carry their session id (as GoTrue's newer tokens do) followed by random bytes, so
+ * tokens of one session are recognisable when reading the tables.
  */
 function newRefreshToken(sessionId: string): string {
 	const session = Buffer.from(sessionId.replace(/-/g, ''), 'hex');
 	return Buffer.concat([session, randomBytes(12)]).toString('base64url');
-}
-
-/** The session id inside a refresh token, or null if it is not one of ours. */
-export function sessionIdOfRefreshToken(token: string): string | null {
-	const bytes = Buffer.from(token, 'base64url');
-	if (bytes.length !== 28) return null;
-	const hex = bytes.subarray(0, 16).toString('hex');
-	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 async function accessToken(
@@ -145,47 +137,29 @@ interface RefreshTokenRow {
 /**
  * The refresh-token grant with GoTrue's rotation rules: a token is swapped once; its parent may be
  * replayed (the client lost the answer) and gets the current token back; any other revoked token
- * inside the reuse interval is swapped again; outside it the whole session ends.
- * Returns the error to raise after commit, since that ending must persist.
+ * inside the reuse interval is swapped again; outside it every token of the session is revoked
+ * (with rotation on) and the refusal says the token was already used. A token of an ended session
+ * is gone with it, so it is "not found", as GoTrue answers.
+ * Returns the refusal to raise after commit, since the revocation must persist.
  */
 export async function refreshSession(
 	tx: Tx,
 	issuer: TokenIssuer,
 	token: string
-): Promise<
-	| { session: SessionJson }
-	| { error: AuthApiError; endedSession: { userId: string; sessionId: string } }
-> {
+): Promise<{ session: SessionJson } | { refusal: AuthApiError }> {
 	const { rows } = await tx.query<RefreshTokenRow>(
 		'select * from auth.refresh_tokens where token = $1 for update',
 		[token]
 	);
 	const current = rows[0];
-	if (!current) {
-		const sessionId = sessionIdOfRefreshToken(token);
-		if (sessionId) {
-			const session = await tx.query('select 1 from auth.sessions where id = $1', [sessionId]);
-			if (session.rows.length === 0) {
-				throw new AuthApiError(
-					400,
-					'session_not_found',
-					'Invalid Refresh Token: Session Not Found'
-				);
-			}
-		}
+	const user = current ? await findUserById(tx, current.user_id) : null;
+	if (!current || !user) {
 		throw new AuthApiError(
 			400,
 			'refresh_token_not_found',
 			'Invalid Refresh Token: Refresh Token Not Found'
 		);
 	}
-	const user = await findUserById(tx, current.user_id);
-	if (!user)
-		throw new AuthApiError(
-			400,
-			'refresh_token_not_found',
-			'Invalid Refresh Token: Refresh Token Not Found'
-		);
 	if (isBanned(user))
 		throw new AuthApiError(400, 'user_banned', 'Invalid Refresh Token: User Banned');
 	await tx.query('select 1 from auth.sessions where id = $1 for update', [current.session_id]);
@@ -202,15 +176,19 @@ export async function refreshSession(
 			const reuseUntil =
 				new Date(current.updated_at).getTime() + issuer.config.refreshTokenReuseInterval * 1000;
 			if (Date.now() > reuseUntil) {
-				// A replayed token may be stolen: the whole session ends, not just its newest token.
-				await tx.query('delete from auth.sessions where id = $1', [current.session_id]);
+				// A replayed token may be stolen: no token of its session may be swapped any more.
+				if (issuer.config.refreshTokenRotation) {
+					await tx.query(
+						'update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and not revoked',
+						[current.session_id]
+					);
+				}
 				return {
-					error: new AuthApiError(
+					refusal: new AuthApiError(
 						400,
 						'refresh_token_already_used',
 						'Invalid Refresh Token: Already Used'
-					),
-					endedSession: { userId: user.id, sessionId: current.session_id }
+					)
 				};
 			}
 		}

@@ -163,6 +163,8 @@ export interface NewUser {
 	appMetadata?: Json;
 	userMetadata?: Json;
 	bannedUntil?: Date | null;
+	/** An anonymous sign-in: no email, phone, password or identity; `is_anonymous` is true. */
+	anonymous?: boolean;
 }
 
 /**
@@ -170,7 +172,7 @@ export interface NewUser {
  * a failing trigger becomes GoTrue's 500 "Database error saving new user".
  */
 export async function insertUser(tx: Tx, user: NewUser): Promise<UserRow> {
-	const providers = [user.email ? 'email' : 'phone'];
+	const providers = [user.anonymous ? 'anonymous' : user.email ? 'email' : 'phone'];
 	const appMetadata = { ...user.appMetadata, provider: providers[0], providers };
 	const identityData: Json = {
 		email: user.email ?? undefined,
@@ -183,11 +185,12 @@ export async function insertUser(tx: Tx, user: NewUser): Promise<UserRow> {
 		await tx.query('savepoint parley_insert_user');
 		const { rows } = await tx.query<UserRow>(
 			`insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password,
-				email_confirmed_at, phone_confirmed_at, invited_at, raw_app_meta_data, raw_user_meta_data, banned_until)
+				email_confirmed_at, phone_confirmed_at, invited_at, raw_app_meta_data, raw_user_meta_data, banned_until,
+				is_anonymous)
 			values ('00000000-0000-0000-0000-000000000000', coalesce($1::uuid, gen_random_uuid()), 'authenticated',
 				coalesce($2, 'authenticated'), $3, $4, $5,
 				case when $6::boolean then now() end, case when $7::boolean then now() end,
-				case when $8::boolean then now() end, $9::jsonb, $10::jsonb, $11)
+				case when $8::boolean then now() end, $9::jsonb, $10::jsonb, $11, $12)
 			returning ${USER_COLUMNS}`,
 			[
 				user.id ?? null,
@@ -201,10 +204,15 @@ export async function insertUser(tx: Tx, user: NewUser): Promise<UserRow> {
 				JSON.stringify(appMetadata),
 				// The INSERT carries the caller's data, so insert triggers (profiles) can read it.
 				JSON.stringify(user.userMetadata ?? {}),
-				user.bannedUntil ?? null
+				user.bannedUntil ?? null,
+				Boolean(user.anonymous)
 			]
 		);
 		row = rows[0];
+		if (user.anonymous) {
+			await tx.query('release savepoint parley_insert_user');
+			return row;
+		}
 		// Then, as GoTrue does, the identity's claims join user_metadata; the caller's data wins.
 		const userMetadata = { ...identityData, sub: row.id, ...user.userMetadata };
 		const updated = await tx.query<UserRow>(
@@ -260,6 +268,8 @@ export interface UserChanges {
 	userMetadata?: Json;
 	bannedUntil?: Date | null;
 	lastSignIn?: boolean;
+	/** An anonymous user who linked an email address becomes a permanent user. */
+	isAnonymous?: boolean;
 }
 
 /** Updates a user in place (triggers on auth.users fire); a database error becomes a sentence. */
@@ -282,6 +292,7 @@ export async function updateUser(tx: Tx, id: string, changes: UserChanges): Prom
 		set('raw_user_meta_data', JSON.stringify(changes.userMetadata), '::jsonb');
 	if (changes.bannedUntil !== undefined) set('banned_until', changes.bannedUntil);
 	if (changes.lastSignIn) sets.push('last_sign_in_at = now()');
+	if (changes.isAnonymous !== undefined) set('is_anonymous', changes.isAnonymous);
 	try {
 		await tx.query('savepoint parley_update_user');
 		const { rows } = await tx.query<UserRow>(
@@ -304,6 +315,29 @@ export async function updateUser(tx: Tx, id: string, changes: UserChanges): Prom
 		console.error('[auth] updating a user failed:', (error as Error).message);
 		throw new AuthApiError(500, 'unexpected_failure', 'Database error updating user');
 	}
+}
+
+/**
+ * Gives an anonymous user who set an email address its email identity, and records the provider in
+ * app_metadata, as GoTrue does when an anonymous user links an email.
+ */
+export async function linkEmailIdentity(tx: Tx, user: UserRow): Promise<UserRow> {
+	const identityData = {
+		sub: user.id,
+		email: user.email,
+		email_verified: true,
+		phone_verified: false
+	};
+	await tx.query(
+		`insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at)
+		values ($1, $1, $2::jsonb, 'email', now())`,
+		[user.id, JSON.stringify(identityData)]
+	);
+	return updateUser(tx, user.id, {
+		isAnonymous: false,
+		appMetadata: { ...user.raw_app_meta_data, provider: 'email', providers: ['email'] },
+		userMetadata: { ...identityData, ...user.raw_user_meta_data }
+	});
 }
 
 /** Keeps the email identity in step with the user's email and confirmation. */
