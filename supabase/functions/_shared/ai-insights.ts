@@ -19,8 +19,10 @@ import {
 	withCors,
 	type Handler
 } from './http.ts';
-import type { ProviderFunctionConfig } from './supabase.ts';
-import { databaseFailure, requireCaller, serviceClient, type Caller } from './pipeline.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { databaseFailure } from './database-errors.ts';
+import { requireCaller, type Caller } from './callers.ts';
+import { serviceClient } from './clients.ts';
 import {
 	aiClient,
 	AiFailure,

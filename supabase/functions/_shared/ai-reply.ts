@@ -8,9 +8,14 @@
  */
 import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
 import { HttpError } from './http.ts';
-import type { ProviderFunctionConfig } from './supabase.ts';
-import { databaseFailure, serviceClient } from './pipeline.ts';
-import { deliverQueuedMessage, requireOpenWindow, type ConversationRow } from './pipeline-send.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { databaseFailure } from './database-errors.ts';
+import { serviceClient } from './clients.ts';
+import {
+	deliverQueuedMessage,
+	requireOpenWindow,
+	type ConversationRow
+} from './outbound-delivery.ts';
 import {
 	aiClient,
 	AiFailure,

@@ -3,7 +3,7 @@
  * `code` and a sentence a person can act on. Handlers are plain `(Request) => Response` functions,
  * so they run unchanged in Deno, Node and on the edge.
  */
-import type { z } from 'npm:zod@4';
+import type { z } from 'zod';
 import type { FunctionErrorBody, FunctionErrorDetails } from './contracts.ts';
 
 /** Any 8-4-4-4-12 hex id, as Postgres' uuid type accepts (not only RFC 4122 versions). */

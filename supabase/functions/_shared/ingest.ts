@@ -4,30 +4,32 @@
  * per delivery, which commits before the provider hears 200. A delivery that cannot commit is
  * retried here, then kept raw with its reason, and the provider hears 5xx and delivers it again.
  */
-import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { errorResponse, HttpError, methodNotAllowed, type Handler } from './http.ts';
-import { encryptionKeyOf, openStoredSecret, type ProviderFunctionConfig } from './supabase.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { serviceClient } from './clients.ts';
+import { encryptionKeyOf, openStoredSecret } from './stored-secrets.ts';
+import { publicFunctionUrl, twilioConnectionOverrides } from './public-urls.ts';
 import {
+	databaseBusy,
 	databaseFailure,
-	publicFunctionUrl,
-	scheduleAiReply,
-	serviceClient,
-	twilioConnectionOverrides,
-	type IngestedMessage
-} from './pipeline.ts';
-import { databaseBusy, databaseUnreachable, type DatabaseCallError } from './database-errors.ts';
+	databaseUnreachable,
+	type DatabaseCallError
+} from './database-errors.ts';
+import type { IngestResult } from './delivery-results.ts';
+import type { AiReplyScheduler } from './schedule-ai-reply.ts';
 import { storableText, storableValue } from './provider-text.ts';
 import {
 	parseTwilioDelivery,
 	twilioDeliveryAddress,
 	validTwilioSignature
-} from './providers/twilio.ts';
+} from './providers/twilio-webhook.ts';
 import {
 	metaDeliveryRouting,
 	parseMetaDelivery,
 	validMetaSignature,
 	type ParsedMetaDelivery
-} from './providers/meta.ts';
+} from './providers/meta-webhook.ts';
 import { deliveryHasItems, emptyDelivery, type ParsedDelivery } from './providers/provider.ts';
 import { keepDeliveryMediaInBackground } from './media-store.ts';
 
@@ -97,11 +99,12 @@ function signatureRefused(header: string): HttpError {
 	return new HttpError(403, 'invalid_signature', `The ${header} does not match this delivery.`);
 }
 
-interface IngestResult {
-	event_id: string;
-	messages: IngestedMessage[];
-	failed_items: number;
-	error: string | null;
+/** What storing a delivery needs besides the delivery itself. */
+export interface IngestContext {
+	config: ProviderFunctionConfig;
+	service: SupabaseClient;
+	/** Starts the AI reply to each new message that wants one. */
+	scheduleAiReply: AiReplyScheduler;
 }
 
 /** How often a delivery is tried before the provider is asked to deliver it again. */
@@ -114,7 +117,7 @@ const ingestAttempts = 4;
  * delivers it again.
  */
 export async function ingestDelivery(
-	service: SupabaseClient,
+	{ config, service, scheduleAiReply }: IngestContext,
 	input: {
 		provider: 'twilio' | 'meta';
 		numberId: string;
@@ -145,6 +148,7 @@ export async function ingestDelivery(
 				if (message.inserted && message.ai_reply) await scheduleAiReply(message);
 			}
 			keepDeliveryMediaInBackground(
+				config,
 				service,
 				input.numberId,
 				result.messages,
@@ -184,7 +188,10 @@ const emptyTwiml = () =>
 	});
 
 /** POST twilio-webhook: inbound messages and status callbacks, form-encoded and signed. */
-export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Handler {
+export function createTwilioWebhookHandler(
+	config: ProviderFunctionConfig,
+	scheduleAiReply: AiReplyScheduler
+): Handler {
 	return async (request) => {
 		try {
 			if (request.method !== 'POST') throw methodNotAllowed(request);
@@ -229,14 +236,17 @@ export function createTwilioWebhookHandler(config: ProviderFunctionConfig): Hand
 			} catch (failure) {
 				parseError = failure instanceof Error ? failure.message : String(failure);
 			}
-			await ingestDelivery(service, {
-				provider: 'twilio',
-				numberId: number.number_id,
-				request,
-				rawBody,
-				delivery,
-				parseError
-			});
+			await ingestDelivery(
+				{ config, service, scheduleAiReply },
+				{
+					provider: 'twilio',
+					numberId: number.number_id,
+					request,
+					rawBody,
+					delivery,
+					parseError
+				}
+			);
 			return emptyTwiml();
 		} catch (error) {
 			return errorResponse(error);
@@ -252,7 +262,10 @@ interface MetaNumberRow {
 }
 
 /** GET meta-webhook: the subscription handshake; POST: signed deliveries. */
-export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handler {
+export function createMetaWebhookHandler(
+	config: ProviderFunctionConfig,
+	scheduleAiReply: AiReplyScheduler
+): Handler {
 	return async (request) => {
 		try {
 			if (request.method === 'GET') return await verifySubscription(request, config);
@@ -307,14 +320,17 @@ export function createMetaWebhookHandler(config: ProviderFunctionConfig): Handle
 				// one Parley does not have at all is acknowledged and left, as Meta would only retry it.
 				const named = routing.phoneNumberIds.includes(number.phone_number_id);
 				if (!deliveryHasItems(delivery) && !(parseError && named)) continue;
-				await ingestDelivery(service, {
-					provider: 'meta',
-					numberId: number.number_id,
-					request,
-					rawBody,
-					delivery,
-					parseError
-				});
+				await ingestDelivery(
+					{ config, service, scheduleAiReply },
+					{
+						provider: 'meta',
+						numberId: number.number_id,
+						request,
+						rawBody,
+						delivery,
+						parseError
+					}
+				);
 			}
 			// Kept, with the reason for anything unreadable: Meta would only send the same bytes again.
 			return new Response('EVENT_RECEIVED', { status: 200 });

@@ -6,14 +6,11 @@
  * (`media.storage_path`, or `content.media[n].storage_path` for Twilio's further attachments).
  * whatsapp-media then serves the copy; a copy that failed is made when someone opens it.
  */
-import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
-import { providerFunctionConfig, type ProviderFunctionConfig } from './supabase.ts';
-import {
-	numberChannel,
-	runInBackground,
-	type IngestedMessage,
-	type NumberChannel
-} from './pipeline.ts';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { ProviderFunctionConfig } from './config.ts';
+import { numberChannel, type NumberChannel } from './number-channel.ts';
+import { runInBackground } from './background.ts';
+import type { IngestedMessage } from './delivery-results.ts';
 import { ProviderSendError, type FetchedMedia, type InboundMessage } from './providers/provider.ts';
 import { servedMediaType } from './media-types.ts';
 
@@ -170,11 +167,11 @@ async function keepDeliveryMedia(
  * background, so the webhook answers without waiting and a failed copy never loses a message.
  */
 export function keepDeliveryMediaInBackground(
+	config: ProviderFunctionConfig,
 	service: SupabaseClient,
 	numberId: string,
 	stored: IngestedMessage[],
-	parsed: InboundMessage[],
-	env: Record<string, string | undefined> = Deno.env.toObject()
+	parsed: InboundMessage[]
 ): void {
 	const withMedia = new Set(
 		parsed.filter((message) => message.media).map((message) => message.provider_message_id)
@@ -184,5 +181,5 @@ export function keepDeliveryMediaInBackground(
 		.filter((message) => withMedia.has(message.provider_message_id))
 		.map((message) => message.message_id!);
 	if (messageIds.length === 0) return;
-	runInBackground(keepDeliveryMedia(service, numberId, messageIds, providerFunctionConfig(env)));
+	runInBackground(keepDeliveryMedia(service, numberId, messageIds, config));
 }

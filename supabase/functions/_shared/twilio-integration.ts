@@ -13,7 +13,7 @@
  * 409 integration_in_use | stored_secret_unreadable, 500 server_misconfigured (no encryption key),
  * 502 provider_unavailable | provider_rate_limited.
  */
-import { z } from 'npm:zod@4';
+import { z } from 'zod';
 import {
 	HttpError,
 	jsonResponse,
@@ -25,15 +25,12 @@ import {
 	type Handler
 } from './http.ts';
 import { encryptSecret, lastFour, maskSecret } from './crypto.ts';
-import {
-	encryptionKeyOf,
-	openStoredSecret,
-	requireTenantManager,
-	type ProviderFunctionConfig
-} from './supabase.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { requireTenantManager } from './callers.ts';
+import { encryptionKeyOf, openStoredSecret } from './stored-secrets.ts';
 import { createTwilioAdapter, type TwilioCredentials } from './providers/twilio.ts';
 import type { WhatsAppProviderAdapter } from './providers/provider.ts';
-import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import type { TwilioIntegrationView } from './contracts.ts';
 
 export type { TwilioIntegrationView };

@@ -3,7 +3,7 @@
  * libphonenumber-js. "Possible" (right length for the country), not "valid", on purpose: valid
  * needs the number to be in an assigned range, which refuses test numbers like +1 555 01xx.
  */
-import { parsePhoneNumberFromString } from 'npm:libphonenumber-js@1';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /** The sentence shown for an address that does not fit. */
 export function invalidWhatsAppAddressMessage(input: string): string {

@@ -27,8 +27,8 @@
  * number_already_connected | stored_secret_unreadable, 422 agent_rule_violation,
  * 500 server_misconfigured (no encryption key), 502 provider_unavailable | provider_rate_limited.
  */
-import { z } from 'npm:zod@4';
-import type { PostgrestError, SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import { z } from 'zod';
+import type { PostgrestError, SupabaseClient } from '@supabase/supabase-js';
 import {
 	HttpError,
 	uuidPattern,
@@ -41,14 +41,11 @@ import {
 	type Handler
 } from './http.ts';
 import { encryptSecret, generateVerifyToken, lastFour, maskSecret } from './crypto.ts';
-import {
-	encryptionKeyOf,
-	openStoredSecret,
-	requireTenantManager,
-	type ProviderFunctionConfig
-} from './supabase.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { requireTenantManager } from './callers.ts';
+import { encryptionKeyOf, openStoredSecret } from './stored-secrets.ts';
 import { invalidWhatsAppAddressMessage, parseWhatsAppAddress } from './whatsapp-address.ts';
-import { twilioWebhookUrl } from './pipeline.ts';
+import { twilioWebhookUrl } from './public-urls.ts';
 import {
 	markTwilioIntegrationFailed,
 	recordTwilioNumbersWorking,
@@ -144,8 +141,11 @@ const updateBody = z.object({
 	businessAccountId: optionalBusinessAccountId
 });
 
-/** A database refusal as the HTTP error the UI shows; the database already speaks in sentences. */
-function databaseFailure(error: PostgrestError): HttpError | Error {
+/**
+ * A refused write or read of a number as the HTTP error the number form shows (the database already
+ * speaks in sentences): a number connected twice, the agent rule, a missing agent, a role too low.
+ */
+function numberWriteRefusal(error: PostgrestError): HttpError | Error {
 	switch (error.code) {
 		case '23505':
 			return new HttpError(409, 'number_already_connected', error.message);
@@ -242,7 +242,7 @@ export function createWhatsAppNumbersHandler(
 			.eq('tenant_id', tenantId)
 			.eq('id', numberId)
 			.maybeSingle();
-		if (error) throw databaseFailure(error);
+		if (error) throw numberWriteRefusal(error);
 		if (!data) throw new HttpError(404, 'not_found', 'There is no such number in this workspace.');
 		return data as NumberRow;
 	}
@@ -279,7 +279,7 @@ export function createWhatsAppNumbersHandler(
 			.select('id, address')
 			.eq('tenant_id', tenantId)
 			.eq('provider', 'twilio');
-		if (error) throw databaseFailure(error);
+		if (error) throw numberWriteRefusal(error);
 		const connected = new Map(
 			(data as { id: string; address: string }[]).map((n) => [n.address, n.id])
 		);
@@ -328,7 +328,7 @@ export function createWhatsAppNumbersHandler(
 					.select('*')
 					.eq('tenant_id', tenantId)
 					.order('created_at');
-				if (error) throw databaseFailure(error);
+				if (error) throw numberWriteRefusal(error);
 				const rows = data as NumberRow[];
 				const secrets = await secretsOf(
 					service,
@@ -391,7 +391,7 @@ export function createWhatsAppNumbersHandler(
 					verify_token: generateVerifyToken()
 				});
 			}
-			if (created.error) throw databaseFailure(created.error);
+			if (created.error) throw numberWriteRefusal(created.error);
 			const row = created.data as NumberRow;
 			// Without the app subscribed to the business account Meta sends no webhooks for the
 			// number; the number is connected either way and its card says what happened.
@@ -427,7 +427,7 @@ export function createWhatsAppNumbersHandler(
 				.delete()
 				.eq('id', number.id)
 				.select('id');
-			if (error) throw databaseFailure(error);
+			if (error) throw numberWriteRefusal(error);
 			if (!data?.length)
 				throw new HttpError(404, 'not_found', 'There is no such number in this workspace.');
 			return jsonResponse({ deleted: true, id: number.id });
@@ -495,7 +495,7 @@ export function createWhatsAppNumbersHandler(
 				.update(fields)
 				.eq('id', number.id)
 				.select('id');
-			if (error) throw databaseFailure(error);
+			if (error) throw numberWriteRefusal(error);
 			if (!data?.length)
 				throw new HttpError(404, 'not_found', 'There is no such number in this workspace.');
 		}
@@ -504,21 +504,21 @@ export function createWhatsAppNumbersHandler(
 				.from('whatsapp_numbers')
 				.update({ business_account_id: body.businessAccountId || null })
 				.eq('id', number.id);
-			if (error) throw databaseFailure(error);
+			if (error) throw numberWriteRefusal(error);
 		}
 		if (Object.keys(secretChanges).length > 0) {
 			const { error } = await service
 				.from('whatsapp_number_secrets')
 				.update({ ...secretChanges, updated_at: new Date().toISOString() })
 				.eq('number_id', number.id);
-			if (error) throw databaseFailure(error);
+			if (error) throw numberWriteRefusal(error);
 		}
 		if (number.provider === 'meta' && (newAccessToken || businessAccountChanged)) {
 			// Meta just accepted the token: the number is healthy again until the next rejection.
 			const { error } = await service.rpc('record_credentials_working', {
 				number_ids: [number.id]
 			});
-			if (error) throw databaseFailure(error);
+			if (error) throw numberWriteRefusal(error);
 		}
 		let appSubscription: MetaAppSubscription | undefined;
 		if (businessAccountChanged && body.businessAccountId && checkedAccessToken) {

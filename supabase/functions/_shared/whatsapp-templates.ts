@@ -10,7 +10,7 @@
  * number, or not yours), 409 no_business_account (a Meta number without its WhatsApp Business
  * Account id) | number_not_connected, 502 provider_unavailable | provider_rate_limited.
  */
-import { z } from 'npm:zod@4';
+import { z } from 'zod';
 import {
 	HttpError,
 	jsonResponse,
@@ -21,8 +21,11 @@ import {
 	withCors,
 	type Handler
 } from './http.ts';
-import type { ProviderFunctionConfig } from './supabase.ts';
-import { databaseFailure, numberChannel, requireCaller, serviceClient } from './pipeline.ts';
+import { databaseFailure } from './database-errors.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { requireCaller } from './callers.ts';
+import { serviceClient } from './clients.ts';
+import { numberChannel } from './number-channel.ts';
 
 const syncSchema = z.object({
 	numberId: z.guid('That is not a valid id.')

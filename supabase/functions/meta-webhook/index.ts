@@ -1,5 +1,8 @@
 // Meta WhatsApp Cloud API subscription check and deliveries; see _shared/ingest.ts.
 import { createMetaWebhookHandler } from '../_shared/ingest.ts';
-import { providerFunctionConfig } from '../_shared/supabase.ts';
+import { providerFunctionConfig } from '../_shared/config.ts';
+import { aiReplyScheduler } from '../_shared/schedule-ai-reply.ts';
 
-Deno.serve(createMetaWebhookHandler(providerFunctionConfig(Deno.env.toObject())));
+const env = Deno.env.toObject();
+const config = providerFunctionConfig(env);
+Deno.serve(createMetaWebhookHandler(config, aiReplyScheduler(config, env)));

@@ -1,5 +1,8 @@
 // Twilio WhatsApp inbound messages and status callbacks; see _shared/ingest.ts.
 import { createTwilioWebhookHandler } from '../_shared/ingest.ts';
-import { providerFunctionConfig } from '../_shared/supabase.ts';
+import { providerFunctionConfig } from '../_shared/config.ts';
+import { aiReplyScheduler } from '../_shared/schedule-ai-reply.ts';
 
-Deno.serve(createTwilioWebhookHandler(providerFunctionConfig(Deno.env.toObject())));
+const env = Deno.env.toObject();
+const config = providerFunctionConfig(env);
+Deno.serve(createTwilioWebhookHandler(config, aiReplyScheduler(config, env)));

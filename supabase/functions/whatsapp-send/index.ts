@@ -1,5 +1,5 @@
-// Agents' replies, retries of failed messages, and read marks; see _shared/pipeline-send.ts.
-import { createWhatsAppSendHandler } from '../_shared/pipeline-send.ts';
-import { providerFunctionConfig } from '../_shared/supabase.ts';
+// Agents' replies, retries of failed messages, and read marks; see _shared/whatsapp-send.ts.
+import { createWhatsAppSendHandler } from '../_shared/whatsapp-send.ts';
+import { providerFunctionConfig } from '../_shared/config.ts';
 
 Deno.serve(createWhatsAppSendHandler(providerFunctionConfig(Deno.env.toObject())));

@@ -1,32 +1,22 @@
 /**
  * Twilio adapter, through the official `twilio` SDK over Parley's fetch http client
  * (twilio-fetch-http.ts). With TWILIO_API_URL set (dev and tests) its requests go to the provider
- * sandbox instead of *.twilio.com.
+ * sandbox instead of *.twilio.com. This module checks credentials and lists the account's numbers
+ * and Content templates; webhooks are read in twilio-webhook.ts, messages sent in twilio-messaging.ts.
  */
-import twilio from 'npm:twilio@6';
-import { z } from 'npm:zod@4';
+import twilio from 'twilio';
 import { HttpError } from '../http.ts';
-import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
-import { createTwilioFetchHttpClient, rewriteTwilioUrl } from './twilio-fetch-http.ts';
+import { createTwilioFetchHttpClient } from './twilio-fetch-http.ts';
 import {
 	templatePlaceholders,
 	type MediaHeaderFormat,
 	type TemplateButton
 } from '../template-text.ts';
-import {
-	businessScopedUserId,
-	emptyDelivery,
-	ProviderSendError,
-	type InboundMessage,
-	type InboundMessageType,
-	type ParsedDelivery,
-	type ProviderNumber,
-	type ProviderTemplate,
-	type Recipient,
-	type StatusUpdate,
-	type VerifiedCredentials,
-	type WhatsAppMessagingAdapter,
-	type WhatsAppProviderAdapter
+import type {
+	ProviderNumber,
+	ProviderTemplate,
+	VerifiedCredentials,
+	WhatsAppProviderAdapter
 } from './provider.ts';
 
 export interface TwilioCredentials {
@@ -35,13 +25,14 @@ export interface TwilioCredentials {
 }
 
 /** The SDK's error shape (RestException), matched by its fields so no internal path is imported. */
-interface TwilioRestError {
+export interface TwilioRestError {
 	status: number;
 	code?: number;
 	message: string;
 }
 
-function isTwilioRestError(error: unknown): error is TwilioRestError {
+/** Whether an error is the SDK's RestException. */
+export function isTwilioRestError(error: unknown): error is TwilioRestError {
 	return (
 		typeof error === 'object' &&
 		error !== null &&
@@ -103,7 +94,11 @@ export interface TwilioAdapter extends WhatsAppProviderAdapter<TwilioCredentials
 }
 
 /** A Twilio SDK client; `apiUrl` sends its requests to the sandbox. */
-function twilioClient({ accountSid, authToken }: TwilioCredentials, apiUrl: string | undefined) {
+/** The SDK client for one account, talking through Parley's fetch http client. */
+export function twilioClient(
+	{ accountSid, authToken }: TwilioCredentials,
+	apiUrl: string | undefined
+) {
 	return twilio(accountSid, authToken, {
 		// The SDK types httpClient as its own RequestClient class; it only ever calls request().
 		httpClient: createTwilioFetchHttpClient(apiUrl) as unknown as undefined,
@@ -190,349 +185,6 @@ export function createTwilioAdapter(options: { apiUrl?: string } = {}): TwilioAd
 }
 
 /** Checks `X-Twilio-Signature` with the SDK, over the exact public URL Twilio requested. */
-export function validTwilioSignature(
-	authToken: string,
-	signature: string,
-	url: string,
-	params: Record<string, string>
-): boolean {
-	return twilio.validateRequest(authToken, signature, url, params);
-}
-
-/** What a Twilio webhook is about, read before the signature check to find the number. */
-export interface TwilioDeliveryAddress {
-	kind: 'message' | 'status';
-	accountSid: string;
-	/** `whatsapp:+E164` of the business number: `To` of an inbound message, `From` of a status. */
-	businessAddress: string;
-}
-
-const whatsappAddress = z
-	.string()
-	.regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'must be a WhatsApp address like whatsapp:+14155238886');
-
-// Only the business side must be a number Parley can look up; the customer's side is read per
-// item, so a sender Parley cannot read is kept with its reason instead of refusing the delivery.
-const twilioEnvelope = z.object({
-	AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'AccountSid is not a Twilio account SID.'),
-	MessageSid: z.string().min(1, 'MessageSid is missing.'),
-	From: z.string(),
-	To: z.string(),
-	MessageStatus: z.string().optional()
-});
-
-function notTwilioWebhook(path: string, message: string): HttpError {
-	return new HttpError(
-		400,
-		'invalid_webhook',
-		`This is not a Twilio WhatsApp webhook: ${path || 'body'} ${message}`
-	);
-}
-
-/** Reads the account and business address of a Twilio webhook, or throws a 400 with the reason. */
-export function twilioDeliveryAddress(params: Record<string, string>): TwilioDeliveryAddress {
-	const parsed = twilioEnvelope.safeParse(params);
-	if (!parsed.success) {
-		const issue = parsed.error.issues[0];
-		throw notTwilioWebhook(issue?.path.join('.') ?? '', issue?.message ?? 'is not valid.');
-	}
-	const kind = parsed.data.MessageStatus ? 'status' : 'message';
-	const field = kind === 'status' ? 'From' : 'To';
-	const business = whatsappAddress.safeParse(parsed.data[field]);
-	if (!business.success) {
-		throw notTwilioWebhook(field, business.error.issues[0]?.message ?? 'is not valid.');
-	}
-	return { kind, accountSid: parsed.data.AccountSid, businessAddress: business.data };
-}
-
-/** The customer's WhatsApp id (digits): `WaId`, or the number in `From`, when either is one. */
-function customerWaId(params: Record<string, string>): string | null {
-	const waId = /^[1-9]\d{6,14}$/;
-	if (params.WaId && waId.test(params.WaId)) return params.WaId;
-	const fromDigits = (params.From ?? '').replace(/^whatsapp:\+/, '');
-	return waId.test(fromDigits) ? fromDigits : null;
-}
-
-/**
- * The customer's business-scoped user id: Twilio puts it in `From` when the phone is hidden, and
- * in `ExternalUserId` (once documented as `ExternalUserIdentifier`), with or without `whatsapp:`.
- */
-function customerUserId(params: Record<string, string>): string | null {
-	for (const value of [params.ExternalUserId, params.ExternalUserIdentifier, params.From]) {
-		const id = (value ?? '').replace(/^whatsapp:/, '');
-		if (businessScopedUserId.test(id)) return id;
-	}
-	return null;
-}
-
-const mediaTypes = new Set(['image', 'audio', 'video', 'document', 'sticker']);
-
-function mediaTypeOf(contentType: string | undefined): InboundMessageType {
-	if (contentType === 'image/webp') return 'sticker';
-	const top = (contentType ?? '').split('/')[0];
-	return top === 'image' || top === 'audio' || top === 'video' ? top : 'document';
-}
-
-const twilioStatuses: Record<string, StatusUpdate['status'] | undefined> = {
-	accepted: 'queued',
-	scheduled: 'queued',
-	queued: 'queued',
-	sending: 'queued',
-	sent: 'sent',
-	delivered: 'delivered',
-	read: 'read',
-	failed: 'failed',
-	undelivered: 'failed',
-	canceled: 'failed'
-};
-
-/** Parses a Twilio inbound message or status callback (form fields) into Parley's shapes. */
-export function parseTwilioDelivery(params: Record<string, string>): ParsedDelivery {
-	const address = twilioDeliveryAddress(params);
-	if (address.kind === 'status') {
-		const status = twilioStatuses[params.MessageStatus ?? ''];
-		if (!status) return emptyDelivery();
-		// ErrorCode and ChannelStatusMessage (the channel's own words) are documented;
-		// ErrorMessage is not, so it is never read.
-		const code = params.ErrorCode || null;
-		return {
-			messages: [],
-			rejected: [],
-			events: [],
-			statuses: [
-				{
-					provider_message_id: params.MessageSid,
-					status,
-					error_code: status === 'failed' ? code : null,
-					error_message:
-						status === 'failed'
-							? providerErrorSentence('twilio', code, params.ChannelStatusMessage)
-							: null,
-					occurred_at: new Date().toISOString()
-				}
-			]
-		};
-	}
-	const waId = customerWaId(params);
-	const userId = customerUserId(params);
-	if (!waId && !userId) {
-		return {
-			...emptyDelivery(),
-			rejected: [
-				{
-					kind: 'message',
-					provider_message_id: params.MessageSid,
-					reason: `Twilio named the sender ${JSON.stringify(params.From)} (WaId ${JSON.stringify(params.WaId ?? '')}), which is not a WhatsApp phone number Parley can reply to.`,
-					item: params
-				}
-			]
-		};
-	}
-	const numMedia = Number.parseInt(params.NumMedia ?? '0', 10) || 0;
-	const declared = (params.MessageType ?? '').toLowerCase();
-	const message: InboundMessage = {
-		provider_message_id: params.MessageSid,
-		wa_id: waId,
-		user_id: userId,
-		parent_user_id: (params.ParentExternalUserId ?? '').replace(/^whatsapp:/, '') || null,
-		username: params.ProfileUsername || params.Username || null,
-		profile_name: params.ProfileName || null,
-		type: 'text',
-		body: params.Body || null,
-		reply_to_provider_id: params.OriginalRepliedMessageSid || null
-	};
-	if (numMedia > 0 && params.MediaUrl0) {
-		message.type = mediaTypes.has(declared)
-			? (declared as InboundMessageType)
-			: mediaTypeOf(params.MediaContentType0);
-		message.media = {
-			provider_ref: params.MediaUrl0,
-			mime_type: params.MediaContentType0 || null,
-			caption: params.Body || null
-		};
-		if (numMedia > 1) {
-			message.content = {
-				media: Array.from({ length: numMedia }, (_, index) => ({
-					provider_ref: params[`MediaUrl${index}`],
-					mime_type: params[`MediaContentType${index}`] ?? null
-				}))
-			};
-		}
-	} else if (declared === 'location' || (params.Latitude && params.Longitude)) {
-		message.type = 'location';
-		message.location = {
-			latitude: Number(params.Latitude),
-			longitude: Number(params.Longitude),
-			name: params.Label || null,
-			address: params.Address || null
-		};
-	} else if (declared === 'button' || declared === 'interactive') {
-		message.type = declared;
-		message.body = params.ButtonText || params.Body || null;
-		message.content = { text: params.ButtonText ?? null, payload: params.ButtonPayload ?? null };
-	} else if (declared && declared !== 'text' && !params.Body) {
-		message.type = 'unsupported';
-	}
-	return { ...emptyDelivery(), messages: [message] };
-}
-
-export interface TwilioSendCredentials extends TwilioCredentials {
-	/** The number's `whatsapp:+E164` address. */
-	from: string;
-}
-
-/** A Twilio error as a ProviderSendError with a sentence. */
-function twilioSendFailure(error: unknown): ProviderSendError {
-	if (isTwilioRestError(error)) {
-		const code = error.code
-			? String(error.code)
-			: error.status === 401
-				? '20003'
-				: String(error.status);
-		return new ProviderSendError(
-			code,
-			providerErrorSentence('twilio', code, error.message),
-			isCredentialsError(code),
-			error.status >= 500
-		);
-	}
-	return new ProviderSendError(
-		'unreachable',
-		'Parley could not reach Twilio. Try sending again in a few minutes.',
-		false,
-		true
-	);
-}
-
-/**
- * Twilio's `To` for a customer: their phone. Whether Twilio takes `whatsapp:<user id>` is not
- * confirmed (one real report says error 21211), so a username customer without a known phone is
- * refused in words before anything is sent.
- */
-function twilioRecipient(to: Recipient): string {
-	if (to.waId) return `whatsapp:+${to.waId}`;
-	throw new ProviderSendError(
-		'no_phone',
-		'This customer writes from a WhatsApp username and has not shared a phone number; Twilio can only reply to a phone number. Ask them to share their number, or reply from a Meta number.',
-		false
-	);
-}
-
-function isRedirect(status: number): boolean {
-	return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
-}
-
-/** Sending through Twilio (SDK `messages.create`) and downloading media with Basic auth. */
-export function createTwilioMessagingAdapter(
-	options: { apiUrl?: string; fetch?: typeof fetch } = {}
-): WhatsAppMessagingAdapter<TwilioSendCredentials> {
-	const fetchImpl = options.fetch ?? fetch;
-	return {
-		provider: 'twilio',
-
-		async send(credentials, message) {
-			const to = twilioRecipient(message.to);
-			try {
-				const sent = await twilioClient(credentials, options.apiUrl).messages.create({
-					from: credentials.from,
-					to,
-					...(message.template
-						? {
-								contentSid: message.template.contentSid,
-								...(message.template.variables
-									? { contentVariables: JSON.stringify(message.template.variables) }
-									: {})
-							}
-						: message.media
-							? {
-									// Twilio fetches the file and checks its Content-Type; the caption rides in Body.
-									mediaUrl: [message.media.url],
-									...(message.text ? { body: message.text } : {})
-								}
-							: { body: message.text }),
-					...(message.statusCallbackUrl ? { statusCallback: message.statusCallbackUrl } : {})
-				});
-				return { providerMessageId: sent.sid, status: sent.status === 'sent' ? 'sent' : 'queued' };
-			} catch (error) {
-				throw twilioSendFailure(error);
-			}
-		},
-
-		// Twilio's Typing Indicators API (public beta) marks the referenced inbound message read
-		// (WhatsApp's blue ticks) and shows "typing…" to the customer for a moment.
-		async markRead(credentials, providerMessageId) {
-			try {
-				await twilioClient(credentials, options.apiUrl).messaging.v2.typingIndicator.create({
-					channel: 'whatsapp',
-					messageId: providerMessageId
-				});
-			} catch (error) {
-				throw twilioSendFailure(error);
-			}
-		},
-
-		async fetchMedia(credentials, providerRef) {
-			const target = new URL(
-				options.apiUrl ? rewriteTwilioUrl(providerRef, options.apiUrl) : providerRef
-			);
-			const allowed =
-				target.hostname === 'twilio.com' ||
-				target.hostname.endsWith('.twilio.com') ||
-				(options.apiUrl !== undefined && target.origin === new URL(options.apiUrl).origin);
-			if (!allowed) {
-				throw new ProviderSendError('media_url', 'This media is not stored at Twilio.', false);
-			}
-			let response: Response;
-			let fromCdn = false;
-			try {
-				// Twilio answers with a redirect to a signed CDN URL: followed here, without the
-				// account's credentials, which the CDN must never see (and refuses).
-				response = await fetchImpl(target, {
-					headers: {
-						Authorization: `Basic ${btoa(`${credentials.accountSid}:${credentials.authToken}`)}`
-					},
-					redirect: 'manual',
-					signal: AbortSignal.timeout(30_000)
-				});
-				for (let hops = 0; isRedirect(response.status) && hops < 5; hops++) {
-					fromCdn = true;
-					const location = response.headers.get('Location');
-					await response.body?.cancel();
-					if (!location) break;
-					response = await fetchImpl(new URL(location, response.url || target), {
-						redirect: 'manual',
-						signal: AbortSignal.timeout(30_000)
-					});
-				}
-			} catch {
-				throw new ProviderSendError(
-					'unreachable',
-					'Parley could not reach Twilio to fetch this media. Try again in a few minutes.',
-					false,
-					true
-				);
-			}
-			if (!response.ok) {
-				await response.body?.cancel();
-				// Only Twilio's own 401 is about the account's credentials, never the CDN's refusal.
-				const credentialsRejected = response.status === 401 && !fromCdn;
-				const code = credentialsRejected ? '20003' : String(response.status);
-				throw new ProviderSendError(
-					code,
-					credentialsRejected
-						? providerErrorSentence('twilio', code)
-						: 'Twilio no longer has this media file.',
-					credentialsRejected,
-					response.status >= 500
-				);
-			}
-			return {
-				body: response.body,
-				contentType: response.headers.get('Content-Type') ?? 'application/octet-stream'
-			};
-		}
-	};
-}
 
 interface ContentAction {
 	type?: string;

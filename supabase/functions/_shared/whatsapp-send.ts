@@ -1,17 +1,15 @@
 /**
- * The user-facing side of the pipeline, with the caller's JWT (RLS decides access):
+ * The whatsapp-send function, with the caller's JWT (RLS decides access):
  *   POST whatsapp-send            { conversationId, text } | { conversationId, template } | { messageId }
  *                                 → the message row (queued, then sent, or failed with a sentence)
  *                                 multipart/form-data conversationId, file, text (its caption):
  *                                 an attachment, checked against the provider's limits, kept in
  *                                 Storage and sent by a signed URL the provider fetches
  *   POST whatsapp-send/read       { conversationId } → unread count to 0, blue ticks at the provider
- *   GET  whatsapp-media/<id>      the bytes of a message's media (inbound or sent): the copy kept in Storage,
- *                                 else fetched with the number's credentials (and then kept);
- *                                 the browser never sees provider or Storage URLs
+ * (whatsapp-media serves the bytes of a message's media: whatsapp-media.ts)
  */
-import { z } from 'npm:zod@4';
-import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import { z } from 'zod';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import {
 	HttpError,
 	jsonResponse,
@@ -20,21 +18,28 @@ import {
 	readJson,
 	routeSegments,
 	withCors,
-	corsHeaders,
 	type Handler
 } from './http.ts';
-import type { ProviderFunctionConfig } from './supabase.ts';
+import { databaseFailure } from './database-errors.ts';
+import type { ProviderFunctionConfig } from './config.ts';
+import { requireCaller, type Caller } from './callers.ts';
+import { serviceClient } from './clients.ts';
+import { numberChannel } from './number-channel.ts';
 import {
-	databaseFailure,
-	numberChannel,
-	requireCaller,
-	runInBackground,
-	serviceClient,
-	twilioWebhookUrl,
-	type Caller
-} from './pipeline.ts';
-import { ProviderSendError, type OutboundMedia, type Recipient } from './providers/provider.ts';
-import { serviceWindow, type MarkReadAnswer, type TemplateReference } from './contracts.ts';
+	deliverQueuedMessage,
+	requireOpenWindow,
+	type ConversationRow,
+	type QueuedAttachment
+} from './outbound-delivery.ts';
+import {
+	notFound,
+	recipientOf,
+	visibleConversation,
+	visibleMessage,
+	type MessageRow
+} from './caller-reads.ts';
+import { ProviderSendError } from './providers/provider.ts';
+import type { MarkReadAnswer, TemplateReference } from './contracts.ts';
 import {
 	isHttpsUrl,
 	mediaHeaderFormats,
@@ -44,14 +49,7 @@ import {
 	renderTemplateMessage,
 	type TemplateShape
 } from './template-text.ts';
-import { mediaContentDisposition, servedMediaType } from './media-types.ts';
-import {
-	fetchProviderMedia,
-	keepMedia,
-	mediaBucket,
-	mediaStoragePath,
-	type MessageMedia
-} from './media-store.ts';
+import { mediaBucket, mediaStoragePath } from './media-store.ts';
 import {
 	checkOutboundMedia,
 	OUTBOUND_MEDIA_LARGEST_BYTES,
@@ -121,169 +119,6 @@ const attachmentFieldsSchema = z.object({
 		.optional()
 		.transform((text) => text || undefined)
 });
-
-/** How long a provider may take to fetch a sent attachment from its signed URL. */
-const attachmentUrlLifetimeSeconds = 60 * 60;
-
-/** A stored attachment to send: where it is kept and what it is. */
-export interface QueuedAttachment {
-	kind: OutboundMediaKind;
-	storagePath: string | null;
-	mimeType: string;
-	filename?: string | null;
-}
-
-/** The conversation fields the sending path needs. */
-export interface ConversationRow {
-	id: string;
-	tenant_id: string;
-	number_id: string;
-	contact_id: string;
-	last_inbound_at: string | null;
-}
-
-interface MessageRow {
-	id: string;
-	conversation_id: string;
-	direction: 'inbound' | 'outbound';
-	type: string;
-	body: string | null;
-	content: unknown;
-	media: MessageMedia | null;
-	status: string;
-}
-
-const notFound = (what: 'conversation' | 'message') =>
-	new HttpError(404, 'not_found', `There is no such ${what}, or you cannot see it.`);
-
-async function visibleConversation(caller: Caller, id: string): Promise<ConversationRow> {
-	const { data, error } = await caller.client
-		.from('conversations')
-		.select('id, tenant_id, number_id, contact_id, last_inbound_at')
-		.eq('id', id)
-		.maybeSingle();
-	if (error) throw databaseFailure(error);
-	if (!data) throw notFound('conversation');
-	return data as ConversationRow;
-}
-
-async function visibleMessage(caller: Caller, id: string): Promise<MessageRow> {
-	const { data, error } = await caller.client
-		.from('messages')
-		.select('id, conversation_id, direction, type, body, content, media, status')
-		.eq('id', id)
-		.maybeSingle();
-	if (error) throw databaseFailure(error);
-	if (!data) throw notFound('message');
-	return data as MessageRow;
-}
-
-/** 409 outside_window when free text would break WhatsApp's 24-hour rule (before any provider call). */
-export function requireOpenWindow(conversation: ConversationRow, now = Date.now()): void {
-	const window = serviceWindow(conversation.last_inbound_at, now);
-	if (window.open) return;
-	const closedAt = window.closesAt?.toISOString() ?? null;
-	throw new HttpError(
-		409,
-		'outside_window',
-		closedAt
-			? `More than 24 hours have passed since the customer last wrote (the window closed at ${closedAt}). WhatsApp only allows a template message now.`
-			: 'The customer has not written to this number yet, so WhatsApp only allows a template message.',
-		{ windowClosedAt: closedAt }
-	);
-}
-
-/**
- * A signed URL for a kept attachment, which the provider fetches (Twilio's MediaUrl, Meta's link):
- * private Storage needs no public bucket, and the URL stops working after an hour.
- */
-async function attachmentUrl(
-	service: SupabaseClient,
-	attachment: QueuedAttachment
-): Promise<OutboundMedia> {
-	const signed = attachment.storagePath
-		? await service.storage
-				.from(mediaBucket)
-				.createSignedUrl(attachment.storagePath, attachmentUrlLifetimeSeconds)
-		: undefined;
-	if (!signed?.data?.signedUrl) {
-		if (signed?.error) console.error('signing an attachment failed', signed.error.message);
-		throw new ProviderSendError(
-			'attachment_missing',
-			'The attachment is no longer stored, so it cannot be sent. Attach the file again in a new message.',
-			false
-		);
-	}
-	return {
-		kind: attachment.kind,
-		url: signed.data.signedUrl,
-		mimeType: attachment.mimeType,
-		filename: attachment.filename
-	};
-}
-
-/**
- * Sends a queued message through its number's provider and records the outcome (sent with the
- * provider's id, or failed with a sentence): the one sending path for people and the AI agent.
- */
-export async function deliverQueuedMessage(
-	config: ProviderFunctionConfig,
-	service: SupabaseClient,
-	input: {
-		messageId: string;
-		numberId: string;
-		to: Recipient;
-		text?: string;
-		template?: TemplateReference;
-		/** An attachment kept in Storage, sent with `text` as its caption. */
-		attachment?: QueuedAttachment;
-	}
-): Promise<unknown> {
-	let stored;
-	try {
-		const channel = await numberChannel(config, service, input.numberId);
-		const media = input.attachment ? await attachmentUrl(service, input.attachment) : undefined;
-		const sent = await channel.send({
-			to: input.to,
-			text: input.text,
-			template: input.template,
-			media,
-			statusCallbackUrl: channel.provider === 'twilio' ? twilioWebhookUrl(config) : undefined
-		});
-		stored = await service.rpc('record_message_sent', {
-			message_id: input.messageId,
-			provider_message_id: sent.providerMessageId,
-			status: sent.status
-		});
-		// The provider took the credentials: a number that needed attention is healthy again.
-		const healthy = await service.rpc('record_credentials_working', {
-			number_ids: [input.numberId]
-		});
-		if (healthy.error) console.error('recording a working number failed', healthy.error.message);
-	} catch (error) {
-		const failure =
-			error instanceof ProviderSendError
-				? error
-				: error instanceof HttpError
-					? new ProviderSendError(error.code, error.message, false)
-					: undefined;
-		if (!failure) throw error;
-		if (failure.credentialsRejected) {
-			const flagged = await service.rpc('flag_number_credentials', {
-				number_id: input.numberId,
-				error: failure.sentence
-			});
-			if (flagged.error) throw databaseFailure(flagged.error);
-		}
-		stored = await service.rpc('record_message_failed', {
-			message_id: input.messageId,
-			error_code: failure.code,
-			error_message: failure.sentence
-		});
-	}
-	if (stored.error) throw databaseFailure(stored.error);
-	return stored.data;
-}
 
 /**
  * Checks a template against the number's synced copy (approved; body, header and URL-button
@@ -406,18 +241,6 @@ function sentAttachment(message: MessageRow): QueuedAttachment | undefined {
 		mimeType: message.media.mime_type ?? 'application/octet-stream',
 		filename: message.media.filename
 	};
-}
-
-/** The contact's addresses, read with the caller's rights. */
-async function recipientOf(caller: Caller, conversation: ConversationRow): Promise<Recipient> {
-	const { data, error } = await caller.client
-		.from('contacts')
-		.select('wa_id, user_id')
-		.eq('id', conversation.contact_id)
-		.single();
-	if (error) throw databaseFailure(error);
-	const contact = data as { wa_id: string | null; user_id: string | null };
-	return { waId: contact.wa_id, userId: contact.user_id };
 }
 
 /** Reads an attachment send's form, refusing a body larger than any provider would take. */
@@ -607,80 +430,5 @@ export function createWhatsAppSendHandler(config: ProviderFunctionConfig): Handl
 			return sendAttachment(config, caller, service, request);
 		}
 		return sendMessage(config, caller, service, parseWith(sendSchema, await readJson(request)));
-	});
-}
-
-/** The headers every attachment is served with: only inert types inline, never a page. */
-function mediaResponse(
-	body: BodyInit | null,
-	contentType: string,
-	filename: string | null | undefined
-): Response {
-	return new Response(body, {
-		status: 200,
-		headers: {
-			...corsHeaders,
-			'Content-Type': servedMediaType(contentType),
-			'Content-Disposition': mediaContentDisposition(contentType, filename),
-			'Cache-Control': 'private, max-age=300',
-			'X-Content-Type-Options': 'nosniff',
-			'Content-Security-Policy': "default-src 'none'; sandbox"
-		}
-	});
-}
-
-/** The whatsapp-media function. */
-export function createWhatsAppMediaHandler(config: ProviderFunctionConfig): Handler {
-	return withCors(async (request) => {
-		if (request.method !== 'GET') throw methodNotAllowed(request);
-		const caller = requireCaller(request, config);
-		const [messageId] = routeSegments(request, 'whatsapp-media');
-		const parsedId = uuid.safeParse(messageId);
-		if (!parsedId.success) throw notFound('message');
-		const message = await visibleMessage(caller, parsedId.data);
-		const media = message.media;
-		if (!media?.provider_ref && !media?.storage_path) {
-			throw new HttpError(404, 'no_media', 'This message has no media.');
-		}
-		const conversation = await visibleConversation(caller, message.conversation_id);
-		const service = serviceClient(config);
-		// The caller may see the message (RLS, above): the kept copy is read as the service role.
-		if (media.storage_path) {
-			const kept = await service.storage.from(mediaBucket).download(media.storage_path);
-			if (kept.data) {
-				return mediaResponse(kept.data.stream(), media.mime_type ?? kept.data.type, media.filename);
-			}
-			console.error(`the kept copy of message ${message.id} is missing: ${kept.error?.message}`);
-			if (!media.provider_ref) {
-				throw new HttpError(404, 'media_gone', 'This attachment is no longer stored.');
-			}
-		}
-		try {
-			const channel = await numberChannel(config, service, conversation.number_id);
-			const fetched = await fetchProviderMedia(channel, media.provider_ref!, [300]);
-			// The customer chose the type: only inert media keeps it; the rest is a download, never a page.
-			const contentType = media.mime_type ?? fetched.contentType;
-			if (!fetched.body) return mediaResponse(null, contentType, media.filename);
-			// Not kept yet (the copy at ingest failed or is still running): kept now, while it is served.
-			const [served, toKeep] = fetched.body.tee();
-			const keptMessage = { ...message, tenant_id: conversation.tenant_id };
-			runInBackground(
-				new Response(toKeep)
-					.arrayBuffer()
-					.then((bytes) =>
-						keepMedia(service, keptMessage, 0, media, new Uint8Array(bytes), contentType)
-					)
-			);
-			return mediaResponse(served, contentType, media.filename);
-		} catch (failure) {
-			if (!(failure instanceof ProviderSendError)) throw failure;
-			if (failure.credentialsRejected) {
-				await service.rpc('flag_number_credentials', {
-					number_id: conversation.number_id,
-					error: failure.sentence
-				});
-			}
-			throw new HttpError(502, 'media_unavailable', failure.sentence);
-		}
 	});
 }
