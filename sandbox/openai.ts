@@ -1,13 +1,21 @@
 /**
  * An OpenAI-compatible stand-in: `POST /v1/chat/completions` (plain, json_schema, tools, stream)
- * and `/v1/models`, with OpenAI's error shapes and a switchable failure mode for tests.
+ * and `/v1/models`, with OpenAI's error shapes and a switchable failure mode for tests. Grounded
+ * answers quote the passage they were given that best matches the question and cite it, or say
+ * they cannot answer; rewrites and transcript insights are as deterministic.
  */
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { SandboxCore } from './core.ts';
-import { answerForSchema, asksForHuman, replyText, type Conversation } from './answers.ts';
+import {
+	answerForSchema,
+	asksForHuman,
+	replyText,
+	sentimentOf,
+	type Conversation
+} from './answers.ts';
 import { bodyOf, parseBodies, type SandboxEnv } from './http.ts';
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-5-mini'];
@@ -81,8 +89,129 @@ function textOf(content: z.infer<typeof contentSchema> | undefined): string {
 function conversationOf(request: ChatRequest): Conversation {
 	const userTexts = request.messages
 		.filter((message) => message.role === 'user')
-		.map((message) => textOf(message.content));
+		.flatMap((message) => customerLinesOf(textOf(message.content)));
 	return { userTexts, lastUserText: userTexts.at(-1) ?? '' };
+}
+
+/** A transcript (one message with "Customer:" lines) yields the customer's lines; else the text. */
+function customerLinesOf(text: string): string[] {
+	const transcript = /<transcript>\n([\s\S]*?)\n<\/transcript>/.exec(text);
+	if (!transcript) return [text];
+	return transcript[1]
+		.split('\n')
+		.filter((line) => line.startsWith('Customer: '))
+		.map((line) => line.slice('Customer: '.length));
+}
+
+interface OfferedPassage {
+	id: string;
+	title: string;
+	body: string;
+}
+
+const STOPWORDS = new Set(
+	(
+		'the and are for you your our can with what when where how does did have has was were will ' +
+		'would could should this that there their them they from into about any some much many long ' +
+		'take please thanks hello que los las una por para con del'
+	).split(' ')
+);
+
+/** The words of a text worth matching: lowercase, three letters or more, not stopwords. */
+const contentWords = (text: string) =>
+	[...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].filter(
+		(word) => word.length >= 3 && !STOPWORDS.has(word)
+	);
+
+/** Whether a passage's text has the word, or a word sharing its first five letters (a crude stem). */
+const hasWord = (text: string, word: string) =>
+	new RegExp(`(^|[^\\p{L}\\p{N}])${word.slice(0, 5)}`, 'iu').test(text);
+
+/**
+ * A grounded answer, deterministically: the sentence of the best-matching passage that shares the
+ * most words with the question, citing that passage; "cannot answer" when no passage shares at
+ * least half of the question's words.
+ */
+function groundedAnswer(request: ChatRequest): Record<string, unknown> {
+	const system = request.messages
+		.filter((message) => message.role === 'system' || message.role === 'developer')
+		.map((message) => textOf(message.content))
+		.join('\n');
+	const passages: OfferedPassage[] = [
+		...system.matchAll(/<passage id="([^"]+)" title="([^"]*)">\n([\s\S]*?)\n<\/passage>/g)
+	].map(([, id, title, body]) => ({ id, title, body }));
+	const asked: string[] = [];
+	for (const message of [...request.messages].reverse()) {
+		if (message.role === 'system' || message.role === 'developer') continue;
+		if (message.role !== 'user') break;
+		asked.unshift(textOf(message.content));
+	}
+	const words = contentWords(asked.join(' '));
+	const scored = passages
+		.map((passage) => ({
+			passage,
+			matched: words.filter((word) => hasWord(`${passage.title} ${passage.body}`, word)).length
+		}))
+		.sort((a, b) => b.matched - a.matched);
+	const best = scored[0];
+	if (!best || words.length === 0 || best.matched * 2 < words.length) {
+		return {
+			answer: 'I cannot answer that from the passages I was given.',
+			passage_ids: [],
+			confidence: 0,
+			can_answer: false,
+			reason: passages.length
+				? 'None of the passages answers the question.'
+				: 'No passages were given.'
+		};
+	}
+	const sentences = best.passage.body
+		.split(/(?<=[.!?])\s+|\n+/)
+		.map((sentence) => sentence.trim())
+		.filter(Boolean);
+	const quote = sentences
+		.map((sentence, index) => ({
+			sentence,
+			index,
+			matched: words.filter((word) => hasWord(sentence, word)).length
+		}))
+		.sort((a, b) => b.matched - a.matched || a.index - b.index)[0].sentence;
+	return {
+		answer: quote,
+		passage_ids: [best.passage.id],
+		confidence: 0.9,
+		can_answer: true,
+		reason: ''
+	};
+}
+
+/** A rewrite of the draft in the asked style, deterministically. */
+function rewrittenDraft(request: ChatRequest): Record<string, unknown> {
+	const all = request.messages.map((message) => textOf(message.content)).join('\n');
+	const draft = /<draft>\n([\s\S]*?)\n<\/draft>/.exec(all)?.[1] ?? '';
+	const customer = /<customer_messages>\n([\s\S]*?)\n<\/customer_messages>/.exec(all)?.[1] ?? '';
+	const style = /Style: (shorter|friendlier|translate)\./.exec(all)?.[1];
+	if (style === 'shorter') return { text: draft.split(/(?<=[.!?])\s+/)[0] ?? draft };
+	if (style === 'friendlier') return { text: `Hi! ${draft} Have a lovely day! 😊` };
+	const spanish = /[ñáéíóú¿¡]|\b(hola|gracias|tienen|quiero|cu[aá]nto|env[ií]o)\b/i.test(customer);
+	return { text: spanish ? `[es] ${draft}` : draft };
+}
+
+/** Insights of a transcript: what the customer wants, how they feel, what is still open. */
+function transcriptInsights(request: ChatRequest, conversation: Conversation) {
+	const all = request.messages.map((message) => textOf(message.content)).join('\n');
+	const lines = /<transcript>\n([\s\S]*?)\n<\/transcript>/.exec(all)?.[1].split('\n') ?? [];
+	const sentiment = sentimentOf(conversation.userTexts);
+	const last = conversation.lastUserText || 'nothing yet';
+	return {
+		sentiment,
+		sentiment_score: sentiment === 'positive' ? 0.8 : sentiment === 'negative' ? -0.6 : 0,
+		wants: `The customer wrote ${conversation.userTexts.length} message${conversation.userTexts.length === 1 ? '' : 's'}, the last: "${last}".`,
+		feels: `The customer sounds ${sentiment}.`,
+		still_open: lines.at(-1)?.startsWith('Customer: ')
+			? `"${last}" has no answer yet.`
+			: 'Nothing: the last message was answered.'
+	};
 }
 
 function tokens(text: string): number {
@@ -293,6 +422,16 @@ function assistantMessage(
 		};
 	}
 	if (format?.type === 'json_schema') {
+		const name = format.json_schema.name;
+		if (name === 'grounded_answer')
+			return { role: 'assistant', content: JSON.stringify(groundedAnswer(request)) };
+		if (name === 'draft_rewrite')
+			return { role: 'assistant', content: JSON.stringify(rewrittenDraft(request)) };
+		if (name === 'conversation_insights' && /<transcript>/.test(JSON.stringify(request.messages)))
+			return {
+				role: 'assistant',
+				content: JSON.stringify(transcriptInsights(request, conversation))
+			};
 		return {
 			role: 'assistant',
 			content: JSON.stringify(answerForSchema(format.json_schema.schema ?? {}, conversation))

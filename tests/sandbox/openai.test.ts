@@ -134,3 +134,55 @@ describe('OpenAI failure modes a test can switch on', () => {
 		expect(error).toBeInstanceOf(OpenAI.InternalServerError);
 	});
 });
+
+describe('grounded answers from passages', () => {
+	const Grounded = z.object({
+		answer: z.string(),
+		passage_ids: z.array(z.string()),
+		confidence: z.number().min(0).max(1),
+		can_answer: z.boolean(),
+		reason: z.string()
+	});
+	const passages = [
+		'<passages>',
+		'<passage id="P1" title="Returns">',
+		'You can return shoes within 30 days. Refunds reach your card in 5 days.',
+		'</passage>',
+		'<passage id="P2" title="Shipping">',
+		'We ship to Canada. Delivery to Canada takes 5 to 7 business days.',
+		'</passage>',
+		'</passages>'
+	].join('\n');
+	const askGrounded = async (question: string) => {
+		const completion = await client().chat.completions.parse({
+			model: DEMO_CREDENTIALS.openai.model,
+			messages: [
+				{ role: 'system', content: `Answer only from the passages.\n${passages}` },
+				{ role: 'user', content: question }
+			],
+			response_format: zodResponseFormat(Grounded, 'grounded_answer')
+		});
+		return Grounded.parse(completion.choices[0].message.parsed);
+	};
+
+	it('quotes the sentence of the best-matching passage and cites that passage', async () => {
+		expect(await askGrounded('How long is delivery to Canada?')).toEqual({
+			answer: 'Delivery to Canada takes 5 to 7 business days.',
+			passage_ids: ['P2'],
+			confidence: 0.9,
+			can_answer: true,
+			reason: ''
+		});
+		expect((await askGrounded('When does my refund reach my card?')).passage_ids).toEqual(['P1']);
+	});
+
+	it('says it cannot answer when no passage matches the question', async () => {
+		expect(await askGrounded('Do you sell gift cards?')).toEqual({
+			answer: 'I cannot answer that from the passages I was given.',
+			passage_ids: [],
+			confidence: 0,
+			can_answer: false,
+			reason: 'None of the passages answers the question.'
+		});
+	});
+});
