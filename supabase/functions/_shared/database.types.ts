@@ -14,6 +14,7 @@ export type Database = {
 					created_at: string;
 					id: string;
 					instructions: string;
+					knowledge_language: unknown;
 					model: string;
 					name: string;
 					tenant_id: string;
@@ -25,6 +26,7 @@ export type Database = {
 					created_at?: string;
 					id?: string;
 					instructions?: string;
+					knowledge_language?: unknown;
 					model?: string;
 					name: string;
 					tenant_id: string;
@@ -36,6 +38,7 @@ export type Database = {
 					created_at?: string;
 					id?: string;
 					instructions?: string;
+					knowledge_language?: unknown;
 					model?: string;
 					name?: string;
 					tenant_id?: string;
@@ -89,6 +92,79 @@ export type Database = {
 				Relationships: [
 					{
 						foreignKeyName: 'contacts_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
+			conversation_cycles: {
+				Row: {
+					conversation_id: string;
+					escalated_at: string | null;
+					escalation_reason: string | null;
+					first_ai_reply_at: string | null;
+					first_human_reply_at: string | null;
+					first_human_reply_by: string | null;
+					first_inbound_at: string | null;
+					id: string;
+					number_id: string;
+					opened_at: string;
+					resolved_at: string | null;
+					resolved_by: string | null;
+					sentiment: string | null;
+					tenant_id: string;
+				};
+				Insert: {
+					conversation_id: string;
+					escalated_at?: string | null;
+					escalation_reason?: string | null;
+					first_ai_reply_at?: string | null;
+					first_human_reply_at?: string | null;
+					first_human_reply_by?: string | null;
+					first_inbound_at?: string | null;
+					id?: string;
+					number_id: string;
+					opened_at: string;
+					resolved_at?: string | null;
+					resolved_by?: string | null;
+					sentiment?: string | null;
+					tenant_id: string;
+				};
+				Update: {
+					conversation_id?: string;
+					escalated_at?: string | null;
+					escalation_reason?: string | null;
+					first_ai_reply_at?: string | null;
+					first_human_reply_at?: string | null;
+					first_human_reply_by?: string | null;
+					first_inbound_at?: string | null;
+					id?: string;
+					number_id?: string;
+					opened_at?: string;
+					resolved_at?: string | null;
+					resolved_by?: string | null;
+					sentiment?: string | null;
+					tenant_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'conversation_cycles_conversation_id_fkey';
+						columns: ['conversation_id'];
+						isOneToOne: false;
+						referencedRelation: 'conversations';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'conversation_cycles_number_id_fkey';
+						columns: ['number_id'];
+						isOneToOne: false;
+						referencedRelation: 'whatsapp_numbers';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'conversation_cycles_tenant_id_fkey';
 						columns: ['tenant_id'];
 						isOneToOne: false;
 						referencedRelation: 'tenants';
@@ -317,6 +393,130 @@ export type Database = {
 					}
 				];
 			};
+			knowledge_passages: {
+				Row: {
+					agent_id: string;
+					body: string;
+					heading: string;
+					id: string;
+					language: unknown;
+					position: number;
+					search: unknown;
+					source_id: string;
+					tenant_id: string;
+				};
+				Insert: {
+					agent_id: string;
+					body: string;
+					heading: string;
+					id?: string;
+					language: unknown;
+					position: number;
+					search?: never;
+					source_id: string;
+					tenant_id: string;
+				};
+				Update: {
+					agent_id?: string;
+					body?: string;
+					heading?: string;
+					id?: string;
+					language?: unknown;
+					position?: number;
+					search?: never;
+					source_id?: string;
+					tenant_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'knowledge_passages_agent_id_fkey';
+						columns: ['agent_id'];
+						isOneToOne: false;
+						referencedRelation: 'ai_agents';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'knowledge_passages_source_id_fkey';
+						columns: ['source_id'];
+						isOneToOne: false;
+						referencedRelation: 'knowledge_sources';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'knowledge_passages_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
+			knowledge_sources: {
+				Row: {
+					agent_id: string;
+					body: string;
+					byte_size: number | null;
+					content_type: string | null;
+					created_at: string;
+					created_by: string | null;
+					file_name: string | null;
+					id: string;
+					kind: string;
+					passage_count: number;
+					storage_path: string | null;
+					tenant_id: string;
+					title: string;
+					updated_at: string;
+				};
+				Insert: {
+					agent_id: string;
+					body?: string;
+					byte_size?: number | null;
+					content_type?: string | null;
+					created_at?: string;
+					created_by?: string | null;
+					file_name?: string | null;
+					id?: string;
+					kind: string;
+					passage_count?: number;
+					storage_path?: string | null;
+					tenant_id: string;
+					title: string;
+					updated_at?: string;
+				};
+				Update: {
+					agent_id?: string;
+					body?: string;
+					byte_size?: number | null;
+					content_type?: string | null;
+					created_at?: string;
+					created_by?: string | null;
+					file_name?: string | null;
+					id?: string;
+					kind?: string;
+					passage_count?: number;
+					storage_path?: string | null;
+					tenant_id?: string;
+					title?: string;
+					updated_at?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'knowledge_sources_agent_id_fkey';
+						columns: ['agent_id'];
+						isOneToOne: false;
+						referencedRelation: 'ai_agents';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'knowledge_sources_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			memberships: {
 				Row: {
 					created_at: string;
@@ -404,9 +604,55 @@ export type Database = {
 					}
 				];
 			};
+			message_volume: {
+				Row: {
+					bucket_at: string;
+					direction: string;
+					messages: number;
+					number_id: string;
+					sender: string;
+					sender_user_id: string | null;
+					tenant_id: string;
+				};
+				Insert: {
+					bucket_at: string;
+					direction: string;
+					messages: number;
+					number_id: string;
+					sender: string;
+					sender_user_id?: string | null;
+					tenant_id: string;
+				};
+				Update: {
+					bucket_at?: string;
+					direction?: string;
+					messages?: number;
+					number_id?: string;
+					sender?: string;
+					sender_user_id?: string | null;
+					tenant_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'message_volume_number_id_fkey';
+						columns: ['number_id'];
+						isOneToOne: false;
+						referencedRelation: 'whatsapp_numbers';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'message_volume_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			messages: {
 				Row: {
 					body: string | null;
+					citations: Json | null;
 					content: Json | null;
 					conversation_id: string;
 					created_at: string;
@@ -434,6 +680,7 @@ export type Database = {
 				};
 				Insert: {
 					body?: string | null;
+					citations?: Json | null;
 					content?: Json | null;
 					conversation_id: string;
 					created_at?: string;
@@ -461,6 +708,7 @@ export type Database = {
 				};
 				Update: {
 					body?: string | null;
+					citations?: Json | null;
 					content?: Json | null;
 					conversation_id?: string;
 					created_at?: string;
@@ -615,6 +863,7 @@ export type Database = {
 					name: string;
 					reopen_archived_on_inbound: boolean;
 					slug: string;
+					time_zone: string;
 				};
 				Insert: {
 					created_at?: string;
@@ -622,6 +871,7 @@ export type Database = {
 					name: string;
 					reopen_archived_on_inbound?: boolean;
 					slug: string;
+					time_zone?: string;
 				};
 				Update: {
 					created_at?: string;
@@ -629,6 +879,7 @@ export type Database = {
 					name?: string;
 					reopen_archived_on_inbound?: boolean;
 					slug?: string;
+					time_zone?: string;
 				};
 				Relationships: [];
 			};
@@ -958,6 +1209,7 @@ export type Database = {
 					name: string;
 					reopen_archived_on_inbound: boolean;
 					slug: string;
+					time_zone: string;
 				};
 				SetofOptions: {
 					from: '*';
@@ -1033,6 +1285,16 @@ export type Database = {
 					isSetofReturn: false;
 				};
 			};
+			conversation_report: {
+				Args: {
+					first_day: string;
+					last_day: string;
+					member_id?: string;
+					number_id?: string;
+					tenant_id: string;
+				};
+				Returns: Json;
+			};
 			create_tenant: {
 				Args: { name: string; slug: string };
 				Returns: {
@@ -1041,6 +1303,7 @@ export type Database = {
 					name: string;
 					reopen_archived_on_inbound: boolean;
 					slug: string;
+					time_zone: string;
 				};
 				SetofOptions: {
 					from: '*';
@@ -1130,6 +1393,17 @@ export type Database = {
 			};
 			leave_tenant: { Args: { tenant_id: string }; Returns: undefined };
 			mark_all_notifications_read: { Args: { tenant_id: string }; Returns: number };
+			match_knowledge: {
+				Args: { agent_id: string; match_count?: number; query: string };
+				Returns: {
+					body: string;
+					heading: string;
+					passage_id: string;
+					score: number;
+					source_id: string;
+					source_title: string;
+				}[];
+			};
 			message_status_advances: { Args: { current: string; next: string }; Returns: boolean };
 			message_status_rank: { Args: { status: string }; Returns: number };
 			meta_verify_token_exists: { Args: { verify_token: string }; Returns: boolean };
@@ -1154,9 +1428,10 @@ export type Database = {
 				}[];
 			};
 			queue_ai_message: {
-				Args: { body: string; conversation_id: string };
+				Args: { body: string; citations?: Json; conversation_id: string };
 				Returns: {
 					body: string | null;
+					citations: Json | null;
 					content: Json | null;
 					conversation_id: string;
 					created_at: string;
@@ -1193,6 +1468,7 @@ export type Database = {
 				Args: { body?: string; conversation_id: string; media?: Json; template?: Json };
 				Returns: {
 					body: string | null;
+					citations: Json | null;
 					content: Json | null;
 					conversation_id: string;
 					created_at: string;
@@ -1230,6 +1506,7 @@ export type Database = {
 				Args: { error_code: string; error_message: string; message_id: string };
 				Returns: {
 					body: string | null;
+					citations: Json | null;
 					content: Json | null;
 					conversation_id: string;
 					created_at: string;
@@ -1270,6 +1547,7 @@ export type Database = {
 				Args: { message_id: string; provider_message_id: string; status?: string };
 				Returns: {
 					body: string | null;
+					citations: Json | null;
 					content: Json | null;
 					conversation_id: string;
 					created_at: string;
@@ -1307,6 +1585,7 @@ export type Database = {
 				Args: { message_id: string };
 				Returns: {
 					body: string | null;
+					citations: Json | null;
 					content: Json | null;
 					conversation_id: string;
 					created_at: string;
@@ -1434,6 +1713,7 @@ export type Database = {
 					isSetofReturn: true;
 				};
 			};
+			tenant_today: { Args: { tenant_id: string }; Returns: string };
 			twilio_webhook_number: {
 				Args: { account_sid: string; address: string };
 				Returns: {
