@@ -1,5 +1,6 @@
-import type { Session, SupabaseClient, User } from '@supabase/supabase-js';
+import type { Session, User } from '@supabase/supabase-js';
 import type { SupabasePublicConfig } from '$lib/supabase/config';
+import type { ParleyClient } from '$lib/supabase/types';
 
 declare global {
 	namespace App {
@@ -9,7 +10,7 @@ declare global {
 			user: User | null;
 		}
 		interface Locals {
-			supabase: SupabaseClient;
+			supabase: ParleyClient;
 			supabaseConfig: SupabasePublicConfig;
 			/** The verified session (Auth is asked once per request, not just the cookie). */
 			safeGetSession(): Promise<SessionInfo>;

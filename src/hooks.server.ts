@@ -1,12 +1,13 @@
 import { redirect, type Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import type { Session, SupabaseClient } from '@supabase/supabase-js';
+import type { Session } from '@supabase/supabase-js';
 import { authRedirect } from '$lib/auth/redirects';
 import { createSupabaseServerClient } from '$lib/supabase/client.server';
 import { getSupabaseConfig } from '$lib/supabase/config.server';
+import type { ParleyClient } from '$lib/supabase/types';
 
 /** Asks Auth whether the cookie's user and session still exist: the cookie alone could be forged or revoked. */
-async function verifySession(supabase: SupabaseClient, session: Session): Promise<App.SessionInfo> {
+async function verifySession(supabase: ParleyClient, session: Session): Promise<App.SessionInfo> {
 	const {
 		data: { user },
 		error

@@ -1,4 +1,4 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { ParleyClient } from '$lib/supabase/types';
 import { z } from 'zod';
 
 /** A workspace the signed-in person belongs to, and their role in it. */
@@ -17,7 +17,7 @@ const membershipRows = z.array(
 
 /** Lists the person's workspaces through RLS (memberships they can see), oldest membership first. */
 export async function listMyWorkspaces(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	userId: string
 ): Promise<MyWorkspace[]> {
 	const { data, error } = await supabase

@@ -90,7 +90,7 @@ describe('inbox list', () => {
 
 	it('a blank search is no search, and the cursor goes to the rpc', () => {
 		const args = inboxRpcArgs('t', { ...NO_FILTERS, search: '  ' }, { activityAt: 'x', id: 'y' });
-		expect(args).toMatchObject({ search: null, after_activity_at: 'x', after_id: 'y' });
+		expect(args).toMatchObject({ search: undefined, after_activity_at: 'x', after_id: 'y' });
 	});
 
 	it('contacts read as their name, else their number, username or user id', () => {

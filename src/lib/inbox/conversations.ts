@@ -1,11 +1,13 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import type {
-	ConversationStatus,
-	InboxConversation,
-	InboxCursor,
-	InboxFilters,
-	InboxPage,
-	Sentiment
+import { z } from 'zod';
+import type { ParleyClient } from '$lib/supabase/types';
+import {
+	conversationStatuses,
+	inboxConversationSchema,
+	sentiments,
+	type InboxConversation,
+	type InboxCursor,
+	type InboxFilters,
+	type InboxPage
 } from './types.ts';
 
 /** Rows per inbox page. */
@@ -20,25 +22,24 @@ export const NO_FILTERS: InboxFilters = {
 	search: ''
 };
 
-const STATUSES: readonly ConversationStatus[] = ['open', 'closed', 'archived'];
-const SENTIMENTS: readonly Sentiment[] = ['positive', 'neutral', 'negative'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads inbox filters from a URL's query (`?status=open&unread=1&q=…`), ignoring what is not valid. */
 export function filtersFromSearchParams(params: URLSearchParams): InboxFilters {
-	const status = params.get('status');
-	const sentiment = params.get('sentiment');
 	const numberId = params.get('number');
 	return {
-		status: STATUSES.includes(status as ConversationStatus) ? (status as ConversationStatus) : null,
+		status: z.enum(conversationStatuses).nullable().catch(null).parse(params.get('status')),
 		numberId: numberId && UUID.test(numberId) ? numberId : null,
 		unreadOnly: params.get('unread') === '1',
-		sentiment: SENTIMENTS.includes(sentiment as Sentiment) ? (sentiment as Sentiment) : null,
+		sentiment: z.enum(sentiments).nullable().catch(null).parse(params.get('sentiment')),
 		search: (params.get('q') ?? '').slice(0, 200)
 	};
 }
 
-/** The rpc arguments for a page (or one row, with `onlyId`) of the inbox. */
+/**
+ * The rpc arguments for a page (or one row, with `onlyId`) of the inbox. A filter not set is left
+ * out, so the function's default (no filter) applies.
+ */
 export function inboxRpcArgs(
 	tenantId: string,
 	filters: InboxFilters,
@@ -47,17 +48,19 @@ export function inboxRpcArgs(
 ) {
 	return {
 		tenant_id: tenantId,
-		status: filters.status,
-		number_id: filters.numberId,
+		status: filters.status ?? undefined,
+		number_id: filters.numberId ?? undefined,
 		unread_only: filters.unreadOnly,
-		sentiment: filters.sentiment,
-		search: filters.search.trim() || null,
-		after_activity_at: after?.activityAt ?? null,
-		after_id: after?.id ?? null,
+		sentiment: filters.sentiment ?? undefined,
+		search: filters.search.trim() || undefined,
+		after_activity_at: after?.activityAt,
+		after_id: after?.id,
 		page_size: INBOX_PAGE_SIZE,
-		only_id: onlyId
+		only_id: onlyId ?? undefined
 	};
 }
+
+const inboxRows = z.array(inboxConversationSchema);
 
 /**
  * Loads one page of a tenant's conversations through RLS, keyset-paginated so a page never
@@ -65,7 +68,7 @@ export function inboxRpcArgs(
  * (first page) and the browser's (Load more).
  */
 export async function loadInboxPage(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	tenantId: string,
 	filters: InboxFilters = NO_FILTERS,
 	after: InboxCursor | null = null
@@ -75,7 +78,7 @@ export async function loadInboxPage(
 		inboxRpcArgs(tenantId, filters, after)
 	);
 	if (error) throw new Error(`The conversations could not be loaded: ${error.message}`);
-	const conversations = (data ?? []) as InboxConversation[];
+	const conversations = inboxRows.parse(data ?? []);
 	const last = conversations.at(-1);
 	return {
 		conversations,
@@ -88,7 +91,7 @@ export async function loadInboxPage(
 
 /** Loads one conversation as an inbox row if it is visible and matches the filters, else null. */
 export async function loadInboxRow(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	tenantId: string,
 	conversationId: string,
 	filters: InboxFilters = NO_FILTERS
@@ -98,11 +101,14 @@ export async function loadInboxRow(
 		inboxRpcArgs(tenantId, filters, null, conversationId)
 	);
 	if (error) throw new Error(`The conversation could not be loaded: ${error.message}`);
-	return ((data ?? []) as InboxConversation[])[0] ?? null;
+	return inboxRows.parse(data ?? [])[0] ?? null;
 }
 
+/** What the inbox sorts by. */
+type InboxSortKey = Pick<InboxConversation, 'activity_at' | 'id'>;
+
 /** Newest activity first, ties by id, the order `inbox_conversations` pages in. */
-export function compareInboxRows(a: InboxConversation, b: InboxConversation): number {
+export function compareInboxRows(a: InboxSortKey, b: InboxSortKey): number {
 	const byTime = Date.parse(b.activity_at) - Date.parse(a.activity_at);
 	if (byTime !== 0) return byTime;
 	return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
@@ -122,7 +128,7 @@ export function placeInboxRow(
 	const others = rows.filter((existing) => existing.id !== id);
 	if (!row) return others;
 	if (cursor && !rows.some((existing) => existing.id === id)) {
-		const boundary = { activity_at: cursor.activityAt, id: cursor.id } as InboxConversation;
+		const boundary = { activity_at: cursor.activityAt, id: cursor.id };
 		if (compareInboxRows(row, boundary) > 0) return others;
 	}
 	return [...others, row].sort(compareInboxRows);
@@ -176,7 +182,7 @@ export interface RecentConversationsInitial {
  * so the list is in the server-rendered page rather than appearing after a spinner.
  */
 export async function loadRecentConversations(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	tenantId: string
 ): Promise<RecentConversationsInitial> {
 	const [page, numbers] = await Promise.all([
@@ -188,5 +194,5 @@ export async function loadRecentConversations(
 			.order('display_name')
 	]);
 	if (numbers.error) throw new Error(`The numbers could not be loaded: ${numbers.error.message}`);
-	return { page, numbers: (numbers.data ?? []) as InboxNumberOption[], now: Date.now() };
+	return { page, numbers: numbers.data ?? [], now: Date.now() };
 }

@@ -1,6 +1,17 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { messageStatusAdvances } from '$shared/message-status';
-import type { ChatMessage } from './types.ts';
+import { z } from 'zod';
+import { messageStatusAdvances, serviceWindow, type ServiceWindow } from '$shared/contracts';
+import type { ParleyClient } from '$lib/supabase/types';
+import {
+	messageReactionSchema,
+	messageRowSchema,
+	type ChatMessage,
+	type MessageReaction
+} from './types.ts';
+
+export { serviceWindow, type ServiceWindow };
+
+const messageRows = z.array(messageRowSchema);
+const reactionRows = z.array(messageReactionSchema);
 
 /** Messages per page of the thread. */
 export const THREAD_PAGE_SIZE = 30;
@@ -21,7 +32,7 @@ export function compareMessages(a: ChatMessage, b: ChatMessage): number {
  * (created_at, id), so messages arriving meanwhile never shift a page. Returns them oldest first.
  */
 export async function loadThreadPage(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	conversationId: string,
 	before: { created_at: string; id: string } | null = null
 ): Promise<{ messages: ChatMessage[]; hasOlder: boolean }> {
@@ -39,8 +50,24 @@ export async function loadThreadPage(
 	}
 	const { data, error } = await query;
 	if (error) throw new Error(`The messages could not be loaded: ${error.message}`);
-	const rows = (data ?? []) as ChatMessage[];
+	const rows: ChatMessage[] = messageRows.parse(data ?? []);
 	return { messages: rows.reverse(), hasOlder: rows.length === THREAD_PAGE_SIZE };
+}
+
+/** The reactions on a conversation's messages; a failed read shows none rather than no thread. */
+export async function loadMessageReactions(
+	supabase: ParleyClient,
+	conversationId: string
+): Promise<MessageReaction[]> {
+	const { data, error } = await supabase
+		.from('message_reactions')
+		.select('id, message_id, target_provider_id, reactor, emoji')
+		.eq('conversation_id', conversationId);
+	if (error) {
+		console.error(error);
+		return [];
+	}
+	return reactionRows.parse(data);
 }
 
 /**
@@ -66,21 +93,6 @@ export function mergeMessage(
 		next = { ...message, status: existing.status };
 	}
 	return [...others, next].sort(compareMessages);
-}
-
-/** The 24-hour window in which WhatsApp allows free text: open or not, and until when. */
-export interface ServiceWindow {
-	open: boolean;
-	closesAt: Date | null;
-}
-
-const WINDOW_MS = 24 * 60 * 60 * 1000;
-
-/** Whether free text may be sent now, from the customer's last message. */
-export function serviceWindow(lastInboundAt: string | null, now: number): ServiceWindow {
-	if (!lastInboundAt) return { open: false, closesAt: null };
-	const closesAt = new Date(Date.parse(lastInboundAt) + WINDOW_MS);
-	return { open: closesAt.getTime() > now, closesAt };
 }
 
 /** "23h 12m" / "12m": how long the window stays open, for the composer. */

@@ -1,17 +1,19 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import type { InboxNotification } from './types.ts';
+import { z } from 'zod';
+import type { ParleyClient } from '$lib/supabase/types';
+import { inboxNotificationSchema, type InboxNotification } from './types.ts';
 
 /** Notifications per page. */
 export const NOTIFICATIONS_PAGE_SIZE = 30;
 
 const COLUMNS = 'id, tenant_id, kind, conversation_id, title, body, read_at, created_at';
+const notificationRows = z.array(inboxNotificationSchema);
 
 /**
  * Loads the signed-in person's notifications in a tenant, newest first, keyset on (created_at, id)
  * so new arrivals never shift a page. RLS shows each person only their own.
  */
 export async function loadNotifications(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	tenantId: string,
 	before: { created_at: string; id: string } | null = null
 ): Promise<{ notifications: InboxNotification[]; hasMore: boolean }> {
@@ -29,7 +31,7 @@ export async function loadNotifications(
 	}
 	const { data, error } = await query;
 	if (error) throw new Error(`The notifications could not be loaded: ${error.message}`);
-	const notifications = (data ?? []) as InboxNotification[];
+	const notifications = notificationRows.parse(data ?? []);
 	return { notifications, hasMore: notifications.length === NOTIFICATIONS_PAGE_SIZE };
 }
 

@@ -1,4 +1,5 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
+import { z } from 'zod';
+import type { TemplateReference } from '$shared/contracts';
 import {
 	buttonKey,
 	headerKey,
@@ -12,6 +13,7 @@ import {
 	type TemplateValues,
 	type TemplateVariable
 } from '$shared/template-text';
+import type { ColumnSchemas, ParleyClient, Tables } from '$lib/supabase/types';
 import { callFunction } from '$lib/whatsapp/functions';
 
 export {
@@ -23,30 +25,42 @@ export {
 	renderTemplateMessage
 };
 
-/** A number's message template, as `whatsapp_templates` holds it. */
-export interface WhatsAppTemplate {
-	id: string;
-	provider: 'twilio' | 'meta';
-	provider_template_id: string;
-	name: string;
-	language: string;
-	category: string | null;
-	status: string;
-	header: string | null;
-	body: string;
-	footer: string | null;
-	variables: TemplateVariable[];
-	header_format: TemplateHeaderFormat | null;
-	header_variables: TemplateVariable[];
-	buttons: TemplateButton[];
-}
+export type { TemplateReference };
 
-/** What whatsapp-send takes to send a template (Twilio by Content SID, Meta by name and language). */
-export interface TemplateReference extends TemplateValues {
-	contentSid?: string;
-	name?: string;
-	language?: string;
-}
+const templateVariableSchema = z.object({
+	key: z.string(),
+	example: z.string().nullable()
+}) satisfies z.ZodType<TemplateVariable>;
+
+const templateButtonSchema = z.object({
+	type: z.enum(['quick_reply', 'url', 'phone_number', 'copy_code', 'other']),
+	text: z.string(),
+	url: z.string().nullish(),
+	phone_number: z.string().nullish(),
+	variables: z.array(templateVariableSchema).optional()
+}) satisfies z.ZodType<TemplateButton>;
+
+/** A number's message template, as `whatsapp_templates` holds it (the columns the picker reads). */
+const whatsAppTemplateSchema = z.object({
+	id: z.string(),
+	provider: z.enum(['twilio', 'meta']),
+	provider_template_id: z.string(),
+	name: z.string(),
+	language: z.string(),
+	category: z.string().nullable(),
+	status: z.string(),
+	header: z.string().nullable(),
+	body: z.string(),
+	footer: z.string().nullable(),
+	variables: z.array(templateVariableSchema),
+	header_format: z
+		.enum(['text', 'image', 'video', 'document', 'location'])
+		.nullable() satisfies z.ZodType<TemplateHeaderFormat | null>,
+	header_variables: z.array(templateVariableSchema),
+	buttons: z.array(templateButtonSchema)
+} satisfies ColumnSchemas<Tables<'whatsapp_templates'>>);
+export type WhatsAppTemplate = z.infer<typeof whatsAppTemplateSchema>;
+const templateRows = z.array(whatsAppTemplateSchema);
 
 /** A field the picker shows: its key in the form's values, its label and its sample. */
 export interface TemplateField {
@@ -62,7 +76,7 @@ const COLUMNS =
 
 /** The number's approved templates as last synced (no provider call). */
 export async function loadApprovedTemplates(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	numberId: string
 ): Promise<WhatsAppTemplate[]> {
 	const { data, error } = await supabase
@@ -73,24 +87,29 @@ export async function loadApprovedTemplates(
 		.order('name')
 		.order('language');
 	if (error) throw new Error('The saved templates could not be loaded.');
-	return (data ?? []) as WhatsAppTemplate[];
+	return templateRows.parse(data ?? []);
 }
 
 /** Asks the provider for the number's templates now; answers the approved ones, or a sentence. */
 export async function syncApprovedTemplates(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	numberId: string
 ): Promise<{ ok: true; templates: WhatsAppTemplate[] } | { ok: false; message: string }> {
-	const result = await callFunction<{ templates: WhatsAppTemplate[] }>(
-		supabase,
-		'whatsapp-templates/sync',
-		'POST',
-		{ numberId }
-	);
+	const result = await callFunction<unknown>(supabase, 'whatsapp-templates/sync', 'POST', {
+		numberId
+	});
 	if (!result.ok) return { ok: false, message: result.error.message };
+	const answer = z.object({ templates: templateRows }).safeParse(result.data);
+	if (!answer.success) {
+		console.error(answer.error);
+		return {
+			ok: false,
+			message: 'The templates came back in a form Parley cannot read. Try again.'
+		};
+	}
 	return {
 		ok: true,
-		templates: result.data.templates.filter((template) => template.status === 'approved')
+		templates: answer.data.templates.filter((template) => template.status === 'approved')
 	};
 }
 

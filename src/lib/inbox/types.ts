@@ -1,83 +1,115 @@
-import type { MessageStatus } from '$shared/message-status';
-import type { TemplateReference } from './templates.ts';
+import { z } from 'zod';
+import { messageStatuses, type MessageStatus, type TemplateReference } from '$shared/contracts';
+import type { ColumnSchemas, Database, ReturnedColumnSchemas, Tables } from '$lib/supabase/types';
 
-/** One row of the inbox, as `inbox_conversations` returns it. */
-export interface InboxConversation {
-	id: string;
-	tenant_id: string;
-	number_id: string;
-	contact_id: string;
-	status: ConversationStatus;
-	ai_active: boolean;
-	last_message_preview: string | null;
-	last_message_at: string | null;
-	last_message_direction: 'inbound' | 'outbound' | null;
-	last_inbound_at: string | null;
-	unread_count: number;
-	sentiment: Sentiment | null;
-	summary: string | null;
-	insights_at: string | null;
-	created_at: string;
-	activity_at: string;
-	contact_name: string | null;
-	/** Null for a username customer whose phone WhatsApp does not share. */
-	contact_wa_id: string | null;
-	contact_username: string | null;
-	/** The business-scoped user id (`US.1349…`) when the provider named one. */
-	contact_user_id: string | null;
-	number_name: string | null;
-	number_address: string | null;
-	number_provider: 'twilio' | 'meta' | null;
-}
-
-export type ConversationStatus = 'open' | 'closed' | 'archived';
-export type Sentiment = 'positive' | 'neutral' | 'negative';
 export type { MessageStatus };
 
-/** A message row (the columns the chat shows). */
-export interface ChatMessage {
-	id: string;
-	conversation_id: string;
-	direction: 'inbound' | 'outbound';
-	sender: 'customer' | 'agent' | 'ai' | 'system';
-	sender_user_id: string | null;
-	type: string;
-	body: string | null;
-	media: { mime_type?: string | null; filename?: string | null; caption?: string | null } | null;
-	location: { latitude?: number; longitude?: number; name?: string; address?: string } | null;
-	provider_message_id: string | null;
-	status: MessageStatus;
-	error_code: string | null;
-	error_message: string | null;
-	created_at: string;
+export const conversationStatuses = ['open', 'closed', 'archived'] as const;
+export type ConversationStatus = (typeof conversationStatuses)[number];
+export const sentiments = ['positive', 'neutral', 'negative'] as const;
+export type Sentiment = (typeof sentiments)[number];
+
+type InboxConversationRow =
+	Database['public']['Functions']['inbox_conversations']['Returns'][number];
+
+/** One row of the inbox, as `inbox_conversations` returns it. */
+export const inboxConversationSchema = z.object({
+	id: z.string(),
+	tenant_id: z.string(),
+	number_id: z.string(),
+	contact_id: z.string(),
+	status: z.enum(conversationStatuses),
+	ai_active: z.boolean(),
+	last_message_preview: z.string().nullable(),
+	last_message_at: z.string().nullable(),
+	last_message_direction: z.enum(['inbound', 'outbound']).nullable(),
+	last_inbound_at: z.string().nullable(),
+	unread_count: z.number(),
+	sentiment: z.enum(sentiments).nullable(),
+	summary: z.string().nullable(),
+	insights_at: z.string().nullable(),
+	created_at: z.string(),
+	activity_at: z.string(),
+	contact_name: z.string().nullable(),
+	/** Null for a username customer whose phone WhatsApp does not share. */
+	contact_wa_id: z.string().nullable(),
+	contact_username: z.string().nullable(),
+	/** The business-scoped user id (`US.1349…`) when the provider named one. */
+	contact_user_id: z.string().nullable(),
+	number_name: z.string().nullable(),
+	number_address: z.string().nullable(),
+	number_provider: z.enum(['twilio', 'meta']).nullable()
+} satisfies ReturnedColumnSchemas<InboxConversationRow>);
+export type InboxConversation = z.infer<typeof inboxConversationSchema>;
+
+/** A message row (the columns the chat reads, `MESSAGE_COLUMNS`). */
+export const messageRowSchema = z.object({
+	id: z.string(),
+	conversation_id: z.string(),
+	direction: z.enum(['inbound', 'outbound']),
+	sender: z.enum(['customer', 'agent', 'ai', 'system']),
+	sender_user_id: z.string().nullable(),
+	type: z.string(),
+	body: z.string().nullable(),
+	// What the chat reads of the media and location objects; their other keys are kept as they are.
+	media: z
+		.object({
+			mime_type: z.string().nullish(),
+			filename: z.string().nullish(),
+			caption: z.string().nullish(),
+			/** Where the file is kept in Storage once copied; absent while it is not (yet). */
+			storage_path: z.string().nullish()
+		})
+		.catchall(z.json())
+		.nullable(),
+	location: z
+		.object({
+			latitude: z.number().optional(),
+			longitude: z.number().optional(),
+			name: z.string().optional(),
+			address: z.string().optional()
+		})
+		.catchall(z.json())
+		.nullable(),
+	provider_message_id: z.string().nullable(),
+	status: z.enum(messageStatuses),
+	error_code: z.string().nullable(),
+	error_message: z.string().nullable(),
+	created_at: z.string()
+} satisfies ColumnSchemas<Tables<'messages'>>);
+
+/** A message in the thread: its row, and what only the browser that typed it knows. */
+export type ChatMessage = z.infer<typeof messageRowSchema> & {
 	/** Only on a message typed here and not yet answered by the server. */
 	pending?: boolean;
 	/** Set when sending failed before the server stored anything. */
 	local_error?: string;
 	/** The template a message typed here sends, so a local failure can be sent again as it was. */
 	template?: TemplateReference;
-}
+};
 
-/** A reaction on a message. */
-export interface MessageReaction {
-	id: string;
-	message_id: string | null;
-	target_provider_id: string;
-	reactor: 'customer' | 'business';
-	emoji: string;
-}
+/** A reaction on a message (`message_reactions`). */
+export const messageReactionSchema = z.object({
+	id: z.string(),
+	message_id: z.string().nullable(),
+	target_provider_id: z.string(),
+	reactor: z.enum(['customer', 'business']),
+	emoji: z.string()
+} satisfies ColumnSchemas<Tables<'message_reactions'>>);
+export type MessageReaction = z.infer<typeof messageReactionSchema>;
 
 /** A notification row. */
-export interface InboxNotification {
-	id: string;
-	tenant_id: string;
-	kind: 'new_message' | 'escalation' | 'credentials';
-	conversation_id: string | null;
-	title: string;
-	body: string | null;
-	read_at: string | null;
-	created_at: string;
-}
+export const inboxNotificationSchema = z.object({
+	id: z.string(),
+	tenant_id: z.string(),
+	kind: z.enum(['new_message', 'escalation', 'credentials']),
+	conversation_id: z.string().nullable(),
+	title: z.string(),
+	body: z.string().nullable(),
+	read_at: z.string().nullable(),
+	created_at: z.string()
+} satisfies ColumnSchemas<Tables<'notifications'>>);
+export type InboxNotification = z.infer<typeof inboxNotificationSchema>;
 
 /** What the inbox list is narrowed to. */
 export interface InboxFilters {

@@ -1,4 +1,4 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { ParleyClient } from '$lib/supabase/types';
 import { z } from 'zod';
 import { ROLES, type Role } from './roles.ts';
 
@@ -13,7 +13,7 @@ export interface TenantMembership {
  * belong to is invisible, exactly like one that does not exist (both give null).
  */
 export async function loadTenantMembership(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	slug: string,
 	userId: string
 ): Promise<TenantMembership | null> {
@@ -77,7 +77,7 @@ const invitationRows = z.array(
 );
 
 /** Lists a workspace's members with their names and emails, owners first, then by name. */
-export async function listMembers(supabase: SupabaseClient, tenantId: string): Promise<Member[]> {
+export async function listMembers(supabase: ParleyClient, tenantId: string): Promise<Member[]> {
 	const { data, error } = await supabase
 		.from('memberships')
 		.select('user_id, role, created_at')
@@ -108,7 +108,7 @@ export async function listMembers(supabase: SupabaseClient, tenantId: string): P
 
 /** Lists a workspace's unaccepted invitations, newest first (owners and admins only, by RLS). */
 export async function listPendingInvitations(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	tenantId: string
 ): Promise<PendingInvitation[]> {
 	const { data, error } = await supabase
@@ -133,7 +133,7 @@ export async function listPendingInvitations(
 	}));
 }
 
-async function profilesById(supabase: SupabaseClient, ids: string[]) {
+async function profilesById(supabase: ParleyClient, ids: string[]) {
 	const unique = [...new Set(ids)];
 	if (unique.length === 0) return new Map<string, z.output<typeof profileRows>[number]>();
 	const { data, error } = await supabase
@@ -169,7 +169,7 @@ const previewRows = z.array(
 
 /** Looks an invitation up by its token (signed in or not); null when the token matches none. */
 export async function previewInvitation(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	token: string
 ): Promise<InvitationPreview | null> {
 	const { data, error } = await supabase.rpc('invitation_preview', { token });

@@ -1,8 +1,8 @@
 import { createServerClient } from '@supabase/ssr';
-import type { SupabaseClient } from '@supabase/supabase-js';
 import type { RequestEvent } from '@sveltejs/kit';
 import WebSocket from 'ws';
 import type { SupabasePublicConfig } from './config.ts';
+import type { Database, ParleyClient } from './types.ts';
 
 /**
  * One Supabase client for one request: it reads the session from the request's cookies and writes
@@ -15,8 +15,8 @@ export function createSupabaseServerClient(
 	event: RequestEvent,
 	config: SupabasePublicConfig,
 	{ forwardClientAddress = false }: { forwardClientAddress?: boolean } = {}
-): SupabaseClient {
-	return createServerClient(config.url, config.anonKey, {
+): ParleyClient {
+	return createServerClient<Database>(config.url, config.anonKey, {
 		global: forwardClientAddress
 			? { headers: { 'x-forwarded-for': event.getClientAddress() } }
 			: undefined,

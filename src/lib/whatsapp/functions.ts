@@ -1,9 +1,23 @@
-import { FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
+import { FunctionsHttpError } from '@supabase/supabase-js';
+import type { ParleyClient } from '$lib/supabase/types';
+import { z } from 'zod';
 import type { FunctionErrorBody } from './types.ts';
 
 /** What a function call gave: its JSON, or its error body with the HTTP status. */
 export type FunctionResult<T> =
 	{ ok: true; status: number; data: T } | { ok: false; status: number; error: FunctionErrorBody };
+
+const errorBodySchema = z.object({
+	code: z.string(),
+	message: z.string(),
+	details: z
+		.object({
+			issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+			missing: z.array(z.string()).optional(),
+			windowClosedAt: z.string().nullable().optional()
+		})
+		.optional()
+}) satisfies z.ZodType<FunctionErrorBody>;
 
 const UNREACHABLE: FunctionErrorBody = {
 	code: 'internal_error',
@@ -15,7 +29,7 @@ const UNREACHABLE: FunctionErrorBody = {
  * answer, turning HTTP errors into the function's `{ code, message }` instead of throwing.
  */
 export async function callFunction<T>(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	path: string,
 	method: 'GET' | 'POST' | 'PATCH' | 'DELETE' = 'GET',
 	/** JSON, or a form (a file upload: the browser sets the multipart boundary). */
@@ -28,14 +42,8 @@ export async function callFunction<T>(
 	if (!error) return { ok: true, status: response?.status ?? 200, data: data as T };
 	if (error instanceof FunctionsHttpError) {
 		const context = error.context as Response;
-		try {
-			const parsed = (await context.json()) as Partial<FunctionErrorBody>;
-			if (typeof parsed.code === 'string' && typeof parsed.message === 'string') {
-				return { ok: false, status: context.status, error: parsed as FunctionErrorBody };
-			}
-		} catch {
-			// Not JSON: fall through to the generic sentence.
-		}
+		const body = errorBodySchema.safeParse(await context.json().catch(() => null));
+		if (body.success) return { ok: false, status: context.status, error: body.data };
 		return { ok: false, status: context.status, error: UNREACHABLE };
 	}
 	console.error(error);

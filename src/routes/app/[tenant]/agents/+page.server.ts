@@ -2,7 +2,6 @@ import { error, fail } from '@sveltejs/kit';
 import { databaseErrorSentence, databaseErrorStatus } from '$lib/members/database-errors';
 import { agentSchema, echoValues, readForm } from '$lib/whatsapp/forms';
 import { callFunction } from '$lib/whatsapp/functions';
-import type { AiAgent } from '$lib/whatsapp/types';
 import { managedTenant } from '$lib/members/acting-membership.server';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -25,7 +24,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	}
 	// Unknown (the functions are unreachable) is not shown as "off": only a definite answer is.
 	const aiConfigured = aiStatus.ok ? aiStatus.data.aiConfigured : null;
-	return { title: 'AI Agents', agents: (data ?? []) as AiAgent[], aiConfigured };
+	return { title: 'AI Agents', agents: data ?? [], aiConfigured };
 };
 
 /** A refusal from the database, with its sentence. */
