@@ -365,7 +365,7 @@ describe('secrets', () => {
 		const numbers = await client.from('whatsapp_numbers').select('*');
 		expect(numbers.data).toHaveLength(1);
 		expect(JSON.stringify(numbers.data)).not.toMatch(/v1\.aaa|abcd|wxyz|verify-/);
-		for (const table of ['whatsapp_number_secrets', 'integration_secrets']) {
+		for (const table of ['whatsapp_number_secrets', 'integration_secrets'] as const) {
 			const { data, error } = await client.from(table).select('*');
 			expect(data).toBeNull();
 			expect(error?.code).toBe('42501');

@@ -224,7 +224,7 @@ describe('Twilio read receipts', () => {
 			status: 200,
 			body: { channel: 'whatsapp', messageId: inbound!.provider_message_id }
 		});
-		expect(sandbox.state.messages.get(inbound!.provider_message_id)?.status).toBe('read');
+		expect(sandbox.state.messages.get(inbound!.provider_message_id!)?.status).toBe('read');
 	});
 
 	it('a receipt Twilio refuses is logged and the conversation is still read', async () => {

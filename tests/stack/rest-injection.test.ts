@@ -139,11 +139,8 @@ describe('SQL injection through the REST API', () => {
 			`insert into public.notes (owner_id, title, meta) values (gen_random_uuid(), 'path', $1)`,
 			[JSON.stringify({ [key]: 'found' })]
 		);
-		const path = await stack
-			.client(stack.serviceRoleKey)
-			.from('notes')
-			.select(`value:meta->>"${key}"`)
-			.eq('title', 'path');
+		const service: SupabaseClient = stack.client(stack.serviceRoleKey);
+		const path = await service.from('notes').select(`value:meta->>"${key}"`).eq('title', 'path');
 		expect(path.data).toEqual([{ value: 'found' }]);
 		const cast = await anon.from('tags').select('slug::text;drop');
 		expect(cast.status).toBe(400);

@@ -1,16 +1,12 @@
-import {
-	FunctionsHttpError,
-	type RealtimeChannel,
-	type SupabaseClient
-} from '@supabase/supabase-js';
+import { FunctionsHttpError, type RealtimeChannel } from '@supabase/supabase-js';
 import type { Actor } from '../db/support.ts';
-import type { TestStack } from './stack.ts';
+import type { TestClient, TestStack } from './stack.ts';
 
 // What suites do with supabase-js as a person would: sign in, call a function, join a channel
 // and wait for what it receives.
 
 /** A client signed in as a user made by createUser (password `secret-password`), realtime included. */
-export async function signedIn(stack: TestStack, actor: Actor): Promise<SupabaseClient> {
+export async function signedIn(stack: TestStack, actor: Actor): Promise<TestClient> {
 	const client = stack.client();
 	const { data, error } = await client.auth.signInWithPassword({
 		email: actor.email!,
@@ -31,7 +27,7 @@ export interface Answer<Body = any> {
 /** Calls a function route as the client's user; errors are answers too, not exceptions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read ad-hoc JSON
 export async function callFunction<Body = any>(
-	client: SupabaseClient,
+	client: TestClient,
 	path: string,
 	method: 'GET' | 'POST' | 'PATCH' | 'DELETE' = 'POST',
 	body?: unknown

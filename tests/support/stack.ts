@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { Database } from '../../supabase/functions/_shared/database.types.ts';
 import { createScratchDatabase } from '../../supabase/local/scratch-database.ts';
 import { startStack, type Stack, type StackOptions } from '../../supabase/local/stack.ts';
 
@@ -9,9 +10,12 @@ import { startStack, type Stack, type StackOptions } from '../../supabase/local/
  */
 export const testDatabaseServer = process.env.PARLEY_TEST_DATABASE_URL || undefined;
 
+/** A supabase-js client typed by the database types generated from the migrations. */
+export type TestClient = SupabaseClient<Database>;
+
 export interface TestStack extends Stack {
 	/** A supabase-js client on this stack (anon key unless another key is given). */
-	client(key?: string): SupabaseClient;
+	client(key?: string): TestClient;
 }
 
 /** Starts a stack on a free port over a database of its own; `close()` drops that database. */
@@ -23,7 +27,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
 	return {
 		...stack,
 		client(key = stack.anonKey) {
-			return createClient(stack.url, key, {
+			return createClient<Database>(stack.url, key, {
 				auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
 				// Node 20 has no global WebSocket.
 				realtime: { transport: WebSocket as never }

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { SupabaseClient } from '@supabase/supabase-js';
 import {
 	DEMO_CREDENTIALS,
 	sandboxFunctionSecrets,
@@ -9,7 +8,7 @@ import {
 } from '../../sandbox/index.ts';
 import { commitAs, createUser, joinTenant, rowsOf } from '../db/support.ts';
 import { callFunction, signedIn } from './clients.ts';
-import { startTestStack, type TestStack } from './stack.ts';
+import { startTestStack, type TestClient, type TestStack } from './stack.ts';
 
 // What the pipeline suites arrange as people and providers do: a team that signs up and connects
 // its numbers through the functions, and webhooks signed the way Twilio and Meta sign them.
@@ -70,9 +69,9 @@ export async function connectDemoNumbers(
 /** A tenant with an owner, an admin and an agent, each signed in. */
 export interface Team {
 	tenantId: string;
-	owner: SupabaseClient;
-	admin: SupabaseClient;
-	agent: SupabaseClient;
+	owner: TestClient;
+	admin: TestClient;
+	agent: TestClient;
 	ids: { owner: string; admin: string; agent: string };
 }
 
