@@ -5,11 +5,7 @@
 import { isCredentialsError, providerErrorSentence } from '../pipeline-errors.ts';
 import { rewriteTwilioUrl } from './twilio-fetch-http.ts';
 import { isTwilioRestError, twilioClient, type TwilioCredentials } from './twilio.ts';
-import {
-	ProviderSendError,
-	type Recipient,
-	type WhatsAppMessagingAdapter
-} from './provider.ts';
+import { ProviderSendError, type Recipient, type WhatsAppMessagingAdapter } from './provider.ts';
 
 export interface TwilioSendCredentials extends TwilioCredentials {
 	/** The number's `whatsapp:+E164` address. */
