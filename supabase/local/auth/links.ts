@@ -167,6 +167,13 @@ export async function redeemEmailLink(
 		request.type === 'email'
 			? ['signup', 'invite', 'magiclink', 'recovery']
 			: [request.type as LinkType];
+	if (['sms', 'phone_change', 'email_change'].includes(request.type)) {
+		throw new AuthApiError(
+			400,
+			'validation_failed',
+			`Verifying a ${request.type} code is not supported by the local stack; it sends no SMS and changes addresses at once`
+		);
+	}
 	if (!types.every((type) => ['signup', 'invite', 'magiclink', 'recovery'].includes(type))) {
 		throw new AuthApiError(
 			400,

@@ -330,8 +330,8 @@ export async function linkEmailIdentity(tx: Tx, user: UserRow): Promise<UserRow>
 	};
 	await tx.query(
 		`insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at)
-		values ($1, $1, $2::jsonb, 'email', now())`,
-		[user.id, JSON.stringify(identityData)]
+		values ($1, $2, $3::jsonb, 'email', now())`,
+		[user.id, user.id, JSON.stringify(identityData)]
 	);
 	return updateUser(tx, user.id, {
 		isAnonymous: false,
