@@ -6,15 +6,19 @@
  *
  *   npm run gen:types      writes the file
  *   npm run check:types    exits 1 when the committed file differs from a fresh generation
+ *   --postgres <url>       migrates a scratch database on that PostgreSQL server instead (dropped
+ *                          after), to compare a real server's catalog with PGlite's
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { introspect } from '@supabase/postgrest-typegen/introspection';
 import { generateTypescript, sortGeneratorMetadata } from '@supabase/postgrest-typegen/generation';
 import prettier from 'prettier';
 import { openDb } from '../supabase/local/db.ts';
 import { migrate } from '../supabase/local/migrate.ts';
 import { loadSupabaseConfig } from '../supabase/local/config.ts';
+import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
 
 const supabaseDir = fileURLToPath(new URL('../supabase', import.meta.url));
 const typesPath = fileURLToPath(
@@ -22,8 +26,11 @@ const typesPath = fileURLToPath(
 );
 
 /** The generated file's text, formatted with the repository's prettier settings. */
-export async function generateDatabaseTypes(): Promise<string> {
-	const db = await openDb();
+async function generateDatabaseTypes(postgresServer: string | undefined): Promise<string> {
+	const scratch = postgresServer
+		? await createScratchDatabase(postgresServer, 'parley_types')
+		: undefined;
+	const db = await openDb({ databaseUrl: scratch?.url, poolSize: 1 });
 	try {
 		await migrate(db, supabaseDir, { seed: false });
 		// The schemas the Data API exposes are the ones clients can type, as the CLI reads them.
@@ -32,17 +39,22 @@ export async function generateDatabaseTypes(): Promise<string> {
 		const options = (await prettier.resolveConfig(typesPath)) ?? {};
 		return await generateTypescript(sortGeneratorMetadata(metadata), {
 			detectOneToOneRelationships: true,
+			// The features both the local stack's REST and hosted projects have; 13's extras stay untyped.
 			postgrestVersion: '12',
 			format: (code) => prettier.format(code, { ...options, filepath: typesPath })
 		});
 	} finally {
 		await db.close();
+		await scratch?.drop();
 	}
 }
 
 async function main(): Promise<void> {
-	const generated = await generateDatabaseTypes();
-	if (process.argv.includes('--check')) {
+	const { values } = parseArgs({
+		options: { check: { type: 'boolean', default: false }, postgres: { type: 'string' } }
+	});
+	const generated = await generateDatabaseTypes(values.postgres);
+	if (values.check) {
 		const committed = await readFile(typesPath, 'utf8').catch(() => '');
 		if (committed !== generated) {
 			console.error(

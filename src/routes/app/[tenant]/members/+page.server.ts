@@ -58,7 +58,7 @@ export const actions: Actions = {
 				});
 			return refused('invite', inviteError);
 		}
-		const link = `${event.url.origin}/invite/${token as string}`;
+		const link = `${event.url.origin}/invite/${token}`;
 		const delivered = await deliverToDevMailbox(
 			event.locals.supabaseConfig.url,
 			invitationMail({
