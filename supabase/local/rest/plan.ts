@@ -124,8 +124,10 @@ export function planSelect(
 	// After a write, the root filters already chose the rows; re-applying them could hide updated rows.
 	const filters = path.length || options.rootFilters ? whereConditions(ctx, scope) : [];
 	const aggregates = output.some((c) => c.aggregate);
+	// When grouping, embedded columns are selected as the jsonb they are grouped by.
+	const selected = (c: OutputColumn) => (aggregates && c.groupSql ? c.groupSql : c.sql);
 	return {
-		columns: output.map((c) => `${c.sql} as ${ident(c.key)}`),
+		columns: output.map((c) => `${selected(c)} as ${ident(c.key)}`),
 		from: [fromItem, ...joins].join(' '),
 		where: [...filters, ...innerConditions],
 		groupBy: aggregates
