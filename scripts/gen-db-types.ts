@@ -57,8 +57,10 @@ async function main(): Promise<void> {
 	if (values.check) {
 		const committed = await readFile(typesPath, 'utf8').catch(() => '');
 		if (committed !== generated) {
+			const [was, now] = [committed.split('\n'), generated.split('\n')];
+			const line = now.findIndex((text, index) => text !== was[index]) + 1 || now.length + 1;
 			console.error(
-				'supabase/functions/_shared/database.types.ts is stale: the migrations describe a different database. Run `npm run gen:types` and commit the result.'
+				`supabase/functions/_shared/database.types.ts is stale: the migrations describe a different database (from line ${line}). Run \`npm run gen:types\` and commit the result.`
 			);
 			process.exit(1);
 		}
