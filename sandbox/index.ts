@@ -27,14 +27,11 @@ import {
 	type WebhookDelivery
 } from './state.ts';
 import { DEMO_CREDENTIALS } from './demo.ts';
-import {
-	createTwilioFetchHttpClient,
-	type TwilioFetchHttpClient
-} from '../supabase/functions/_shared/providers/twilio-fetch-http.ts';
+import { twilioSdkClient, type TwilioSdkClient } from './twilio-sdk-client.ts';
 
 export { DEMO_CREDENTIALS } from './demo.ts';
 export { twilioSignature, metaSignature } from './signatures.ts';
-export { createTwilioFetchHttpClient } from '../supabase/functions/_shared/providers/twilio-fetch-http.ts';
+export { twilioSdkClient } from './twilio-sdk-client.ts';
 export type { CustomerMessage, CustomerMessageResult } from './customer.ts';
 export type { RequestFilter } from './control.ts';
 export type * from './state.ts';
@@ -90,8 +87,8 @@ export class Sandbox extends SandboxControl {
 	}
 
 	/** The `httpClient` to give `twilio(sid, token, { httpClient })` so the SDK talks to this sandbox. */
-	twilioHttpClient(): TwilioFetchHttpClient {
-		return createTwilioFetchHttpClient(this.core.url);
+	twilioHttpClient(): TwilioSdkClient {
+		return twilioSdkClient(this.core.url);
 	}
 
 	/** Webhooks the sandbox sent (inbound messages and statuses), oldest first. */

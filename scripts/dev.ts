@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { runStack } from '../supabase/local/main.ts';
+import { runStack } from './stack.ts';
 import { PortInUseError, type Stack } from '../supabase/local/stack.ts';
 
 const DEMO_ACCOUNTS = ['owner@parley.local', 'admin@parley.local', 'agent@parley.local'];

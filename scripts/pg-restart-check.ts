@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
 import { isDatabaseUnavailable, openDb, type Db } from '../supabase/local/db.ts';
-import type { StackInfo } from '../supabase/local/main.ts';
+import type { StackInfo } from './stack.ts';
 import {
 	prepareBenchTenant,
 	signedMetaRequests,
@@ -54,7 +54,7 @@ async function startStackProcess(
 	databaseUrl: string,
 	stateDir: string
 ): Promise<{ child: ChildProcess; info: StackInfo }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'supabase/local/main.ts'], {
+	const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], {
 		env: {
 			...process.env,
 			DATABASE_URL: databaseUrl,

@@ -1,12 +1,12 @@
 /**
- * `npm run stack`: the local Supabase-compatible stack on embedded defaults.
+ * `npm run stack`: the local Supabase-compatible stack and the provider sandbox, on embedded defaults.
  * Writes .parley/stack.json for the app and tools; Ctrl-C stops everything it started.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PortInUseError, startStack, type Stack } from './stack.ts';
-import { sandboxFunctionSecrets, sandboxStackInfo, startSandbox } from '../../sandbox/index.ts';
+import { PortInUseError, startStack, type Stack } from '../supabase/local/stack.ts';
+import { sandboxFunctionSecrets, sandboxStackInfo, startSandbox } from '../sandbox/index.ts';
 
 export interface StackInfo {
 	supabaseUrl: string;

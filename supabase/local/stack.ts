@@ -12,7 +12,7 @@ import { lacksRequiredApiKey, MISSING_API_KEY_BODY } from './gateway.ts';
 import type { Mail, StackContext, StackEvents, StackService } from './context.ts';
 import { createAuthService } from './auth/index.ts';
 import { createRestService } from './rest/index.ts';
-import { createRealtimeService } from './realtime.ts';
+import { createRealtimeService } from './realtime/index.ts';
 import { createFunctionsService } from './functions.ts';
 import { createStorageService } from './storage/index.ts';
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { JwtClaims } from '../jwt.ts';
 import type { ChannelPolicies } from './authorization.ts';
-import { RealtimeHub, type Channel } from './hub.ts';
+import { RealtimeHub, type Channel, type ChannelSocket } from './hub.ts';
 import {
 	decodeFrame,
 	encodeMessage,
@@ -24,7 +24,7 @@ interface JoinConfig {
 }
 
 /** One realtime websocket: its channels, and the Phoenix conversation with its client. */
-export class Connection {
+export class Connection implements ChannelSocket {
 	readonly channels = new Map<string, Channel>();
 	lastSeen = Date.now();
 	private closed = false;
@@ -36,7 +36,7 @@ export class Connection {
 		readonly vsn: Vsn,
 		/** The apikey's token: what channels act with when a join carries no access_token. */
 		readonly token: string,
-		private readonly hub: RealtimeHub
+		private readonly hub: RealtimeHub<Connection>
 	) {
 		hub.connections.add(this);
 		ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary));

@@ -2,13 +2,29 @@ import type { Db } from '../db.ts';
 import type { JwtClaims } from '../jwt.ts';
 import { checkChannelPolicies, type ChannelPolicies } from './authorization.ts';
 import { PresenceGroup, type PresenceDiff } from './presence.ts';
-import { encodeMessage, encodeUserBroadcast, type BroadcastBody, type Vsn } from './protocol.ts';
+import {
+	encodeMessage,
+	encodeUserBroadcast,
+	type BroadcastBody,
+	type PhoenixMessage,
+	type Vsn
+} from './protocol.ts';
 import { isExpired } from './tokens.ts';
-import type { Connection } from './connection.ts';
+
+/**
+ * A socket as the hub sees it: its joined channels and a way to write to it. The websocket
+ * connection implements it; the hub depends on this, never on the connection module.
+ */
+export interface ChannelSocket {
+	readonly vsn: Vsn;
+	readonly channels: Map<string, Channel>;
+	send(frame: string | Buffer): void;
+	push(message: PhoenixMessage): void;
+}
 
 /** One joined channel: a socket's subscription to `realtime:<name>`. */
 export interface Channel {
-	readonly connection: Connection;
+	readonly connection: ChannelSocket;
 	/** `realtime:<name>`, as the client addresses it. */
 	readonly topic: string;
 	/** The name RLS sees as `realtime.topic()`. */
@@ -38,8 +54,9 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * The registry of joined channels: fans messages out to the channels of a topic, keeps presence,
  * and enforces token expiry and revocation. Sending never waits on a socket.
  */
-export class RealtimeHub {
-	readonly connections = new Set<Connection>();
+export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
+	/** The open sockets, as the service that accepted them typed them. */
+	readonly connections = new Set<Socket>();
 	private readonly groups = new Map<string, Set<Channel>>();
 	private readonly presenceGroups = new Map<string, PresenceGroup<Channel>>();
 

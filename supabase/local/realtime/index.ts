@@ -3,15 +3,15 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
-import type { StackContext, StackEvents, StackService } from './context.ts';
-import type { Tx } from './db.ts';
-import { json } from './http.ts';
-import { effectiveToken, type JwtClaims } from './jwt.ts';
-import { Connection } from './realtime/connection.ts';
-import { deliverDatabaseBroadcasts } from './realtime/database-broadcasts.ts';
-import { RealtimeHub } from './realtime/hub.ts';
-import { supportedVsns, type BroadcastBody, type Vsn } from './realtime/protocol.ts';
-import { RealtimeTokenError, tokenFromKey, verifyRealtimeToken } from './realtime/tokens.ts';
+import type { StackContext, StackEvents, StackService } from '../context.ts';
+import type { Tx } from '../db.ts';
+import { json } from '../http.ts';
+import { effectiveToken, type JwtClaims } from '../jwt.ts';
+import { Connection } from './connection.ts';
+import { deliverDatabaseBroadcasts } from './database-broadcasts.ts';
+import { RealtimeHub } from './hub.ts';
+import { supportedVsns, type BroadcastBody, type Vsn } from './protocol.ts';
+import { RealtimeTokenError, tokenFromKey, verifyRealtimeToken } from './tokens.ts';
 
 /**
  * `pg_notify(RECHECK_CHANNEL, '<user id>')` from any transaction (a membership trigger, say) makes
@@ -51,7 +51,7 @@ const broadcastBatch = z.object({
 
 /** Supabase Realtime at /realtime/v1: the Phoenix websocket and the HTTP broadcast API. */
 export async function createRealtimeService(context: StackContext): Promise<RealtimeService> {
-	const hub = new RealtimeHub(context.db);
+	const hub = new RealtimeHub<Connection>(context.db);
 	const server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
 	const stopDelivery = await deliverDatabaseBroadcasts(context.db, hub);
 	const stopRecheck = await context.db.listen(
