@@ -39,8 +39,8 @@ async function generateDatabaseTypes(postgresServer: string | undefined): Promis
 		const options = (await prettier.resolveConfig(typesPath)) ?? {};
 		return await generateTypescript(sortGeneratorMetadata(metadata), {
 			detectOneToOneRelationships: true,
-			// The features both the local stack's REST and hosted projects have; 13's extras stay untyped.
-			postgrestVersion: '12',
+			// PostgREST 13, as hosted projects and the CLI run it, and the local stack's REST follows.
+			postgrestVersion: '13',
 			format: (code) => prettier.format(code, { ...options, filepath: typesPath })
 		});
 	} finally {

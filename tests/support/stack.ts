@@ -13,13 +13,23 @@ export const testDatabaseServer = process.env.PARLEY_TEST_DATABASE_URL || undefi
 /** A supabase-js client typed by the database types generated from the migrations. */
 export type TestClient = SupabaseClient<Database>;
 
-export interface TestStack extends Stack {
+/** A test stack; its clients are typed by the generated types when it runs Parley's migrations. */
+export interface TestStack<Client extends SupabaseClient = TestClient> extends Stack {
 	/** A supabase-js client on this stack (anon key unless another key is given). */
-	client(key?: string): TestClient;
+	client(key?: string): Client;
 }
 
 /** Starts a stack on a free port over a database of its own; `close()` drops that database. */
-export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
+export function startTestStack(
+	options?: StackOptions & { supabaseDir?: undefined }
+): Promise<TestStack>;
+/** Over another supabase folder the schema is that folder's, which the generated types do not describe. */
+export function startTestStack(
+	options: StackOptions & { supabaseDir: string }
+): Promise<TestStack<SupabaseClient>>;
+export async function startTestStack(
+	options: StackOptions = {}
+): Promise<TestStack<SupabaseClient>> {
 	const scratch = testDatabaseServer
 		? await createScratchDatabase(testDatabaseServer, 'parley_test')
 		: undefined;
@@ -27,7 +37,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
 	return {
 		...stack,
 		client(key = stack.anonKey) {
-			return createClient<Database>(stack.url, key, {
+			return createClient(stack.url, key, {
 				auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
 				// Node 20 has no global WebSocket.
 				realtime: { transport: WebSocket as never }

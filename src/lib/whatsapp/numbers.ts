@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import {
 	numberViewFromRow as viewOfNumber,
 	type NumberRowFields,
 	type NumberView
 } from '$shared/contracts';
+import type { Tables } from '$lib/supabase/types';
 import type { AiAgent } from './types.ts';
 
 /** The line under a number's name: its WhatsApp address, or Meta's phone number id. */
@@ -20,7 +22,9 @@ export function assignableAgents<A extends Pick<AiAgent, 'id' | 'whatsapp_enable
 }
 
 /** A `whatsapp_numbers` row as members read it through RLS (no secrets live in this table). */
-export type NumberRow = NumberRowFields;
+export type NumberRow = Pick<Tables<'whatsapp_numbers'>, keyof NumberRowFields>;
+
+const providerSchema = z.enum(['twilio', 'meta']);
 
 /** The columns of `NumberRow`, for `select`. */
 export const NUMBER_ROW_COLUMNS =
@@ -31,5 +35,5 @@ export const NUMBER_ROW_COLUMNS =
  * managers see (credentials, webhook settings). One argument, so it can be given to `map`.
  */
 export function numberViewFromRow(row: NumberRow): NumberView {
-	return viewOfNumber(row);
+	return viewOfNumber({ ...row, provider: providerSchema.parse(row.provider) });
 }
