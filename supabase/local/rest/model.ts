@@ -22,6 +22,8 @@ export interface Relation {
 	columns: Map<string, Column>;
 	/** Computed fields by name; `*` does not include them, as in PostgREST. */
 	computed: Map<string, ComputedField>;
+	/** Functions of this row type returning rows of a relation (PostgREST's computed relationships). */
+	computedRelationships: Set<string>;
 	/** Primary key columns, then each unique constraint's columns. */
 	primaryKey: string[];
 	uniqueKeys: string[][];

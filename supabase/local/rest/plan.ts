@@ -1,4 +1,4 @@
-import { RestError } from './errors.ts';
+import { RestError, unsupported } from './errors.ts';
 import { orderSql, pathKey, scoped, whereConditions, type Scope } from './filter-sql.ts';
 import type { Relation } from './model.ts';
 import type { SelectItem } from './parse.ts';
@@ -158,6 +158,9 @@ function planEmbed(
 			null,
 			null
 		);
+	}
+	if (relation.computedRelationships.has(item.name) && !item.hint) {
+		throw unsupported(`Embedding through the function ${item.name} (a computed relationship)`);
 	}
 	const relationship = resolveRelationship(ctx.cache, relation, item.name, item.hint);
 	const target = relationship.target;

@@ -78,6 +78,7 @@ export function routineRelation(cache: SchemaCache, routine: Routine): Relation 
 		kind: 'view',
 		columns: new Map(columns.map((c) => [c.name, c])),
 		computed: new Map(),
+		computedRelationships: new Set(),
 		primaryKey: [],
 		uniqueKeys: []
 	};

@@ -108,6 +108,7 @@ export async function loadSchemaCache(db: Tx, schemas: string[]): Promise<Schema
 			kind: row.kind === 'v' || row.kind === 'm' ? 'view' : 'table',
 			columns: new Map(row.columns.map((c) => [c.name, { name: c.name, type: c.type }])),
 			computed: new Map(),
+			computedRelationships: new Set(),
 			primaryKey: [],
 			uniqueKeys: []
 		});
@@ -165,9 +166,11 @@ function addComputedField(
 	row: RoutineRow,
 	routine: Routine
 ): void {
-	if (!row.arg_relation || routine.returnsSet || routine.returns.kind !== 'scalar') return;
+	if (!row.arg_relation) return;
 	const relation = relations.get(qualifiedKey(row.arg_relation.schema, row.arg_relation.name));
 	if (!relation || relation.columns.has(routine.name)) return;
+	if (routine.returnsRelation) relation.computedRelationships.add(routine.name);
+	if (routine.returnsSet || routine.returns.kind !== 'scalar') return;
 	const field: ComputedField = {
 		schema: routine.schema,
 		name: routine.name,
