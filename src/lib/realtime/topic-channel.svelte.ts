@@ -1,4 +1,4 @@
-import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { getSupabaseBrowserClient } from '$lib/supabase/browser';
 import type { SupabasePublicConfig } from '$lib/supabase/config';
 
@@ -37,44 +37,41 @@ interface Listener {
 }
 
 interface SharedTopic {
-	channel: RealtimeChannel;
+	channel: RealtimeChannel | undefined;
 	members: Set<Listener>;
 	status: LiveStatus;
+	/** The first listener's presence: tracked while anyone on this page listens. */
+	presence: TopicListeners['presence'];
+	/** Set while nobody listens: the moment the topic is left unless someone comes back. */
+	leaveTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-// The inbox keeps its own Realtime socket: supabase-js hands out one channel object per topic, so
-// two parts of a page joining `tenant:<id>` on the same client (the numbers cards and the inbox)
-// would share, and one leaving would cut the other off. Within the inbox, topics are shared here,
-// counted, and left when the last listener goes.
-let realtimeClient: { url: string; client: SupabaseClient } | undefined;
+// One socket per tab: every topic goes over the browser client's Realtime connection, which
+// supabase-js authorises with the session's token and re-authorises on each refresh. supabase-js
+// hands out one channel object per topic, so two parts of a page on `tenant:<id>` (the numbers and
+// the inbox) share it here: one join per topic, counted, left when the last listener has gone.
 // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
 const topics = new Map<string, SharedTopic>();
+// Topics being left: joining one again waits, or supabase-js would hand back the closing channel.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+const leaving = new Map<string, Promise<unknown>>();
 
-async function authorisedClient(config: SupabasePublicConfig): Promise<SupabaseClient> {
-	const main = getSupabaseBrowserClient(config);
-	// The socket always carries the signed-in person's token, read from the main client: without it
-	// the join would go out as anon and the private channel would refuse it.
-	const accessToken = async () => (await main.auth.getSession()).data.session?.access_token ?? null;
-	if (realtimeClient?.url !== config.url) {
-		const client = createClient(config.url, config.anonKey, { accessToken });
-		realtimeClient = { url: config.url, client };
-		// The main client refreshes the session; the socket follows with each new token.
-		main.auth.onAuthStateChange(() => {
-			void client.realtime.setAuth();
-		});
-	}
-	await realtimeClient.client.realtime.setAuth(await accessToken());
-	return realtimeClient.client;
+// How long a topic nobody listens to stays joined: the next page (the inbox → a chat, both on
+// `tenant:<id>`) mounts after the last one is destroyed, and takes the topic over without a rejoin.
+const LINGER_MS = 3000;
+
+function broadcastStatus(shared: SharedTopic, status: LiveStatus): void {
+	shared.status = status;
+	for (const member of shared.members) member.setStatus(status);
 }
 
-function join(client: SupabaseClient, name: string, listener: Listener): SharedTopic {
-	const existing = topics.get(name);
-	if (existing) {
-		existing.members.add(listener);
-		listener.setStatus(existing.status);
-		return existing;
-	}
-	const presence = listener.listeners.presence;
+/** Joins `name` on the client's socket once its token is set, and routes what arrives to members. */
+async function subscribe(client: SupabaseClient, name: string, shared: SharedTopic): Promise<void> {
+	const presence = shared.presence;
+	await leaving.get(name);
+	// The join must carry the signed-in person's token: as anon the private topic would refuse it.
+	await client.realtime.setAuth();
+	if (topics.get(name) !== shared) return;
 	const channel = client.channel(name, {
 		config: {
 			private: true,
@@ -82,8 +79,7 @@ function join(client: SupabaseClient, name: string, listener: Listener): SharedT
 			presence: presence ? { key: presence.key } : undefined
 		}
 	});
-	const shared: SharedTopic = { channel, members: new Set([listener]), status: 'connecting' };
-	topics.set(name, shared);
+	shared.channel = channel;
 	channel.on('broadcast', { event: '*' }, ({ event, payload }) => {
 		for (const member of shared.members) {
 			member.listeners.events[event]?.(payload as Record<string, unknown>);
@@ -103,28 +99,63 @@ function join(client: SupabaseClient, name: string, listener: Listener): SharedT
 	}
 	channel.subscribe((state) => {
 		if (state === 'SUBSCRIBED') {
-			shared.status = 'live';
 			if (presence) void channel.track(presence.state());
+			broadcastStatus(shared, 'live');
 		} else if (state === 'CLOSED' || state === 'CHANNEL_ERROR' || state === 'TIMED_OUT') {
-			shared.status = 'offline';
+			broadcastStatus(shared, 'offline');
 		}
-		for (const member of shared.members) member.setStatus(shared.status);
 	});
+}
+
+function join(config: SupabasePublicConfig, name: string, listener: Listener): SharedTopic {
+	const existing = topics.get(name);
+	if (existing) {
+		clearTimeout(existing.leaveTimer);
+		existing.leaveTimer = undefined;
+		// Back from lingering: whoever listens is here again.
+		if (existing.members.size === 0 && existing.presence && existing.status === 'live')
+			void existing.channel?.track(existing.presence.state());
+		existing.members.add(listener);
+		listener.setStatus(existing.status);
+		return existing;
+	}
+	const shared: SharedTopic = {
+		channel: undefined,
+		members: new Set([listener]),
+		status: 'connecting',
+		presence: listener.listeners.presence,
+		leaveTimer: undefined
+	};
+	topics.set(name, shared);
+	const client = getSupabaseBrowserClient(config);
+	subscribe(client, name, shared).catch(() => broadcastStatus(shared, 'offline'));
 	return shared;
 }
 
-function leave(client: SupabaseClient, name: string, listener: Listener): void {
+function leave(config: SupabasePublicConfig, name: string, listener: Listener): void {
 	const shared = topics.get(name);
 	if (!shared) return;
 	shared.members.delete(listener);
 	if (shared.members.size > 0) return;
-	topics.delete(name);
-	void client.removeChannel(shared.channel);
+	// Nobody here views it any more, at once, even while the topic lingers.
+	if (shared.presence && shared.status === 'live') void shared.channel?.untrack();
+	shared.leaveTimer = setTimeout(() => {
+		if (topics.get(name) !== shared || shared.members.size > 0) return;
+		topics.delete(name);
+		if (!shared.channel) return;
+		const removed = getSupabaseBrowserClient(config)
+			.removeChannel(shared.channel)
+			.finally(() => {
+				if (leaving.get(name) === removed) leaving.delete(name);
+			});
+		leaving.set(name, removed);
+	}, LINGER_MS);
 }
 
 /**
  * Listens to a private Realtime topic while the calling component lives and leaves it when it is
- * destroyed; call it during component setup. Several components may listen to the same topic.
+ * destroyed; call it during component setup. Any number of components may listen to one topic:
+ * the tab joins it once, on its one socket.
  */
 export function listenToTopic(
 	configOf: () => SupabasePublicConfig,
@@ -137,20 +168,11 @@ export function listenToTopic(
 	$effect(() => {
 		const config = configOf();
 		const name = topic();
-		let cancelled = false;
-		let joined: { client: SupabaseClient; listener: Listener } | undefined;
-		status = 'connecting';
-		(async () => {
-			const client = await authorisedClient(config);
-			if (cancelled) return;
-			const listener: Listener = { listeners, setStatus: (next) => (status = next) };
-			joined = { client, listener };
-			current = join(client, name, listener);
-		})();
+		const listener: Listener = { listeners, setStatus: (next) => (status = next) };
+		current = join(config, name, listener);
 		return () => {
-			cancelled = true;
 			current = undefined;
-			if (joined) leave(joined.client, name, joined.listener);
+			leave(config, name, listener);
 		};
 	});
 
@@ -159,7 +181,7 @@ export function listenToTopic(
 			return status;
 		},
 		send(event, payload) {
-			if (current && status === 'live')
+			if (current?.channel && status === 'live')
 				void current.channel.send({ type: 'broadcast', event, payload });
 		}
 	};
