@@ -1,5 +1,4 @@
 import { fail } from '@sveltejs/kit';
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { canManageMembers } from '$lib/members/roles';
 import { callFunction } from '$lib/whatsapp/functions';
 import { loadRecentConversations } from '$lib/inbox/conversations';
@@ -13,18 +12,14 @@ import {
 	functionErrorFields,
 	readForm
 } from '$lib/whatsapp/forms';
-import { NUMBER_ROW_COLUMNS, numberViewFromRow, type NumberRow } from '$lib/whatsapp/numbers';
-import type {
-	AiAgent,
-	ItemFailureSummary,
-	NumberView,
-	TwilioIntegration
-} from '$lib/whatsapp/types';
+import type { ParleyClient } from '$lib/supabase/types';
+import { NUMBER_ROW_COLUMNS, numberViewFromRow } from '$lib/whatsapp/numbers';
+import type { ItemFailureSummary, NumberView, TwilioIntegration } from '$lib/whatsapp/types';
 import { managedTenant } from '$lib/members/acting-membership.server';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Numbers with their webhook settings and masked secrets, from the function (owners and admins). */
-async function managedNumbers(supabase: SupabaseClient, tenantId: string) {
+async function managedNumbers(supabase: ParleyClient, tenantId: string) {
 	const result = await callFunction<{ numbers: NumberView[] }>(
 		supabase,
 		`whatsapp-numbers/${tenantId}`
@@ -35,7 +30,7 @@ async function managedNumbers(supabase: SupabaseClient, tenantId: string) {
 }
 
 /** Numbers as every member reads them through RLS: no secrets, no webhook settings. */
-async function memberNumbers(supabase: SupabaseClient, tenantId: string) {
+async function memberNumbers(supabase: ParleyClient, tenantId: string) {
 	const { data, error: readError } = await supabase
 		.from('whatsapp_numbers')
 		.select(NUMBER_ROW_COLUMNS)
@@ -43,7 +38,12 @@ async function memberNumbers(supabase: SupabaseClient, tenantId: string) {
 		.order('created_at');
 	if (readError) console.error(readError);
 	return {
-		numbers: ((data ?? []) as NumberRow[]).map(numberViewFromRow),
+		// The column's check constraint allows only these providers; the types say `text`.
+		numbers: (data ?? []).flatMap((row) =>
+			row.provider === 'twilio' || row.provider === 'meta'
+				? [numberViewFromRow({ ...row, provider: row.provider })]
+				: []
+		),
 		error: readError ? 'The numbers could not be loaded. Reload the page to try again.' : null
 	};
 }
@@ -56,7 +56,7 @@ const FAILURE_WINDOW_DAYS = 7;
  * item), per number: how many and the latest reason. RLS shows them to owners and admins only.
  */
 async function recentItemFailures(
-	supabase: SupabaseClient,
+	supabase: ParleyClient,
 	tenantId: string
 ): Promise<Record<string, ItemFailureSummary>> {
 	const since = new Date(Date.now() - FAILURE_WINDOW_DAYS * 86_400_000).toISOString();
@@ -69,11 +69,7 @@ async function recentItemFailures(
 		.limit(200);
 	if (error) console.error(error);
 	const byNumber: Record<string, ItemFailureSummary> = {};
-	for (const row of (data ?? []) as {
-		number_id: string | null;
-		reason: string;
-		created_at: string;
-	}[]) {
+	for (const row of data ?? []) {
 		if (!row.number_id) continue;
 		const summary = (byNumber[row.number_id] ??= {
 			count: 0,
@@ -117,7 +113,7 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 		title: 'WhatsApp',
 		numbers: numbers.numbers,
 		loadError: numbers.error,
-		agents: (agents.data ?? []) as AiAgent[],
+		agents: agents.data ?? [],
 		twilio: integration
 			? {
 					status: integration.status,

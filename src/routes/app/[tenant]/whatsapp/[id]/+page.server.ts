@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { contactLabel, loadInboxRow } from '$lib/inbox/conversations';
 import { loadThreadPage } from '$lib/inbox/messages';
-import type { MessageReaction } from '$lib/inbox/types';
+import { messageReactionSchema } from '$lib/inbox/types';
 import { listMembers } from '$lib/members/tenancy';
 import type { PageServerLoad } from './$types';
 
@@ -26,7 +26,7 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 		title: contactLabel(conversation),
 		conversation,
 		thread,
-		reactions: (reactions.data ?? []) as MessageReaction[],
+		reactions: messageReactionSchema.array().parse(reactions.data ?? []),
 		memberNames: members.map((member) => [member.userId, member.displayName] as [string, string]),
 		now: Date.now()
 	};
