@@ -8,7 +8,8 @@ import {
 	deleteWorkspace,
 	findStack,
 	signedInClient,
-	signIn
+	signIn,
+	openPage
 } from './support/workspace.ts';
 
 // A customer's attachment is the customer's content: an HTML document or an SVG "image" must never
@@ -116,11 +117,11 @@ test("a customer's HTML or SVG attachment never runs script in the app; photos s
 
 		let chatUrl = '';
 		await test.step('the chat is served with a Content-Security-Policy and stays live', async () => {
-			await page.goto(`/app/${slug}/whatsapp/conversations`);
+			await openPage(page, `/app/${slug}/whatsapp/conversations`);
 			await page.getByRole('link', { name: `View Chat with ${CUSTOMER.name}` }).click();
 			await expect(page.getByTestId('chat-contact')).toHaveText(CUSTOMER.name);
 			chatUrl = new URL(page.url()).pathname;
-			const response = await page.goto(chatUrl);
+			const response = await openPage(page, chatUrl);
 			const csp = response?.headers()['content-security-policy'] ?? '';
 			expect(csp).toMatch(/script-src 'self' 'nonce-[^']+'/);
 			expect(csp).toContain("object-src 'none'");

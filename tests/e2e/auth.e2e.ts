@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openPage } from './support/workspace.ts';
 
 // Screens of the main states, kept with the run's results for a person to look at.
 const screenshot = (page: Page, name: string) =>
@@ -11,7 +12,7 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 	const password = 'analytical-engine-1843';
 
 	await test.step('the home page sends a signed-out visitor to sign in', async () => {
-		await page.goto('/');
+		await openPage(page, '/');
 		await expect(page).toHaveURL(/\/login$/);
 		await expect(page).toHaveTitle('Sign in · Parley');
 		await expect(page.getByRole('heading', { name: 'Sign in to Parley' })).toBeVisible();
@@ -59,7 +60,7 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 	await test.step('signing out ends the session: the app is closed again', async () => {
 		await page.getByRole('button', { name: 'Sign out' }).click();
 		await expect(page).toHaveURL(/\/login$/);
-		await page.goto('/app?from=link');
+		await openPage(page, '/app?from=link');
 		await expect(page).toHaveURL(/\/login\?next=%2Fapp%3Ffrom%3Dlink$/);
 	});
 
@@ -81,7 +82,7 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 	});
 
 	await test.step('a signed-in person who opens the sign-in page goes straight to the app', async () => {
-		await page.goto('/login');
+		await openPage(page, '/login');
 		await expect(page).toHaveURL(/\/app$/);
 	});
 });
@@ -89,7 +90,7 @@ test('a new visitor signs up, lands in the app, signs out, and signs in again', 
 test('a signed-out visitor of a deep app link is asked to sign in, and sign-up keeps where they were going', async ({
 	page
 }) => {
-	await page.goto('/app/some-workspace/whatsapp');
+	await openPage(page, '/app/some-workspace/whatsapp');
 	await expect(page).toHaveURL(/\/login\?next=%2Fapp%2Fsome-workspace%2Fwhatsapp$/);
 	await expect(page.getByRole('link', { name: 'Create an account' })).toHaveAttribute(
 		'href',
@@ -100,7 +101,7 @@ test('a signed-out visitor of a deep app link is asked to sign in, and sign-up k
 test('the demo owner signs in and sees the Acme Support workspace with their role', async ({
 	page
 }) => {
-	await page.goto('/login');
+	await openPage(page, '/login');
 	await page.getByLabel('Email').fill('owner@parley.local');
 	await page.getByLabel('Password').fill('parley-demo');
 	await page.getByRole('button', { name: 'Sign in' }).click();

@@ -6,7 +6,9 @@ import {
 	customerSends as sendAsCustomer,
 	deleteWorkspace,
 	findStack,
-	signIn
+	signIn,
+	openPage,
+	reloadPage
 } from './support/workspace.ts';
 
 // The inbox end to end in its own workspace (so the numbers test still finds Acme empty): the
@@ -83,11 +85,11 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 
 	try {
 		await test.step('empty inbox and notifications', async () => {
-			await page.goto(`/app/${slug}/whatsapp/conversations`);
+			await openPage(page, `/app/${slug}/whatsapp/conversations`);
 			await expect(page.getByRole('heading', { name: 'No conversations yet' })).toBeVisible();
 			await expect(page.getByTestId('inbox-live-status')).toHaveAttribute('data-status', 'live');
 			await screens(page, 'conversations-empty');
-			await admin.goto(`/app/${slug}/whatsapp/notifications`);
+			await openPage(admin, `/app/${slug}/whatsapp/notifications`);
 			await expect(admin.getByRole('heading', { name: 'No notifications yet' })).toBeVisible();
 			await expect(admin.getByTestId('notifications-live-status')).toHaveAttribute(
 				'data-status',
@@ -159,7 +161,7 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(page.getByTestId('window-remaining')).toContainText(
 				'24-hour window open for 23h'
 			);
-			await agent.goto(chatUrl);
+			await openPage(agent, chatUrl);
 			await expect(agent.getByTestId('chat-live-status')).toHaveAttribute('data-status', 'live');
 			await expect(page.getByTestId('viewers')).toContainText('Sofia Agent');
 			await expect(agent.getByTestId('viewers')).toContainText('Olivia Owner');
@@ -264,9 +266,10 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(agent.getByRole('button', { name: 'Delete' })).toHaveCount(0);
 			await expect(page.getByRole('button', { name: 'Delete' })).toBeVisible();
 			await screens(agent, 'chat-agent');
-			const elsewhere = await agent.goto(chatUrl.replace(`/app/${slug}/`, '/app/acme/'));
+			const elsewhere = await openPage(agent, chatUrl.replace(`/app/${slug}/`, '/app/acme/'));
 			expect(elsewhere?.status()).toBe(404);
-			const unknown = await agent.goto(
+			const unknown = await openPage(
+				agent,
 				`/app/${slug}/whatsapp/00000000-0000-4000-8000-000000000000`
 			);
 			expect(unknown?.status()).toBe(404);
@@ -288,7 +291,7 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 			await expect(admin.getByRole('navigation').getByTestId('unread-notifications')).toHaveCount(
 				0
 			);
-			await admin.reload();
+			await reloadPage(admin);
 			await expect(admin.locator('[data-testid="notification"][data-read="false"]')).toHaveCount(0);
 			await items.first().getByRole('link').click();
 			await expect(admin).toHaveURL(chatUrl);
@@ -301,7 +304,7 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 				.update({ last_inbound_at: new Date(Date.now() - 25 * 3600_000).toISOString() })
 				.eq('id', conversationId);
 			expect(aged.error).toBeNull();
-			await page.reload();
+			await reloadPage(page);
 			await expect(page.getByTestId('window-closed')).toContainText(
 				'More than 24 hours have passed since Ana Inbox last wrote'
 			);
@@ -321,7 +324,7 @@ test('customers, agents and notifications meet live in the inbox', async ({ page
 				.eq('tenant_id', tenantId)
 				.select('id');
 			expect(numbers).toHaveLength(1);
-			await page.reload();
+			await reloadPage(page);
 			const picker = page.getByRole('form', { name: 'Send a template' });
 			// The templates synced when the window closed stay usable, with the reason they are not fresh.
 			await expect(picker.getByTestId('template-sync-error')).toContainText(

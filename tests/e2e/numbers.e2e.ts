@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { DEMO_CREDENTIALS } from '../../sandbox/demo.ts';
+import { openPage, signIn } from './support/workspace.ts';
 
 // WhatsApp numbers end to end, as the seeded owner of Acme Support: an AI agent, the Twilio
 // integration, numbers from Twilio (picked and typed) and from Meta, and managing them; then an
@@ -18,14 +19,6 @@ const twilioDemo = DEMO_CREDENTIALS.twilio;
 const metaDemo = DEMO_CREDENTIALS.meta;
 const NO_AGENT_REASON =
 	'A number can only be active with an AI agent assigned. Assign an AI agent with WhatsApp enabled, then activate the number.';
-
-async function signIn(page: Page, email: string) {
-	await page.goto('/login');
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill('parley-demo');
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL(/\/app/);
-}
 
 /** Screens of the same state at desktop and phone widths. */
 async function screens(page: Page, name: string) {
@@ -55,7 +48,7 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 	await signIn(page, 'owner@parley.local');
 
 	await test.step('no numbers yet: an empty page, and Twilio not connected in the modal', async () => {
-		await page.goto('/app/acme/whatsapp');
+		await openPage(page, '/app/acme/whatsapp');
 		await expect(page.getByRole('heading', { name: 'No WhatsApp numbers yet' })).toBeVisible();
 		await screens(page, 'whatsapp-empty');
 		const dialog = await openConnectModal(page);
@@ -239,7 +232,7 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 		const context = await browser.newContext({ viewport: DESKTOP });
 		const agentPage = await context.newPage();
 		await signIn(agentPage, 'agent@parley.local');
-		await agentPage.goto('/app/acme/whatsapp');
+		await openPage(agentPage, '/app/acme/whatsapp');
 		await expect(agentPage.getByTestId('number-card')).toHaveCount(2);
 		await expect(agentPage.getByRole('button', { name: 'Connect New Number' })).toHaveCount(0);
 		await expect(
@@ -257,7 +250,7 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 		await expect(agentPage.getByTestId('agent-row')).toContainText('Sales assistant');
 		await expect(agentPage.getByRole('button', { name: 'New AI agent' })).toHaveCount(0);
 		await expect(agentPage.getByRole('button', { name: /^(Edit|Delete)/ })).toHaveCount(0);
-		await agentPage.goto('/app/acme/integrations');
+		await openPage(agentPage, '/app/acme/integrations');
 		await expect(
 			agentPage.getByText('Only owners and admins can manage integrations.')
 		).toBeVisible();
@@ -308,7 +301,7 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 	});
 
 	await test.step('the Meta setup guide', async () => {
-		await page.goto('/app/acme/whatsapp');
+		await openPage(page, '/app/acme/whatsapp');
 		await page.getByRole('link', { name: 'Meta setup guide' }).click();
 		await expect(
 			page.getByRole('heading', { name: "Connect a number with Meta's WhatsApp Cloud API" })

@@ -5,7 +5,9 @@ import {
 	customerSends,
 	deleteWorkspace,
 	findStack,
-	signIn
+	signIn,
+	openPage,
+	reloadPage
 } from './support/workspace.ts';
 
 // An agent attaches a photo in the composer, adds a caption and sends it: it shows in the thread
@@ -44,7 +46,7 @@ test('an agent sends a photo with a caption from the composer; a file too large 
 
 	try {
 		await customerSends(sandboxUrl, CUSTOMER, { text: 'Can I see the colour?' });
-		await page.goto(`/app/${slug}/whatsapp/conversations`);
+		await openPage(page, `/app/${slug}/whatsapp/conversations`);
 		await page.getByRole('link', { name: `View Chat with ${CUSTOMER.name}` }).click();
 		await expect(page.getByTestId('chat-contact')).toHaveText(CUSTOMER.name);
 		await expect(page.getByTestId('chat-live-status')).toHaveAttribute('data-status', 'live');
@@ -88,7 +90,7 @@ test('an agent sends a photo with a caption from the composer; a file too large 
 
 		await test.step('on a phone the composer and the photo fit', async () => {
 			await page.setViewportSize(PHONE);
-			await page.reload();
+			await reloadPage(page);
 			await expect(
 				message(page, 'This is the colour').getByRole('img', { name: 'This is the colour' })
 			).toBeVisible();

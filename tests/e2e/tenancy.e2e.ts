@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { openPage, reloadPage } from './support/workspace.ts';
 
 // Screens of the main states, kept with the run's results for a person to look at.
 const screenshot = (page: Page, name: string) =>
@@ -48,7 +49,7 @@ async function acceptAsNewPerson(
 ): Promise<Page> {
 	const context = await browser.newContext({ viewport: DESKTOP });
 	const page = await context.newPage();
-	await page.goto(link);
+	await openPage(page, link);
 	await expect(page.getByTestId('invite-workspace')).toHaveText(person.workspace);
 	await expect(page.getByTestId('invite-role')).toHaveText(person.role);
 	await screenshot(page, `invite-signed-out-${person.role.toLowerCase()}`);
@@ -75,12 +76,12 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 	await page.setViewportSize(DESKTOP);
 
 	await test.step('a new owner signs up and sees how to start a workspace', async () => {
-		await page.goto('/login');
+		await openPage(page, '/login');
 		await screenshot(page, 'login-desktop');
 		await page.setViewportSize(PHONE);
 		await screenshot(page, 'login-phone');
 		await page.setViewportSize(DESKTOP);
-		await page.goto('/signup');
+		await openPage(page, '/signup');
 		await fillSignUp(page, owner.name, owner.email);
 		await expect(page).toHaveURL(/\/app$/);
 		await expect(page.getByText("You're not part of a workspace yet.")).toBeVisible();
@@ -190,7 +191,7 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		await expect(mainNav(agentPage).getByRole('link', { name: 'Members' })).toHaveCount(0);
 		await expect(mainNav(agentPage).getByRole('link', { name: 'Integrations' })).toHaveCount(0);
 		await screenshot(agentPage, 'shell-agent');
-		const response = await agentPage.goto(`/app/${slug}/members`);
+		const response = await openPage(agentPage, `/app/${slug}/members`);
 		expect(response?.status()).toBe(403);
 		await expect(
 			agentPage.getByText('Only owners and admins can manage the members of this workspace.')
@@ -199,12 +200,12 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 	});
 
 	await test.step('someone signed in with another email is told the invitation is not theirs', async () => {
-		await agentPage.goto(adminLink);
+		await openPage(agentPage, adminLink);
 		await expect(agentPage.getByRole('alert')).toHaveText(
 			`This invitation is for ${admin.email}, but you're signed in as ${agent.email}. Sign out, then sign in with ${admin.email} to accept it.`
 		);
 		await screenshot(agentPage, 'invite-wrong-account');
-		await agentPage.goto(`/app/${slug}/whatsapp`);
+		await openPage(agentPage, `/app/${slug}/whatsapp`);
 	});
 
 	const adminPage = await test.step('the admin accepts in their own browser', () =>
@@ -232,7 +233,7 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 			'Admins cannot change the role of an owner.'
 		);
 		await screenshot(adminPage, 'members-admin-refused');
-		await adminPage.reload();
+		await reloadPage(adminPage);
 		await expect(adminPage.getByLabel(`Role of ${owner.name}`)).toHaveValue('owner');
 	});
 
@@ -255,11 +256,11 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		// A client-side navigation inside the workspace re-reads the membership.
 		await mainNav(agentPage).getByRole('link', { name: 'AI Agents' }).click();
 		await expect(agentPage.getByRole('heading', { name: 'Page not found' })).toBeVisible();
-		const response = await agentPage.goto(`/app/${slug}/whatsapp`);
+		const response = await openPage(agentPage, `/app/${slug}/whatsapp`);
 		expect(response?.status()).toBe(404);
 		await screenshot(agentPage, 'removed-agent-404');
 		// Exactly what a workspace that does not exist answers.
-		const missing = await agentPage.goto(`/app/no-such-${stamp}/whatsapp`);
+		const missing = await openPage(agentPage, `/app/no-such-${stamp}/whatsapp`);
 		expect(missing?.status()).toBe(404);
 	});
 
@@ -270,7 +271,7 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 test('an invitation link that matches nothing answers 404 and says so in a sentence', async ({
 	page
 }) => {
-	const response = await page.goto(`/invite/${'0'.repeat(64)}`);
+	const response = await openPage(page, `/invite/${'0'.repeat(64)}`);
 	expect(response?.status()).toBe(404);
 	await expect(page.getByRole('heading', { name: "This link doesn't work" })).toBeVisible();
 	await expect(page.getByTestId('invite-error')).toHaveText(

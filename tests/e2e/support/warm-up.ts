@@ -51,6 +51,8 @@ export default async function warmUp(config: FullConfig): Promise<void> {
 		const page = await browser.newPage({ baseURL: use.baseURL });
 		for (const { path } of pages.filter((entry) => entry.signedOut)) await visit(page, path);
 		await visit(page, '/login');
+		// The root layout marks the body once hydrated: the form answers as a person's click would.
+		await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 120_000 });
 		await page.getByLabel('Email').fill(DEMO_OWNER.email);
 		await page.getByLabel('Password').fill(DEMO_OWNER.password);
 		await page.getByRole('button', { name: 'Sign in' }).click();

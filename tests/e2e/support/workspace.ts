@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Page, type Response } from '@playwright/test';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -20,13 +20,35 @@ export const DEMO_PEOPLE = {
 	agent: { id: '0a000000-0000-4000-8000-000000000003', email: 'agent@parley.local' }
 } as const;
 
+/**
+ * Resolves once the page answers clicks: the root layout marks the body when it has hydrated. A
+ * person waits for the same (the page stops "loading"); a click before it would go unheard.
+ */
+export async function hydrated(page: Page): Promise<void> {
+	await page.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+}
+
+/** Opens `path` and waits until it has hydrated; the navigation's response for status checks. */
+export async function openPage(page: Page, path: string): Promise<Response | null> {
+	const response = await page.goto(path);
+	await hydrated(page);
+	return response;
+}
+
+/** Reloads the page and waits until it has hydrated again. */
+export async function reloadPage(page: Page): Promise<void> {
+	await page.reload();
+	await hydrated(page);
+}
+
 /** Signs in through the login form and waits until the app has taken the person in. */
 export async function signIn(page: Page, email: string): Promise<void> {
-	await page.goto('/login');
+	await openPage(page, '/login');
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill(DEMO_PASSWORD);
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page).toHaveURL(/\/app/);
+	await hydrated(page);
 }
 
 /**
