@@ -153,3 +153,63 @@ export async function messagesOf(
 	if (error) throw error;
 	return data;
 }
+
+/** An article written in the app by `client` (an owner or admin); returns its id. */
+export async function writeArticle(
+	client: SupabaseClient,
+	agentId: string,
+	title: string,
+	body: string
+): Promise<string> {
+	const { data, error } = await client
+		.from('knowledge_sources')
+		.insert({ agent_id: agentId, kind: 'article', title, body })
+		.select('id')
+		.single();
+	if (error) throw error;
+	return data.id;
+}
+
+/** Uploads a knowledge file through the knowledge function, as the agents page does. */
+export async function uploadKnowledgeFile(
+	client: SupabaseClient,
+	agentId: string,
+	file: File
+): Promise<{ status: number; body: Record<string, unknown> }> {
+	const form = new FormData();
+	form.set('agentId', agentId);
+	form.set('file', file);
+	const { data, error, response } = await client.functions.invoke('knowledge/files', {
+		body: form
+	});
+	if (error) {
+		const context = (error as { context?: Response }).context;
+		if (!context) throw error;
+		return { status: context.status, body: JSON.parse(await context.text()) };
+	}
+	return { status: response?.status ?? 200, body: data };
+}
+
+/** A one-page PDF whose page shows `lines` (Helvetica, one text object), byte offsets exact. */
+export function pdfWithText(lines: string[]): Uint8Array {
+	const escape = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`);
+	const content = `BT /F1 12 Tf 72 720 Td 16 TL ${lines.map((line) => `(${escape(line)}) Tj T*`).join(' ')} ET`;
+	const objects = [
+		'<< /Type /Catalog /Pages 2 0 R >>',
+		'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+		'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+		`<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+		'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>'
+	];
+	let pdf = '%PDF-1.4\n';
+	const offsets: number[] = [];
+	objects.forEach((object, index) => {
+		offsets.push(pdf.length);
+		pdf += `${index + 1} 0 obj\n${object}\nendobj\n`;
+	});
+	const xref = pdf.length;
+	pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+	for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+	pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+	return new TextEncoder().encode(pdf);
+}

@@ -315,7 +315,14 @@ describe('generate-insights with AI', () => {
 			source: 'ai'
 		});
 		const firstSummary = first.body.summary as string;
-		expect(firstSummary).toContain('insights first: my parcel arrived broken');
+		// What the customer wants, how they feel, what is still open.
+		expect(firstSummary).toBe(
+			[
+				'Wants: The customer wrote 1 message, the last: "insights first: my parcel arrived broken".',
+				'Feels: The customer sounds negative.',
+				'Still open: Nothing: the last message was answered.'
+			].join('\n')
+		);
 		const stored = await conversationOf(teamA.owner, phone);
 		expect(stored).toMatchObject({
 			sentiment: 'negative',
@@ -344,9 +351,20 @@ describe('generate-insights with AI', () => {
 		expect(insightRequests).toHaveLength(2);
 		const [, incremental] = insightRequests;
 		expect(incremental.messages[0].content).toContain(firstSummary);
-		expect(incremental.messages.slice(1).map((m) => m.content)).toEqual([
-			'Customer: insights second: thanks, the new one is great',
-			'AI agent: Sandbox reply to: insights second: thanks, the new one is great'
+		// One transcript with speakers, not a row of separate "user" messages.
+		expect(incremental.messages.slice(1)).toEqual([
+			{
+				role: 'user',
+				content:
+					'<transcript>\nCustomer: insights second: thanks, the new one is great\nAI agent: Sandbox reply to: insights second: thanks, the new one is great\n</transcript>'
+			}
+		]);
+		expect(Object.keys(incremental.response_format?.json_schema?.schema.properties ?? {})).toEqual([
+			'sentiment',
+			'sentiment_score',
+			'wants',
+			'feels',
+			'still_open'
 		]);
 		expect(second.body.summary).not.toBe(firstSummary);
 		expect((await conversationOf(teamA.agent, phone)).summary).toBe(second.body.summary);

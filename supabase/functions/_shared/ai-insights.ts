@@ -7,8 +7,8 @@
  * summarised; without one (or when the AI fails) sentiment comes from the AFINN lexicon and the
  * summary is extractive, labelled `offline`. Stored on the conversation, whose trigger broadcasts it.
  */
-import { z } from 'npm:zod@4';
-import Sentiment from 'npm:sentiment@5';
+import { z } from 'zod';
+import Sentiment from 'sentiment';
 import {
 	HttpError,
 	jsonResponse,
@@ -30,6 +30,7 @@ import {
 	completeStructured,
 	insightsResponseFormat,
 	insightsSchema,
+	insightsSummary,
 	type AiConfig,
 	type AiInsights
 } from './ai.ts';
@@ -149,29 +150,41 @@ async function generate(
 		if (incremental && fresh.length === 0) {
 			return jsonResponse(responseOf(conversation));
 		}
-		const transcript = boundThread(
+		// One transcript with speakers, so the model reads who said what rather than a row of
+		// customer messages.
+		const lines = boundThread(
 			fresh
 				.map((message) => ({
 					role: 'user' as const,
-					content: `${speakers[message.sender]}: ${textOf(message)}`
+					content: `${speakers[message.sender]}: ${textOf(message).replace(/\s*\n\s*/g, ' ')}`
 				}))
 				.filter((message) => message.content.length > 0),
 			ai.contextTokens
 		);
+		const transcript = `<transcript>\n${lines.map((line) => line.content).join('\n')}\n</transcript>`;
 		const system = [
 			'You analyse a WhatsApp conversation between a business and a customer for the business team.',
-			"Give the customer's sentiment (label and a score from -1 to 1) and a short summary of the whole conversation.",
+			'The transcript names each speaker: the Customer, a Team member (a person of the business) or the AI agent.',
+			"Give the customer's sentiment (label and a score from -1 to 1), what the customer wants, how they feel, and what is still open.",
 			incremental
-				? `The summary of the conversation so far is:\n${conversation.summary}\nThe messages below came after it: update the summary with them.`
-				: 'The messages follow, oldest first.'
+				? `What was known of the conversation so far:\n${conversation.summary}\nThe transcript below came after it: update the insights with it.`
+				: 'The transcript is the whole conversation, oldest first.'
 		].join('\n');
 		try {
-			insights = await completeStructured(client, {
+			const output = await completeStructured(client, {
 				model: ai.insightsModel,
-				messages: [{ role: 'system', content: system }, ...transcript],
+				messages: [
+					{ role: 'system', content: system },
+					{ role: 'user', content: transcript }
+				],
 				responseFormat: insightsResponseFormat,
 				schema: insightsSchema
 			});
+			insights = {
+				sentiment: output.sentiment,
+				sentiment_score: output.sentiment_score,
+				summary: insightsSummary(output)
+			};
 			source = 'ai';
 			lastMessageId = fresh.at(-1)?.id ?? conversation.insights_message_id;
 		} catch (failure) {

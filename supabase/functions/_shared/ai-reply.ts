@@ -6,7 +6,7 @@
  * tenant's people in words: a failed AI answer hands the conversation to people at once, so no
  * customer waits on a broken AI.
  */
-import type { SupabaseClient } from 'npm:@supabase/supabase-js@2';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { HttpError } from './http.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 import { databaseFailure } from './database-errors.ts';
@@ -30,6 +30,18 @@ import {
 	type AiConfig,
 	type ThreadMessage
 } from './ai.ts';
+import {
+	answerFromPassages,
+	cannotAnswerReason,
+	hasKnowledge,
+	isSmallTalk,
+	knowledgeHandover,
+	nothingInKnowledgeReason,
+	openQuestion,
+	retrievePassages,
+	type Citation,
+	type KnowledgePassage
+} from './knowledge.ts';
 
 const defaultHandover =
 	'Thank you for your patience. A member of our team will continue here shortly.';
@@ -37,7 +49,7 @@ const defaultHandover =
 interface ReplyContext {
 	conversation: ConversationRow & { ai_active: boolean };
 	contact: { wa_id: string | null; user_id: string | null; profile_name: string | null };
-	agent: { instructions: string; model: string };
+	agent: { id: string; name: string; instructions: string; model: string };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,7 +133,7 @@ async function loadContext(
 	const [agent, contact] = await Promise.all([
 		service
 			.from('ai_agents')
-			.select('instructions, model, active')
+			.select('id, name, instructions, model, active')
 			.eq('id', number.assigned_agent_id)
 			.maybeSingle(),
 		service
@@ -165,7 +177,8 @@ async function sendAsAi(
 	config: ProviderFunctionConfig,
 	service: SupabaseClient,
 	context: ReplyContext,
-	text: string
+	text: string,
+	citations: Citation[] | null = null
 ): Promise<void> {
 	try {
 		requireOpenWindow(context.conversation);
@@ -179,7 +192,8 @@ async function sendAsAi(
 	}
 	const queued = await rpc<{ id: string }>(service, 'queue_ai_message', {
 		conversation_id: context.conversation.id,
-		body: text.slice(0, 4096)
+		body: text.slice(0, 4096),
+		citations
 	});
 	await deliverQueuedMessage(config, service, {
 		messageId: queued.id,
@@ -204,6 +218,76 @@ async function escalate(
 	if (escalated) await sendAsAi(config, service, context, handover);
 }
 
+/**
+ * The conversation's context if `generation` is still the newest and AI still answers: otherwise
+ * the customer wrote again while the model thought, or a person turned AI off, and an answer would
+ * be stale (the claim holder answers the newer messages after releasing).
+ */
+async function stillCurrent(
+	service: SupabaseClient,
+	conversationId: string,
+	generation: number
+): Promise<ReplyContext | undefined> {
+	const newest = Number(
+		await rpc<number>(service, 'ai_reply_generation', { conversation_id: conversationId })
+	);
+	if (newest !== generation) return undefined;
+	return loadContext(service, conversationId);
+}
+
+/** Answers from the passages with their citations, or hands over when they do not answer. */
+async function answerFromKnowledge(
+	config: ProviderFunctionConfig,
+	ai: AiConfig,
+	service: SupabaseClient,
+	context: ReplyContext,
+	request: {
+		client: NonNullable<ReturnType<typeof aiClient>>;
+		contactName: string | null;
+		thread: ThreadMessage[];
+		question: string;
+		passages: KnowledgePassage[];
+		generation: number;
+	}
+): Promise<void> {
+	let outcome;
+	try {
+		outcome = await answerFromPassages(request.client, {
+			model: context.agent.model,
+			instructions: context.agent.instructions,
+			contactName: request.contactName,
+			thread: request.thread,
+			passages: request.passages,
+			audience: 'customer',
+			minConfidence: ai.knowledge.minConfidence
+		});
+	} catch (error) {
+		if (!(error instanceof AiFailure)) throw error;
+		await escalate(
+			config,
+			service,
+			context,
+			`The AI agent could not answer: ${error.detail}.`,
+			defaultHandover
+		);
+		return;
+	}
+	await rpc(service, 'ai_record_success', { conversation_id: context.conversation.id });
+	const fresh = await stillCurrent(service, context.conversation.id, request.generation);
+	if (!fresh) return;
+	if (outcome.kind === 'cannot') {
+		await escalate(
+			config,
+			service,
+			fresh,
+			cannotAnswerReason(context.agent.name, request.question, outcome.reason),
+			knowledgeHandover
+		);
+		return;
+	}
+	await sendAsAi(config, service, fresh, outcome.text, outcome.citations);
+}
+
 async function answer(
 	config: ProviderFunctionConfig,
 	ai: AiConfig,
@@ -222,6 +306,40 @@ async function answer(
 		Math.max(256, ai.contextTokens - estimateTokens(system))
 	);
 	const lastCustomerText = thread.findLast((message) => message.role === 'user')?.content ?? '';
+
+	// An agent with knowledge answers questions only from it; greetings, thanks and requests for a
+	// person go the plain way below.
+	if (await hasKnowledge(service, context.agent.id)) {
+		const question = openQuestion(thread);
+		const asksForPerson = customerAsksForPerson(question);
+		const passages = asksForPerson
+			? []
+			: await retrievePassages(service, context.agent.id, question, ai.knowledge);
+		if (passages.length > 0) {
+			await answerFromKnowledge(config, ai, service, context, {
+				client,
+				contactName,
+				thread,
+				question,
+				passages,
+				generation
+			});
+			return;
+		}
+		if (!asksForPerson && !isSmallTalk(question)) {
+			const fresh = await stillCurrent(service, conversationId, generation);
+			if (fresh) {
+				await escalate(
+					config,
+					service,
+					fresh,
+					nothingInKnowledgeReason(context.agent.name, question),
+					knowledgeHandover
+				);
+			}
+			return;
+		}
+	}
 
 	let reply;
 	try {
@@ -250,11 +368,7 @@ async function answer(
 
 	// The customer wrote again while the model thought, or a person turned AI off: this answer is
 	// stale. The claim holder answers the newer messages after releasing.
-	const newest = Number(
-		await rpc<number>(service, 'ai_reply_generation', { conversation_id: conversationId })
-	);
-	if (newest !== generation) return;
-	const fresh = await loadContext(service, conversationId);
+	const fresh = await stillCurrent(service, conversationId, generation);
 	if (!fresh) return;
 
 	const customerAsked = customerAsksForPerson(lastCustomerText);

@@ -3,9 +3,9 @@
  * OpenAI-compatible endpoint), the structured outputs validated with zod, the thread bounded by
  * tokens, and AI failures in words.
  */
-import OpenAI from 'npm:openai@6';
-import { zodResponseFormat } from 'npm:openai@6/helpers/zod';
-import { z } from 'npm:zod@4';
+import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
 
 export {
 	estimateTokens,
@@ -15,6 +15,7 @@ export {
 	customerAsksForPerson,
 	type ThreadMessage
 } from './ai-text.ts';
+import { knowledgeConfig, type KnowledgeConfig } from './knowledge-text.ts';
 
 /** Settings of the AI agent, from function secrets. */
 export interface AiConfig {
@@ -30,6 +31,8 @@ export interface AiConfig {
 	contextTokens: number;
 	/** PARLEY_AI_INSIGHTS_MODEL: the model that writes insights; default gpt-4o-mini. */
 	insightsModel: string;
+	/** How answers are drawn from the agent's knowledge. */
+	knowledge: KnowledgeConfig;
 }
 
 const numberOr = (value: string | undefined, fallback: number) => {
@@ -47,7 +50,8 @@ export function aiConfig(env: Record<string, string | undefined>): AiConfig {
 		debounceMs: numberOr(env.PARLEY_AI_DEBOUNCE_MS, 1500),
 		timeoutMs: numberOr(env.PARLEY_AI_TIMEOUT_MS, 30_000),
 		contextTokens: numberOr(env.PARLEY_AI_CONTEXT_TOKENS, 6000),
-		insightsModel: env.PARLEY_AI_INSIGHTS_MODEL?.trim() || 'gpt-4o-mini'
+		insightsModel: env.PARLEY_AI_INSIGHTS_MODEL?.trim() || 'gpt-4o-mini',
+		knowledge: knowledgeConfig(env)
 	};
 }
 
@@ -87,9 +91,33 @@ export const insightsSchema = z.object({
 		.min(-1)
 		.max(1)
 		.describe('From -1 (very negative) to 1 (very positive).'),
-	summary: z.string().describe('A short summary of the whole conversation for the team.')
+	wants: z.string().describe('What the customer wants, in one or two sentences.'),
+	feels: z.string().describe('How the customer feels, in one sentence.'),
+	still_open: z
+		.string()
+		.describe(
+			'What is still open or unanswered, in one or two sentences; "Nothing." if all is done.'
+		)
 });
-export type AiInsights = z.infer<typeof insightsSchema>;
+/** Insights as stored: the sentiment and a summary that says what is wanted, felt and open. */
+export interface AiInsights {
+	sentiment: 'positive' | 'neutral' | 'negative';
+	sentiment_score: number;
+	summary: string;
+}
+
+/** The stored summary of the model's insights: wants, feels, still open. */
+export function insightsSummary(output: z.infer<typeof insightsSchema>): string {
+	const sentence = (text: string) => {
+		const trimmed = text.trim();
+		return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+	};
+	return [
+		`Wants: ${sentence(output.wants)}`,
+		`Feels: ${sentence(output.feels)}`,
+		`Still open: ${sentence(output.still_open)}`
+	].join('\n');
+}
 
 /** The response_format of an insights request. */
 export const insightsResponseFormat = zodResponseFormat(insightsSchema, 'conversation_insights');
