@@ -10,6 +10,8 @@ export interface RequestSettings {
 	cookies: Record<string, string>;
 	/** The served schema, then config.toml's extra_search_path, quoted (default: public, extensions). */
 	searchPath?: string;
+	/** `Prefer: timezone=…`: the TimeZone of the transaction. */
+	timezone?: string;
 	readOnly: boolean;
 }
 
@@ -49,6 +51,8 @@ export async function inRequestTransaction<T>(
 					settings.role
 				]
 			);
+			if (settings.timezone)
+				await tx.query(`select set_config('timezone', $1, true)`, [settings.timezone]);
 			return work(tx);
 		});
 	} catch (error) {

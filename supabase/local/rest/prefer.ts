@@ -1,4 +1,4 @@
-import { RestError, unsupported } from './errors.ts';
+import { RestError } from './errors.ts';
 
 /** Prefer header tokens PostgREST understands. */
 export interface Preferences {
@@ -9,6 +9,8 @@ export interface Preferences {
 	tx?: 'commit' | 'rollback';
 	handling?: 'strict' | 'lenient';
 	maxAffected?: number;
+	/** A time zone for the request's transaction (PostgreSQL's TimeZone setting). */
+	timezone?: string;
 	/** Tokens as they were applied, for the Preference-Applied header. */
 	applied: string[];
 }
@@ -36,9 +38,10 @@ export function parsePrefer(header: string | null): Preferences {
 		if (key === 'max-affected' && /^\d+$/.test(value)) {
 			seen.add(key);
 			prefs.maxAffected = Number(value);
-		} else if (key === 'timezone') {
+		} else if (key === 'timezone' && isTimeZone(value)) {
 			seen.add(key);
-			unsupportedTimezone(value);
+			prefs.timezone = value;
+			prefs.applied.push(`${key}=${value}`);
 		} else if (preferenceValues[key]?.includes(value)) {
 			seen.add(key);
 			(prefs as unknown as Record<string, string>)[key] = value;
@@ -56,8 +59,15 @@ export function parsePrefer(header: string | null): Preferences {
 	return prefs;
 }
 
-function unsupportedTimezone(value: string): void {
-	if (value) throw unsupported('The Prefer timezone option');
+/** Whether `name` is an IANA time zone; PostgREST ignores others (or refuses them when strict). */
+function isTimeZone(name: string): boolean {
+	if (!name) return false;
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: name });
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 /** Parses a `Range: 0-19` header into offset and limit. */

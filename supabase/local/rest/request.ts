@@ -133,6 +133,7 @@ export async function prepare(
 		);
 	}
 	const media = negotiateMedia(request.headers.get('accept'), config);
+	const prefer = parsePrefer(request.headers.get('prefer'));
 	const url = new URL(request.url);
 	const headers: Record<string, string> = {};
 	request.headers.forEach((value, key) => (headers[key] = value));
@@ -143,7 +144,7 @@ export async function prepare(
 		schema,
 		single: media.kind === 'object' || (media.kind === 'plan' && media.single),
 		media,
-		prefer: parsePrefer(request.headers.get('prefer')),
+		prefer,
 		config,
 		cache,
 		request,
@@ -157,6 +158,7 @@ export async function prepare(
 			searchPath: [...new Set([schema, ...config.extraSearchPath])]
 				.map((name) => `"${name.replaceAll('"', '""')}"`)
 				.join(', '),
+			timezone: prefer.timezone,
 			readOnly
 		}
 	};

@@ -158,11 +158,6 @@ describe('what the local stack does not do, refused in PostgREST’s error shape
 		expect(await response.json()).toMatchObject(refusal);
 	});
 
-	it('Prefer: timezone', async () => {
-		const response = await c.rest('/films?select=id', { headers: { prefer: 'timezone=UTC' } });
-		expect(await response.json()).toMatchObject(refusal);
-	});
-
 	it('calling a function with an array body (bulk call)', async () => {
 		const result = await c.db.rpc('add_them', [{ a: 1, b: 2 }] as never);
 		expect(result.error).toMatchObject(refusal);

@@ -223,6 +223,24 @@ describe('Prefer: max-affected, handling, tx', () => {
 		expect(await titles()).not.toContain('dry run');
 	});
 
+	it('timezone sets the TimeZone of the request; an unknown zone is ignored, or refused when strict', async () => {
+		const zoned = await c.rest('/rpc/request_timezone', {
+			headers: { prefer: 'timezone=America/Los_Angeles' }
+		});
+		expect(await zoned.json()).toBe('America/Los_Angeles');
+		expect(zoned.headers.get('preference-applied')).toBe('timezone=America/Los_Angeles');
+		const unknown = await c.rest('/rpc/request_timezone', {
+			headers: { prefer: 'timezone=Mars/Base' }
+		});
+		expect(unknown.status).toBe(200);
+		expect(await unknown.json()).not.toBe('Mars/Base');
+		const strict = await c.rest('/rpc/request_timezone', {
+			headers: { prefer: 'handling=strict, timezone=Mars/Base' }
+		});
+		expect(strict.status).toBe(400);
+		expect(await strict.json()).toMatchObject({ code: 'PGRST122' });
+	});
+
 	it('applied preferences are echoed in Preference-Applied', async () => {
 		const response = await c.rest('/tasks?select=id', { headers: { prefer: 'count=exact' } });
 		expect(response.headers.get('preference-applied')).toBe('count=exact');
