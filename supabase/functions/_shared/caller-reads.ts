@@ -6,20 +6,14 @@ import { HttpError } from './http.ts';
 import { databaseFailure } from './database-errors.ts';
 import type { Caller } from './callers.ts';
 import type { ConversationRow } from './outbound-delivery.ts';
-import type { MessageMedia } from './media-store.ts';
+import type { Row } from './database.ts';
 import type { Recipient } from './providers/provider.ts';
 
 /** The message fields sending again and serving media need. */
-export interface MessageRow {
-	id: string;
-	conversation_id: string;
-	direction: 'inbound' | 'outbound';
-	type: string;
-	body: string | null;
-	content: unknown;
-	media: MessageMedia | null;
-	status: string;
-}
+export type MessageRow = Pick<
+	Row<'messages'>,
+	'id' | 'conversation_id' | 'direction' | 'type' | 'body' | 'content' | 'media' | 'status'
+>;
 
 /** 404 for what does not exist or the caller cannot see. */
 export const notFound = (what: 'conversation' | 'message') =>
@@ -34,7 +28,7 @@ export async function visibleConversation(caller: Caller, id: string): Promise<C
 		.maybeSingle();
 	if (error) throw databaseFailure(error);
 	if (!data) throw notFound('conversation');
-	return data as ConversationRow;
+	return data;
 }
 
 /** A message the caller may see, or 404. */
@@ -46,7 +40,7 @@ export async function visibleMessage(caller: Caller, id: string): Promise<Messag
 		.maybeSingle();
 	if (error) throw databaseFailure(error);
 	if (!data) throw notFound('message');
-	return data as MessageRow;
+	return data;
 }
 
 /** The contact's addresses, read with the caller's rights. */
@@ -60,6 +54,5 @@ export async function recipientOf(
 		.eq('id', conversation.contact_id)
 		.single();
 	if (error) throw databaseFailure(error);
-	const contact = data as { wa_id: string | null; user_id: string | null };
-	return { waId: contact.wa_id, userId: contact.user_id };
+	return { waId: data.wa_id, userId: data.user_id };
 }

@@ -3,9 +3,8 @@
  * verified; the database verifies it again on every query), and for management routes their role
  * in the workspace, asked of the database with their own JWT.
  */
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { HttpError, uuidPattern } from './http.ts';
-import { callerClient, serviceClient } from './clients.ts';
+import { callerClient, serviceClient, type DatabaseClient } from './clients.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 
 /** The bearer token of a request, without its scheme. */
@@ -28,7 +27,7 @@ function claimsOf(token: string): { sub?: string; role?: string } {
 /** The signed-in caller: their id and a client acting as them (RLS decides what they see). */
 export interface Caller {
 	userId: string;
-	client: SupabaseClient;
+	client: DatabaseClient;
 }
 
 /** The caller of a user-facing route; 401 for anyone not signed in. */
@@ -48,9 +47,9 @@ export interface TenantManager {
 	userId: string;
 	role: MemberRole;
 	/** Acts as the caller: every query goes through RLS. */
-	caller: SupabaseClient;
+	caller: DatabaseClient;
 	/** Bypasses RLS: only for secrets, after the role check. */
-	service: SupabaseClient;
+	service: DatabaseClient;
 }
 
 /**

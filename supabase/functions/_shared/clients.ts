@@ -5,6 +5,10 @@
  */
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { ProviderFunctionConfig } from './config.ts';
+import type { Database } from './database.ts';
+
+/** A client typed by the generated schema: rows, inserts and RPC answers carry their column types. */
+export type DatabaseClient = SupabaseClient<Database>;
 
 /** A function keeps no session: every request brings its own JWT. */
 const clientOptions = {
@@ -12,13 +16,13 @@ const clientOptions = {
 };
 
 /** A client that bypasses RLS. */
-export function serviceClient(config: ProviderFunctionConfig): SupabaseClient {
-	return createClient(config.supabaseUrl, config.serviceRoleKey, clientOptions);
+export function serviceClient(config: ProviderFunctionConfig): DatabaseClient {
+	return createClient<Database>(config.supabaseUrl, config.serviceRoleKey, clientOptions);
 }
 
 /** A client acting as the holder of `token`: every query goes through RLS. */
-export function callerClient(config: ProviderFunctionConfig, token: string): SupabaseClient {
-	return createClient(config.supabaseUrl, config.anonKey, {
+export function callerClient(config: ProviderFunctionConfig, token: string): DatabaseClient {
+	return createClient<Database>(config.supabaseUrl, config.anonKey, {
 		...clientOptions,
 		global: { headers: { Authorization: `Bearer ${token}` } }
 	});

@@ -4,7 +4,8 @@
  * per delivery, which commits before the provider hears 200. A delivery that cannot commit is
  * retried here, then kept raw with its reason, and the provider hears 5xx and delivers it again.
  */
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
+import type { Database } from './database.ts';
 import { errorResponse, HttpError, methodNotAllowed, type Handler } from './http.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 import { serviceClient } from './clients.ts';
@@ -16,7 +17,7 @@ import {
 	databaseUnreachable,
 	type DatabaseCallError
 } from './database-errors.ts';
-import type { IngestResult } from './delivery-results.ts';
+import { ingestResult, type IngestResult } from './delivery-results.ts';
 import type { AiReplyScheduler } from './schedule-ai-reply.ts';
 import { storableText, storableValue } from './provider-text.ts';
 import {
@@ -102,7 +103,7 @@ function signatureRefused(header: string): HttpError {
 /** What storing a delivery needs besides the delivery itself. */
 export interface IngestContext {
 	config: ProviderFunctionConfig;
-	service: SupabaseClient;
+	service: DatabaseClient;
 	/** Starts the AI reply to each new message that wants one. */
 	scheduleAiReply: AiReplyScheduler;
 }
@@ -143,7 +144,7 @@ export async function ingestDelivery(
 			events: input.delivery.events
 		});
 		if (!error) {
-			const result = data as IngestResult;
+			const result = ingestResult.parse(data);
 			for (const message of result.messages) {
 				if (message.inserted && message.ai_reply) await scheduleAiReply(message);
 			}
@@ -254,12 +255,7 @@ export function createTwilioWebhookHandler(
 	};
 }
 
-interface MetaNumberRow {
-	number_id: string;
-	phone_number_id: string;
-	business_account_id: string | null;
-	app_secret_ciphertext: string;
-}
+type MetaNumberRow = Database['public']['Functions']['meta_webhook_numbers']['Returns'][number];
 
 /** GET meta-webhook: the subscription handshake; POST: signed deliveries. */
 export function createMetaWebhookHandler(
@@ -283,7 +279,7 @@ export function createMetaWebhookHandler(
 				business_account_ids: routing.businessAccountIds
 			});
 			if (error) throw databaseFailure(error);
-			const numbers = (data as MetaNumberRow[] | null) ?? [];
+			const numbers = data ?? [];
 			const key = await encryptionKeyOf(config);
 			const verified: MetaNumberRow[] = [];
 			for (const number of numbers) {

@@ -6,33 +6,28 @@
  * (`media.storage_path`, or `content.media[n].storage_path` for Twilio's further attachments).
  * whatsapp-media then serves the copy; a copy that failed is made when someone opens it.
  */
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
+import type { Row } from './database.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 import { numberChannel, type NumberChannel } from './number-channel.ts';
 import { runInBackground } from './background.ts';
 import type { IngestedMessage } from './delivery-results.ts';
-import { ProviderSendError, type FetchedMedia, type InboundMessage } from './providers/provider.ts';
+import {
+	ProviderSendError,
+	type FetchedMedia,
+	type InboundMessage,
+	type MessageMedia
+} from './providers/provider.ts';
 import { servedMediaType } from './media-types.ts';
 
 /** The private bucket every inbound attachment is kept in (see the whatsapp_media_storage migration). */
 export const mediaBucket = 'whatsapp-media';
 
-/** An attachment as stored on a message. */
-export interface MessageMedia {
-	provider_ref?: string;
-	mime_type?: string | null;
-	filename?: string | null;
-	storage_path?: string | null;
-}
-
 /** What keeping a message's attachments needs to know about it. */
-export interface MediaMessage {
-	id: string;
-	tenant_id: string;
-	conversation_id: string;
-	media: MessageMedia | null;
-	content: unknown;
-}
+export type MediaMessage = Pick<
+	Row<'messages'>,
+	'id' | 'tenant_id' | 'conversation_id' | 'media' | 'content'
+>;
 
 /** Waits before each further try of a fetch that 404'd (Twilio's CDN lags the webhook) or failed. */
 const retryDelaysMs = [300, 900, 2_000, 4_000];
@@ -90,7 +85,7 @@ export async function fetchProviderMedia(
 
 /** Uploads an attachment's bytes with the service role and records where they are. */
 export async function keepMedia(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	message: MediaMessage,
 	index: number,
 	media: MessageMedia,
@@ -115,7 +110,7 @@ export async function keepMedia(
 
 /** Copies one message's attachments that are not kept yet; a failure is logged, never thrown. */
 async function keepMessageMedia(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	channel: NumberChannel,
 	numberId: string,
 	message: MediaMessage
@@ -143,7 +138,7 @@ async function keepMessageMedia(
 }
 
 async function keepDeliveryMedia(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	numberId: string,
 	messageIds: string[],
 	config: ProviderFunctionConfig
@@ -154,7 +149,7 @@ async function keepDeliveryMedia(
 		.in('id', messageIds)
 		.not('media', 'is', null);
 	if (error) throw new Error(`Could not read the new messages' media: ${error.message}`);
-	const messages = (data ?? []) as MediaMessage[];
+	const messages: MediaMessage[] = data ?? [];
 	if (messages.length === 0) return;
 	const channel = await numberChannel(config, service, numberId);
 	for (const message of messages) {
@@ -168,7 +163,7 @@ async function keepDeliveryMedia(
  */
 export function keepDeliveryMediaInBackground(
 	config: ProviderFunctionConfig,
-	service: SupabaseClient,
+	service: DatabaseClient,
 	numberId: string,
 	stored: IngestedMessage[],
 	parsed: InboundMessage[]

@@ -1,5 +1,5 @@
 /** A number's provider operations, bound to its decrypted credentials. */
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
 import { HttpError } from './http.ts';
 import { databaseFailure } from './database-errors.ts';
 import type { ProviderFunctionConfig } from './config.ts';
@@ -25,23 +25,15 @@ export interface NumberChannel {
 	listTemplates(businessAccountId: string | null): Promise<ProviderTemplate[]>;
 }
 
-interface SendCredentialsRow {
-	provider: 'twilio' | 'meta';
-	address: string | null;
-	phone_number_id: string | null;
-	account_sid: string | null;
-	secret_ciphertext: string | null;
-}
-
 /** Loads and decrypts a number's credentials and binds them to its provider's adapter. */
 export async function numberChannel(
 	config: ProviderFunctionConfig,
-	service: SupabaseClient,
+	service: DatabaseClient,
 	numberId: string
 ): Promise<NumberChannel> {
 	const { data, error } = await service.rpc('number_send_credentials', { number_id: numberId });
 	if (error) throw databaseFailure(error);
-	const row = (data as SendCredentialsRow[] | null)?.[0];
+	const row = data?.[0];
 	if (!row || !row.secret_ciphertext) {
 		throw new HttpError(
 			409,

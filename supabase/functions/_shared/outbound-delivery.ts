@@ -3,7 +3,8 @@
  * provider and its outcome is recorded (sent with the provider's id, or failed with a sentence),
  * after the 24-hour window was checked for free text.
  */
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
+import type { Row } from './database.ts';
 import { HttpError } from './http.ts';
 import { databaseFailure } from './database-errors.ts';
 import type { ProviderFunctionConfig } from './config.ts';
@@ -26,13 +27,10 @@ export interface QueuedAttachment {
 }
 
 /** The conversation fields the sending path needs. */
-export interface ConversationRow {
-	id: string;
-	tenant_id: string;
-	number_id: string;
-	contact_id: string;
-	last_inbound_at: string | null;
-}
+export type ConversationRow = Pick<
+	Row<'conversations'>,
+	'id' | 'tenant_id' | 'number_id' | 'contact_id' | 'last_inbound_at'
+>;
 
 /** 409 outside_window when free text would break WhatsApp's 24-hour rule (before any provider call). */
 export function requireOpenWindow(conversation: ConversationRow, now = Date.now()): void {
@@ -54,7 +52,7 @@ export function requireOpenWindow(conversation: ConversationRow, now = Date.now(
  * private Storage needs no public bucket, and the URL stops working after an hour.
  */
 async function attachmentUrl(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	attachment: QueuedAttachment
 ): Promise<OutboundMedia> {
 	const signed = attachment.storagePath
@@ -84,7 +82,7 @@ async function attachmentUrl(
  */
 export async function deliverQueuedMessage(
 	config: ProviderFunctionConfig,
-	service: SupabaseClient,
+	service: DatabaseClient,
 	input: {
 		messageId: string;
 		numberId: string;

@@ -8,7 +8,8 @@
  */
 
 /** The WhatsApp message kinds an attachment is sent as. */
-export type OutboundMediaKind = 'image' | 'video' | 'audio' | 'document';
+export const outboundMediaKinds = ['image', 'video', 'audio', 'document'] as const;
+export type OutboundMediaKind = (typeof outboundMediaKinds)[number];
 
 export type OutboundMediaProvider = 'twilio' | 'meta';
 
@@ -110,9 +111,7 @@ export function outboundMediaType(declaredType: string, filename: string): strin
 
 /** The kind an attachment of this type is sent as, or undefined when WhatsApp does not take it. */
 export function outboundMediaKind(mimeType: string): OutboundMediaKind | undefined {
-	return (Object.keys(KINDS) as OutboundMediaKind[]).find((kind) =>
-		Object.hasOwn(KINDS[kind].types, mimeType)
-	);
+	return outboundMediaKinds.find((kind) => Object.hasOwn(KINDS[kind].types, mimeType));
 }
 
 /** A size as people say it: "23 MB", "1.5 MB", "800 KB". */
@@ -137,7 +136,7 @@ export type OutboundMediaCheck =
 /** The type names a provider takes, for a refusal: "JPEG, PNG, MP4, …". */
 function acceptedNames(provider: OutboundMediaProvider): string {
 	const names = new Set<string>();
-	for (const kind of Object.keys(KINDS) as OutboundMediaKind[]) {
+	for (const kind of outboundMediaKinds) {
 		for (const [type, name] of Object.entries(KINDS[kind].types)) {
 			if (kind === 'document' && provider === 'twilio' && !TWILIO_DOCUMENT_TYPES.has(type))
 				continue;

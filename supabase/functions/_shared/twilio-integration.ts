@@ -30,22 +30,13 @@ import { requireTenantManager } from './callers.ts';
 import { encryptionKeyOf, openStoredSecret } from './stored-secrets.ts';
 import { createTwilioAdapter, type TwilioCredentials } from './providers/twilio.ts';
 import type { WhatsAppProviderAdapter } from './providers/provider.ts';
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
+import type { Row } from './database.ts';
 import type { TwilioIntegrationView } from './contracts.ts';
 
 export type { TwilioIntegrationView };
 
-interface IntegrationRow {
-	id: string;
-	tenant_id: string;
-	account_sid: string;
-	account_name: string | null;
-	status: 'connected' | 'failed';
-	last_error: string | null;
-	verified_at: string;
-	created_at: string;
-	updated_at: string;
-}
+type IntegrationRow = Row<'integrations'>;
 
 const connectBody = z.object({
 	accountSid: z
@@ -64,7 +55,7 @@ const connectBody = z.object({
 
 /** Reads the tenant's Twilio integration and its secret (service role). */
 export async function loadTwilioIntegration(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	tenantId: string
 ): Promise<{ row: IntegrationRow; ciphertext: string; last4: string } | null> {
 	const { data, error } = await service
@@ -75,16 +66,14 @@ export async function loadTwilioIntegration(
 		.maybeSingle();
 	if (error) throw new Error(`loading the Twilio integration failed: ${error.message}`);
 	if (!data) return null;
-	const { integration_secrets: secret, ...row } = data as IntegrationRow & {
-		integration_secrets: { auth_token_ciphertext: string; auth_token_last4: string } | null;
-	};
+	const { integration_secrets: secret, ...row } = data;
 	if (!secret) return null;
 	return { row, ciphertext: secret.auth_token_ciphertext, last4: secret.auth_token_last4 };
 }
 
 /** Decrypted Twilio credentials of a tenant, or a 409 that says to connect Twilio first. */
 export async function twilioCredentialsOf(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	tenantId: string,
 	config: ProviderFunctionConfig
 ): Promise<{ credentials: TwilioCredentials; integrationId: string; status: string }> {
@@ -109,7 +98,7 @@ export async function twilioCredentialsOf(
 
 /** Marks the integration failed after Twilio refused its stored credentials, so the UI can say so. */
 export async function markTwilioIntegrationFailed(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	integrationId: string,
 	message: string
 ): Promise<void> {
@@ -124,7 +113,7 @@ export async function markTwilioIntegrationFailed(
  * under another account their webhooks and sends would fail, so the account cannot change under them.
  */
 async function refuseAccountChangeWithNumbers(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	tenantId: string,
 	accountSid: string
 ): Promise<void> {
@@ -144,7 +133,7 @@ async function refuseAccountChangeWithNumbers(
 
 /** Twilio just accepted the integration's credentials: its numbers that needed attention are healthy. */
 export async function recordTwilioNumbersWorking(
-	service: SupabaseClient,
+	service: DatabaseClient,
 	integrationId: string
 ): Promise<void> {
 	const { data, error } = await service
@@ -152,7 +141,7 @@ export async function recordTwilioNumbersWorking(
 		.select('id')
 		.eq('integration_id', integrationId);
 	if (error) throw new Error(`loading the Twilio numbers failed: ${error.message}`);
-	const numberIds = (data as { id: string }[]).map((number) => number.id);
+	const numberIds = data.map((number) => number.id);
 	if (numberIds.length === 0) return;
 	const healthy = await service.rpc('record_credentials_working', { number_ids: numberIds });
 	if (healthy.error) {
@@ -223,7 +212,7 @@ export function createTwilioIntegrationHandler(
 				connected_by: userId
 			});
 			if (error) throw new Error(`saving the Twilio integration failed: ${error.message}`);
-			const saved = data as IntegrationRow;
+			const saved = data;
 			await recordTwilioNumbersWorking(service, saved.id);
 			return jsonResponse({ integration: integrationView(saved, lastFour(authToken)) });
 		}

@@ -28,7 +28,9 @@
  * 500 server_misconfigured (no encryption key), 502 provider_unavailable | provider_rate_limited.
  */
 import { z } from 'zod';
-import type { PostgrestError, SupabaseClient } from '@supabase/supabase-js';
+import type { PostgrestError } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
+import type { Row, Update } from './database.ts';
 import {
 	HttpError,
 	uuidPattern,
@@ -64,24 +66,10 @@ import {
 	type MetaCredentials
 } from './providers/meta.ts';
 import type { ProviderNumber } from './providers/provider.ts';
-import {
-	numberViewFromRow,
-	type NumberRowFields,
-	type NumberView,
-	type TwilioNumberOption
-} from './contracts.ts';
+import { numberViewFromRow, type NumberView, type TwilioNumberOption } from './contracts.ts';
 
-/** A `whatsapp_numbers` row as read here (every column). */
-type NumberRow = NumberRowFields & { integration_id: string | null };
-
-interface SecretRow {
-	number_id: string;
-	access_token_ciphertext: string;
-	access_token_last4: string;
-	app_secret_ciphertext: string;
-	app_secret_last4: string;
-	verify_token: string;
-}
+type NumberRow = Row<'whatsapp_numbers'>;
+type SecretRow = Row<'whatsapp_number_secrets'>;
 
 const displayName = z
 	.string({ error: 'Enter a display name for this number.' })
@@ -197,7 +185,7 @@ export function createWhatsAppNumbersHandler(
 
 	/** Subscribes the Meta app to the number's business account when missing; the card says so. */
 	async function subscribeApp(
-		service: SupabaseClient,
+		service: DatabaseClient,
 		numberId: string,
 		credentials: MetaCredentials
 	): Promise<MetaAppSubscription> {
@@ -216,7 +204,7 @@ export function createWhatsAppNumbersHandler(
 	}
 
 	async function secretsOf(
-		service: SupabaseClient,
+		service: DatabaseClient,
 		ids: string[]
 	): Promise<Map<string, SecretRow>> {
 		if (ids.length === 0) return new Map();
@@ -225,11 +213,11 @@ export function createWhatsAppNumbersHandler(
 			.select('*')
 			.in('number_id', ids);
 		if (error) throw new Error(`loading number secrets failed: ${error.message}`);
-		return new Map((data as SecretRow[]).map((secret) => [secret.number_id, secret]));
+		return new Map(data.map((secret) => [secret.number_id, secret]));
 	}
 
 	async function loadNumber(
-		caller: SupabaseClient,
+		caller: DatabaseClient,
 		tenantId: string,
 		numberId: string
 	): Promise<NumberRow> {
@@ -244,16 +232,16 @@ export function createWhatsAppNumbersHandler(
 			.maybeSingle();
 		if (error) throw numberWriteRefusal(error);
 		if (!data) throw new HttpError(404, 'not_found', 'There is no such number in this workspace.');
-		return data as NumberRow;
+		return data;
 	}
 
-	async function viewOf(service: SupabaseClient, row: NumberRow): Promise<NumberView> {
+	async function viewOf(service: DatabaseClient, row: NumberRow): Promise<NumberView> {
 		return view(row, (await secretsOf(service, [row.id])).get(row.id));
 	}
 
 	async function listTwilioNumbers(
-		caller: SupabaseClient,
-		service: SupabaseClient,
+		caller: DatabaseClient,
+		service: DatabaseClient,
 		tenantId: string
 	): Promise<TwilioNumberOption[]> {
 		const stored = await twilioCredentialsOf(service, tenantId, config);
@@ -280,9 +268,7 @@ export function createWhatsAppNumbersHandler(
 			.eq('tenant_id', tenantId)
 			.eq('provider', 'twilio');
 		if (error) throw numberWriteRefusal(error);
-		const connected = new Map(
-			(data as { id: string; address: string }[]).map((n) => [n.address, n.id])
-		);
+		const connected = new Map(data.map((n) => [n.address, n.id]));
 		return numbers.map((number) => ({
 			...number,
 			connectedNumberId: connected.get(number.address) ?? null
@@ -295,7 +281,7 @@ export function createWhatsAppNumbersHandler(
 	 * owns it and the database keeps it to one workspace per Twilio account.
 	 */
 	async function requireOwnedTwilioAddress(
-		service: SupabaseClient,
+		service: DatabaseClient,
 		stored: { credentials: TwilioCredentials; integrationId: string },
 		address: string
 	): Promise<void> {
@@ -329,7 +315,7 @@ export function createWhatsAppNumbersHandler(
 					.eq('tenant_id', tenantId)
 					.order('created_at');
 				if (error) throw numberWriteRefusal(error);
-				const rows = data as NumberRow[];
+				const rows = data;
 				const secrets = await secretsOf(
 					service,
 					rows.map((row) => row.id)
@@ -392,7 +378,7 @@ export function createWhatsAppNumbersHandler(
 				});
 			}
 			if (created.error) throw numberWriteRefusal(created.error);
-			const row = created.data as NumberRow;
+			const row = created.data;
 			// Without the app subscribed to the business account Meta sends no webhooks for the
 			// number; the number is connected either way and its card says what happened.
 			const appSubscription =
@@ -485,7 +471,7 @@ export function createWhatsAppNumbersHandler(
 		}
 
 		// The caller's own JWT for what owners and admins may edit, so RLS and the agent rule apply.
-		const fields: Record<string, unknown> = {};
+		const fields: Update<'whatsapp_numbers'> = {};
 		if (body.displayName !== undefined) fields.display_name = body.displayName;
 		if (body.assignedAgentId !== undefined) fields.assigned_agent_id = body.assignedAgentId;
 		if (body.active !== undefined) fields.active = body.active;

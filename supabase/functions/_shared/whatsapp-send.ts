@@ -9,7 +9,7 @@
  * (whatsapp-media serves the bytes of a message's media: whatsapp-media.ts)
  */
 import { z } from 'zod';
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { DatabaseClient } from './clients.ts';
 import {
 	HttpError,
 	jsonResponse,
@@ -46,14 +46,13 @@ import {
 	missingFieldsSentence,
 	missingTemplateFields,
 	needsHeaderMedia,
-	renderTemplateMessage,
-	type TemplateShape
+	renderTemplateMessage
 } from './template-text.ts';
 import { mediaBucket, mediaStoragePath } from './media-store.ts';
 import {
 	checkOutboundMedia,
 	OUTBOUND_MEDIA_LARGEST_BYTES,
-	type OutboundMediaKind
+	outboundMediaKinds
 } from './outbound-media.ts';
 
 const uuid = z.guid('That is not a valid id.');
@@ -144,7 +143,7 @@ async function renderSyncedTemplate(
 	const { data, error } = await query.limit(1).maybeSingle();
 	if (error) throw databaseFailure(error);
 	if (!data) return undefined;
-	const synced = data as TemplateShape & { name: string; status: string };
+	const synced = data;
 	if (synced.status !== 'approved') {
 		throw new HttpError(
 			409,
@@ -172,7 +171,7 @@ async function renderSyncedTemplate(
 async function sendMessage(
 	config: ProviderFunctionConfig,
 	caller: Caller,
-	service: SupabaseClient,
+	service: DatabaseClient,
 	body: z.output<typeof sendSchema>
 ): Promise<Response> {
 	let conversation: ConversationRow;
@@ -190,7 +189,7 @@ async function sendMessage(
 		}
 		conversation = await visibleConversation(caller, failed.conversation_id);
 		text = failed.type === 'template' ? undefined : (failed.body ?? undefined);
-		template = failed.type === 'template' ? (failed.content as TemplateReference) : undefined;
+		template = failed.type === 'template' ? storedTemplate(failed.content) : undefined;
 		attachment = sentAttachment(failed);
 	} else {
 		conversation = await visibleConversation(caller, body.conversationId!);
@@ -218,7 +217,7 @@ async function sendMessage(
 		if (queued.error.code === 'P0001') throw new HttpError(409, 'not_failed', queued.error.message);
 		throw databaseFailure(queued.error);
 	}
-	const message = queued.data as { id: string };
+	const message = queued.data;
 
 	const stored = await deliverQueuedMessage(config, service, {
 		messageId: message.id,
@@ -231,10 +230,21 @@ async function sendMessage(
 	return jsonResponse(stored);
 }
 
+/** The template a failed template message keeps in `content`, checked as a send checks it. */
+function storedTemplate(content: unknown): TemplateReference {
+	const parsed = templateSchema.safeParse(content);
+	if (parsed.success) return parsed.data;
+	throw new HttpError(
+		409,
+		'template_unreadable',
+		'This template message cannot be sent again as it was stored. Send the template anew.'
+	);
+}
+
 /** The attachment a failed message sends again: the same kept file. */
 function sentAttachment(message: MessageRow): QueuedAttachment | undefined {
-	const kind = message.type as OutboundMediaKind;
-	if (!['image', 'video', 'audio', 'document'].includes(kind) || !message.media) return undefined;
+	const kind = outboundMediaKinds.find((candidate) => candidate === message.type);
+	if (!kind || !message.media) return undefined;
 	return {
 		kind,
 		storagePath: message.media.storage_path ?? null,
@@ -281,7 +291,7 @@ async function readAttachmentForm(
 async function sendAttachment(
 	config: ProviderFunctionConfig,
 	caller: Caller,
-	service: SupabaseClient,
+	service: DatabaseClient,
 	request: Request
 ): Promise<Response> {
 	const { fields, file } = await readAttachmentForm(request);
@@ -293,7 +303,7 @@ async function sendAttachment(
 		.eq('id', conversation.number_id)
 		.single();
 	if (numberError) throw databaseFailure(numberError);
-	const provider = (number as { provider: 'twilio' | 'meta' }).provider;
+	const provider = number.provider;
 	const check = checkOutboundMedia(provider, file, fields.text);
 	if (!check.ok) {
 		const status = check.reason === 'size' ? 413 : check.reason === 'type' ? 415 : 400;
@@ -311,7 +321,7 @@ async function sendAttachment(
 		if (queued.error.code === '42501') throw notFound('conversation');
 		throw databaseFailure(queued.error);
 	}
-	const message = queued.data as { id: string; tenant_id: string; conversation_id: string };
+	const message = queued.data;
 	const attachment: QueuedAttachment = {
 		kind: check.kind,
 		storagePath: null,
@@ -354,7 +364,7 @@ async function sendAttachment(
 async function markConversationRead(
 	config: ProviderFunctionConfig,
 	caller: Caller,
-	service: SupabaseClient,
+	service: DatabaseClient,
 	conversationId: string
 ): Promise<Response> {
 	const { data, error } = await caller.client
@@ -385,11 +395,7 @@ async function markConversationRead(
 	// Meta marks read through Graph; Twilio through its Typing Indicators API.
 	if (latest.data?.provider_message_id) {
 		try {
-			const channel = await numberChannel(
-				config,
-				service,
-				(data as { number_id: string }).number_id
-			);
+			const channel = await numberChannel(config, service, data.number_id);
 			await channel.markRead(latest.data.provider_message_id);
 			providerReceipt = 'sent';
 		} catch (failure) {
@@ -402,7 +408,7 @@ async function markConversationRead(
 			);
 			if (failure instanceof ProviderSendError && failure.credentialsRejected) {
 				const flagged = await service.rpc('flag_number_credentials', {
-					number_id: (data as { number_id: string }).number_id,
+					number_id: data.number_id,
 					error: failure.sentence
 				});
 				if (flagged.error) console.error('flagging the number failed', flagged.error.message);

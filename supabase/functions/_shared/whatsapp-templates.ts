@@ -54,7 +54,7 @@ export function createWhatsAppTemplatesHandler(config: ProviderFunctionConfig): 
 		let templates;
 		try {
 			const channel = await numberChannel(config, service, number.id);
-			templates = await channel.listTemplates(number.business_account_id as string | null);
+			templates = await channel.listTemplates(number.business_account_id);
 		} catch (failure) {
 			if (
 				failure instanceof HttpError &&

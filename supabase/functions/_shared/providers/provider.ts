@@ -62,6 +62,14 @@ export interface InboundMedia {
 	sha256?: string | null;
 }
 
+/** An attachment as a message keeps it (`messages.media`), with where Storage keeps its copy once kept. */
+export interface MessageMedia {
+	provider_ref?: string;
+	mime_type?: string | null;
+	filename?: string | null;
+	storage_path?: string | null;
+}
+
 /** One inbound message in the shape ingest_whatsapp_delivery takes (snake_case, as stored). */
 export interface InboundMessage {
 	provider_message_id: string;
