@@ -9,6 +9,7 @@ import {
 	messagesOf,
 	sentTo,
 	team,
+	writeArticle,
 	type Team
 } from './ai-support.ts';
 import { callFunction } from '../support/clients.ts';
@@ -20,6 +21,7 @@ const debounceMs = 200;
 let sandbox: Sandbox;
 let stack: TestStack;
 let teamA: Team;
+let agentId: string;
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
@@ -34,7 +36,10 @@ beforeAll(async () => {
 	});
 	sandbox.setWebhookBaseUrl(`${stack.url}/functions/v1`);
 	teamA = await team(stack, 'ai-offline');
-	await connectNumberWithAgent(teamA, { name: 'Sofia', instructions: 'Answer kindly.' });
+	({ agentId } = await connectNumberWithAgent(teamA, {
+		name: 'Sofia',
+		instructions: 'Answer kindly.'
+	}));
 }, 240_000);
 
 afterAll(async () => {
@@ -111,5 +116,46 @@ describe('without an AI key', () => {
 		});
 		expect(answer.body).toMatchObject({ sentiment: 'negative', source: 'offline' });
 		expect(answer.body.sentimentScore).toBeLessThan(0);
+	});
+});
+
+describe('knowledge without an AI key', () => {
+	const returns =
+		'You can return shoes within 30 days of delivery for a full refund, as long as they are unworn.';
+
+	it('sends the customer no retrieval-only answer, but suggests the best passage to a person', async () => {
+		await writeArticle(teamA.owner, agentId, 'Returns', returns);
+		const phone = '+15550400004';
+		await customerWrites(sandbox, phone, 'Can I return shoes I bought?');
+		const conversation = await conversationOf(teamA.agent, phone);
+
+		const suggestion = await callFunction(teamA.agent, 'copilot/suggest', 'POST', {
+			conversationId: conversation.id
+		});
+		expect(suggestion.status, JSON.stringify(suggestion.body)).toBe(200);
+		expect(suggestion.body).toMatchObject({
+			text: returns,
+			source: 'knowledge',
+			citations: [expect.objectContaining({ title: 'Returns' })]
+		});
+		const tried = await callFunction(teamA.owner, 'knowledge/ask', 'POST', {
+			agentId,
+			question: 'Can I return shoes I bought?'
+		});
+		expect(tried.body).toMatchObject({ kind: 'retrieval', reply: returns });
+
+		// The webhook answered long ago; a reply, had one been made, would have gone out by now.
+		await new Promise((resolve) => setTimeout(resolve, debounceMs * 6));
+		expect(sentTo(sandbox, phone)).toEqual([]);
+		expect(sandbox.requests({ provider: 'openai' })).toEqual([]);
+		expect(
+			(
+				await callFunction(teamA.agent, 'copilot/rewrite', 'POST', {
+					conversationId: conversation.id,
+					text: 'Yes, within 30 days.',
+					style: 'shorter'
+				})
+			).status
+		).toBe(503);
 	});
 });

@@ -191,7 +191,7 @@ export async function uploadKnowledgeFile(
 }
 
 /** A one-page PDF whose page shows `lines` (Helvetica, one text object), byte offsets exact. */
-export function pdfWithText(lines: string[]): Uint8Array {
+export function pdfWithText(lines: string[]): Uint8Array<ArrayBuffer> {
 	const escape = (text: string) => text.replace(/[\\()]/g, (c) => `\\${c}`);
 	const content = `BT /F1 12 Tf 72 720 Td 16 TL ${lines.map((line) => `(${escape(line)}) Tj T*`).join(' ')} ET`;
 	const objects = [
