@@ -849,6 +849,31 @@ describe('whatsapp-numbers: managing', () => {
 		expect(data).toEqual([]);
 	});
 
+	it('each address refuses the methods it does not serve; a missing number is not found first', async () => {
+		const t = await team('methods');
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		const refused = async (path: string, method: 'POST' | 'PATCH' | 'DELETE') => {
+			const { status, body } = await call(t.owner, path, method, {});
+			return { status, code: body.code };
+		};
+		const notAllowed = { status: 405, code: 'method_not_allowed' };
+		expect(await refused(`whatsapp-numbers/${t.tenantId}`, 'DELETE')).toEqual(notAllowed);
+		expect(await refused(`whatsapp-numbers/${t.tenantId}/twilio-numbers`, 'POST')).toEqual(
+			notAllowed
+		);
+		expect(
+			await refused(`whatsapp-numbers/${t.tenantId}/${created.body.number.id}`, 'POST')
+		).toEqual(notAllowed);
+		expect(await refused(`whatsapp-numbers/${t.tenantId}/${crypto.randomUUID()}`, 'POST')).toEqual({
+			status: 404,
+			code: 'not_found'
+		});
+		expect(await refused(`whatsapp-numbers/${t.tenantId}/not-a-number`, 'POST')).toEqual({
+			status: 404,
+			code: 'not_found'
+		});
+	});
+
 	it('a member of another tenant cannot reach a number through its own tenant', async () => {
 		const t = await team('cross-tenant');
 		const other = await team('cross-tenant-other');

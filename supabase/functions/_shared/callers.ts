@@ -45,6 +45,8 @@ export type MemberRole = 'owner' | 'admin' | 'agent';
 /** The signed-in caller of a management route, checked against the database. */
 export interface TenantManager {
 	userId: string;
+	/** The workspace, checked to be one the caller manages. */
+	tenantId: string;
 	role: MemberRole;
 	/** Acts as the caller: every query goes through RLS. */
 	caller: DatabaseClient;
@@ -90,5 +92,5 @@ export async function requireTenantManager(
 				: 'You are not a member of this workspace.'
 		);
 	}
-	return { userId: claims.sub, role, caller, service: serviceClient(config) };
+	return { userId: claims.sub, tenantId, role, caller, service: serviceClient(config) };
 }
