@@ -1,7 +1,7 @@
 import {
 	messageStatusAdvances,
 	type MessageStatus
-} from '../../supabase/functions/_shared/message-status.ts';
+} from '../../supabase/functions/_shared/contracts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
