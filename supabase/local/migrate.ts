@@ -13,6 +13,25 @@ export interface MigrateResult {
 }
 
 /**
+ * Roles are shared by every database of a server, so stacks starting side by side on one PostgreSQL
+ * (test suites, each on a scratch database) can collide creating or granting them; the bootstrap is
+ * idempotent and all-or-nothing, so a collision is simply tried again.
+ */
+async function bootstrap(db: Db, sql: string): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await db.exec(sql);
+			return;
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			const collided = /tuple concurrently (updated|deleted)|pg_authid_rolname_index/.test(message);
+			if (!collided || attempt >= 5) throw error;
+			await new Promise((retry) => setTimeout(retry, 50 * attempt + Math.random() * 100));
+		}
+	}
+}
+
+/**
  * Gives a plain Postgres what Supabase's image has, applies each `supabase/migrations/*.sql`
  * once (in its own transaction, recorded in supabase_migrations.schema_migrations), then
  * runs `seed.sql` if the database was new.
@@ -23,7 +42,7 @@ export async function migrate(
 	options: { seed?: boolean } = {}
 ): Promise<MigrateResult> {
 	const fresh = !(await hasMigrationHistory(db));
-	await db.exec(await readFile(bootstrapPath, 'utf8'));
+	await bootstrap(db, await readFile(bootstrapPath, 'utf8'));
 
 	const done = new Set(
 		(

@@ -8,6 +8,8 @@ export interface AuthConfig {
 	/** Access-token lifetime in seconds. */
 	jwtExpiry: number;
 	minimumPasswordLength: number;
+	/** `password_requirements`: character sets a password must use one character of each. */
+	requiredCharacters: string[];
 	enableSignup: boolean;
 	/** `enable_anonymous_sign_ins`: a sign-up with neither email nor phone makes an anonymous user. */
 	enableAnonymousSignIns: boolean;
@@ -31,6 +33,19 @@ export interface AuthConfig {
 /** Ten wrong passwords within 15 minutes refuse the account (from any address) until they age out. */
 const ACCOUNT_LOCK: AccountLockConfig = { failures: 10, windowMs: 15 * 60_000 };
 
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const DIGITS = '0123456789';
+const SYMBOLS = '!@#$%^&*()_+-=[]{};\'\\:"|<>?,./`~';
+
+/** GoTrue's character sets for each `password_requirements` value. */
+const REQUIRED_CHARACTERS: Record<AuthSettings['password_requirements'], string[]> = {
+	'': [],
+	letters_digits: [LOWER + UPPER, DIGITS],
+	lower_upper_letters_digits: [LOWER, UPPER, DIGITS],
+	lower_upper_letters_digits_symbols: [LOWER, UPPER, DIGITS, SYMBOLS]
+};
+
 /** Maps the validated `[auth]` table onto what the local Auth reads. */
 export function authConfigFrom(auth: AuthSettings): AuthConfig {
 	return {
@@ -39,6 +54,7 @@ export function authConfigFrom(auth: AuthSettings): AuthConfig {
 		jwtExpiry: auth.jwt_expiry,
 		// GoTrue never accepts fewer than 6 characters, whatever the setting says.
 		minimumPasswordLength: Math.max(6, auth.minimum_password_length),
+		requiredCharacters: REQUIRED_CHARACTERS[auth.password_requirements],
 		enableSignup: auth.enable_signup && auth.email.enable_signup,
 		enableAnonymousSignIns: auth.enable_anonymous_sign_ins,
 		mailerAutoconfirm: !auth.email.enable_confirmations,

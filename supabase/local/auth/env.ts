@@ -67,13 +67,24 @@ export function createAuthEnv(context: StackContext, config: AuthConfig): AuthEn
 			return () => context.mailbox.push(linkMail(user.email ?? '', link));
 		},
 		checkPassword(password) {
+			// GoTrue's checkPasswordStrength: every failed rule adds a reason and a sentence.
+			const reasons: string[] = [];
+			const sentences: string[] = [];
 			if ([...password].length < config.minimumPasswordLength) {
-				throw new AuthApiError(
-					422,
-					'weak_password',
-					`Password should be at least ${config.minimumPasswordLength} characters.`,
-					{ weak_password: { reasons: ['length'] } }
+				reasons.push('length');
+				sentences.push(`Password should be at least ${config.minimumPasswordLength} characters.`);
+			}
+			const sets = config.requiredCharacters;
+			if (sets.some((set) => ![...password].some((character) => set.includes(character)))) {
+				reasons.push('characters');
+				sentences.push(
+					`Password should contain at least one character of each: ${sets.join(', ')}.`
 				);
+			}
+			if (reasons.length > 0) {
+				throw new AuthApiError(422, 'weak_password', sentences.join(' '), {
+					weak_password: { reasons }
+				});
 			}
 		}
 	};

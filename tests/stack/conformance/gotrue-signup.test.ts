@@ -14,7 +14,11 @@ beforeAll(async () => {
 	[autoconfirm, confirming, closed] = await Promise.all([
 		startAuthStack(),
 		// Both confirmations on: the documented case where a repeated sign-up is not told apart.
-		startAuthStack({ email: { enable_confirmations: true }, sms: { enable_confirmations: true } }),
+		startAuthStack({
+			email: { enable_confirmations: true },
+			sms: { enable_confirmations: true },
+			password_requirements: 'lower_upper_letters_digits'
+		}),
 		startAuthStack({ enable_signup: false })
 	]);
 });
@@ -113,6 +117,25 @@ describe('sign-up with email confirmation on', () => {
 	it('GET /settings reports mailer_autoconfirm false', async () => {
 		const settings = await (await authFetch(confirming, '/settings')).json();
 		expect(settings.mailer_autoconfirm).toBe(false);
+	});
+});
+
+describe('password_requirements (lower_upper_letters_digits on the confirming stack)', () => {
+	it('a password without an upper-case letter fails with 422 weak_password for its characters', async () => {
+		const { error } = await confirming
+			.client()
+			.auth.signUp({ email: uniqueEmail('chars'), password: 'lowercase-only-1' });
+		expect(error?.status).toBe(422);
+		expect(error?.code).toBe('weak_password');
+		expect(error).toMatchObject({ reasons: ['characters'] });
+		expect(error?.message).toContain('Password should contain at least one character of each');
+	});
+
+	it('a password with each kind of character is accepted', async () => {
+		const { error } = await confirming
+			.client()
+			.auth.signUp({ email: uniqueEmail('strong'), password: 'Mixed-Case-1' });
+		expect(error).toBeNull();
 	});
 });
 

@@ -43,7 +43,7 @@ let counter = 0;
 /** An address no other test uses. */
 export const uniqueEmail = (label: string) => `${label}-${Date.now()}-${counter++}@example.com`;
 
-export const PASSWORD = 'correct-horse-1';
+export const PASSWORD = 'Correct-Horse-1';
 
 /** A supabase-js client whose requests come from `address`, as a proxy in front of Auth says. */
 export function clientFrom(stack: TestStack, address: string): SupabaseClient {
