@@ -5,7 +5,7 @@
  * bench/results/<time>.json.
  *
  * Smaller runs: PARLEY_BENCH_QUICK=1 (short steps, small inbox), PARLEY_BENCH_ONLY=ingest,screen,
- * inbox,pages,realtime,reports (a comma list), PARLEY_BENCH_PGLITE=0 (PostgreSQL only),
+ * inbox,pages,realtime,reports,retrieval (a comma list), PARLEY_BENCH_PGLITE=0 (PostgreSQL only),
  * PARLEY_BENCH_FULL_OTHERS=1 (the 20 other tenants at full size too: ~23M messages, slow).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { INBOX_SCALES, measureInbox, type InboxResult, type InboxScale } from '.
 import { measurePages, type PagesResult } from './pages.ts';
 import { measureRealtimeLatency, type RealtimeLatencyResult } from './realtime-latency.ts';
 import { measureReports, REPORTS_SCALES, type ReportsResult } from './reports.ts';
+import { measureRetrieval, RETRIEVAL_SCALES, type RetrievalResult } from './retrieval.ts';
 import { measureWebhookToScreen, type ScreenResult } from './screen.ts';
 
 interface Row {
@@ -29,7 +30,7 @@ interface Row {
 const env = process.env;
 const quick = env.PARLEY_BENCH_QUICK === '1';
 const only = new Set(
-	(env.PARLEY_BENCH_ONLY || 'ingest,screen,inbox,pages,realtime,reports').split(',')
+	(env.PARLEY_BENCH_ONLY || 'ingest,screen,inbox,pages,realtime,reports,retrieval').split(',')
 );
 const databaseServer = env.PARLEY_BENCH_DATABASE_URL || undefined;
 const targets: Array<string | undefined> = [
@@ -155,6 +156,23 @@ for (const server of targets) {
 			goal: 'p99 ≤ 200 ms, index used',
 			met: yes(report.p99Ms <= 200 && report.usesIndex)
 		});
+	}
+	if (only.has('retrieval')) {
+		console.log(`[${label}] knowledge retrieval (loading)…`);
+		const scale = quick ? RETRIEVAL_SCALES.quick : RETRIEVAL_SCALES.full;
+		const retrieval: RetrievalResult = await measureRetrieval({ databaseServer: server, scale });
+		results[`retrieval-${label}`] = retrieval;
+		for (const query of retrieval.queries) {
+			const goal = query.name === 'answerable question';
+			rows.push({
+				benchmark: `retrieval: match_knowledge, ${query.name}`,
+				database: label,
+				figure: `p50 ${ms(query.p50Ms)} · p99 ${ms(query.p99Ms)} · best passage right ${Math.round(query.foundShare * 100)}% · index ${retrieval.usesIndex ? 'yes' : 'NO'}`,
+				reference: `${scale.tenants} tenants × ${scale.passagesPerTenant / 1000}k passages (${retrieval.loaded.passages} loaded through the indexing triggers in ${Math.round(retrieval.loaded.seconds)} s)`,
+				goal: goal ? 'p99 ≤ 20 ms, index used' : 'report',
+				met: goal ? yes(query.p99Ms <= 20 && retrieval.usesIndex) : '—'
+			});
+		}
 	}
 	if (only.has('pages')) {
 		console.log(`[${label}] pages${built ? '' : ' (building the app)'}…`);
