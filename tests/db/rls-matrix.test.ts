@@ -151,7 +151,8 @@ describe('privileges', () => {
 			'memberships.role',
 			'profiles.display_name',
 			'tenants.name',
-			'tenants.slug'
+			'tenants.slug',
+			'tenants.time_zone'
 		]);
 	});
 
