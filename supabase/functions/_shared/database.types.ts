@@ -517,6 +517,39 @@ export type Database = {
 					}
 				];
 			};
+			knowledge_words: {
+				Row: {
+					agent_id: string;
+					tenant_id: string;
+					word: string;
+				};
+				Insert: {
+					agent_id: string;
+					tenant_id: string;
+					word: string;
+				};
+				Update: {
+					agent_id?: string;
+					tenant_id?: string;
+					word?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'knowledge_words_agent_id_fkey';
+						columns: ['agent_id'];
+						isOneToOne: false;
+						referencedRelation: 'ai_agents';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'knowledge_words_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			memberships: {
 				Row: {
 					created_at: string;
