@@ -872,6 +872,8 @@ describe('whatsapp-numbers: managing', () => {
 			status: 404,
 			code: 'not_found'
 		});
+		// The demo Meta number is connected once across tenants: free it for the next test.
+		await call(t.owner, `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`, 'DELETE');
 	});
 
 	it('a member of another tenant cannot reach a number through its own tenant', async () => {
