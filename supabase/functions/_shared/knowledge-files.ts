@@ -54,10 +54,7 @@ export async function knowledgeTextOf(bytes: Uint8Array, contentType: string): P
 	} else {
 		text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/^\uFEFF/, '');
 	}
-	text = text
-		.replace(/\r\n?/g, '\n')
-		.replaceAll('\u0000', '')
-		.trim();
+	text = text.replace(/\r\n?/g, '\n').replaceAll('\u0000', '').trim();
 	if (!text) {
 		throw new HttpError(
 			422,
