@@ -34,8 +34,38 @@ export default defineConfig(
 		}
 	},
 	{
-		// Override or add rule settings here, such as:
-		// 'svelte/button-has-type': 'error'
-		rules: {}
+		// Imports point down: the sandbox stands in for providers and must not borrow production code,
+		// and the local stack is composed with the sandbox only in scripts/.
+		files: ['sandbox/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['**/supabase/**', '**/src/**', '$lib/*', '$shared/*'],
+							message: 'The sandbox imports no production code.'
+						}
+					]
+				}
+			]
+		}
+	},
+	{
+		files: ['supabase/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['**/sandbox/**', '**/scripts/**', '**/tests/**'],
+							message:
+								'Supabase code never imports the sandbox, scripts or tests; scripts/stack.ts composes them.'
+						}
+					]
+				}
+			]
+		}
 	}
 );
