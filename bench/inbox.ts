@@ -5,7 +5,8 @@
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { openDb, type Db, type Tx } from '../supabase/local/db.ts';
+import { openDb, type Db } from '../supabase/local/db.ts';
+import { asMember, walkPlan, type PlanNode } from './as-member.ts';
 import { migrate } from '../supabase/local/migrate.ts';
 import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
 
@@ -257,28 +258,6 @@ async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> 
 	];
 }
 
-async function asAgent<T>(db: Db, agentId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-	return db.transaction(async (tx) => {
-		await tx.query(
-			`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-			[JSON.stringify({ sub: agentId, role: 'authenticated', aud: 'authenticated' })]
-		);
-		return work(tx);
-	});
-}
-
-interface PlanNode {
-	'Node Type': string;
-	'Index Name'?: string;
-	'Relation Name'?: string;
-	Plans?: PlanNode[];
-}
-
-function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
-	visit(node);
-	for (const child of node.Plans ?? []) walk(child, visit);
-}
-
 /** Times each query as the agent and explains it with a generic plan, as a function's body runs. */
 export async function measureInboxQueries(
 	db: Db,
@@ -293,12 +272,12 @@ export async function measureInboxQueries(
 		// A slow query stops after its time budget rather than holding the whole run.
 		for (let i = 0; i < iterations + 10 && (i < 20 || performance.now() < budgetEnds); i++) {
 			const started = performance.now();
-			const result = await asAgent(db, loaded.agentId, (tx) => tx.query(query.sql, query.params));
+			const result = await asMember(db, loaded.agentId, (tx) => tx.query(query.sql, query.params));
 			// The first runs warm the caches and the function's plan.
 			if (i >= 10) timings.push(performance.now() - started);
 			rows = result.rows.length;
 		}
-		const planJson = await asAgent(db, loaded.agentId, async (tx) => {
+		const planJson = await asMember(db, loaded.agentId, async (tx) => {
 			await tx.exec(
 				`set local plan_cache_mode = ${query.generic ? 'force_generic_plan' : 'force_custom_plan'}`
 			);
@@ -316,7 +295,7 @@ export async function measureInboxQueries(
 		const indexes = new Set<string>();
 		let scansAll = false;
 		let sorts = false;
-		walk(planJson, (node) => {
+		walkPlan(planJson, (node) => {
 			if (node['Index Name']) indexes.add(node['Index Name']);
 			if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === query.table)
 				scansAll = true;

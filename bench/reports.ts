@@ -7,7 +7,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { openDb, type Db, type Tx } from '../supabase/local/db.ts';
+import { openDb, type Db } from '../supabase/local/db.ts';
+import { asMember, walkPlan, type PlanNode } from './as-member.ts';
 import { migrate } from '../supabase/local/migrate.ts';
 import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
 
@@ -193,28 +194,6 @@ export async function loadReportsTenant(db: Db, scale: ReportsScale): Promise<Lo
 	};
 }
 
-async function asOwner<T>(db: Db, ownerId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-	return db.transaction(async (tx) => {
-		await tx.query(
-			`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-			[JSON.stringify({ sub: ownerId, role: 'authenticated', aud: 'authenticated' })]
-		);
-		return work(tx);
-	});
-}
-
-interface PlanNode {
-	'Node Type': string;
-	'Index Name'?: string;
-	'Relation Name'?: string;
-	Plans?: PlanNode[];
-}
-
-function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
-	visit(node);
-	for (const child of node.Plans ?? []) walk(child, visit);
-}
-
 /** The report's reads of its two tables over both periods, as the function issues them. */
 const HOT_READS: Record<string, { sql: string; table: string }> = {
 	'cycles opened': {
@@ -260,7 +239,7 @@ export async function measureReports(
 		const budgetEnds = performance.now() + 60_000;
 		for (let i = 0; i < iterations + 5 && (i < 20 || performance.now() < budgetEnds); i++) {
 			const started = performance.now();
-			const { rows } = await asOwner(db, loaded.ownerId, (tx) =>
+			const { rows } = await asMember(db, loaded.ownerId, (tx) =>
 				tx.query<{
 					report: {
 						current: { conversations_opened: number };
@@ -297,7 +276,7 @@ export async function measureReports(
 		let scansAll = false;
 		for (const [name, read] of Object.entries(HOT_READS)) {
 			const params = [loaded.tenantId, bounds[0].previous_starts, bounds[0].ends];
-			const text = await asOwner(db, loaded.ownerId, async (tx) => {
+			const text = await asMember(db, loaded.ownerId, async (tx) => {
 				const { rows } = await tx.query<{ 'QUERY PLAN': string }>(
 					`explain (analyze, buffers, costs off) ${read.sql}`,
 					params
@@ -305,7 +284,7 @@ export async function measureReports(
 				return rows.map((row) => row['QUERY PLAN']).join('\n');
 			});
 			plans[name] = text;
-			const json = await asOwner(db, loaded.ownerId, async (tx) => {
+			const json = await asMember(db, loaded.ownerId, async (tx) => {
 				const { rows } = await tx.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
 					`explain (format json) ${read.sql}`,
 					params
@@ -313,7 +292,7 @@ export async function measureReports(
 				const value = rows[0]['QUERY PLAN'];
 				return (typeof value === 'string' ? JSON.parse(value) : value)[0].Plan as PlanNode;
 			});
-			walk(json, (node) => {
+			walkPlan(json, (node) => {
 				if (node['Index Name']) indexes.add(node['Index Name']);
 				if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === read.table)
 					scansAll = true;

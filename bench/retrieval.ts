@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { openDb, type Db, type Tx } from '../supabase/local/db.ts';
+import { openDb, type Db } from '../supabase/local/db.ts';
+import { asMember, walkPlan, type PlanNode } from './as-member.ts';
 import { migrate } from '../supabase/local/migrate.ts';
 import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
 
@@ -72,16 +73,6 @@ function paragraph(words: string[], random: () => number): string {
 		length += word.length + 1;
 	}
 	return `${out.join(' ')}.`;
-}
-
-async function asOwner<T>(db: Db, ownerId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-	return db.transaction(async (tx) => {
-		await tx.query(
-			`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-			[JSON.stringify({ sub: ownerId, role: 'authenticated', aud: 'authenticated' })]
-		);
-		return work(tx);
-	});
 }
 
 export interface Loaded {
@@ -154,18 +145,6 @@ export async function loadRetrievalTenants(db: Db, scale: RetrievalScale): Promi
 	return { tenants, questions, seconds: (performance.now() - started) / 1000 };
 }
 
-interface PlanNode {
-	'Node Type': string;
-	'Index Name'?: string;
-	'Relation Name'?: string;
-	Plans?: PlanNode[];
-}
-
-function walk(node: PlanNode, visit: (node: PlanNode) => void) {
-	visit(node);
-	for (const child of node.Plans ?? []) walk(child, visit);
-}
-
 /** Loads the tenants, then times match_knowledge for answerable and misspelt questions. */
 export async function measureRetrieval(
 	options: { databaseServer?: string; scale?: RetrievalScale } = {}
@@ -189,7 +168,7 @@ export async function measureRetrieval(
 			for (let i = 0; i < texts.length + 5; i++) {
 				const index = i % texts.length;
 				const started = performance.now();
-				const rows = await asOwner(db, ownerId, async (tx) => {
+				const rows = await asMember(db, ownerId, async (tx) => {
 					const result = await tx.query<{ body: string }>(
 						'select body from public.match_knowledge($1, $2, 5)',
 						[agentId, texts[index]]
@@ -249,7 +228,7 @@ export async function measureRetrieval(
 		const json = (typeof value === 'string' ? JSON.parse(value) : value)[0].Plan as PlanNode;
 		let usesIndex = false;
 		let scansAll = false;
-		walk(json, (node) => {
+		walkPlan(json, (node) => {
 			if (node['Index Name']?.startsWith('knowledge_passages')) usesIndex = true;
 			if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'knowledge_passages')
 				scansAll = true;
