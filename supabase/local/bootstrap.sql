@@ -22,9 +22,6 @@ alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
 
 create schema if not exists extensions;
--- pg_trgm before pgcrypto: in PGlite, creating pg_trgm after pgcrypto's library was loaded by its
--- own CREATE EXTENSION leaves pgcrypto unable to initialise sha256 ("Cipher cannot be initialized").
-create extension if not exists pg_trgm with schema extensions;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
