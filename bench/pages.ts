@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import { createServerClient } from '@supabase/ssr';
+import bcrypt from 'bcryptjs';
 import { loadInbox, type InboxScale } from './inbox.ts';
 import { startBenchStack } from './stack.ts';
 
@@ -102,11 +103,11 @@ export async function measurePages(
 		const loaded = await loadInbox(stack.db, scale);
 		// The loaded agent has no password; give it one so it can sign in as people do.
 		const { rows } = await stack.db.query<{ email: string; slug: string; conversation_id: string }>(
-			`update auth.users set encrypted_password = extensions.crypt('secret-password', extensions.gen_salt('bf', 4))
+			`update auth.users set encrypted_password = $3
 			 where id = $1
 			 returning email, (select slug from public.tenants where id = $2) as slug,
 			   (select id from public.conversations where tenant_id = $2 order by last_message_at desc limit 1) as conversation_id`,
-			[loaded.agentId, loaded.tenantId]
+			[loaded.agentId, loaded.tenantId, bcrypt.hashSync('secret-password', 4)]
 		);
 		const [{ email, slug, conversation_id: conversationId }] = rows;
 		const cookies = new Map<string, string>();

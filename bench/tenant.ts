@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient } from '@supabase/supabase-js';
+import bcrypt from 'bcryptjs';
 import { DEMO_CREDENTIALS, metaSignature, twilioSignature } from '../sandbox/index.ts';
 import { signJwt } from '../supabase/local/jwt.ts';
 import type { Stack } from '../supabase/local/stack.ts';
@@ -36,10 +37,10 @@ export async function prepareBenchTenant(
 	const slug = `bench-${randomUUID().slice(0, 8)}`;
 	const { rows: users } = await stack.db.query<{ id: string; email: string }>(
 		`insert into auth.users (email, encrypted_password, email_confirmed_at, raw_app_meta_data)
-		 select $1 || '-' || i || '@example.test', extensions.crypt('secret-password', extensions.gen_salt('bf', 4)),
+		 select $1 || '-' || i || '@example.test', $3,
 		        now(), '{"provider":"email","providers":["email"]}'
 		 from generate_series(0, $2::int) i order by i returning id, email`,
-		[slug, agents]
+		[slug, agents, bcrypt.hashSync('secret-password', 4)]
 	);
 	const [owner, ...agentUsers] = users;
 	const tenantId = await stack.db.transaction(async (tx) => {

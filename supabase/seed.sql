@@ -1,6 +1,7 @@
 -- Demo data for a new local database (applied after migrations by the local stack and by `supabase db reset`).
 --
--- Workspace "Acme Support" (/app/acme) with three people, all with the password parley-demo:
+-- Workspace "Acme Support" (/app/acme) with three people, all with the password parley-demo
+-- (stored as its bcrypt hash, as Auth stores passwords, so seeding needs no pgcrypto):
 --   owner@parley.local (owner), admin@parley.local (admin), agent@parley.local (agent).
 
 insert into auth.users (
@@ -10,7 +11,7 @@ insert into auth.users (
 )
 select
   '00000000-0000-0000-0000-000000000000', demo.id, 'authenticated', 'authenticated', demo.email,
-  extensions.crypt('parley-demo', extensions.gen_salt('bf')), now(),
+  '$2b$10$eRzr6P4Gfo8hJ3eepL1jPOQJgxbQ7icO6JBY.Ruj.jn54K5h7qCUq', now(),
   '', '', '',
   '{"provider":"email","providers":["email"]}',
   jsonb_build_object('display_name', demo.display_name, 'email_verified', true),

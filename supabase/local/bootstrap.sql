@@ -22,8 +22,49 @@ alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
 
 create schema if not exists extensions;
-create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
+-- pgcrypto where the server has it (PostgreSQL, as on Supabase). PGlite does not load it (its
+-- library breaks pg_trgm's there), so its two functions that older migrations name are stood in
+-- for by core ones: digest() over core sha2/md5, gen_random_bytes() from the strong random source.
+do $bootstrap$
+begin
+  if exists (select 1 from pg_available_extensions where name = 'pgcrypto') then
+    create extension if not exists pgcrypto with schema extensions;
+  elsif to_regprocedure('extensions.digest(bytea, text)') is null then
+    create function extensions.digest(data bytea, type text) returns bytea
+    language plpgsql immutable strict set search_path = '' as $$
+    begin
+      case lower(type)
+        when 'sha224' then return pg_catalog.sha224(data);
+        when 'sha256' then return pg_catalog.sha256(data);
+        when 'sha384' then return pg_catalog.sha384(data);
+        when 'sha512' then return pg_catalog.sha512(data);
+        when 'md5' then return pg_catalog.decode(pg_catalog.md5(data), 'hex');
+        else raise exception using errcode = '22023',
+          message = format('Cannot use "%s": No such hash algorithm', type);
+      end case;
+    end $$;
+    create function extensions.digest(data text, type text) returns bytea
+    language sql immutable strict set search_path = '' as $$
+      select extensions.digest(pg_catalog.convert_to(data, 'UTF8'), type)
+    $$;
+    create function extensions.gen_random_bytes(count integer) returns bytea
+    language plpgsql volatile strict set search_path = '' as $$
+    declare
+      bytes bytea := '';
+    begin
+      if count < 1 or count > 1024 then
+        raise exception using errcode = '22023', message = 'Length not in range';
+      end if;
+      while pg_catalog.length(bytes) < count loop
+        bytes := bytes || pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
+          || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()));
+      end loop;
+      return pg_catalog.substr(bytes, 1, count);
+    end $$;
+  end if;
+end
+$bootstrap$;
 grant usage on schema extensions to anon, authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 grant all on schema public to service_role;

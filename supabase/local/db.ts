@@ -1,5 +1,4 @@
 import { PGlite } from '@electric-sql/pglite';
-import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
@@ -55,7 +54,11 @@ export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
 }
 
 async function openPglite(dataDir?: string): Promise<Db> {
-	const pglite = await PGlite.create(dataDir, { extensions: { pgcrypto, uuid_ossp, pg_trgm } });
+	// No pgcrypto: in PGlite its library and pg_trgm's break each other's function tables (pg_trgm
+	// queries trap with "null function or function signature mismatch", pgcrypto's digests fail to
+	// initialise), and nothing of Parley's needs it.
+	const pglite = await PGlite.create(dataDir, { extensions: { uuid_ossp, pg_trgm } });
+	stopOnTrap(pglite);
 	const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Tx => ({
 		async query<Row>(sql: string, params: unknown[] = []) {
 			const result = await q.query<Row>(sql, params);
@@ -74,6 +77,48 @@ async function openPglite(dataDir?: string): Promise<Db> {
 			return () => unlisten();
 		},
 		close: () => pglite.close()
+	};
+}
+
+/** What PGlite's message loop treats as Postgres's own longjmp out of an ERROR. */
+const POSTGRES_LONGJMP = 100;
+
+interface PgliteModule {
+	_PostgresMainLoopOnce(): void;
+	_PostgresMainLongJmp(): void;
+}
+
+/**
+ * Turns a trap inside PGlite's WebAssembly into a failed query instead of a hang.
+ *
+ * PGlite runs Postgres one message at a time and swallows any exception that is not Postgres's
+ * own longjmp. After a real trap (a WebAssembly RuntimeError) Postgres's state is half-unwound:
+ * the next error spins forever walking a corrupted error-context chain, freezing the whole
+ * process. Here the trap is kept, handed back to PGlite as a longjmp so it unwinds its loop, and
+ * raised from there; every later query fails the same way, with words, until a restart.
+ */
+export function stopOnTrap(pglite: PGlite): void {
+	const mod = (pglite as unknown as { mod: PgliteModule }).mod;
+	const runOnce = mod._PostgresMainLoopOnce.bind(mod);
+	const longJmp = mod._PostgresMainLongJmp.bind(mod);
+	let fault: Error | undefined;
+	mod._PostgresMainLoopOnce = () => {
+		if (!fault)
+			try {
+				return runOnce();
+			} catch (error) {
+				if ((error as { status?: unknown }).status === POSTGRES_LONGJMP) throw error;
+				fault = new Error(
+					`The embedded database (PGlite) stopped after an internal fault (${String(error)}); restart the local stack.`,
+					{ cause: error }
+				);
+				console.error(`[db] ${fault.message}`);
+			}
+		throw { status: POSTGRES_LONGJMP };
+	};
+	mod._PostgresMainLongJmp = () => {
+		if (fault) throw fault;
+		longJmp();
 	};
 }
 

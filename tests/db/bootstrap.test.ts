@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../supabase/local/migrate.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -44,6 +45,26 @@ describe('database bootstrap', () => {
 			aal: 'aal1',
 			who: 'authenticated'
 		});
+	});
+
+	it("answers pgcrypto's digest() and gen_random_bytes() as pgcrypto does, with or without its library", async () => {
+		const { rows } = await stack.db.query<Record<string, string | number>>(
+			`select encode(extensions.digest('parley', 'sha256'), 'hex') as sha256,
+			        encode(extensions.digest('parley'::bytea, 'md5'), 'hex') as md5,
+			        length(extensions.gen_random_bytes(48)) as length,
+			        extensions.gen_random_bytes(16) <> extensions.gen_random_bytes(16) as differ`
+		);
+		expect(rows).toEqual([
+			{
+				sha256: createHash('sha256').update('parley').digest('hex'),
+				md5: createHash('md5').update('parley').digest('hex'),
+				length: 48,
+				differ: true
+			}
+		]);
+		await expect(stack.db.query(`select extensions.digest('parley', 'whirlpool')`)).rejects.toThrow(
+			/Cannot use "whirlpool"/
+		);
 	});
 
 	it('realtime.send stores a private broadcast with an id added to its payload', async () => {

@@ -1,4 +1,8 @@
+import bcrypt from 'bcryptjs';
 import type { Db, Tx } from '../../supabase/local/db.ts';
+
+/** Every test user's password, hashed once (a low bcrypt cost keeps the suites quick). */
+const testPasswordHash = bcrypt.hashSync('secret-password', 4);
 
 /** Someone the database sees: a signed-in user (id and email in the JWT) or `anon`. */
 export interface Actor {
@@ -34,10 +38,9 @@ export async function createUser(
 ): Promise<Actor> {
 	const { rows } = await db.query<{ id: string }>(
 		`insert into auth.users (email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
-		 values ($1, extensions.crypt('secret-password', extensions.gen_salt('bf', 4)), now(),
-		         '{"provider":"email","providers":["email"]}', $2)
+		 values ($1, $3, now(), '{"provider":"email","providers":["email"]}', $2)
 		 returning id`,
-		[email, JSON.stringify(userMetadata)]
+		[email, JSON.stringify(userMetadata), testPasswordHash]
 	);
 	return { label: email.split('@')[0], id: rows[0].id, email };
 }
