@@ -49,10 +49,7 @@ export default defineConfig({
 					environment: 'node',
 					include: ['tests/{stack,db,functions,sandbox}/**/*.test.ts', 'tests/bench/*.test.ts'],
 					testTimeout: 30_000,
-					hookTimeout: 120_000,
-					// One stack at a time: two PGlite stacks side by side (the knowledge suite beside the
-					// bench suite) can leave one spinning inside PGlite; until that is found, files run in turn.
-					fileParallelism: false
+					hookTimeout: 120_000
 				}
 			}
 		]
