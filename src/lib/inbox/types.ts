@@ -102,7 +102,7 @@ export type MessageReaction = z.infer<typeof messageReactionSchema>;
 export const inboxNotificationSchema = z.object({
 	id: z.string(),
 	tenant_id: z.string(),
-	kind: z.enum(['new_message', 'escalation', 'credentials']),
+	kind: z.enum(['new_message', 'escalation', 'credentials', 'assignment', 'mention', 'snooze']),
 	conversation_id: z.string().nullable(),
 	title: z.string(),
 	body: z.string().nullable(),
