@@ -55,6 +55,47 @@ export type Database = {
 					}
 				];
 			};
+			canned_responses: {
+				Row: {
+					body: string;
+					created_at: string;
+					created_by: string | null;
+					id: string;
+					shortcut: string;
+					tenant_id: string;
+					title: string;
+					updated_at: string;
+				};
+				Insert: {
+					body: string;
+					created_at?: string;
+					created_by?: string | null;
+					id?: string;
+					shortcut: string;
+					tenant_id: string;
+					title: string;
+					updated_at?: string;
+				};
+				Update: {
+					body?: string;
+					created_at?: string;
+					created_by?: string | null;
+					id?: string;
+					shortcut?: string;
+					tenant_id?: string;
+					title?: string;
+					updated_at?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'canned_responses_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			contacts: {
 				Row: {
 					created_at: string;
@@ -165,6 +206,51 @@ export type Database = {
 					},
 					{
 						foreignKeyName: 'conversation_cycles_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
+			conversation_notes: {
+				Row: {
+					author_id: string | null;
+					body: string;
+					conversation_id: string;
+					created_at: string;
+					id: string;
+					mentioned_user_ids: string[];
+					tenant_id: string;
+				};
+				Insert: {
+					author_id?: string | null;
+					body: string;
+					conversation_id: string;
+					created_at?: string;
+					id?: string;
+					mentioned_user_ids?: string[];
+					tenant_id: string;
+				};
+				Update: {
+					author_id?: string | null;
+					body?: string;
+					conversation_id?: string;
+					created_at?: string;
+					id?: string;
+					mentioned_user_ids?: string[];
+					tenant_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'conversation_notes_conversation_id_fkey';
+						columns: ['conversation_id'];
+						isOneToOne: false;
+						referencedRelation: 'conversations';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'conversation_notes_tenant_id_fkey';
 						columns: ['tenant_id'];
 						isOneToOne: false;
 						referencedRelation: 'tenants';
