@@ -23,6 +23,7 @@ import type { ProviderFunctionConfig } from './config.ts';
 import { databaseFailure } from './database-errors.ts';
 import { requireCaller, type Caller } from './callers.ts';
 import { serviceClient } from './clients.ts';
+import type { Row } from './database.ts';
 import {
 	aiClient,
 	AiFailure,
@@ -40,24 +41,18 @@ const bodySchema = z.object({
 	conversationId: z.guid('That is not a valid conversation id.')
 });
 
-interface ConversationInsightsRow {
-	id: string;
-	summary: string | null;
-	sentiment: AiInsights['sentiment'] | null;
-	sentiment_score: number | null;
-	insights_source: 'ai' | 'offline' | null;
-	insights_message_id: string | null;
-	insights_at: string | null;
-}
+type ConversationInsightsRow = Pick<
+	Row<'conversations'>,
+	| 'id'
+	| 'summary'
+	| 'sentiment'
+	| 'sentiment_score'
+	| 'insights_source'
+	| 'insights_message_id'
+	| 'insights_at'
+>;
 
-interface MessageRow {
-	id: string;
-	sender: 'customer' | 'agent' | 'ai' | 'system';
-	type: string;
-	body: string | null;
-	media: { caption?: string | null } | null;
-	created_at: string;
-}
+type MessageRow = Pick<Row<'messages'>, 'id' | 'sender' | 'type' | 'body' | 'media' | 'created_at'>;
 
 const speakers: Record<MessageRow['sender'], string> = {
 	customer: 'Customer',
@@ -98,7 +93,7 @@ async function messagesAfter(
 		.order('id', { ascending: false })
 		.limit(500);
 	if (error) throw databaseFailure(error);
-	return ((data ?? []) as MessageRow[]).reverse();
+	return (data ?? []).reverse();
 }
 
 /** Sentiment (AFINN, via the `sentiment` package) of what the customer wrote, and an extractive summary. */
@@ -131,7 +126,7 @@ async function generate(
 	if (error) throw databaseFailure(error);
 	if (!data)
 		throw new HttpError(404, 'not_found', 'There is no such conversation, or you cannot see it.');
-	const conversation = data as ConversationInsightsRow;
+	const conversation: ConversationInsightsRow = data;
 	const client = aiClient(ai);
 
 	let insights: AiInsights | undefined;
@@ -208,7 +203,7 @@ async function generate(
 	});
 	if (stored.error) throw databaseFailure(stored.error);
 	return jsonResponse({
-		...responseOf(stored.data as ConversationInsightsRow),
+		...responseOf(stored.data),
 		...(notice ? { notice } : {})
 	});
 }

@@ -64,7 +64,19 @@ type Tables = {
 	integrations: TableWith<'integrations', { status: 'connected' | 'failed' }>;
 	messages: TableWith<
 		'messages',
-		{ direction: 'inbound' | 'outbound'; provider: ProviderName; media: MessageMedia | null }
+		{
+			direction: 'inbound' | 'outbound';
+			provider: ProviderName;
+			sender: 'customer' | 'agent' | 'ai' | 'system';
+			media: MessageMedia | null;
+		}
+	>;
+	conversations: TableWith<
+		'conversations',
+		{
+			sentiment: 'positive' | 'neutral' | 'negative' | null;
+			insights_source: 'ai' | 'offline' | null;
+		}
 	>;
 	whatsapp_templates: TableWith<
 		'whatsapp_templates',
@@ -101,7 +113,11 @@ type Functions = {
 		NullableIn<GeneratedFunctions['save_twilio_integration']['Args'], 'account_name'>,
 		Tables['integrations']['Row']
 	>;
-	store_conversation_insights: FunctionTakingNull<'store_conversation_insights', 'message_id'>;
+	store_conversation_insights: FunctionWith<
+		'store_conversation_insights',
+		NullableIn<GeneratedFunctions['store_conversation_insights']['Args'], 'message_id'>,
+		Tables['conversations']['Row']
+	>;
 	queue_outbound_message: FunctionWith<
 		'queue_outbound_message',
 		Override<

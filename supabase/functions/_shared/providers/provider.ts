@@ -67,6 +67,8 @@ export interface MessageMedia {
 	provider_ref?: string;
 	mime_type?: string | null;
 	filename?: string | null;
+	caption?: string | null;
+	sha256?: string | null;
 	storage_path?: string | null;
 }
 
