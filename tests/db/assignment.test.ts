@@ -148,6 +148,17 @@ describe('owners and admins assign anyone in the workspace', () => {
 		expect(rowsOf(await assign(admin, id, agent.id!))[0].assignee_id).toBe(agent.id);
 		expect(rowsOf(await assign(admin, id, owner.id!))[0].assignee_id).toBe(owner.id);
 		expect(rowsOf(await assign(admin, id, null))[0].assignee_id).toBeNull();
+		rowsOf(await assign(admin, id, agent.id!));
+		// Leaving the assignee out unassigns too: what a client sends when nobody is picked.
+		const [left] = rowsOf(
+			await commitAs<{ assignee_id: string | null }>(
+				stack.db,
+				admin,
+				'select assignee_id from public.assign_conversation(conversation_id => $1)',
+				[id]
+			)
+		);
+		expect(left.assignee_id).toBeNull();
 	});
 
 	it("an owner takes an agent's conversation for themselves", async () => {
