@@ -7,7 +7,9 @@ import {
 	decodeFrame,
 	encodeMessage,
 	FrameError,
+	textFrame,
 	type ClientBroadcast,
+	type OutgoingFrame,
 	type PhoenixMessage,
 	type Vsn
 } from './protocol.ts';
@@ -45,18 +47,19 @@ export class Connection implements ChannelSocket {
 	}
 
 	/** Queues a frame without waiting; a socket too far behind is dropped instead of buffering forever. */
-	send(frame: string | Buffer): void {
+	send(frame: OutgoingFrame): void {
 		if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
 		if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
 			this.ws.terminate();
 			this.dispose();
 			return;
 		}
-		this.ws.send(frame);
+		// ws frames the shared bytes without copying them; `binary` picks the opcode.
+		this.ws.send(frame.data, { binary: frame.binary });
 	}
 
 	push(message: PhoenixMessage): void {
-		this.send(encodeMessage(this.vsn, message));
+		this.send(textFrame(encodeMessage(this.vsn, message)));
 	}
 
 	private reply(

@@ -5,7 +5,9 @@ import { PresenceGroup, type PresenceDiff } from './presence.ts';
 import {
 	encodeMessage,
 	encodeUserBroadcast,
+	textFrame,
 	type BroadcastBody,
+	type OutgoingFrame,
 	type PhoenixMessage,
 	type Vsn
 } from './protocol.ts';
@@ -18,7 +20,8 @@ import { isExpired } from './tokens.ts';
 export interface ChannelSocket {
 	readonly vsn: Vsn;
 	readonly channels: Map<string, Channel>;
-	send(frame: string | Buffer): void;
+	/** Writes an already encoded frame; the same frame object may go to many sockets. */
+	send(frame: OutgoingFrame): void;
 	push(message: PhoenixMessage): void;
 }
 
@@ -165,7 +168,8 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 
 	/**
 	 * Sends a user broadcast to every channel of a topic that may read it. `sender` is left out unless
-	 * it asked for `self`. Frames are encoded once per protocol version.
+	 * it asked for `self`. The frame is encoded once per protocol version (user broadcasts carry no
+	 * join or message ref, so nothing differs between sockets) and its bytes are shared by all.
 	 */
 	broadcast(
 		name: string,
@@ -177,7 +181,7 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	): void {
 		const group = this.groups.get(groupKey(name, isPrivate));
 		if (!group) return;
-		const frames = new Map<Vsn, string | Buffer | undefined>();
+		const frames = new Map<Vsn, OutgoingFrame | undefined>();
 		const now = Date.now();
 		for (const channel of group) {
 			if (channel === sender && !channel.self) continue;
@@ -209,20 +213,22 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	sendPresenceDiff(name: string, isPrivate: boolean, diff: PresenceDiff): void {
 		const group = this.groups.get(groupKey(name, isPrivate));
 		if (!group) return;
-		const frames = new Map<Vsn, string>();
+		const frames = new Map<Vsn, OutgoingFrame>();
 		const now = Date.now();
 		for (const channel of group) {
 			if (!RealtimeHub.receivesPresence(channel) || isExpired(channel.claims, now)) continue;
 			const vsn = channel.connection.vsn;
 			let frame = frames.get(vsn);
 			if (!frame) {
-				frame = encodeMessage(vsn, {
-					joinRef: null,
-					ref: null,
-					topic: channel.topic,
-					event: 'presence_diff',
-					payload: diff
-				});
+				frame = textFrame(
+					encodeMessage(vsn, {
+						joinRef: null,
+						ref: null,
+						topic: channel.topic,
+						event: 'presence_diff',
+						payload: diff
+					})
+				);
 				frames.set(vsn, frame);
 			}
 			channel.connection.send(frame);

@@ -33,6 +33,20 @@ export interface ClientBroadcast {
 export type IncomingFrame =
 	{ kind: 'message'; message: PhoenixMessage } | { kind: 'broadcast'; broadcast: ClientBroadcast };
 
+/**
+ * A websocket message ready to write: its bytes and whether it goes as a binary or a text frame.
+ * Fan-out encodes one per topic and protocol version and writes the same bytes to every socket.
+ */
+export interface OutgoingFrame {
+	readonly data: Buffer;
+	readonly binary: boolean;
+}
+
+/** A text frame, converted to UTF-8 once however many sockets it is written to. */
+export function textFrame(text: string): OutgoingFrame {
+	return { data: Buffer.from(text, 'utf8'), binary: false };
+}
+
 /** Thrown for a frame that is not valid Phoenix; the socket answers by closing. */
 export class FrameError extends Error {}
 
@@ -173,7 +187,7 @@ export function encodeUserBroadcast(
 	event: string,
 	body: BroadcastBody,
 	meta?: Record<string, unknown>
-): string | Buffer | undefined {
+): OutgoingFrame | undefined {
 	const metaJson = meta ? JSON.stringify(meta) : '';
 	if (vsn === '2.0.0') {
 		const topicBytes = Buffer.from(topic, 'utf8');
@@ -188,7 +202,10 @@ export function encodeUserBroadcast(
 				metaBytes.length,
 				'json' in body ? JSON_ENCODING : BINARY_ENCODING
 			]);
-			return Buffer.concat([header, topicBytes, eventBytes, metaBytes, payloadBytes]);
+			return {
+				data: Buffer.concat([header, topicBytes, eventBytes, metaBytes, payloadBytes]),
+				binary: true
+			};
 		}
 	}
 	if (!('json' in body)) return undefined;
@@ -197,7 +214,9 @@ export function encodeUserBroadcast(
 		`{"type":"broadcast","event":${JSON.stringify(event)}` +
 		(metaJson ? `,"meta":${metaJson}` : '') +
 		`,"payload":${body.json}}`;
-	return vsn === '2.0.0'
-		? `[null,null,${JSON.stringify(topic)},"broadcast",${envelope}]`
-		: `{"topic":${JSON.stringify(topic)},"event":"broadcast","payload":${envelope},"ref":null}`;
+	return textFrame(
+		vsn === '2.0.0'
+			? `[null,null,${JSON.stringify(topic)},"broadcast",${envelope}]`
+			: `{"topic":${JSON.stringify(topic)},"event":"broadcast","payload":${envelope},"ref":null}`
+	);
 }
