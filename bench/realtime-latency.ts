@@ -7,6 +7,8 @@
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { createClient } from '@supabase/supabase-js';
@@ -41,6 +43,15 @@ export interface RealtimeLatencyResult {
 	maxMs: number;
 	/** Inserts committed per second during the write phase. */
 	insertsPerSecond: number;
+	/** Broadcast events each socket received per insert (every event on the topic, not only INSERT). */
+	eventsPerInsertPerSocket: number;
+	/**
+	 * How late the stack's event loop ran timers while the messages went out (p99, ms): when this is
+	 * near the latency p99, the stack's own process is what delays delivery.
+	 */
+	stackLoopDelayP99Ms: number;
+	/** The machine's one-minute load average at the end of the run (it is shared while measured). */
+	loadAverage: number;
 }
 
 const TOPIC = 'bench:1';
@@ -55,7 +66,8 @@ interface SubscriberTask {
 }
 
 /** What the subscriber process answers: first `ready`, then the latencies it measured. */
-type SubscriberReport = { ready: true } | { latencies: number[] } | { error: string };
+type SubscriberReport =
+	{ ready: true } | { latencies: number[]; events: number } | { error: string };
 
 /** Runs the realtime latency scenario once and returns its numbers. */
 export async function measureRealtimeLatency(
@@ -122,6 +134,8 @@ export async function measureRealtimeLatency(
 		child.send(task);
 		await nextReport();
 
+		const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+		loopDelay.enable();
 		const writeStart = performance.now();
 		let issued = 0;
 		await Promise.all(
@@ -144,7 +158,10 @@ export async function measureRealtimeLatency(
 		const timer = setTimeout(() => child.send('report'), options.timeoutMs ?? 60_000);
 		const report = await nextReport();
 		clearTimeout(timer);
+		loopDelay.disable();
+		const loadAverage = loadavg()[0];
 		const latencies = 'latencies' in report ? report.latencies.sort((a, b) => a - b) : [];
+		const events = 'events' in report ? report.events : 0;
 		const percentile = (p: number) =>
 			latencies.length
 				? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
@@ -158,7 +175,10 @@ export async function measureRealtimeLatency(
 			p50Ms: round(percentile(50)),
 			p99Ms: round(percentile(99)),
 			maxMs: round(latencies.at(-1) ?? NaN),
-			insertsPerSecond: Math.round(inserts / writeSeconds)
+			insertsPerSecond: Math.round(inserts / writeSeconds),
+			eventsPerInsertPerSocket: round(events / (inserts * subscribers)),
+			stackLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6),
+			loadAverage: round(loadAverage)
 		};
 	} finally {
 		child.kill();
@@ -171,8 +191,9 @@ function runSubscribers(): void {
 	process.once('message', async (task: SubscriberTask) => {
 		try {
 			const latencies: number[] = [];
+			let events = 0;
 			let complete = 0;
-			const report = () => process.send?.({ latencies } satisfies SubscriberReport);
+			const report = () => process.send?.({ latencies, events } satisfies SubscriberReport);
 			process.on('message', (message) => message === 'report' && report());
 			await Promise.all(
 				task.tokens.map(async (token, index) => {
@@ -183,6 +204,8 @@ function runSubscribers(): void {
 					await client.realtime.setAuth(token);
 					let received = 0;
 					const channel = client.channel(TOPIC, { config: { private: true } });
+					// Every broadcast counts, as hosted Realtime counts (and bills) every message delivered.
+					channel.on('broadcast', { event: '*' }, () => events++);
 					channel.on(
 						'broadcast',
 						{ event: 'INSERT' },
@@ -225,7 +248,10 @@ export function printRealtimeLatency(result: RealtimeLatencyResult): void {
 		'p50 (ms)': result.p50Ms,
 		'p99 (ms)': result.p99Ms,
 		'max (ms)': result.maxMs,
-		'inserts/s': result.insertsPerSecond
+		'inserts/s': result.insertsPerSecond,
+		'events per insert per socket': result.eventsPerInsertPerSocket,
+		'stack event-loop delay p99 (ms)': result.stackLoopDelayP99Ms,
+		'load average': result.loadAverage
 	});
 }
 

@@ -32,6 +32,11 @@ export interface ScreenStep {
 	p50Ms: number;
 	p99Ms: number;
 	maxMs: number;
+	/**
+	 * Realtime events (every broadcast on the tenant topic) each agent received per accepted webhook:
+	 * what hosted Supabase counts against its message quota, per inbound message and agent.
+	 */
+	eventsPerMessagePerAgent: number;
 }
 
 export interface ScreenResult {
@@ -120,6 +125,7 @@ async function runChild(task: ChildTask): Promise<ScreenStep[]> {
 	const startedAt = new Map<string, number>();
 	const seen = new Set<string>();
 	let latencies: number[] = [];
+	let events = 0;
 	let onArrival = () => {};
 	const clients = await Promise.all(
 		task.tokens.map(async (token, index) => {
@@ -130,6 +136,7 @@ async function runChild(task: ChildTask): Promise<ScreenStep[]> {
 			});
 			await client.realtime.setAuth(token);
 			const channel = client.channel(task.topic, { config: { private: true } });
+			channel.on('broadcast', { event: '*' }, () => events++);
 			channel.on(
 				'broadcast',
 				{ event: 'conversations' },
@@ -157,6 +164,7 @@ async function runChild(task: ChildTask): Promise<ScreenStep[]> {
 	const results: ScreenStep[] = [];
 	for (const step of task.steps) {
 		latencies = [];
+		events = 0;
 		const expected = step.requests.length * task.tokens.length;
 		const allArrived = new Promise<void>((resolve) => {
 			onArrival = () => latencies.length >= expected && resolve();
@@ -178,6 +186,7 @@ async function runChild(task: ChildTask): Promise<ScreenStep[]> {
 		);
 		await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, task.timeoutMs))]);
 		const sorted = [...latencies].sort((a, b) => a - b);
+		const accepted = answers.filter(Boolean).length;
 		const percentile = (p: number) =>
 			sorted.length
 				? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
@@ -185,12 +194,14 @@ async function runChild(task: ChildTask): Promise<ScreenStep[]> {
 		results.push({
 			ratePerSecond: step.ratePerSecond,
 			sent: step.requests.length,
-			accepted: answers.filter(Boolean).length,
+			accepted,
 			delivered: sorted.length,
 			expected,
 			p50Ms: round(percentile(50)),
 			p99Ms: round(percentile(99)),
-			maxMs: round(sorted.at(-1) ?? NaN)
+			maxMs: round(sorted.at(-1) ?? NaN),
+			eventsPerMessagePerAgent:
+				Math.round((events / Math.max(1, accepted * task.tokens.length)) * 100) / 100
 		});
 	}
 	await Promise.all(clients.map((client) => client.removeAllChannels()));
