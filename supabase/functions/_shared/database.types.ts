@@ -261,8 +261,11 @@ export type Database = {
 			conversations: {
 				Row: {
 					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
 					contact_id: string;
 					created_at: string;
+					escalated_at: string | null;
 					id: string;
 					insights_at: string | null;
 					insights_message_id: string | null;
@@ -282,8 +285,11 @@ export type Database = {
 				};
 				Insert: {
 					ai_active?: boolean;
+					assigned_at?: string | null;
+					assignee_id?: string | null;
 					contact_id: string;
 					created_at?: string;
+					escalated_at?: string | null;
 					id?: string;
 					insights_at?: string | null;
 					insights_message_id?: string | null;
@@ -303,8 +309,11 @@ export type Database = {
 				};
 				Update: {
 					ai_active?: boolean;
+					assigned_at?: string | null;
+					assignee_id?: string | null;
 					contact_id?: string;
 					created_at?: string;
+					escalated_at?: string | null;
 					id?: string;
 					insights_at?: string | null;
 					insights_message_id?: string | null;
@@ -323,6 +332,13 @@ export type Database = {
 					updated_at?: string;
 				};
 				Relationships: [
+					{
+						foreignKeyName: 'conversations_assignee_membership_fkey';
+						columns: ['tenant_id', 'assignee_id'];
+						isOneToOne: false;
+						referencedRelation: 'memberships';
+						referencedColumns: ['tenant_id', 'user_id'];
+					},
 					{
 						foreignKeyName: 'conversations_contact_id_fkey';
 						columns: ['contact_id'];
@@ -1344,6 +1360,39 @@ export type Database = {
 			ai_release_reply: { Args: { conversation_id: string; generation: number }; Returns: number };
 			ai_reply_generation: { Args: { conversation_id: string }; Returns: number };
 			ai_request_reply: { Args: { conversation_id: string }; Returns: number };
+			assign_conversation: {
+				Args: { assignee_id?: string; conversation_id: string };
+				Returns: {
+					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
+					contact_id: string;
+					created_at: string;
+					escalated_at: string | null;
+					id: string;
+					insights_at: string | null;
+					insights_message_id: string | null;
+					insights_source: string | null;
+					last_inbound_at: string | null;
+					last_message_at: string | null;
+					last_message_direction: string | null;
+					last_message_preview: string | null;
+					number_id: string;
+					sentiment: string | null;
+					sentiment_score: number | null;
+					status: string;
+					summary: string | null;
+					tenant_id: string;
+					unread_count: number;
+					updated_at: string;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'conversations';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
 			change_member_role: {
 				Args: { role: string; tenant_id: string; user_id: string };
 				Returns: {
@@ -1445,16 +1494,21 @@ export type Database = {
 					status?: string;
 					tenant_id: string;
 					unread_only?: boolean;
+					view?: string;
 				};
 				Returns: {
 					activity_at: string;
 					ai_active: boolean;
+					assigned_at: string;
+					assignee_id: string;
+					assignee_name: string;
 					contact_id: string;
 					contact_name: string;
 					contact_user_id: string;
 					contact_username: string;
 					contact_wa_id: string;
 					created_at: string;
+					escalated_at: string;
 					id: string;
 					insights_at: string;
 					last_inbound_at: string;
@@ -1470,6 +1524,15 @@ export type Database = {
 					summary: string;
 					tenant_id: string;
 					unread_count: number;
+				}[];
+			};
+			inbox_view_counts: {
+				Args: { number_id?: string; status?: string; tenant_id: string };
+				Returns: {
+					all_conversations: number;
+					escalated: number;
+					mine: number;
+					unassigned: number;
 				}[];
 			};
 			ingest_whatsapp_delivery: {
@@ -1777,8 +1840,11 @@ export type Database = {
 				};
 				Returns: {
 					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
 					contact_id: string;
 					created_at: string;
+					escalated_at: string | null;
 					id: string;
 					insights_at: string | null;
 					insights_message_id: string | null;
