@@ -4,11 +4,9 @@
  * SQL the app sends through PostgREST, in a transaction with `role` and `request.jwt.claims` set.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { openDb, type Db } from '../supabase/local/db.ts';
+import type { Db } from '../supabase/local/db.ts';
 import { asMember, walkPlan, type PlanNode } from './as-member.ts';
-import { migrate } from '../supabase/local/migrate.ts';
-import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
+import { withScratchDatabase } from './scratch.ts';
 
 export interface InboxScale {
 	/** Conversations of the measured tenant. */
@@ -324,18 +322,11 @@ export async function measureInboxQueries(
 export async function measureInbox(
 	options: { databaseServer?: string; scale?: InboxScale; iterations?: number } = {}
 ): Promise<InboxResult> {
-	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer, 'parley_bench')
-		: undefined;
-	const db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
-	try {
-		await migrate(db, resolve(import.meta.dirname, '../supabase'), { seed: false });
-		const scale = options.scale ?? (scratch ? INBOX_SCALES.full : INBOX_SCALES.pglite);
+	return withScratchDatabase(options.databaseServer, async (db) => {
+		const scale =
+			options.scale ?? (db.kind === 'postgres' ? INBOX_SCALES.full : INBOX_SCALES.pglite);
 		const loaded = await loadInbox(db, scale);
 		const queries = await measureInboxQueries(db, loaded, options.iterations);
 		return { database: db.kind, scale, loaded, queries };
-	} finally {
-		await db.close();
-		await scratch?.drop();
-	}
+	});
 }

@@ -5,11 +5,9 @@
  * of words of some passage (answerable), and the same questions misspelt (the trigram path).
  */
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { openDb, type Db } from '../supabase/local/db.ts';
+import type { Db } from '../supabase/local/db.ts';
 import { asMember, walkPlan, type PlanNode } from './as-member.ts';
-import { migrate } from '../supabase/local/migrate.ts';
-import { createScratchDatabase } from '../supabase/local/scratch-database.ts';
+import { withScratchDatabase } from './scratch.ts';
 
 export interface RetrievalScale {
 	tenants: number;
@@ -149,12 +147,7 @@ export async function loadRetrievalTenants(db: Db, scale: RetrievalScale): Promi
 export async function measureRetrieval(
 	options: { databaseServer?: string; scale?: RetrievalScale } = {}
 ): Promise<RetrievalResult> {
-	const scratch = options.databaseServer
-		? await createScratchDatabase(options.databaseServer, 'parley_bench')
-		: undefined;
-	const db = await openDb({ databaseUrl: scratch?.url, poolSize: 2 });
-	try {
-		await migrate(db, resolve(import.meta.dirname, '../supabase'), { seed: false });
+	return withScratchDatabase(options.databaseServer, async (db) => {
 		const scale = options.scale ?? RETRIEVAL_SCALES.full;
 		const loaded = await loadRetrievalTenants(db, scale);
 		const [{ ownerId, agentId }] = loaded.tenants;
@@ -241,8 +234,5 @@ export async function measureRetrieval(
 			plan,
 			usesIndex: usesIndex && !scansAll
 		};
-	} finally {
-		await db.close();
-		await scratch?.drop();
-	}
+	});
 }
