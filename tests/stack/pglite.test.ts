@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, stopOnTrap, type Db } from '../../supabase/local/db.ts';
 
 // The embedded database the local stack runs on. PGlite runs Postgres as WebAssembly inside the
-// stack's own process, so a fault there must end in an error, never in a frozen process.
+// stack's own process, so a fault there must end in an error, never in a frozen process. Each
+// open compiles PGlite's WebAssembly afresh, which takes long on a busy machine: hence the timeouts.
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -31,7 +32,7 @@ describe('the embedded database', () => {
 			await db.close();
 			opened.pop();
 		}
-	});
+	}, 240_000);
 
 	it('fails a query in words after a WebAssembly trap, and every query after it, instead of hanging', async () => {
 		const pglite = await PGlite.create();
@@ -55,5 +56,5 @@ describe('the embedded database', () => {
 		await expect(pglite.query('select 2 as two')).rejects.toThrow(fault);
 		// Without the guard PGlite swallows the trap and goes on over a half-unwound Postgres.
 		await expect(pglite.query('select 3 as three')).rejects.toThrow(fault);
-	});
+	}, 120_000);
 });
