@@ -4,7 +4,16 @@ import { goto } from '$app/navigation';
 import { resolve } from '$app/paths';
 import { toast } from '$lib/components/ui/toasts.svelte';
 import { contactLabel } from '$lib/inbox/conversations';
+import type { CannedResponse } from '$lib/inbox/canned-responses';
 import { loadThreadPage, mergeMessage, pendingCopyOf, serviceWindow } from '$lib/inbox/messages';
+import {
+	conversationNoteSchema,
+	loadConversationNotes,
+	mergeNote,
+	NOTE_COLUMNS,
+	threadItems,
+	type ConversationNote
+} from '$lib/inbox/notes';
 import type { TemplateReference } from '$lib/inbox/templates';
 import {
 	inboxConversationSchema,
@@ -27,6 +36,15 @@ export type Outgoing =
 	| { text: string }
 	| { template: TemplateReference; preview: string }
 	| { file: File; text: string };
+
+/** What the chat adds to the conversation page's data for replies: notes and canned responses. */
+export interface ConversationReplies {
+	notes: ConversationNote[];
+	cannedResponses: CannedResponse[];
+}
+
+/** The chat's data: the conversation page's, with notes and canned responses when it loaded them. */
+export type ChatPageData = ConversationPageData & Partial<ConversationReplies>;
 
 /** What each status change says once it is done. */
 export const STATUS_DONE: Record<ConversationStatus, string> = {
@@ -58,6 +76,10 @@ export class ConversationState {
 	thread: ChatMessage[] = $state([]);
 	hasOlder = $state(false);
 	reactions: MessageReaction[] = $state([]);
+	/** Internal notes, oldest first: shown among the messages, never sent. */
+	notes: ConversationNote[] = $state([]);
+	/** The workspace's canned responses, for the composer's `/` picker. */
+	cannedResponses: CannedResponse[] = $state([]);
 	/** The clock "2 minutes ago", the reply window and typing expiry are read against. */
 	now = $state(0);
 	/** The thread's scrolling element, bound by the view. */
@@ -74,6 +96,8 @@ export class ConversationState {
 
 	readonly contact = $derived(contactLabel(this.conversation));
 	readonly replyWindow = $derived(serviceWindow(this.conversation.last_inbound_at, this.now));
+	/** Messages and notes in time order: what the thread shows. */
+	readonly items = $derived(threadItems(this.thread, this.notes, this.hasOlder));
 	readonly typingNames = $derived(
 		Object.entries(this.typists)
 			.filter(([userId, typist]) => userId !== this.me.id && typist.until > this.now)
@@ -85,7 +109,7 @@ export class ConversationState {
 	/** The activity topic: typing and presence, which members send themselves. */
 	readonly activity: TopicSubscription;
 
-	readonly #data: ConversationPageData;
+	readonly #data: ChatPageData;
 	#pendingCounter = 0;
 	#marking = false;
 	#lastTypingSent = 0;
@@ -94,12 +118,14 @@ export class ConversationState {
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- not state: only read by retry
 	readonly #pendingFiles = new Map<string, File>();
 
-	constructor(data: ConversationPageData) {
+	constructor(data: ChatPageData) {
 		this.#data = data;
 		this.conversation = data.conversation;
 		this.thread = data.thread.messages;
 		this.hasOlder = data.thread.hasOlder;
 		this.reactions = data.reactions;
+		this.notes = data.notes ?? [];
+		this.cannedResponses = data.cannedResponses ?? [];
 		this.now = data.now;
 
 		this.chat = listenToTopic(
@@ -109,6 +135,12 @@ export class ConversationState {
 				events: {
 					messages: (payload) =>
 						this.#messageChanged(messageRowSchema.safeParse(payload.record).data),
+					conversation_notes: (payload) =>
+						this.#noteChanged(
+							String(payload.operation),
+							conversationNoteSchema.safeParse(payload.record).data,
+							idOf(payload.old_record)
+						),
 					message_reactions: (payload) =>
 						this.#reactionChanged(
 							String(payload.operation),
@@ -168,7 +200,20 @@ export class ConversationState {
 		const timer = setInterval(() => (this.now = Date.now()), 30_000);
 		void this.markRead();
 		void this.scrollToBottom();
+		if (!this.#data.notes) void this.#loadNotes();
 		return () => clearInterval(timer);
+	}
+
+	// A page that did not load the notes (another view of the chat) reads them once mounted.
+	async #loadNotes(): Promise<void> {
+		try {
+			const loaded = await loadConversationNotes(this.supabase(), this.conversation.id);
+			let next = this.notes;
+			for (const note of loaded) next = mergeNote(next, note);
+			this.notes = next;
+		} catch (error) {
+			toast.error((error as Error).message + ' Reload the page to see them.');
+		}
 	}
 
 	reactionsOf(message: ChatMessage): MessageReaction[] {
@@ -242,6 +287,62 @@ export class ConversationState {
 			void this.markRead();
 		if (follow) void this.scrollToBottom();
 	}
+
+	#noteChanged(
+		operation: string,
+		record: ConversationNote | undefined,
+		oldId: string | undefined
+	): void {
+		if (operation === 'DELETE') {
+			this.notes = this.notes.filter((note) => note.id !== oldId);
+			return;
+		}
+		if (!record) return;
+		const follow = this.#nearBottom();
+		this.notes = mergeNote(this.notes, record);
+		if (record.author_id) delete this.typists[record.author_id];
+		if (follow) void this.scrollToBottom();
+	}
+
+	/**
+	 * Writes an internal note (never sent to the customer), mentioning `mentionedUserIds`; the
+	 * database keeps only mentions of the workspace's members and notifies them. Returns the
+	 * sentence to show when it was refused.
+	 */
+	async addNote(body: string, mentionedUserIds: string[]): Promise<string | undefined> {
+		const { data, error } = await this.supabase()
+			.from('conversation_notes')
+			.insert({
+				tenant_id: this.conversation.tenant_id,
+				conversation_id: this.conversation.id,
+				body,
+				mentioned_user_ids: mentionedUserIds
+			})
+			.select(NOTE_COLUMNS)
+			.single();
+		if (error || !data) {
+			console.error(error);
+			return 'The note could not be saved. Check your connection and add it again.';
+		}
+		this.notes = mergeNote(this.notes, conversationNoteSchema.parse(data));
+		void this.scrollToBottom();
+		return undefined;
+	}
+
+	/** Deletes one of my notes for everyone. */
+	deleteNote = async (note: ConversationNote): Promise<void> => {
+		const { data, error } = await this.supabase()
+			.from('conversation_notes')
+			.delete()
+			.eq('id', note.id)
+			.select('id');
+		if (error || !data?.length) {
+			toast.error('The note could not be deleted. Reload the page and try again.');
+			return;
+		}
+		this.notes = this.notes.filter((row) => row.id !== note.id);
+		toast.success('The note is deleted.');
+	};
 
 	#reactionChanged(
 		operation: string,
