@@ -276,6 +276,19 @@ describe('internal notes', () => {
 		expect(await mentionsOf(owner, conversationId)).toEqual([]);
 	});
 
+	it("a note's workspace is its conversation's, whatever the client names", async () => {
+		const [note] = rowsOf(
+			await attempt<NoteRow>(
+				stack.db,
+				agent,
+				`insert into public.conversation_notes (tenant_id, conversation_id, body)
+				 values ($1, $2, 'Filed under the other workspace?') returning tenant_id`,
+				[otherTenantId, conversationId]
+			)
+		);
+		expect(note.tenant_id).toBe(tenantId);
+	});
+
 	it('only its author deletes a note', async () => {
 		const [note] = rowsOf(
 			await commitAs<NoteRow>(stack.db, agent, insertNote, [conversationId, 'Typo, ignore', []])
