@@ -36,7 +36,8 @@ export function useRestStack() {
 	beforeAll(async () => {
 		const stack = await startTestStack();
 		await loadRestFixture(stack);
-		const anon = stack.client();
+		// The fixture tables are not in the generated types: these clients are untyped, as the tests use them.
+		const anon: SupabaseClient = stack.client();
 		started = {
 			stack,
 			anon,
