@@ -15,6 +15,8 @@ import {
 	connectTwilio,
 	createTeam,
 	hubSignature,
+	postMeta as postToMetaWebhook,
+	postTwilio as postToTwilioWebhook,
 	startPipelineStack,
 	type PipelineStack,
 	type Team
@@ -94,35 +96,23 @@ export function usePipelineStack() {
 
 	const twilioWebhookUrl = () => `${world().functionsUrl}/twilio-webhook`;
 
-	async function postTwilio(
+	/** Posts to twilio-webhook, signed with the demo account's token unless another header is given. */
+	function postTwilio(
 		params: Record<string, string>,
 		signature: string | null = twilioSignature(twilioDemo.authToken, twilioWebhookUrl(), params)
 	): Promise<Response> {
-		return fetch(twilioWebhookUrl(), {
-			method: 'POST',
-			headers: {
-				'Content-Type': 'application/x-www-form-urlencoded',
-				...(signature === null ? {} : { 'X-Twilio-Signature': signature })
-			},
-			body: new URLSearchParams(params).toString()
-		});
+		return postToTwilioWebhook(world().functionsUrl, params, { header: signature });
 	}
 
-	async function postMeta(
+	/** Posts to meta-webhook, signed with the demo app secret unless another header (or signer) is given. */
+	function postMeta(
 		payload: unknown,
 		signature: string | null | ((raw: string) => string) = (raw) =>
 			hubSignature(metaDemo.appSecret, raw)
 	): Promise<Response> {
 		const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
 		const header = typeof signature === 'function' ? signature(raw) : signature;
-		return fetch(`${world().functionsUrl}/meta-webhook`, {
-			method: 'POST',
-			headers: {
-				'Content-Type': 'application/json',
-				...(header === null ? {} : { 'X-Hub-Signature-256': header })
-			},
-			body: raw
-		});
+		return postToMetaWebhook(world().functionsUrl, raw, { header });
 	}
 
 	// ---------------------------------------------------------------- reading back what was stored
