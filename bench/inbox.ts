@@ -123,11 +123,15 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 		);
 		await tx.exec(
 			`insert into public.conversations (id, tenant_id, number_id, contact_id, status,
-			   last_message_preview, last_message_at, last_message_direction, last_inbound_at, unread_count, created_at)
-			 select conversation_id, tenant_id, number_id, contact_id,
-			   case when i % 10 = 0 then 'closed' else 'open' end,
-			   'Message 0', last_at, 'inbound', last_at, i % 3, last_at - interval '1 day'
-			 from bench_conversations`
+			   last_message_preview, last_message_at, last_message_direction, last_inbound_at, unread_count, created_at,
+			   assignee_id, assigned_at, escalated_at)
+			 select c.conversation_id, c.tenant_id, c.number_id, c.contact_id,
+			   case when c.i % 10 = 0 then 'closed' else 'open' end,
+			   'Message 0', c.last_at, 'inbound', c.last_at, c.i % 3, c.last_at - interval '1 day',
+			   -- One in ten is the tenant's agent's (Mine), one in fifty an AI hand-over (Escalated).
+			   case when c.i % 10 = 1 then t.agent_id end, case when c.i % 10 = 1 then c.last_at end,
+			   case when c.i % 50 = 2 then c.last_at end
+			 from bench_conversations c join bench_tenants t using (n)`
 		);
 		await tx.query(
 			`insert into public.messages (tenant_id, conversation_id, direction, sender, body, provider,
@@ -191,6 +195,16 @@ const INBOX_RPC = `select * from public.inbox_conversations(tenant_id => $1, sta
   unread_only => $4, sentiment => $5, search => $6, after_activity_at => $7, after_id => $8,
   page_size => $9, only_id => $10)`;
 
+/** The same rpc for one of the views (Mine, Unassigned, Escalated). */
+const INBOX_VIEW_RPC = `select * from public.inbox_conversations(tenant_id => $1, status => $2, number_id => $3,
+  unread_only => $4, sentiment => $5, search => $6, after_activity_at => $7, after_id => $8,
+  page_size => $9, only_id => $10, view => $11)`;
+
+/** The tabs' counts; explained by its costliest statement, the Unassigned count. */
+const VIEW_COUNTS_RPC = 'select * from public.inbox_view_counts($1)';
+const UNASSIGNED_COUNT_SQL = `select count(*) from (select 1 from public.conversations c
+  where c.tenant_id = $1 and c.assignee_id is null limit 1000) counted`;
+
 /** The SELECT PostgREST issues for the chat's `.from('messages')…limit(50)`. */
 const THREAD_SQL = `select * from public.messages where conversation_id = $1
   order by created_at desc, id desc limit 50`;
@@ -235,6 +249,22 @@ async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> 
 			explainSql: INBOX_RPC,
 			table: 'conversations',
 			generic: false
+		},
+		...(['mine', 'unassigned', 'escalated'] as const).map((view) => ({
+			name: `inbox ${view} first page`,
+			sql: INBOX_VIEW_RPC,
+			params: [...page(null), view],
+			explainSql: INBOX_VIEW_RPC,
+			table: 'conversations',
+			generic: false
+		})),
+		{
+			name: 'inbox view counts',
+			sql: VIEW_COUNTS_RPC,
+			params: [loaded.tenantId],
+			explainSql: UNASSIGNED_COUNT_SQL,
+			table: 'conversations',
+			generic: true
 		},
 		{
 			name: 'latest 50 messages',

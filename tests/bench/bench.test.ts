@@ -95,6 +95,10 @@ describe('inbox at scale', () => {
 		expect(queries.map((query) => [query.name, query.rows])).toEqual([
 			['inbox first page', 25],
 			['inbox deep keyset page', 25],
+			['inbox mine first page', 6],
+			['inbox unassigned first page', 25],
+			['inbox escalated first page', 2],
+			['inbox view counts', 1],
 			['latest 50 messages', 3],
 			['unread notification count', 1]
 		]);
