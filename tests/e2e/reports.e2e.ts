@@ -28,6 +28,26 @@ const CUSTOMERS = [
 const screenshot = (page: Page, name: string) =>
 	page.screenshot({ path: `test-results/screens/reports-${name}.png`, fullPage: true });
 
+/**
+ * What makes the page wider than the window: nothing when it fits, else the outermost elements
+ * that reach past its right edge, with their widths, so a failure says what to fix.
+ */
+const sidewaysOverflow = (page: Page) =>
+	page.evaluate(() => {
+		const root = document.documentElement;
+		if (root.scrollWidth <= root.clientWidth) return [];
+		const reachesPast = (element: Element | null) =>
+			!!element && element.getBoundingClientRect().right > root.clientWidth + 1;
+		return [...document.body.querySelectorAll('*')]
+			.filter((element) => reachesPast(element) && !reachesPast(element.parentElement))
+			.slice(0, 5)
+			.map(
+				(element) =>
+					`${element.tagName.toLowerCase()}.${String(element.className).slice(0, 80)} ${Math.round(element.getBoundingClientRect().width)} px`
+			)
+			.concat(`page ${root.scrollWidth} px in a ${root.clientWidth} px window`);
+	});
+
 const figure = (page: Page, name: string) =>
 	page.getByTestId(`figure-${name}`).locator('[data-value]');
 
@@ -121,6 +141,8 @@ test('owners read the tenant figures live, change the period and export CSV; age
 
 		await page.setViewportSize(PHONE);
 		await expect(figure(page, 'opened')).toBeVisible();
+		// Nothing is wider than the phone: the heatmap scrolls inside its own card.
+		await expect.poll(() => sidewaysOverflow(page)).toEqual([]);
 		expect(await accessibilityViolations(page)).toEqual([]);
 		await screenshot(page, 'owner-phone');
 
@@ -135,6 +157,7 @@ test('owners read the tenant figures live, change the period and export CSV; age
 		await expect(agentPage.getByTestId('figure-messages-in')).toHaveCount(0);
 		await expect(agentPage.getByRole('combobox', { name: 'Member', exact: true })).toHaveCount(0);
 		await expect(agentPage.getByTestId('heatmap')).toHaveCount(0);
+		await expect.poll(() => sidewaysOverflow(agentPage)).toEqual([]);
 		expect(await accessibilityViolations(agentPage)).toEqual([]);
 		await screenshot(agentPage, 'agent-phone');
 		await agentPage.setViewportSize(DESKTOP);
