@@ -258,6 +258,104 @@ export type Database = {
 					}
 				];
 			};
+			conversation_report_days: {
+				Row: {
+					ai_answered: number;
+					ai_responses: number;
+					ai_seconds: NonNullable<Json>;
+					day: string;
+					escalated: number;
+					escalation_reasons: NonNullable<Json>;
+					human_responses: number;
+					human_seconds: NonNullable<Json>;
+					inbound_hours: NonNullable<Json>;
+					member_id: string | null;
+					messages_ai: number;
+					messages_any: number;
+					messages_human: number;
+					messages_in: number;
+					negative: number;
+					neutral: number;
+					number_id: string;
+					opened: number;
+					own_first_replies: number;
+					own_resolved: number;
+					own_response_seconds: NonNullable<Json>;
+					own_responses: number;
+					positive: number;
+					resolution_seconds: NonNullable<Json>;
+					resolved: number;
+					resolved_by_ai: number;
+					tenant_id: string;
+				};
+				Insert: {
+					ai_answered?: number;
+					ai_responses?: number;
+					ai_seconds?: NonNullable<Json>;
+					day: string;
+					escalated?: number;
+					escalation_reasons?: NonNullable<Json>;
+					human_responses?: number;
+					human_seconds?: NonNullable<Json>;
+					inbound_hours?: NonNullable<Json>;
+					member_id?: string | null;
+					messages_ai?: number;
+					messages_any?: number;
+					messages_human?: number;
+					messages_in?: number;
+					negative?: number;
+					neutral?: number;
+					number_id: string;
+					opened?: number;
+					own_first_replies?: number;
+					own_resolved?: number;
+					own_response_seconds?: NonNullable<Json>;
+					own_responses?: number;
+					positive?: number;
+					resolution_seconds?: NonNullable<Json>;
+					resolved?: number;
+					resolved_by_ai?: number;
+					tenant_id: string;
+				};
+				Update: {
+					ai_answered?: number;
+					ai_responses?: number;
+					ai_seconds?: NonNullable<Json>;
+					day?: string;
+					escalated?: number;
+					escalation_reasons?: NonNullable<Json>;
+					human_responses?: number;
+					human_seconds?: NonNullable<Json>;
+					inbound_hours?: NonNullable<Json>;
+					member_id?: string | null;
+					messages_ai?: number;
+					messages_any?: number;
+					messages_human?: number;
+					messages_in?: number;
+					negative?: number;
+					neutral?: number;
+					number_id?: string;
+					opened?: number;
+					own_first_replies?: number;
+					own_resolved?: number;
+					own_response_seconds?: NonNullable<Json>;
+					own_responses?: number;
+					positive?: number;
+					resolution_seconds?: NonNullable<Json>;
+					resolved?: number;
+					resolved_by_ai?: number;
+					tenant_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'conversation_report_days_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			conversations: {
 				Row: {
 					ai_active: boolean;
