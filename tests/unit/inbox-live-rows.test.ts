@@ -28,7 +28,11 @@ const inboxRow: InboxConversation & { updated_at: string } = {
 	contact_user_id: null,
 	number_name: 'Support line',
 	number_address: 'whatsapp:+14155550100',
-	number_provider: 'meta'
+	number_provider: 'meta',
+	assignee_id: null,
+	assigned_at: null,
+	assignee_name: null,
+	escalated_at: null
 };
 
 describe('inbox rows from broadcasts', () => {

@@ -3,18 +3,21 @@ import type { ParleyClient } from '$lib/supabase/types';
 import {
 	conversationStatuses,
 	inboxConversationSchema,
+	inboxViews,
 	sentiments,
 	type InboxConversation,
 	type InboxCursor,
 	type InboxFilters,
 	type InboxPage
 } from './types.ts';
+import { NO_VIEW_COUNTS, viewCountsSchema, type InboxViewCounts } from './assignment.ts';
 
 /** Rows per inbox page. */
 export const INBOX_PAGE_SIZE = 25;
 
 /** No filters: everything, newest first. */
 export const NO_FILTERS: InboxFilters = {
+	view: 'all',
 	status: null,
 	numberId: null,
 	unreadOnly: false,
@@ -28,6 +31,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function filtersFromSearchParams(params: URLSearchParams): InboxFilters {
 	const numberId = params.get('number');
 	return {
+		view: z
+			.enum(inboxViews)
+			.catch('all')
+			.parse(params.get('view') ?? 'all'),
 		status: z.enum(conversationStatuses).nullable().catch(null).parse(params.get('status')),
 		numberId: numberId && UUID.test(numberId) ? numberId : null,
 		unreadOnly: params.get('unread') === '1',
@@ -48,6 +55,7 @@ export function inboxRpcArgs(
 ) {
 	return {
 		tenant_id: tenantId,
+		view: filters.view === 'all' ? undefined : filters.view,
 		status: filters.status ?? undefined,
 		number_id: filters.numberId ?? undefined,
 		unread_only: filters.unreadOnly,
@@ -170,10 +178,33 @@ export interface InboxNumberOption {
 	display_name: string;
 }
 
-/** What RecentConversations starts with: the first page and the tenant's numbers for the filter. */
+/**
+ * How many conversations each view holds under the status and number filters (the tabs' counts;
+ * each stops at VIEW_COUNT_CAP + 1, which a tab shows as "999+").
+ */
+export async function loadInboxViewCounts(
+	supabase: ParleyClient,
+	tenantId: string,
+	filters: Pick<InboxFilters, 'status' | 'numberId'> = NO_FILTERS
+): Promise<InboxViewCounts> {
+	const { data, error } = await supabase.rpc('inbox_view_counts', {
+		tenant_id: tenantId,
+		status: filters.status ?? undefined,
+		number_id: filters.numberId ?? undefined
+	});
+	if (error) throw new Error(`The conversation counts could not be loaded: ${error.message}`);
+	const row = viewCountsSchema.safeParse(data?.[0]);
+	return row.success ? row.data : NO_VIEW_COUNTS;
+}
+
+/**
+ * What RecentConversations starts with: the first page, the tenant's numbers for the filter, and
+ * each view's count.
+ */
 export interface RecentConversationsInitial {
 	page: InboxPage;
 	numbers: InboxNumberOption[];
+	counts: InboxViewCounts;
 	now: number;
 }
 
@@ -185,14 +216,15 @@ export async function loadRecentConversations(
 	supabase: ParleyClient,
 	tenantId: string
 ): Promise<RecentConversationsInitial> {
-	const [page, numbers] = await Promise.all([
+	const [page, numbers, counts] = await Promise.all([
 		loadInboxPage(supabase, tenantId),
 		supabase
 			.from('whatsapp_numbers')
 			.select('id, display_name')
 			.eq('tenant_id', tenantId)
-			.order('display_name')
+			.order('display_name'),
+		loadInboxViewCounts(supabase, tenantId)
 	]);
 	if (numbers.error) throw new Error(`The numbers could not be loaded: ${numbers.error.message}`);
-	return { page, numbers: numbers.data ?? [], now: Date.now() };
+	return { page, numbers: numbers.data ?? [], counts, now: Date.now() };
 }

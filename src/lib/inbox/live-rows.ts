@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inView } from './assignment.ts';
 import { inboxConversationSchema, type InboxConversation, type InboxFilters } from './types.ts';
 
 const changeSchema = z.object({
@@ -30,12 +31,16 @@ export function inboxRowChange(payload: unknown): InboxRowChange | null {
 /**
  * Whether a row belongs in the inbox under these filters, decided as `inbox_conversations` decides
  * it. A search the name, username and number do not match may still match a message's words,
- * which only the database can read: then 'ask the database'.
+ * which only the database can read: then 'ask the database'. Mine is the viewer's: without one,
+ * nothing is theirs.
  */
 export function matchesInboxFilters(
 	row: InboxConversation,
-	filters: InboxFilters
+	filters: InboxFilters,
+	viewerId: string | null = null
 ): boolean | 'ask the database' {
+	if (filters.view === 'mine' && viewerId === null) return false;
+	if (!inView(row, filters.view, viewerId ?? '')) return false;
 	if (filters.status !== null && row.status !== filters.status) return false;
 	if (filters.numberId !== null && row.number_id !== filters.numberId) return false;
 	if (filters.unreadOnly && row.unread_count <= 0) return false;

@@ -55,3 +55,40 @@ export function applyNotificationChange(
 	if (operation === 'DELETE' || !record || record.tenant_id !== tenantId) return others;
 	return [...others, record].sort(compareNotifications);
 }
+
+/** How each kind of notification reads and looks: its own words, colour and icon (a path). */
+export const NOTIFICATION_LOOK: Record<
+	InboxNotification['kind'],
+	{ label: string; classes: string; icon: string }
+> = {
+	new_message: {
+		label: 'New message',
+		classes: 'bg-brand-50 text-brand-800 ring-brand-600/20',
+		icon: 'M3 5.5A2.5 2.5 0 0 1 5.5 3h9A2.5 2.5 0 0 1 17 5.5v6a2.5 2.5 0 0 1-2.5 2.5H8l-3.5 3v-3A2.5 2.5 0 0 1 3 11.5v-6Z'
+	},
+	escalation: {
+		label: 'Needs a person',
+		classes: 'bg-rose-600 text-white ring-rose-700',
+		icon: 'M8.5 3.5a1.7 1.7 0 0 1 3 0l6 10.5A1.7 1.7 0 0 1 16 16.5H4A1.7 1.7 0 0 1 2.5 14l6-10.5ZM9.25 7.75v3h1.5v-3h-1.5Zm.75 6.25a1 1 0 1 0 0-2 1 1 0 0 0 0 2Z'
+	},
+	assignment: {
+		label: 'Assigned to you',
+		classes: 'bg-violet-50 text-violet-800 ring-violet-600/20',
+		icon: 'M8 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6Zm-6 7.2a6 6 0 0 1 12 0 .8.8 0 0 1-.5.7 14 14 0 0 1-11 0 .8.8 0 0 1-.5-.7ZM15.25 6a.75.75 0 0 1 .75.75V8h1.25a.75.75 0 0 1 0 1.5H16v1.25a.75.75 0 0 1-1.5 0V9.5h-1.25a.75.75 0 0 1 0-1.5h1.25V6.75a.75.75 0 0 1 .75-.75Z'
+	},
+	credentials: {
+		label: 'Number needs attention',
+		classes: 'bg-amber-50 text-amber-800 ring-amber-600/20',
+		icon: 'M13 2a5 5 0 0 0-4.9 6L2.3 13.8a1 1 0 0 0-.3.7V17a1 1 0 0 0 1 1h2.5a1 1 0 0 0 1-1v-1h1a1 1 0 0 0 1-1v-1h1l1.4-1.4A5 5 0 1 0 13 2Zm1 3.5a1 1 0 1 1 0 2 1 1 0 0 1 0-2Z'
+	},
+	mention: {
+		label: 'Mentioned you',
+		classes: 'bg-sky-50 text-sky-800 ring-sky-600/20',
+		icon: 'M10 2a8 8 0 1 0 4 14.9.75.75 0 1 0-.75-1.3A6.5 6.5 0 1 1 16.5 10v.75a1.25 1.25 0 0 1-2.5 0V6.5a.75.75 0 0 0-1.5 0v.2A4 4 0 1 0 13 13a2.75 2.75 0 0 0 5-1.5V10a8 8 0 0 0-8-8Zm0 5.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5Z'
+	},
+	snooze: {
+		label: 'Snooze ended',
+		classes: 'bg-slate-100 text-slate-700 ring-slate-500/20',
+		icon: 'M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm.75 4a.75.75 0 0 0-1.5 0v4c0 .2.08.39.22.53l2.5 2.5a.75.75 0 1 0 1.06-1.06l-2.28-2.28V6Z'
+	}
+};

@@ -38,7 +38,13 @@ export const inboxConversationSchema = z.object({
 	contact_user_id: z.string().nullable(),
 	number_name: z.string().nullable(),
 	number_address: z.string().nullable(),
-	number_provider: z.enum(['twilio', 'meta']).nullable()
+	number_provider: z.enum(['twilio', 'meta']).nullable(),
+	/** The member the conversation is assigned to, and since when; null when nobody has it. */
+	assignee_id: z.string().nullable(),
+	assigned_at: z.string().nullable(),
+	assignee_name: z.string().nullable(),
+	/** When the AI handed the conversation to people, until AI is back on or it is closed. */
+	escalated_at: z.string().nullable()
 } satisfies ReturnedColumnSchemas<InboxConversationRow>);
 export type InboxConversation = z.infer<typeof inboxConversationSchema>;
 
@@ -111,8 +117,13 @@ export const inboxNotificationSchema = z.object({
 } satisfies ColumnSchemas<Tables<'notifications'>>);
 export type InboxNotification = z.infer<typeof inboxNotificationSchema>;
 
+/** The inbox's views: assigned to me, to nobody, everything, and what the AI handed to people. */
+export const inboxViews = ['mine', 'unassigned', 'all', 'escalated'] as const;
+export type InboxView = (typeof inboxViews)[number];
+
 /** What the inbox list is narrowed to. */
 export interface InboxFilters {
+	view: InboxView;
 	status: ConversationStatus | null;
 	numberId: string | null;
 	unreadOnly: boolean;
