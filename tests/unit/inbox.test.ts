@@ -77,15 +77,21 @@ describe('inbox list', () => {
 
 	it('filters from a URL keep only valid values', () => {
 		const filters = filtersFromSearchParams(
-			new URLSearchParams('status=open&sentiment=angry&number=nope&unread=1&q=order')
+			new URLSearchParams('status=open&sentiment=angry&number=nope&unread=1&q=order&view=theirs')
 		);
 		expect(filters).toEqual({
+			view: 'all',
 			status: 'open',
 			numberId: null,
 			unreadOnly: true,
 			sentiment: null,
 			search: 'order'
 		});
+	});
+
+	it('a view from a URL is kept when it is one of the tabs', () => {
+		expect(filtersFromSearchParams(new URLSearchParams('view=unassigned')).view).toBe('unassigned');
+		expect(filtersFromSearchParams(new URLSearchParams('view=mine')).view).toBe('mine');
 	});
 
 	it('a blank search is no search, and the cursor goes to the rpc', () => {
