@@ -73,7 +73,7 @@ revoke all on function private.keep_assignment_fields(), private.mark_conversati
 -- role rules below are the only way to change it. Agents take (when unassigned or already theirs)
 -- and release their own; owners and admins assign any member or nobody. Assigning someone else
 -- notifies them.
-create function public.assign_conversation(conversation_id uuid, assignee_id uuid)
+create function public.assign_conversation(conversation_id uuid, assignee_id uuid default null)
 returns public.conversations
 language plpgsql security definer set search_path = '' as $$
 declare
