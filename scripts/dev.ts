@@ -143,6 +143,17 @@ function cacheFunctionDependencies(): Promise<void> {
 	});
 }
 
+/**
+ * Asks for the sign-in page once, so the server-side runtime, the hooks and the root layout are
+ * compiled and loaded before anyone opens the app (vite's warmup compiles the rest; see
+ * vite.config.ts). A failure here is the first request's to report, not this one's.
+ */
+async function warmUp(appUrl: string): Promise<void> {
+	await fetch(`${appUrl}/login`, { signal: AbortSignal.timeout(60_000) })
+		.then((response) => response.arrayBuffer())
+		.catch(() => undefined);
+}
+
 function printBanner(lines: string[]): void {
 	const width = Math.max(...lines.map((line) => line.length)) + 4;
 	const rule = '─'.repeat(width);
@@ -191,7 +202,7 @@ async function main(): Promise<void> {
 		}
 	});
 	await waitForPort(appPort, vite);
-	await functionsCached;
+	await Promise.all([functionsCached, warmUp(`http://localhost:${appPort}`)]);
 
 	const appUrl = `http://localhost:${appPort}`;
 	const lines = [`Parley is running: sign in at ${appUrl}/login`, ''];
