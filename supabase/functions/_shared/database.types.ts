@@ -100,35 +100,53 @@ export type Database = {
 				Row: {
 					created_at: string;
 					id: string;
+					note: string | null;
+					note_updated_at: string | null;
+					note_updated_by: string | null;
 					parent_user_id: string | null;
 					profile_name: string | null;
+					renamed_at: string | null;
+					renamed_by: string | null;
 					tenant_id: string;
 					updated_at: string;
 					user_id: string | null;
 					username: string | null;
 					wa_id: string | null;
+					whatsapp_name: string | null;
 				};
 				Insert: {
 					created_at?: string;
 					id?: string;
+					note?: string | null;
+					note_updated_at?: string | null;
+					note_updated_by?: string | null;
 					parent_user_id?: string | null;
 					profile_name?: string | null;
+					renamed_at?: string | null;
+					renamed_by?: string | null;
 					tenant_id: string;
 					updated_at?: string;
 					user_id?: string | null;
 					username?: string | null;
 					wa_id?: string | null;
+					whatsapp_name?: string | null;
 				};
 				Update: {
 					created_at?: string;
 					id?: string;
+					note?: string | null;
+					note_updated_at?: string | null;
+					note_updated_by?: string | null;
 					parent_user_id?: string | null;
 					profile_name?: string | null;
+					renamed_at?: string | null;
+					renamed_by?: string | null;
 					tenant_id?: string;
 					updated_at?: string;
 					user_id?: string | null;
 					username?: string | null;
 					wa_id?: string | null;
+					whatsapp_name?: string | null;
 				};
 				Relationships: [
 					{
@@ -1551,6 +1569,20 @@ export type Database = {
 					isSetofReturn: false;
 				};
 			};
+			contact_conversations: {
+				Args: { contact_id: string; except_id?: string; page_size?: number };
+				Returns: {
+					activity_at: string;
+					created_at: string;
+					id: string;
+					last_message_direction: string;
+					last_message_preview: string;
+					number_address: string;
+					number_id: string;
+					number_name: string;
+					status: string;
+				}[];
+			};
 			conversation_report: {
 				Args: {
 					first_day: string;
@@ -1861,6 +1893,32 @@ export type Database = {
 				};
 			};
 			remove_member: { Args: { tenant_id: string; user_id: string }; Returns: undefined };
+			rename_contact: {
+				Args: { contact_id: string; name: string };
+				Returns: {
+					created_at: string;
+					id: string;
+					note: string | null;
+					note_updated_at: string | null;
+					note_updated_by: string | null;
+					parent_user_id: string | null;
+					profile_name: string | null;
+					renamed_at: string | null;
+					renamed_by: string | null;
+					tenant_id: string;
+					updated_at: string;
+					user_id: string | null;
+					username: string | null;
+					wa_id: string | null;
+					whatsapp_name: string | null;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'contacts';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
 			requeue_failed_message: {
 				Args: { message_id: string };
 				Returns: {
@@ -1923,6 +1981,32 @@ export type Database = {
 				SetofOptions: {
 					from: '*';
 					to: 'integrations';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
+			set_contact_note: {
+				Args: { contact_id: string; note: string };
+				Returns: {
+					created_at: string;
+					id: string;
+					note: string | null;
+					note_updated_at: string | null;
+					note_updated_by: string | null;
+					parent_user_id: string | null;
+					profile_name: string | null;
+					renamed_at: string | null;
+					renamed_by: string | null;
+					tenant_id: string;
+					updated_at: string;
+					user_id: string | null;
+					username: string | null;
+					wa_id: string | null;
+					whatsapp_name: string | null;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'contacts';
 					isOneToOne: true;
 					isSetofReturn: false;
 				};
