@@ -20,10 +20,18 @@ export const THREAD_PAGE_SIZE = 30;
 export const MESSAGE_COLUMNS =
 	'id, conversation_id, direction, sender, sender_user_id, type, body, media, location, provider_message_id, status, error_code, error_message, created_at';
 
-/** Oldest first, ties by id: the order the thread is shown in. */
-export function compareMessages(a: ChatMessage, b: ChatMessage): number {
+/**
+ * Oldest first; at the same instant Parley's own notes come after the messages they explain (the
+ * AI's hand-over and its note are written together), then ties by id: the order of the thread.
+ */
+export function compareMessages(
+	a: Pick<ChatMessage, 'created_at' | 'sender' | 'id'>,
+	b: Pick<ChatMessage, 'created_at' | 'sender' | 'id'>
+): number {
 	const byTime = Date.parse(a.created_at) - Date.parse(b.created_at);
 	if (byTime !== 0) return byTime;
+	const bySystem = Number(a.sender === 'system') - Number(b.sender === 'system');
+	if (bySystem !== 0) return bySystem;
 	return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
