@@ -15,6 +15,7 @@ import { createRestService } from './rest/index.ts';
 import { createRealtimeService } from './realtime/index.ts';
 import { createFunctionsService } from './functions.ts';
 import { createStorageService } from './storage/index.ts';
+import { scheduledJobs, startScheduler } from './scheduler.ts';
 
 export interface StackOptions {
 	/** TCP port; 0 picks a free one. Default 54321, as `supabase start`. */
@@ -34,6 +35,8 @@ export interface StackOptions {
 	storageDir?: string;
 	/** Extra secrets for Edge Functions (added to supabase/functions/.env). */
 	functionSecrets?: Record<string, string>;
+	/** How often snoozed conversations whose time has come wake up (default a minute, as pg_cron); 0 never. */
+	snoozeWakeEveryMs?: number;
 }
 
 /** A running local Supabase-compatible stack. */
@@ -86,6 +89,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			databaseUrl: options.databaseUrl
 		})
 	};
+
+	const stopScheduler = startScheduler(db, scheduledJobs(options.snoozeWakeEveryMs ?? 60_000));
 
 	const fetch = async (request: Request): Promise<Response> => {
 		const requestUrl = new URL(request.url);
@@ -169,6 +174,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			for (const service of Object.values(services)) await service.close?.();
 			server.closeAllConnections();
 			await closed;
+			await stopScheduler();
 			await db.close();
 		}
 	};

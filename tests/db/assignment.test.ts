@@ -317,7 +317,13 @@ describe('views, escalations and replies', () => {
 		const [counts] = rowsOf(
 			await commitAs(stack.db, agentInViews, 'select * from public.inbox_view_counts($1)', [t])
 		);
-		expect(counts).toEqual({ mine: 1, unassigned: 2, all_conversations: 4, escalated: 1 });
+		expect(counts).toEqual({
+			mine: 1,
+			unassigned: 2,
+			all_conversations: 4,
+			escalated: 1,
+			snoozed: 0
+		});
 	});
 
 	it("each row names its assignee, and a teammate's Mine is their own", async () => {

@@ -386,6 +386,7 @@ export type Database = {
 					insights_at: string | null;
 					insights_message_id: string | null;
 					insights_source: string | null;
+					label_ids: string[];
 					last_inbound_at: string | null;
 					last_message_at: string | null;
 					last_message_direction: string | null;
@@ -393,6 +394,7 @@ export type Database = {
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
+					snoozed_until: string | null;
 					status: string;
 					summary: string | null;
 					tenant_id: string;
@@ -410,6 +412,7 @@ export type Database = {
 					insights_at?: string | null;
 					insights_message_id?: string | null;
 					insights_source?: string | null;
+					label_ids?: string[];
 					last_inbound_at?: string | null;
 					last_message_at?: string | null;
 					last_message_direction?: string | null;
@@ -417,6 +420,7 @@ export type Database = {
 					number_id: string;
 					sentiment?: string | null;
 					sentiment_score?: number | null;
+					snoozed_until?: string | null;
 					status?: string;
 					summary?: string | null;
 					tenant_id: string;
@@ -434,6 +438,7 @@ export type Database = {
 					insights_at?: string | null;
 					insights_message_id?: string | null;
 					insights_source?: string | null;
+					label_ids?: string[];
 					last_inbound_at?: string | null;
 					last_message_at?: string | null;
 					last_message_direction?: string | null;
@@ -441,6 +446,7 @@ export type Database = {
 					number_id?: string;
 					sentiment?: string | null;
 					sentiment_score?: number | null;
+					snoozed_until?: string | null;
 					status?: string;
 					summary?: string | null;
 					tenant_id?: string;
@@ -761,6 +767,44 @@ export type Database = {
 					},
 					{
 						foreignKeyName: 'knowledge_words_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
+			labels: {
+				Row: {
+					colour: string;
+					created_at: string;
+					created_by: string | null;
+					id: string;
+					name: string;
+					tenant_id: string;
+					updated_at: string;
+				};
+				Insert: {
+					colour?: string;
+					created_at?: string;
+					created_by?: string | null;
+					id?: string;
+					name: string;
+					tenant_id: string;
+					updated_at?: string;
+				};
+				Update: {
+					colour?: string;
+					created_at?: string;
+					created_by?: string | null;
+					id?: string;
+					name?: string;
+					tenant_id?: string;
+					updated_at?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'labels_tenant_id_fkey';
 						columns: ['tenant_id'];
 						isOneToOne: false;
 						referencedRelation: 'tenants';
@@ -1489,6 +1533,7 @@ export type Database = {
 					insights_at: string | null;
 					insights_message_id: string | null;
 					insights_source: string | null;
+					label_ids: string[];
 					last_inbound_at: string | null;
 					last_message_at: string | null;
 					last_message_direction: string | null;
@@ -1496,6 +1541,7 @@ export type Database = {
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
+					snoozed_until: string | null;
 					status: string;
 					summary: string | null;
 					tenant_id: string;
@@ -1616,6 +1662,7 @@ export type Database = {
 				Args: {
 					after_activity_at?: string;
 					after_id?: string;
+					label_id?: string;
 					number_id?: string;
 					only_id?: string;
 					page_size?: number;
@@ -1641,6 +1688,7 @@ export type Database = {
 					escalated_at: string;
 					id: string;
 					insights_at: string;
+					label_ids: string[];
 					last_inbound_at: string;
 					last_message_at: string;
 					last_message_direction: string;
@@ -1650,6 +1698,7 @@ export type Database = {
 					number_name: string;
 					number_provider: string;
 					sentiment: string;
+					snoozed_until: string;
 					status: string;
 					summary: string;
 					tenant_id: string;
@@ -1657,11 +1706,12 @@ export type Database = {
 				}[];
 			};
 			inbox_view_counts: {
-				Args: { number_id?: string; status?: string; tenant_id: string };
+				Args: { label_id?: string; number_id?: string; status?: string; tenant_id: string };
 				Returns: {
 					all_conversations: number;
 					escalated: number;
 					mine: number;
+					snoozed: number;
 					unassigned: number;
 				}[];
 			};
@@ -1702,6 +1752,41 @@ export type Database = {
 					raw_body: string;
 				};
 				Returns: string;
+			};
+			label_conversation: {
+				Args: { conversation_id: string; label_id: string };
+				Returns: {
+					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
+					contact_id: string;
+					created_at: string;
+					escalated_at: string | null;
+					id: string;
+					insights_at: string | null;
+					insights_message_id: string | null;
+					insights_source: string | null;
+					label_ids: string[];
+					last_inbound_at: string | null;
+					last_message_at: string | null;
+					last_message_direction: string | null;
+					last_message_preview: string | null;
+					number_id: string;
+					sentiment: string | null;
+					sentiment_score: number | null;
+					snoozed_until: string | null;
+					status: string;
+					summary: string | null;
+					tenant_id: string;
+					unread_count: number;
+					updated_at: string;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'conversations';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
 			};
 			leave_tenant: { Args: { tenant_id: string }; Returns: undefined };
 			mark_all_notifications_read: { Args: { tenant_id: string }; Returns: number };
@@ -2011,6 +2096,41 @@ export type Database = {
 					isSetofReturn: false;
 				};
 			};
+			snooze_conversation: {
+				Args: { conversation_id: string; preset?: string; until?: string };
+				Returns: {
+					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
+					contact_id: string;
+					created_at: string;
+					escalated_at: string | null;
+					id: string;
+					insights_at: string | null;
+					insights_message_id: string | null;
+					insights_source: string | null;
+					label_ids: string[];
+					last_inbound_at: string | null;
+					last_message_at: string | null;
+					last_message_direction: string | null;
+					last_message_preview: string | null;
+					number_id: string;
+					sentiment: string | null;
+					sentiment_score: number | null;
+					snoozed_until: string | null;
+					status: string;
+					summary: string | null;
+					tenant_id: string;
+					unread_count: number;
+					updated_at: string;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'conversations';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
 			store_conversation_insights: {
 				Args: {
 					conversation_id: string;
@@ -2031,6 +2151,7 @@ export type Database = {
 					insights_at: string | null;
 					insights_message_id: string | null;
 					insights_source: string | null;
+					label_ids: string[];
 					last_inbound_at: string | null;
 					last_message_at: string | null;
 					last_message_direction: string | null;
@@ -2038,6 +2159,7 @@ export type Database = {
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
+					snoozed_until: string | null;
 					status: string;
 					summary: string | null;
 					tenant_id: string;
@@ -2089,7 +2211,77 @@ export type Database = {
 					tenant_id: string;
 				}[];
 			};
+			unlabel_conversation: {
+				Args: { conversation_id: string; label_id: string };
+				Returns: {
+					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
+					contact_id: string;
+					created_at: string;
+					escalated_at: string | null;
+					id: string;
+					insights_at: string | null;
+					insights_message_id: string | null;
+					insights_source: string | null;
+					label_ids: string[];
+					last_inbound_at: string | null;
+					last_message_at: string | null;
+					last_message_direction: string | null;
+					last_message_preview: string | null;
+					number_id: string;
+					sentiment: string | null;
+					sentiment_score: number | null;
+					snoozed_until: string | null;
+					status: string;
+					summary: string | null;
+					tenant_id: string;
+					unread_count: number;
+					updated_at: string;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'conversations';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
 			unread_notification_count: { Args: { tenant_id: string }; Returns: number };
+			unsnooze_conversation: {
+				Args: { conversation_id: string };
+				Returns: {
+					ai_active: boolean;
+					assigned_at: string | null;
+					assignee_id: string | null;
+					contact_id: string;
+					created_at: string;
+					escalated_at: string | null;
+					id: string;
+					insights_at: string | null;
+					insights_message_id: string | null;
+					insights_source: string | null;
+					label_ids: string[];
+					last_inbound_at: string | null;
+					last_message_at: string | null;
+					last_message_direction: string | null;
+					last_message_preview: string | null;
+					number_id: string;
+					sentiment: string | null;
+					sentiment_score: number | null;
+					snoozed_until: string | null;
+					status: string;
+					summary: string | null;
+					tenant_id: string;
+					unread_count: number;
+					updated_at: string;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'conversations';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
 		};
 		Enums: {
 			member_role: 'owner' | 'admin' | 'agent';
