@@ -21,12 +21,11 @@ import {
 	messageRowSchema,
 	type ChatMessage,
 	type ConversationPageData,
-	type ConversationStatus,
 	type InboxConversation,
 	type MessageReaction
 } from '$lib/inbox/types';
 import { listenToTopic, type TopicSubscription } from '$lib/realtime/topic-channel.svelte';
-import { getSupabaseBrowserClient } from '$lib/supabase/browser';
+import { loadSupabaseBrowserClient } from '$lib/supabase/browser';
 import { callFunction } from '$lib/whatsapp/functions';
 import type { FunctionErrorBody } from '$lib/whatsapp/types';
 import { outboundMediaKind, outboundMediaType } from '$shared/outbound-media';
@@ -45,13 +44,6 @@ export interface ConversationReplies {
 
 /** The chat's data: the conversation page's, with notes and canned responses when it loaded them. */
 export type ChatPageData = ConversationPageData & Partial<ConversationReplies>;
-
-/** What each status change says once it is done. */
-export const STATUS_DONE: Record<ConversationStatus, string> = {
-	open: 'The conversation is open again.',
-	closed: 'The conversation is closed.',
-	archived: 'The conversation is archived.'
-};
 
 /** A conversation broadcast's record: the inbox row, or (from an older database) the plain row. */
 const conversationChangeSchema = inboxConversationSchema.partial();
@@ -188,7 +180,7 @@ export class ConversationState {
 	}
 
 	/** The browser's client (the template picker reads templates with it). */
-	readonly supabase = () => getSupabaseBrowserClient(this.#data.supabaseConfig);
+	readonly supabase = () => loadSupabaseBrowserClient(this.#data.supabaseConfig);
 
 	#inboxPath() {
 		return resolve('/app/[tenant]/whatsapp', { tenant: this.#data.tenant.slug });
@@ -207,7 +199,7 @@ export class ConversationState {
 	// A page that did not load the notes (another view of the chat) reads them once mounted.
 	async #loadNotes(): Promise<void> {
 		try {
-			const loaded = await loadConversationNotes(this.supabase(), this.conversation.id);
+			const loaded = await loadConversationNotes(await this.supabase(), this.conversation.id);
 			let next = this.notes;
 			for (const note of loaded) next = mergeNote(next, note);
 			this.notes = next;
@@ -241,7 +233,7 @@ export class ConversationState {
 		if (this.#marking) return;
 		this.#marking = true;
 		try {
-			await callFunction(this.supabase(), 'whatsapp-send/read', 'POST', {
+			await callFunction(await this.supabase(), 'whatsapp-send/read', 'POST', {
 				conversationId: this.conversation.id
 			});
 		} finally {
@@ -262,7 +254,7 @@ export class ConversationState {
 		this.loadingOlder = true;
 		const fromBottom = scroller.scrollHeight - scroller.scrollTop;
 		try {
-			const page = await loadThreadPage(this.supabase(), this.conversation.id, oldest);
+			const page = await loadThreadPage(await this.supabase(), this.conversation.id, oldest);
 			let next = this.thread;
 			for (const message of page.messages) next = mergeMessage(next, message);
 			this.thread = next;
@@ -310,7 +302,8 @@ export class ConversationState {
 	 * sentence to show when it was refused.
 	 */
 	async addNote(body: string, mentionedUserIds: string[]): Promise<string | undefined> {
-		const { data, error } = await this.supabase()
+		const db = await this.supabase();
+		const { data, error } = await db
 			.from('conversation_notes')
 			.insert({
 				tenant_id: this.conversation.tenant_id,
@@ -331,7 +324,8 @@ export class ConversationState {
 
 	/** Deletes one of my notes for everyone. */
 	deleteNote = async (note: ConversationNote): Promise<void> => {
-		const { data, error } = await this.supabase()
+		const db = await this.supabase();
+		const { data, error } = await db
 			.from('conversation_notes')
 			.delete()
 			.eq('id', note.id)
@@ -443,7 +437,7 @@ export class ConversationState {
 		this.thread = mergeMessage(this.thread, optimistic);
 		void this.scrollToBottom();
 		const result = await callFunction<ChatMessage>(
-			this.supabase(),
+			await this.supabase(),
 			'whatsapp-send',
 			'POST',
 			this.#requestBody(outgoing)
@@ -496,7 +490,7 @@ export class ConversationState {
 		this.thread = this.thread.map((row) =>
 			row.id === message.id ? { ...row, status: 'queued' } : row
 		);
-		const result = await callFunction<ChatMessage>(this.supabase(), 'whatsapp-send', 'POST', {
+		const result = await callFunction<ChatMessage>(await this.supabase(), 'whatsapp-send', 'POST', {
 			messageId: message.id
 		});
 		if (result.ok) {
@@ -518,7 +512,8 @@ export class ConversationState {
 	): Promise<void> {
 		this.updating = true;
 		try {
-			const { data: row, error } = await this.supabase()
+			const db = await this.supabase();
+			const { data: row, error } = await db
 				.from('conversations')
 				.update(change)
 				.eq('id', this.conversation.id)
@@ -540,7 +535,8 @@ export class ConversationState {
 	async remove(deleted: () => void): Promise<void> {
 		this.deleting = true;
 		try {
-			const { data: rows, error } = await this.supabase()
+			const db = await this.supabase();
+			const { data: rows, error } = await db
 				.from('conversations')
 				.delete()
 				.eq('id', this.conversation.id)
@@ -570,13 +566,14 @@ export class ConversationState {
 		this.generating = true;
 		this.insightsMessage = null;
 		try {
+			const db = await this.supabase();
 			const result = await callFunction<{
 				sentiment: InboxConversation['sentiment'];
 				summary: string | null;
 				source: 'ai' | 'offline' | null;
 				insightsAt: string | null;
 				notice?: string;
-			}>(this.supabase(), 'generate-insights', 'POST', { conversationId: this.conversation.id });
+			}>(db, 'generate-insights', 'POST', { conversationId: this.conversation.id });
 			if (!result.ok) {
 				toast.error(result.error.message);
 				return;

@@ -1,5 +1,5 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
-import { getSupabaseBrowserClient } from '$lib/supabase/browser';
+import { loadSupabaseBrowserClient } from '$lib/supabase/browser';
 import type { SupabasePublicConfig } from '$lib/supabase/config';
 
 /** Live connection state of a subscription, for a small "live" dot on the page. */
@@ -127,8 +127,9 @@ function join(config: SupabasePublicConfig, name: string, listener: Listener): S
 		leaveTimer: undefined
 	};
 	topics.set(name, shared);
-	const client = getSupabaseBrowserClient(config);
-	subscribe(client, name, shared).catch(() => broadcastStatus(shared, 'offline'));
+	loadSupabaseBrowserClient(config)
+		.then((client) => subscribe(client, name, shared))
+		.catch(() => broadcastStatus(shared, 'offline'));
 	return shared;
 }
 
@@ -142,9 +143,10 @@ function leave(config: SupabasePublicConfig, name: string, listener: Listener): 
 	shared.leaveTimer = setTimeout(() => {
 		if (topics.get(name) !== shared || shared.members.size > 0) return;
 		topics.delete(name);
-		if (!shared.channel) return;
-		const removed = getSupabaseBrowserClient(config)
-			.removeChannel(shared.channel)
+		const channel = shared.channel;
+		if (!channel) return;
+		const removed = loadSupabaseBrowserClient(config)
+			.then((client) => client.removeChannel(channel))
 			.finally(() => {
 				if (leaving.get(name) === removed) leaving.delete(name);
 			});

@@ -1,4 +1,3 @@
-import { FunctionsHttpError } from '@supabase/supabase-js';
 import type { ParleyClient } from '$lib/supabase/types';
 import { z } from 'zod';
 import type { FunctionErrorBody } from './types.ts';
@@ -40,7 +39,8 @@ export async function callFunction<T>(
 		...(body === undefined ? {} : { body })
 	});
 	if (!error) return { ok: true, status: response?.status ?? 200, data: data as T };
-	if (error instanceof FunctionsHttpError) {
+	// Known by name, not class, so that this module does not pull supabase-js into every page.
+	if (error instanceof Error && error.name === 'FunctionsHttpError' && 'context' in error) {
 		const context = error.context as Response;
 		const body = errorBodySchema.safeParse(await context.json().catch(() => null));
 		if (body.success) return { ok: false, status: context.status, error: body.data };
