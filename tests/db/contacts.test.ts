@@ -68,7 +68,12 @@ async function customer(
 }
 
 /** Another conversation of the contact, on another number, last active `minutesAgo`. */
-async function conversationOf(contactId: string, number: string, minutesAgo: number, tenant = tenantId) {
+async function conversationOf(
+	contactId: string,
+	number: string,
+	minutesAgo: number,
+	tenant = tenantId
+) {
 	const { rows } = await stack.db.query<{ id: string }>(
 		`insert into public.conversations (tenant_id, number_id, contact_id, status, last_message_preview, last_message_at)
 		 values ($1, $2, $3, 'closed', 'Thanks, solved', now() - make_interval(mins => $4)) returning id`,
@@ -133,10 +138,12 @@ describe('renaming a contact', () => {
 		// Members have no direct write on contacts: the function is the only way.
 		expect(
 			failure(
-				await attempt(stack.db, agent, 'update public.contacts set profile_name = $2 where id = $1', [
-					contactId,
-					'Direct'
-				])
+				await attempt(
+					stack.db,
+					agent,
+					'update public.contacts set profile_name = $2 where id = $1',
+					[contactId, 'Direct']
+				)
 			)
 		).toMatchObject({ code: '42501' });
 		expect((await stored(contactId)).profile_name).toBe('Bea Ruiz');
@@ -191,9 +198,12 @@ describe('renaming a contact', () => {
 			 where topic = $1 and event = 'conversations' and payload -> 'record' ->> 'contact_id' = $2`,
 			[`tenant:${tenantId}`, contactId]
 		);
-		expect(rows.filter((row) => row.name === 'Elías Mora').map((row) => row.id).sort()).toEqual(
-			[conversationId, other].sort()
-		);
+		expect(
+			rows
+				.filter((row) => row.name === 'Elías Mora')
+				.map((row) => row.id)
+				.sort()
+		).toEqual([conversationId, other].sort());
 		const contactEvents = await stack.db.query<{ name: string }>(
 			`select payload -> 'record' ->> 'profile_name' as name from realtime.messages
 			 where topic = $1 and event = 'contacts' and payload -> 'record' ->> 'id' = $2`,
@@ -238,9 +248,12 @@ describe('the contact note', () => {
 	it('another tenant neither reads nor writes it', async () => {
 		const { contactId } = await customer('Hugo Vela');
 		rowsOf(await writeNote(owner, contactId, 'Owes us an invoice.'));
-		const read = await attempt(stack.db, outsider, 'select note from public.contacts where id = $1', [
-			contactId
-		]);
+		const read = await attempt(
+			stack.db,
+			outsider,
+			'select note from public.contacts where id = $1',
+			[contactId]
+		);
 		expect(rowsOf(read)).toEqual([]);
 		expect(failure(await writeNote(outsider, contactId, 'Mine now'))).toMatchObject({
 			code: 'PT404'
