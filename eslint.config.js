@@ -52,6 +52,30 @@ export default defineConfig(
 		}
 	},
 	{
+		// supabase-js is about 60 KB of gzipped JavaScript: the browser loads it on first use, through
+		// $lib/supabase/browser, so that no page waits for it. Types may be imported anywhere.
+		files: ['src/**/*.ts', 'src/**/*.svelte'],
+		ignores: [
+			'src/**/*.server.ts',
+			'src/lib/server/**',
+			'src/hooks.server.ts',
+			'src/**/+server.ts'
+		],
+		rules: {
+			'@typescript-eslint/no-restricted-imports': [
+				'error',
+				{
+					paths: ['@supabase/supabase-js', '@supabase/ssr'].map((name) => ({
+						name,
+						allowTypeImports: true,
+						message:
+							'The browser loads Supabase on first use: call loadSupabaseBrowserClient from $lib/supabase/browser.'
+					}))
+				}
+			]
+		}
+	},
+	{
 		files: ['supabase/**/*.ts'],
 		rules: {
 			'no-restricted-imports': [
