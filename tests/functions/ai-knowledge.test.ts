@@ -12,6 +12,7 @@ import {
 	sentTo,
 	team,
 	uploadKnowledgeFile,
+	threadOrder,
 	writeArticle,
 	type Team
 } from './ai-support.ts';
@@ -84,17 +85,19 @@ interface StoredMessage {
 	sender: string;
 	body: string | null;
 	citations: { passage_id: string; source_id: string; title: string; excerpt: string }[] | null;
+	created_at: string;
 }
 
 async function storedMessages(phone: string): Promise<StoredMessage[]> {
 	const conversation = await conversationOf(teamA.agent, phone);
 	const { data, error } = await teamA.agent
 		.from('messages')
-		.select('sender, body, citations')
+		.select('sender, body, citations, created_at')
 		.eq('conversation_id', conversation.id)
-		.order('created_at');
+		.order('created_at')
+		.order('id');
 	if (error) throw error;
-	return data;
+	return data.sort(threadOrder);
 }
 
 describe('grounded auto-replies', () => {
@@ -139,10 +142,10 @@ describe('grounded auto-replies', () => {
 		const messages = await storedMessages(phone);
 		expect(messages.map((m) => [m.sender, m.body])).toEqual([
 			['customer', 'Do you sell gift cards?'],
-			['system', `AI replies are off for this conversation: ${reason} A person should reply.`],
-			['ai', handover]
+			['ai', handover],
+			['system', `AI replies are off for this conversation: ${reason} A person should reply.`]
 		]);
-		expect(messages[2].citations).toBeNull();
+		expect(messages[1].citations).toBeNull();
 		// Nothing in the knowledge, so no model was asked to make something up.
 		expect(completionsMentioning(sandbox, 'gift cards')).toEqual([]);
 	});

@@ -139,6 +139,17 @@ export async function conversationOf(
 }
 
 /** The messages of a conversation, oldest first. */
+/** The chat's order: by time, and Parley's own note after a message written at the same instant. */
+export function threadOrder(
+	a: { created_at: string; sender: string },
+	b: { created_at: string; sender: string }
+): number {
+	return (
+		Date.parse(a.created_at) - Date.parse(b.created_at) ||
+		Number(a.sender === 'system') - Number(b.sender === 'system')
+	);
+}
+
 export async function messagesOf(
 	client: SupabaseClient,
 	conversationId: string
@@ -149,9 +160,10 @@ export async function messagesOf(
 		.from('messages')
 		.select('sender, direction, body, status, type, created_at')
 		.eq('conversation_id', conversationId)
-		.order('created_at', { ascending: true });
+		.order('created_at', { ascending: true })
+		.order('id', { ascending: true });
 	if (error) throw error;
-	return data;
+	return data.sort(threadOrder);
 }
 
 /** An article written in the app by `client` (an owner or admin); returns its id. */

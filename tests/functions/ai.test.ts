@@ -202,8 +202,8 @@ describe('escalation', () => {
 			}, wait);
 		}
 		const messages = await messagesOf(teamA.agent, conversation.id);
-		expect(messages.map((m) => m.sender)).toEqual(['customer', 'system', 'ai']);
-		expect(messages[1].body).toBe(
+		expect(messages.map((m) => m.sender)).toEqual(['customer', 'ai', 'system']);
+		expect(messages[2].body).toBe(
 			'AI replies are off for this conversation: The customer asked to talk to a person. A person should reply.'
 		);
 
@@ -243,8 +243,8 @@ describe('escalation', () => {
 			const messages = await messagesOf(teamA.agent, conversation.id);
 			expect(messages.map((m) => [m.sender, m.body])).toEqual([
 				['customer', 'outage one: where is my order?'],
-				['system', `AI replies are off for this conversation: ${reason} A person should reply.`],
-				['ai', 'Thank you for your patience. A member of our team will continue here shortly.']
+				['ai', 'Thank you for your patience. A member of our team will continue here shortly.'],
+				['system', `AI replies are off for this conversation: ${reason} A person should reply.`]
 			]);
 		}, wait);
 

@@ -63,7 +63,10 @@ describe('inbox views', () => {
 			number_address: 'whatsapp:+14155550100',
 			number_provider: 'meta',
 			assigned_at: '2026-12-02T09:00:00+00:00',
-			assignee_name: 'Me'
+			assignee_name: 'Me',
+			last_message_sender: 'customer',
+			last_message_sender_user_id: null,
+			last_message_sender_name: null
 		};
 		expect(matchesInboxFilters(row, { ...NO_FILTERS, view: 'mine' }, me)).toBe(true);
 		expect(matchesInboxFilters(row, { ...NO_FILTERS, view: 'unassigned' }, me)).toBe(false);

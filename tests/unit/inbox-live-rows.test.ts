@@ -32,7 +32,10 @@ const inboxRow: InboxConversation & { updated_at: string } = {
 	assignee_id: null,
 	assigned_at: null,
 	assignee_name: null,
-	escalated_at: null
+	escalated_at: null,
+	last_message_sender: 'customer',
+	last_message_sender_user_id: null,
+	last_message_sender_name: null
 };
 
 describe('inbox rows from broadcasts', () => {

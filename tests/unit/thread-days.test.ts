@@ -5,6 +5,7 @@ import {
 	messageTime,
 	withDaySeparators
 } from '../../src/lib/inbox/format.ts';
+import { lastMessageAuthor } from '../../src/lib/inbox/conversations.ts';
 import { compareMessages } from '../../src/lib/inbox/messages.ts';
 
 const at = (iso: string) => ({ at: iso, key: iso });
@@ -134,5 +135,54 @@ describe('thread order', () => {
 			'system',
 			'ai'
 		]);
+	});
+});
+
+describe('who wrote the last message, in the inbox', () => {
+	const outbound = {
+		last_message_direction: 'outbound' as const,
+		last_message_sender_name: 'Bruno Agent'
+	};
+	it('is You for the viewer, AI for the AI, a teammate by name, and nothing for the customer', () => {
+		expect(
+			lastMessageAuthor(
+				{ ...outbound, last_message_sender: 'agent', last_message_sender_user_id: 'me' },
+				'me'
+			)
+		).toBe('You');
+		expect(
+			lastMessageAuthor(
+				{ ...outbound, last_message_sender: 'agent', last_message_sender_user_id: 'bruno' },
+				'me'
+			)
+		).toBe('Bruno Agent');
+		expect(
+			lastMessageAuthor(
+				{ ...outbound, last_message_sender: 'ai', last_message_sender_user_id: null },
+				'me'
+			)
+		).toBe('AI');
+		expect(
+			lastMessageAuthor(
+				{
+					...outbound,
+					last_message_direction: 'inbound',
+					last_message_sender: 'customer',
+					last_message_sender_user_id: null
+				},
+				'me'
+			)
+		).toBeNull();
+		expect(
+			lastMessageAuthor(
+				{
+					...outbound,
+					last_message_sender: 'agent',
+					last_message_sender_user_id: 'gone',
+					last_message_sender_name: null
+				},
+				'me'
+			)
+		).toBe('A teammate');
 	});
 });

@@ -142,6 +142,27 @@ export function placeInboxRow(
 	return [...others, row].sort(compareInboxRows);
 }
 
+/**
+ * Who wrote the last message, as the inbox prefixes it: "You" for the viewer's own, "AI" for the
+ * AI's, a teammate's name for theirs; nothing for the customer's (the row is theirs already).
+ */
+export function lastMessageAuthor(
+	row: Pick<
+		InboxConversation,
+		| 'last_message_direction'
+		| 'last_message_sender'
+		| 'last_message_sender_user_id'
+		| 'last_message_sender_name'
+	>,
+	viewerId: string
+): string | null {
+	if (row.last_message_direction !== 'outbound') return null;
+	if (row.last_message_sender === 'ai') return 'AI';
+	if (row.last_message_sender !== 'agent') return null;
+	if (row.last_message_sender_user_id === viewerId) return 'You';
+	return row.last_message_sender_name ?? 'A teammate';
+}
+
 /** How a contact is named in the inbox: `inbox_conversations`' contact columns. */
 type ContactColumns = Pick<
 	InboxConversation,

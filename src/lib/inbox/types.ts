@@ -44,7 +44,11 @@ export const inboxConversationSchema = z.object({
 	assigned_at: z.string().nullable(),
 	assignee_name: z.string().nullable(),
 	/** When the AI handed the conversation to people, until AI is back on or it is closed. */
-	escalated_at: z.string().nullable()
+	escalated_at: z.string().nullable(),
+	/** Who wrote the last message (Parley's own notes aside), and the member's id and name. */
+	last_message_sender: z.enum(['customer', 'agent', 'ai']).nullable(),
+	last_message_sender_user_id: z.string().nullable(),
+	last_message_sender_name: z.string().nullable()
 } satisfies ReturnedColumnSchemas<InboxConversationRow>);
 export type InboxConversation = z.infer<typeof inboxConversationSchema>;
 

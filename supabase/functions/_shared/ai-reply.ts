@@ -203,7 +203,10 @@ async function sendAsAi(
 	});
 }
 
-/** Turns AI off for the conversation, tells the team why, and tells the customer a person follows. */
+/**
+ * Turns AI off for the conversation, tells the team why, and tells the customer a person follows.
+ * The hand-over is queued with the escalation in one call, so the team's note sits after it.
+ */
 async function escalate(
 	config: ProviderFunctionConfig,
 	service: SupabaseClient,
@@ -211,11 +214,33 @@ async function escalate(
 	reason: string,
 	handover: string
 ): Promise<void> {
-	const escalated = await rpc<boolean>(service, 'ai_escalate', {
-		conversation_id: context.conversation.id,
-		reason
+	let windowClosed: string | undefined;
+	try {
+		requireOpenWindow(context.conversation);
+	} catch (error) {
+		if (!(error instanceof HttpError)) throw error;
+		windowClosed = error.message;
+	}
+	const text = handover.slice(0, 4096);
+	const handed = await rpc<{ escalated: boolean; message_id: string | null }>(
+		service,
+		'ai_hand_over',
+		{ conversation_id: context.conversation.id, reason, handover: windowClosed ? null : text }
+	);
+	if (!handed.escalated) return;
+	if (windowClosed || !handed.message_id) {
+		await rpc(service, 'ai_record_failure', {
+			conversation_id: context.conversation.id,
+			sentence: `The AI agent did not answer: ${windowClosed ?? 'its hand-over was not stored.'} A person should reply.`
+		});
+		return;
+	}
+	await deliverQueuedMessage(config, service, {
+		messageId: handed.message_id,
+		numberId: context.conversation.number_id,
+		to: { waId: context.contact.wa_id, userId: context.contact.user_id },
+		text
 	});
-	if (escalated) await sendAsAi(config, service, context, handover);
 }
 
 /**

@@ -391,6 +391,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -417,6 +419,8 @@ export type Database = {
 					last_message_at?: string | null;
 					last_message_direction?: string | null;
 					last_message_preview?: string | null;
+					last_message_sender?: string | null;
+					last_message_sender_user_id?: string | null;
 					number_id: string;
 					sentiment?: string | null;
 					sentiment_score?: number | null;
@@ -443,6 +447,8 @@ export type Database = {
 					last_message_at?: string | null;
 					last_message_direction?: string | null;
 					last_message_preview?: string | null;
+					last_message_sender?: string | null;
+					last_message_sender_user_id?: string | null;
 					number_id?: string;
 					sentiment?: string | null;
 					sentiment_score?: number | null;
@@ -1515,6 +1521,10 @@ export type Database = {
 			};
 			ai_claim_reply: { Args: { conversation_id: string; generation: number }; Returns: boolean };
 			ai_escalate: { Args: { conversation_id: string; reason: string }; Returns: boolean };
+			ai_hand_over: {
+				Args: { conversation_id: string; handover?: string; reason: string };
+				Returns: Json;
+			};
 			ai_record_failure: { Args: { conversation_id: string; sentence: string }; Returns: number };
 			ai_record_success: { Args: { conversation_id: string }; Returns: undefined };
 			ai_release_reply: { Args: { conversation_id: string; generation: number }; Returns: number };
@@ -1538,6 +1548,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -1693,6 +1705,9 @@ export type Database = {
 					last_message_at: string;
 					last_message_direction: string;
 					last_message_preview: string;
+					last_message_sender: string;
+					last_message_sender_name: string;
+					last_message_sender_user_id: string;
 					number_address: string;
 					number_id: string;
 					number_name: string;
@@ -1717,6 +1732,7 @@ export type Database = {
 			};
 			ingest_whatsapp_delivery: {
 				Args: {
+					credentials?: Json;
 					events?: Json;
 					headers: Json;
 					messages?: Json;
@@ -1771,6 +1787,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -2114,6 +2132,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -2156,6 +2176,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -2229,6 +2251,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -2265,6 +2289,8 @@ export type Database = {
 					last_message_at: string | null;
 					last_message_direction: string | null;
 					last_message_preview: string | null;
+					last_message_sender: string | null;
+					last_message_sender_user_id: string | null;
 					number_id: string;
 					sentiment: string | null;
 					sentiment_score: number | null;
@@ -2281,6 +2307,17 @@ export type Database = {
 					isOneToOne: true;
 					isSetofReturn: false;
 				};
+			};
+			webhook_credentials: {
+				Args: { provider: string; routing: Json };
+				Returns: {
+					business_account_id: string;
+					credential_version: string;
+					number_id: string;
+					phone_number_id: string;
+					secret_ciphertext: string;
+					tenant_id: string;
+				}[];
 			};
 		};
 		Enums: {
