@@ -503,7 +503,7 @@ describe('a database that refuses', () => {
 			WaId: '14155550555'
 		});
 		const grant =
-			'execute on function public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text, jsonb)';
+			'execute on function public.ingest_whatsapp_delivery(text, uuid, jsonb, text, jsonb, jsonb, jsonb, text, jsonb, jsonb)';
 		await stack.db.query(`revoke ${grant} from service_role`);
 		try {
 			const refused = await postTwilio(functionsUrl, params, twilioDemo);

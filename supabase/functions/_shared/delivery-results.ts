@@ -21,3 +21,6 @@ export const ingestResult = z.object({
 	error: z.string().nullable()
 });
 export type IngestResult = z.output<typeof ingestResult>;
+
+/** ingest_whatsapp_delivery's refusal when the credentials a delivery was verified with changed. */
+export const staleCredentials = z.object({ stale_credentials: z.literal(true) });

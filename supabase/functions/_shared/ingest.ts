@@ -1,15 +1,22 @@
 /**
  * The webhook side of the pipeline: Twilio and Meta deliveries are size-checked, verified
  * (signature first, nothing kept when it fails), parsed item by item, and stored with one SQL call
- * per delivery, which commits before the provider hears 200. A delivery that cannot commit is
- * retried here, then kept raw with its reason, and the provider hears 5xx and delivers it again.
+ * per delivery, which commits before the provider hears 200. Signatures are checked with secrets
+ * the function keeps in memory (webhook-credentials.ts) and that SQL call confirms they are still
+ * the numbers' current ones, so a warm delivery costs one database call. A delivery that cannot
+ * commit is retried here, then kept raw with its reason, and the provider hears 5xx and delivers
+ * it again.
  */
 import type { DatabaseClient } from './clients.ts';
-import type { Database } from './database.ts';
 import { errorResponse, HttpError, methodNotAllowed, type Handler } from './http.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 import { serviceClient } from './clients.ts';
-import { encryptionKeyOf, openStoredSecret } from './stored-secrets.ts';
+import {
+	WebhookCredentialCache,
+	type WebhookCredentials,
+	type WebhookNumber,
+	type WebhookRouting
+} from './webhook-credentials.ts';
 import { publicFunctionUrl, twilioConnectionOverrides } from './public-urls.ts';
 import {
 	databaseBusy,
@@ -17,7 +24,7 @@ import {
 	databaseUnreachable,
 	type DatabaseCallError
 } from './database-errors.ts';
-import { ingestResult, type IngestResult } from './delivery-results.ts';
+import { ingestResult, staleCredentials, type IngestResult } from './delivery-results.ts';
 import type { AiReplyScheduler } from './schedule-ai-reply.ts';
 import { storableText, storableValue } from './provider-text.ts';
 import {
@@ -112,10 +119,11 @@ export interface IngestContext {
 const ingestAttempts = 4;
 
 /**
- * Stores one verified delivery for one number: the single SQL call of the pipeline. Deadlocks,
- * lock timeouts and lost connections are retried; when the delivery still cannot commit, the raw
- * delivery is kept with the reason in a step of its own and a 5xx is thrown so the provider
- * delivers it again.
+ * Stores one verified delivery for one number: the single SQL call of the pipeline, which first
+ * confirms `credentials` (the versions the signature was checked with) and answers null, storing
+ * nothing, when they are no longer current. Deadlocks, lock timeouts and lost connections are
+ * retried; when the delivery still cannot commit, the raw delivery is kept with the reason in a
+ * step of its own and a 5xx is thrown so the provider delivers it again.
  */
 export async function ingestDelivery(
 	{ config, service, scheduleAiReply }: IngestContext,
@@ -126,8 +134,9 @@ export async function ingestDelivery(
 		rawBody: string;
 		delivery: ParsedDelivery;
 		parseError?: string;
+		credentials: WebhookCredentials['claim'];
 	}
-): Promise<IngestResult> {
+): Promise<IngestResult | null> {
 	const headers = keptHeaders(input.request);
 	const rawBody = storableText(input.rawBody);
 	let failure: DatabaseCallError = {};
@@ -141,9 +150,11 @@ export async function ingestDelivery(
 			statuses: input.delivery.statuses,
 			rejected: input.delivery.rejected,
 			parse_error: input.parseError ?? null,
-			events: input.delivery.events
+			events: input.delivery.events,
+			credentials: input.credentials
 		});
 		if (!error) {
+			if (staleCredentials.safeParse(data).success) return null;
 			const result = ingestResult.parse(data);
 			for (const message of result.messages) {
 				if (message.inserted && message.ai_reply) await scheduleAiReply(message);
@@ -182,6 +193,56 @@ export async function ingestDelivery(
 			);
 }
 
+/** One service client for all of a handler's deliveries, made when the first one needs it. */
+function reusedServiceClient(config: ProviderFunctionConfig): () => DatabaseClient {
+	let service: DatabaseClient | undefined;
+	return () => (service ??= serviceClient(config));
+}
+
+/** How often a delivery is verified again when its credentials changed while it was stored. */
+const credentialAttempts = 3;
+
+/** Credentials kept changing while a delivery was stored: the provider should deliver it again. */
+function credentialsChanging(): HttpError {
+	return new HttpError(
+		503,
+		'credentials_changing',
+		'This number’s credentials changed while the delivery was being stored; deliver it again.'
+	);
+}
+
+/**
+ * The routing's numbers whose secret verifies the delivery, checked on cached secrets first and,
+ * when none verifies (or `fresh` is asked for), on secrets read again: a rotated secret may be
+ * the one the provider signed with. An unknown routing costs one check on a random secret, so
+ * timing does not tell it apart from a wrong signature, and both are refused alike.
+ */
+async function verifiedNumbers(
+	cache: WebhookCredentialCache,
+	service: DatabaseClient,
+	routing: WebhookRouting,
+	header: string,
+	verifies: (secret: string) => boolean | Promise<boolean>,
+	fresh: boolean
+): Promise<{ credentials: WebhookCredentials; verified: WebhookNumber[] }> {
+	const check = async (credentials: WebhookCredentials) => {
+		const verified: WebhookNumber[] = [];
+		for (const number of credentials.numbers) {
+			if (await verifies(number.secret)) verified.push(number);
+		}
+		return verified;
+	};
+	let credentials = await cache.read(service, routing, { fresh });
+	let verified = await check(credentials);
+	if (verified.length === 0 && !credentials.fresh) {
+		credentials = await cache.read(service, routing, { fresh: true });
+		verified = await check(credentials);
+	}
+	if (credentials.numbers.length === 0) await verifies(crypto.randomUUID());
+	if (verified.length === 0) throw signatureRefused(header);
+	return { credentials, verified };
+}
+
 const emptyTwiml = () =>
 	new Response('<Response></Response>', {
 		status: 200,
@@ -191,8 +252,10 @@ const emptyTwiml = () =>
 /** POST twilio-webhook: inbound messages and status callbacks, form-encoded and signed. */
 export function createTwilioWebhookHandler(
 	config: ProviderFunctionConfig,
-	scheduleAiReply: AiReplyScheduler
+	scheduleAiReply: AiReplyScheduler,
+	cache = new WebhookCredentialCache(config)
 ): Handler {
+	const services = reusedServiceClient(config);
 	return async (request) => {
 		try {
 			if (request.method !== 'POST') throw methodNotAllowed(request);
@@ -206,62 +269,71 @@ export function createTwilioWebhookHandler(
 			// Twilio signs the values as sent: the signature is checked on them, storage gets clean ones.
 			const params = Object.fromEntries(new URLSearchParams(rawBody));
 			const address = twilioDeliveryAddress(params);
-			const service = serviceClient(config);
-			const { data, error } = await service.rpc('twilio_webhook_number', {
+			const routing: WebhookRouting = {
+				provider: 'twilio',
 				account_sid: address.accountSid,
 				address: address.businessAddress
-			});
-			if (error) throw databaseFailure(error);
-			const number = (data as { number_id: string; auth_token_ciphertext: string }[] | null)?.[0];
-			const authToken = number
-				? await openStoredSecret(
-						number.auth_token_ciphertext,
-						await encryptionKeyOf(config),
-						'Twilio auth token'
-					)
-				: crypto.randomUUID();
+			};
 			const url = publicFunctionUrl(config, 'twilio-webhook', request);
+			const service = services();
 			// Whether Twilio signs the URL with its connection-override fragment is not documented:
-			// either form proves the auth token. An unknown number is checked against a random token,
-			// so it costs what a known one does.
-			const signed =
+			// either form proves the auth token.
+			const verifies = (authToken: string) =>
 				validTwilioSignature(authToken, signature, url, params) ||
 				validTwilioSignature(authToken, signature, url + twilioConnectionOverrides, params);
-			if (!signed || !number) {
-				throw signatureRefused('X-Twilio-Signature');
+			let parsed: { delivery: ParsedDelivery; parseError?: string } | undefined;
+			for (let attempt = 1; attempt <= credentialAttempts; attempt++) {
+				const { credentials, verified } = await verifiedNumbers(
+					cache,
+					service,
+					routing,
+					'X-Twilio-Signature',
+					verifies,
+					attempt > 1
+				);
+				parsed ??= parseTwilio(params);
+				const stored = await ingestDelivery(
+					{ config, service, scheduleAiReply },
+					{
+						provider: 'twilio',
+						numberId: verified[0].numberId,
+						request,
+						rawBody,
+						...parsed,
+						credentials: credentials.claim
+					}
+				);
+				if (stored) return emptyTwiml();
+				cache.forget(routing);
 			}
-			let delivery = emptyDelivery();
-			let parseError: string | undefined;
-			try {
-				delivery = parseTwilioDelivery(storableValue(params));
-			} catch (failure) {
-				parseError = failure instanceof Error ? failure.message : String(failure);
-			}
-			await ingestDelivery(
-				{ config, service, scheduleAiReply },
-				{
-					provider: 'twilio',
-					numberId: number.number_id,
-					request,
-					rawBody,
-					delivery,
-					parseError
-				}
-			);
-			return emptyTwiml();
+			throw credentialsChanging();
 		} catch (error) {
 			return errorResponse(error);
 		}
 	};
 }
 
-type MetaNumberRow = Database['public']['Functions']['meta_webhook_numbers']['Returns'][number];
+function parseTwilio(params: Record<string, string>): {
+	delivery: ParsedDelivery;
+	parseError?: string;
+} {
+	try {
+		return { delivery: parseTwilioDelivery(storableValue(params)) };
+	} catch (failure) {
+		return {
+			delivery: emptyDelivery(),
+			parseError: failure instanceof Error ? failure.message : String(failure)
+		};
+	}
+}
 
 /** GET meta-webhook: the subscription handshake; POST: signed deliveries. */
 export function createMetaWebhookHandler(
 	config: ProviderFunctionConfig,
-	scheduleAiReply: AiReplyScheduler
+	scheduleAiReply: AiReplyScheduler,
+	cache = new WebhookCredentialCache(config)
 ): Handler {
+	const services = reusedServiceClient(config);
 	return async (request) => {
 		try {
 			if (request.method === 'GET') return await verifySubscription(request, config);
@@ -272,68 +344,84 @@ export function createMetaWebhookHandler(
 				throw new HttpError(401, 'missing_signature', 'The X-Hub-Signature-256 header is missing.');
 			}
 			const rawBody = new TextDecoder().decode(rawBytes);
-			const routing = metaDeliveryRouting(rawBody);
-			const service = serviceClient(config);
-			const { data, error } = await service.rpc('meta_webhook_numbers', {
-				phone_number_ids: routing.phoneNumberIds,
-				business_account_ids: routing.businessAccountIds
-			});
-			if (error) throw databaseFailure(error);
-			const numbers = data ?? [];
-			const key = await encryptionKeyOf(config);
-			const verified: MetaNumberRow[] = [];
-			for (const number of numbers) {
-				const appSecret = await openStoredSecret(
-					number.app_secret_ciphertext,
-					key,
-					'Meta app secret'
+			const { phoneNumberIds, businessAccountIds } = metaDeliveryRouting(rawBody);
+			const routing: WebhookRouting = {
+				provider: 'meta',
+				phone_number_ids: phoneNumberIds,
+				business_account_ids: businessAccountIds
+			};
+			const verifies = (appSecret: string) => validMetaSignature(appSecret, rawBytes, signature);
+			const service = services();
+			let parsed: ReturnType<typeof parseMeta> | undefined;
+			// Numbers whose part is committed: a retry after stale credentials does not store it twice.
+			const done = new Set<string>();
+			for (let attempt = 1; attempt <= credentialAttempts; attempt++) {
+				const { credentials, verified } = await verifiedNumbers(
+					cache,
+					service,
+					routing,
+					'X-Hub-Signature-256',
+					verifies,
+					attempt > 1
 				);
-				if (await validMetaSignature(appSecret, rawBytes, signature)) verified.push(number);
-			}
-			if (numbers.length === 0) {
-				// Costs what checking a known number does, so timing does not tell them apart either.
-				await validMetaSignature(crypto.randomUUID(), rawBytes, signature);
-			}
-			if (verified.length === 0) throw signatureRefused('X-Hub-Signature-256');
-			let parsed: ParsedMetaDelivery = { byNumber: new Map(), byAccount: new Map() };
-			let parseError: string | undefined;
-			try {
-				parsed = parseMetaDelivery(storableValue(JSON.parse(rawBody)));
-			} catch (failure) {
-				parseError =
-					failure instanceof SyntaxError
-						? 'The delivery body is not valid JSON.'
-						: failure instanceof Error
-							? failure.message
-							: String(failure);
-			}
-			for (const number of verified) {
-				const delivery = {
-					...(parsed.byNumber.get(number.phone_number_id) ?? emptyDelivery()),
-					events: parsed.byAccount.get(number.business_account_id ?? '') ?? []
-				};
-				// A number of the same app (or account) the delivery says nothing about keeps nothing;
-				// one Parley does not have at all is acknowledged and left, as Meta would only retry it.
-				const named = routing.phoneNumberIds.includes(number.phone_number_id);
-				if (!deliveryHasItems(delivery) && !(parseError && named)) continue;
-				await ingestDelivery(
-					{ config, service, scheduleAiReply },
-					{
-						provider: 'meta',
-						numberId: number.number_id,
-						request,
-						rawBody,
-						delivery,
-						parseError
+				parsed ??= parseMeta(rawBody);
+				const { deliveries, parseError } = parsed;
+				let current = true;
+				for (const number of verified) {
+					const delivery = {
+						...(deliveries.byNumber.get(number.phoneNumberId ?? '') ?? emptyDelivery()),
+						events: deliveries.byAccount.get(number.businessAccountId ?? '') ?? []
+					};
+					// A number of the same app (or account) the delivery says nothing about keeps
+					// nothing; one Parley does not have at all is acknowledged and left, as Meta would
+					// only retry it.
+					const named = phoneNumberIds.includes(number.phoneNumberId ?? '');
+					if (done.has(number.numberId)) continue;
+					if (!deliveryHasItems(delivery) && !(parseError && named)) continue;
+					const stored = await ingestDelivery(
+						{ config, service, scheduleAiReply },
+						{
+							provider: 'meta',
+							numberId: number.numberId,
+							request,
+							rawBody,
+							delivery,
+							parseError,
+							credentials: credentials.claim
+						}
+					);
+					// Stale: verified again from the start, with fresh credentials.
+					if (!stored) {
+						current = false;
+						break;
 					}
-				);
+					done.add(number.numberId);
+				}
+				// Kept, with the reason for anything unreadable: Meta would only send the same bytes again.
+				if (current) return new Response('EVENT_RECEIVED', { status: 200 });
+				cache.forget(routing);
 			}
-			// Kept, with the reason for anything unreadable: Meta would only send the same bytes again.
-			return new Response('EVENT_RECEIVED', { status: 200 });
+			throw credentialsChanging();
 		} catch (error) {
 			return errorResponse(error);
 		}
 	};
+}
+
+function parseMeta(rawBody: string): { deliveries: ParsedMetaDelivery; parseError?: string } {
+	try {
+		return { deliveries: parseMetaDelivery(storableValue(JSON.parse(rawBody))) };
+	} catch (failure) {
+		return {
+			deliveries: { byNumber: new Map(), byAccount: new Map() },
+			parseError:
+				failure instanceof SyntaxError
+					? 'The delivery body is not valid JSON.'
+					: failure instanceof Error
+						? failure.message
+						: String(failure)
+		};
+	}
 }
 
 /** Meta's `hub.challenge` echo, when the verify token is one of a connected number's. */
