@@ -92,3 +92,64 @@ export const NOTIFICATION_LOOK: Record<
 		icon: 'M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm.75 4a.75.75 0 0 0-1.5 0v4c0 .2.08.39.22.53l2.5 2.5a.75.75 0 1 0 1.06-1.06l-2.28-2.28V6Z'
 	}
 };
+
+/** One conversation's notifications as the list shows them: the newest, and how many are unread. */
+export interface NotificationGroup {
+	key: string;
+	/** The newest notification of the group: its time stands for the group. */
+	latest: InboxNotification;
+	/** What the group shows: its newest unread escalation, else its newest notification. */
+	lead: InboxNotification;
+	/** The group's notifications, newest first. */
+	items: InboxNotification[];
+	unread: number;
+}
+
+/**
+ * Groups notifications per conversation (one without a conversation stands alone), newest group
+ * first, each with its unread count. `list` is newest first, as loaded.
+ */
+export function groupNotifications(list: readonly InboxNotification[]): NotificationGroup[] {
+	const groups = new Map<string, NotificationGroup>();
+	for (const item of [...list].sort(compareNotifications)) {
+		const key = item.conversation_id ? `conversation-${item.conversation_id}` : `one-${item.id}`;
+		const group = groups.get(key);
+		if (!group) {
+			groups.set(key, {
+				key,
+				latest: item,
+				lead: item,
+				items: [item],
+				unread: item.read_at ? 0 : 1
+			});
+			continue;
+		}
+		group.items.push(item);
+		if (!item.read_at) {
+			group.unread += 1;
+			// An unread escalation outranks everything newer in its conversation.
+			const leadIsUnreadEscalation = group.lead.kind === 'escalation' && !group.lead.read_at;
+			if (item.kind === 'escalation' && !leadIsUnreadEscalation) group.lead = item;
+		}
+	}
+	return [...groups.values()];
+}
+
+/** "(3) Inbox · Acme · Parley": the tab's title with the unread count in front, none at zero. */
+export function titleWithCount(title: string, count: number): string {
+	const bare = title.replace(/^\(\d+\+?\) /, '');
+	if (count <= 0) return bare;
+	return `(${count > 99 ? '99+' : count}) ${bare}`;
+}
+
+/**
+ * Whether a new notification deserves a desktop alert: an escalation, a conversation assigned to
+ * me, a mention of me, or a new message in a conversation that is mine.
+ */
+export function deservesDesktopAlert(
+	kind: InboxNotification['kind'],
+	conversationIsMine: boolean
+): boolean {
+	if (kind === 'escalation' || kind === 'assignment' || kind === 'mention') return true;
+	return (kind === 'new_message' || kind === 'snooze') && conversationIsMine;
+}
