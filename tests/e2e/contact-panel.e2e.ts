@@ -174,7 +174,14 @@ test('an agent sees, renames and notes the customer, and follows their other con
 				await expect(sheet.getByTestId('contact-name')).toHaveText('Rita Gómez');
 				await expect(sheet.getByLabel('Contact notes')).toHaveValue(/Order #4417/);
 				await expect(sheet.getByTestId('past-conversation')).toContainText('Sales line');
+				await expect(sheet.getByTestId('contact-panel')).toHaveAttribute('data-live', 'live');
 				await accessibleScreen(mobile, 'sheet-phone');
+				// A teammate's note reaches the open sheet live.
+				await panel(page).getByLabel('Contact notes').fill('Prefers WhatsApp. VIP since 2024.');
+				await panel(page).getByRole('button', { name: 'Save note' }).click();
+				await expect(sheet.getByLabel('Contact notes')).toHaveValue(
+					'Prefers WhatsApp. VIP since 2024.'
+				);
 				await sheet.getByRole('button', { name: 'Close' }).click();
 				await expect(sheet).toBeHidden();
 				await expect(mobile.getByTestId('thread')).toBeVisible();

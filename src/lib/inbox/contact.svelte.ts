@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listenToTopic } from '$lib/realtime/topic-channel.svelte';
+import { listenToTopic, type TopicSubscription } from '$lib/realtime/topic-channel.svelte';
 import type { SupabasePublicConfig } from '$lib/supabase/config';
 import type { ParleyClient } from '$lib/supabase/types';
 import {
@@ -53,11 +53,14 @@ export class ContactState {
 	/** A teammate saved the note while this one had unsaved edits: their text, to compare. */
 	noteConflict: string | null = $state(null);
 
+	/** The tenant topic the panel hears teammates' changes on. */
+	readonly live: TopicSubscription;
+
 	readonly #source: ContactPanelSource;
 
 	constructor(source: ContactPanelSource) {
 		this.#source = source;
-		listenToTopic(
+		this.live = listenToTopic(
 			() => source.supabaseConfig,
 			() => `tenant:${source.tenantId}`,
 			{
@@ -135,7 +138,9 @@ export class ContactState {
 	async rename(name: string): Promise<{ refusal: string } | { name: string }> {
 		const refusal = contactNameRefusal(name);
 		if (refusal) return { refusal };
-		const { data, error } = await (await this.#source.client())
+		const { data, error } = await (
+			await this.#source.client()
+		)
 			.rpc('rename_contact', { contact_id: this.#source.contactId, name: cleanContactName(name) })
 			.select(CONTACT_COLUMNS)
 			.single();
@@ -163,7 +168,9 @@ export class ContactState {
 		}
 		this.noteState = 'saving';
 		this.noteError = null;
-		const { data, error } = await (await this.#source.client())
+		const { data, error } = await (
+			await this.#source.client()
+		)
 			.rpc('set_contact_note', { contact_id: this.#source.contactId, note: text })
 			.select(CONTACT_COLUMNS)
 			.single();
