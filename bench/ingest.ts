@@ -1,13 +1,21 @@
 /**
  * Ingest throughput: signed Twilio and Meta webhooks at increasing rates through the stack's
  * functions host into the database, beside the physical ceiling — single-row inserts of a message
- * straight into Postgres over a pool of as many connections as the load uses.
+ * straight into Postgres over a pool of as many connections as the load uses — and, between the
+ * two, the ingest SQL alone: ingest_whatsapp_delivery called straight over the same pool with one
+ * message per call, as the webhook function calls it (credentials claim included).
  */
 import pg from 'pg';
 import type { Stack } from '../supabase/local/stack.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { startBenchStack } from './stack.ts';
-import { prepareBenchTenant, signedMetaRequests, signedTwilioRequests } from './tenant.ts';
+import { DEMO_CREDENTIALS } from '../sandbox/index.ts';
+import {
+	prepareBenchTenant,
+	signedMetaRequests,
+	signedTwilioRequests,
+	TWILIO_ADDRESS
+} from './tenant.ts';
 
 export interface IngestOptions {
 	databaseServer?: string;
@@ -39,6 +47,11 @@ export interface IngestResult {
 	steps: IngestStep[];
 	ceilingPerSecond: number;
 	ceilingInserts: number;
+	/** ingest_whatsapp_delivery calls per second, called directly, one message each. */
+	sqlPerSecond: number;
+	sqlCalls: number;
+	/** Messages those calls stored (each call carries a new one). */
+	sqlStored: number;
 }
 
 /** Runs the ingest benchmark on a fresh stack and returns its figures. */
@@ -85,18 +98,18 @@ export async function measureIngest(options: IngestOptions = {}): Promise<Ingest
 				});
 			}
 		}
-		const ceiling = await measureCeiling(
-			stack,
-			bench.databaseUrl,
-			connections,
-			options.ceilingMs ?? 5000
-		);
+		const ms = options.ceilingMs ?? 5000;
+		const sql = await measureIngestSql(stack, bench.databaseUrl, connections, ms);
+		const ceiling = await measureCeiling(stack, bench.databaseUrl, connections, ms);
 		return {
 			database: stack.db.kind,
 			connections,
 			steps,
 			ceilingPerSecond: ceiling.perSecond,
-			ceilingInserts: ceiling.inserts
+			ceilingInserts: ceiling.inserts,
+			sqlPerSecond: sql.perSecond,
+			sqlCalls: sql.calls,
+			sqlStored: await countStored(stack, 'twilio', 'SMsql')
 		};
 	} finally {
 		await bench.close();
@@ -116,6 +129,77 @@ async function countStored(stack: Stack, provider: string, prefix: string): Prom
 		[provider, `${prefix}%`]
 	);
 	return rows[0].count;
+}
+
+/** `connections` workers calling `call(i)` with a shared counter for `ms` milliseconds. */
+async function repeatFor(
+	connections: number,
+	ms: number,
+	call: (i: number) => Promise<unknown>
+): Promise<{ perSecond: number; calls: number }> {
+	let calls = 0;
+	const started = performance.now();
+	await Promise.all(
+		Array.from({ length: connections }, async () => {
+			while (performance.now() - started < ms) await call(calls++);
+		})
+	);
+	return { perSecond: round(calls / ((performance.now() - started) / 1000)), calls };
+}
+
+/**
+ * The ingest SQL alone: ingest_whatsapp_delivery for the Twilio number with one new inbound text
+ * message per call, from the same 200 customers the webhooks use, with the credentials claim the
+ * webhook function sends, over a pool of `connections`.
+ */
+async function measureIngestSql(
+	stack: Stack,
+	databaseUrl: string | undefined,
+	connections: number,
+	ms: number
+): Promise<{ perSecond: number; calls: number }> {
+	const routing = { account_sid: DEMO_CREDENTIALS.twilio.accountSid, address: TWILIO_ADDRESS };
+	const { rows } = await stack.db.query<{ number_id: string; credential_version: string }>(
+		`select number_id, credential_version from public.webhook_credentials('twilio', $1)`,
+		[JSON.stringify(routing)]
+	);
+	const number = rows[0];
+	const credentials = JSON.stringify({
+		routing,
+		versions: { [number.number_id]: number.credential_version }
+	});
+	const pool = databaseUrl
+		? new pg.Pool({ connectionString: databaseUrl, max: connections })
+		: undefined;
+	const sql = `select public.ingest_whatsapp_delivery('twilio', $1, $2, $3, $4, credentials => $5) as result`;
+	const call = async (i: number) => {
+		const sid = `SMsql${String(i).padStart(29, '0')}`;
+		const waId = String(14155500000 + (i % 200));
+		const message = {
+			provider_message_id: sid,
+			wa_id: waId,
+			profile_name: `Customer ${waId}`,
+			type: 'text',
+			body: `bench ${sid}`
+		};
+		const params = [
+			number.number_id,
+			JSON.stringify({ 'content-type': 'application/x-www-form-urlencoded' }),
+			`MessageSid=${sid}&Body=bench`,
+			JSON.stringify([message]),
+			credentials
+		];
+		const { rows: answer } = pool
+			? await pool.query<{ result: { stale_credentials?: boolean } }>(sql, params)
+			: await stack.db.query<{ result: { stale_credentials?: boolean } }>(sql, params);
+		if (answer[0].result.stale_credentials)
+			throw new Error('The bench number’s credentials changed.');
+	};
+	try {
+		return await repeatFor(connections, ms, call);
+	} finally {
+		await pool?.end();
+	}
 }
 
 /**
@@ -141,18 +225,12 @@ async function measureCeiling(
 		const params = [conversation.tenant_id, conversation.id, `raw ${i}`, `SMceiling${i}`];
 		return pool ? pool.query(sql, params) : stack.db.query(sql, params);
 	};
-	let inserts = 0;
-	const started = performance.now();
 	try {
-		await Promise.all(
-			Array.from({ length: connections }, async () => {
-				while (performance.now() - started < ms) await insert(inserts++);
-			})
-		);
+		const { perSecond, calls } = await repeatFor(connections, ms, insert);
+		return { perSecond, inserts: calls };
 	} finally {
 		await pool?.end();
 	}
-	return { perSecond: round(inserts / ((performance.now() - started) / 1000)), inserts };
 }
 
 function round(value: number): number {

@@ -81,6 +81,15 @@ for (const server of targets) {
 			if (unthrottled && step.provider === 'twilio')
 				highest = Math.max(10, Math.floor(step.messagesPerSecond));
 		}
+		const sqlRatio = ingest.sqlPerSecond / ingest.ceilingPerSecond;
+		rows.push({
+			benchmark: `ingest SQL alone, 1 message per call (${ingest.connections} conns)`,
+			database: label,
+			figure: `${ingest.sqlPerSecond} calls/s · ${ingest.sqlStored}/${ingest.sqlCalls} stored`,
+			reference: `raw insert ${ingest.ceilingPerSecond}/s · ratio ${sqlRatio.toFixed(2)}`,
+			goal: 'every call stored',
+			met: yes(ingest.sqlStored === ingest.sqlCalls)
+		});
 	}
 	if (only.has('screen')) {
 		console.log(`[${label}] webhook-to-screen…`);

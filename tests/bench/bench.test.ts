@@ -35,6 +35,9 @@ describe('ingest', () => {
 			expect(step.load.errors).toBe(0);
 		}
 		expect(result.ceilingInserts).toBeGreaterThan(0);
+		// The ingest SQL called directly stores the one new message of every call.
+		expect(result.sqlCalls).toBeGreaterThan(0);
+		expect(result.sqlStored).toBe(result.sqlCalls);
 	}, 120_000);
 });
 
