@@ -145,7 +145,7 @@ test('a canned response goes out filled in; a note mentioning the admin reaches 
 		await test.step('the admin has the conversation open as the agent writes a note mentioning them', async () => {
 			await openPage(admin, `/app/${slug}/whatsapp/${conversationId}`);
 			await expect(admin.getByTestId('chat-live-status')).toHaveAttribute('data-status', 'live');
-			await agent.getByRole('button', { name: 'Note' }).click();
+			await agent.getByRole('button', { name: 'Note', exact: true }).click();
 			const noteBox = agent.getByRole('textbox', {
 				name: 'Internal note — not sent to the customer'
 			});
