@@ -243,6 +243,19 @@ describe('the contact note', () => {
 		);
 		expect(rowsOf(read)).toEqual([{ note: 'Prefers mornings. VIP.' }]);
 		expect(rowsOf(await writeNote(owner, contactId, '   '))[0].note).toBeNull();
+		// Each saved version went to the tenant's topic for open panels; an unchanged save sends nothing.
+		rowsOf(await writeNote(owner, contactId, ''));
+		const { rows } = await stack.db.query<{ note: string | null }>(
+			`select payload -> 'record' ->> 'note' as note from realtime.messages
+			 where topic = $1 and event = 'contacts' and payload -> 'record' ->> 'id' = $2
+			 order by inserted_at, id`,
+			[`tenant:${tenantId}`, contactId]
+		);
+		expect(rows.map((row) => row.note)).toEqual([
+			'Prefers mornings.',
+			'Prefers mornings. VIP.',
+			null
+		]);
 	});
 
 	it('another tenant neither reads nor writes it', async () => {
