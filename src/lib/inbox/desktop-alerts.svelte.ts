@@ -81,10 +81,16 @@ class DesktopAlerts {
 				? item.conversation_id !== null && (await isMine(item.conversation_id))
 				: false;
 		if (!deservesDesktopAlert(item.kind, mine)) return;
-		const alert = new Notification(item.title, {
-			body: item.body ?? undefined,
-			tag: item.conversation_id ?? item.id
-		});
+		let alert: Notification;
+		try {
+			alert = new Notification(item.title, {
+				body: item.body ?? undefined,
+				tag: item.conversation_id ?? item.id
+			});
+		} catch {
+			// Some mobile browsers show notifications only from a service worker: nothing to show here.
+			return;
+		}
 		alert.onclick = () => {
 			window.focus();
 			open(item);
