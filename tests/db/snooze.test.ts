@@ -57,9 +57,7 @@ async function customerWrites(name: string, body: string, waId?: string): Promis
 	return result.messages[0].conversation_id;
 }
 
-interface Snoozed {
-	snoozed_until: string | null;
-}
+type Snoozed = { snoozed_until: string | null };
 
 function snooze(actor: Actor, id: string, args: { until?: string; preset?: string }) {
 	return commitAs<Snoozed>(

@@ -66,7 +66,9 @@ describe('inbox views', () => {
 			assignee_name: 'Me',
 			last_message_sender: 'customer',
 			last_message_sender_user_id: null,
-			last_message_sender_name: null
+			last_message_sender_name: null,
+			label_ids: [],
+			snoozed_until: null
 		};
 		expect(matchesInboxFilters(row, { ...NO_FILTERS, view: 'mine' }, me)).toBe(true);
 		expect(matchesInboxFilters(row, { ...NO_FILTERS, view: 'unassigned' }, me)).toBe(false);
@@ -81,8 +83,8 @@ describe('inbox views', () => {
 });
 
 describe('tab counts kept live from broadcasts', () => {
-	const counts = { mine: 2, unassigned: 5, all: 9, escalated: 1 };
-	const filters = { status: null, numberId: null };
+	const counts = { mine: 2, unassigned: 5, all: 9, escalated: 1, snoozed: 0 };
+	const filters = { status: null, numberId: null, labelId: null };
 
 	it('taking an unassigned conversation moves one from Unassigned to Mine', () => {
 		const taken = viewCountsAfter(
@@ -91,7 +93,7 @@ describe('tab counts kept live from broadcasts', () => {
 			filters,
 			me
 		);
-		expect(taken).toEqual({ mine: 3, unassigned: 4, all: 9, escalated: 1 });
+		expect(taken).toEqual({ mine: 3, unassigned: 4, all: 9, escalated: 1, snoozed: 0 });
 	});
 
 	it('a teammate taking one leaves my Mine alone', () => {
@@ -101,7 +103,7 @@ describe('tab counts kept live from broadcasts', () => {
 			filters,
 			me
 		);
-		expect(taken).toEqual({ mine: 2, unassigned: 4, all: 9, escalated: 1 });
+		expect(taken).toEqual({ mine: 2, unassigned: 4, all: 9, escalated: 1, snoozed: 0 });
 	});
 
 	it('a new escalated conversation counts in All, Unassigned and Escalated; a delete takes it out', () => {
@@ -112,7 +114,7 @@ describe('tab counts kept live from broadcasts', () => {
 			filters,
 			me
 		);
-		expect(added).toEqual({ mine: 2, unassigned: 6, all: 10, escalated: 2 });
+		expect(added).toEqual({ mine: 2, unassigned: 6, all: 10, escalated: 2, snoozed: 0 });
 		expect(
 			viewCountsAfter(
 				added,
@@ -127,10 +129,10 @@ describe('tab counts kept live from broadcasts', () => {
 		const closed = viewCountsAfter(
 			counts,
 			{ operation: 'UPDATE', old_record: plain, record: { ...plain, status: 'closed' } },
-			{ status: 'open', numberId: null },
+			{ status: 'open', numberId: null, labelId: null },
 			me
 		);
-		expect(closed).toEqual({ mine: 2, unassigned: 4, all: 8, escalated: 1 });
+		expect(closed).toEqual({ mine: 2, unassigned: 4, all: 8, escalated: 1, snoozed: 0 });
 	});
 
 	it('a payload without the columns changes nothing', () => {
@@ -143,7 +145,7 @@ describe('tab counts kept live from broadcasts', () => {
 	it('the database row reads as the tabs name it, and big counts say 999+', () => {
 		expect(
 			viewCountsSchema.parse({ mine: 1, unassigned: 2, all_conversations: 3, escalated: 0 })
-		).toEqual({ mine: 1, unassigned: 2, all: 3, escalated: 0 });
+		).toEqual({ mine: 1, unassigned: 2, all: 3, escalated: 0, snoozed: 0 });
 		expect(viewCountLabel(12)).toBe('12');
 		expect(viewCountLabel(1000)).toBe('999+');
 	});

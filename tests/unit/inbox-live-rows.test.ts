@@ -35,7 +35,9 @@ const inboxRow: InboxConversation & { updated_at: string } = {
 	escalated_at: null,
 	last_message_sender: 'customer',
 	last_message_sender_user_id: null,
-	last_message_sender_name: null
+	last_message_sender_name: null,
+	label_ids: [],
+	snoozed_until: null
 };
 
 describe('inbox rows from broadcasts', () => {

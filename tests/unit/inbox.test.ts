@@ -85,7 +85,8 @@ describe('inbox list', () => {
 			numberId: null,
 			unreadOnly: true,
 			sentiment: null,
-			search: 'order'
+			search: 'order',
+			labelId: null
 		});
 	});
 

@@ -11,6 +11,7 @@ import {
 	type InboxPage
 } from './types.ts';
 import { NO_VIEW_COUNTS, viewCountsSchema, type InboxViewCounts } from './assignment.ts';
+import { listLabels, type Label } from './labels.ts';
 
 /** Rows per inbox page. */
 export const INBOX_PAGE_SIZE = 25;
@@ -22,14 +23,19 @@ export const NO_FILTERS: InboxFilters = {
 	numberId: null,
 	unreadOnly: false,
 	sentiment: null,
-	search: ''
+	search: '',
+	labelId: null
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Reads inbox filters from a URL's query (`?status=open&unread=1&q=…`), ignoring what is not valid. */
+/**
+ * Reads inbox filters from a URL's query (`?view=mine&status=open&unread=1&label=…&q=…`), ignoring
+ * what is not valid.
+ */
 export function filtersFromSearchParams(params: URLSearchParams): InboxFilters {
 	const numberId = params.get('number');
+	const labelId = params.get('label');
 	return {
 		view: z
 			.enum(inboxViews)
@@ -39,13 +45,38 @@ export function filtersFromSearchParams(params: URLSearchParams): InboxFilters {
 		numberId: numberId && UUID.test(numberId) ? numberId : null,
 		unreadOnly: params.get('unread') === '1',
 		sentiment: z.enum(sentiments).nullable().catch(null).parse(params.get('sentiment')),
-		search: (params.get('q') ?? '').slice(0, 200)
+		search: (params.get('q') ?? '').slice(0, 200),
+		labelId: labelId && UUID.test(labelId) ? labelId : null
 	};
+}
+
+/** The query keys the inbox filters use; other keys of a URL are left as they are. */
+const FILTER_KEYS = ['view', 'status', 'number', 'unread', 'sentiment', 'q', 'label'] as const;
+
+/**
+ * The URL with the filters in its query, as `filtersFromSearchParams` reads them back; a filter not
+ * set (and the All view) is left out, so a plain inbox keeps a plain address.
+ */
+export function urlWithFilters(url: URL, filters: InboxFilters): URL {
+	const next = new URL(url);
+	for (const key of FILTER_KEYS) next.searchParams.delete(key);
+	const set = (key: (typeof FILTER_KEYS)[number], value: string | null) => {
+		if (value) next.searchParams.set(key, value);
+	};
+	set('view', filters.view === 'all' ? null : filters.view);
+	set('status', filters.status);
+	set('number', filters.numberId);
+	set('unread', filters.unreadOnly ? '1' : null);
+	set('sentiment', filters.sentiment);
+	set('label', filters.labelId);
+	set('q', filters.search.trim() || null);
+	return next;
 }
 
 /**
  * The rpc arguments for a page (or one row, with `onlyId`) of the inbox. A filter not set is left
- * out, so the function's default (no filter) applies.
+ * out, so the function's default (no filter) applies. The view is always named: without one the
+ * function applies none (a snoozed conversation included), which is how the chat finds its row.
  */
 export function inboxRpcArgs(
 	tenantId: string,
@@ -55,7 +86,8 @@ export function inboxRpcArgs(
 ) {
 	return {
 		tenant_id: tenantId,
-		view: filters.view === 'all' ? undefined : filters.view,
+		view: filters.view,
+		label_id: filters.labelId ?? undefined,
 		status: filters.status ?? undefined,
 		number_id: filters.numberId ?? undefined,
 		unread_only: filters.unreadOnly,
@@ -97,16 +129,21 @@ export async function loadInboxPage(
 	};
 }
 
-/** Loads one conversation as an inbox row if it is visible and matches the filters, else null. */
+/**
+ * Loads one conversation as an inbox row if it is visible and matches the filters, else null.
+ * Without filters it is found in any view, snoozed or not (the chat page's read).
+ */
 export async function loadInboxRow(
 	supabase: ParleyClient,
 	tenantId: string,
 	conversationId: string,
-	filters: InboxFilters = NO_FILTERS
+	filters: InboxFilters | null = null
 ): Promise<InboxConversation | null> {
 	const { data, error } = await supabase.rpc(
 		'inbox_conversations',
-		inboxRpcArgs(tenantId, filters, null, conversationId)
+		filters
+			? inboxRpcArgs(tenantId, filters, null, conversationId)
+			: { tenant_id: tenantId, only_id: conversationId }
 	);
 	if (error) throw new Error(`The conversation could not be loaded: ${error.message}`);
 	return inboxRows.parse(data ?? [])[0] ?? null;
@@ -206,12 +243,13 @@ export interface InboxNumberOption {
 export async function loadInboxViewCounts(
 	supabase: ParleyClient,
 	tenantId: string,
-	filters: Pick<InboxFilters, 'status' | 'numberId'> = NO_FILTERS
+	filters: Pick<InboxFilters, 'status' | 'numberId' | 'labelId'> = NO_FILTERS
 ): Promise<InboxViewCounts> {
 	const { data, error } = await supabase.rpc('inbox_view_counts', {
 		tenant_id: tenantId,
 		status: filters.status ?? undefined,
-		number_id: filters.numberId ?? undefined
+		number_id: filters.numberId ?? undefined,
+		label_id: filters.labelId ?? undefined
 	});
 	if (error) throw new Error(`The conversation counts could not be loaded: ${error.message}`);
 	const row = viewCountsSchema.safeParse(data?.[0]);
@@ -219,12 +257,14 @@ export async function loadInboxViewCounts(
 }
 
 /**
- * What RecentConversations starts with: the first page, the tenant's numbers for the filter, and
- * each view's count.
+ * What RecentConversations starts with: the filters of the page's URL, the first page under them,
+ * the tenant's numbers and labels for the filters, and each view's count.
  */
 export interface RecentConversationsInitial {
+	filters: InboxFilters;
 	page: InboxPage;
 	numbers: InboxNumberOption[];
+	labels: Label[];
 	counts: InboxViewCounts;
 	now: number;
 }
@@ -235,17 +275,23 @@ export interface RecentConversationsInitial {
  */
 export async function loadRecentConversations(
 	supabase: ParleyClient,
-	tenantId: string
+	tenantId: string,
+	filters: InboxFilters = NO_FILTERS
 ): Promise<RecentConversationsInitial> {
-	const [page, numbers, counts] = await Promise.all([
-		loadInboxPage(supabase, tenantId),
+	const [page, numbers, counts, labels] = await Promise.all([
+		loadInboxPage(supabase, tenantId, filters),
 		supabase
 			.from('whatsapp_numbers')
 			.select('id, display_name')
 			.eq('tenant_id', tenantId)
 			.order('display_name'),
-		loadInboxViewCounts(supabase, tenantId)
+		loadInboxViewCounts(supabase, tenantId, filters),
+		// The list works without them; a failed read only leaves the label filter empty.
+		listLabels(supabase, tenantId).catch((failure: unknown) => {
+			console.error(failure);
+			return [];
+		})
 	]);
 	if (numbers.error) throw new Error(`The numbers could not be loaded: ${numbers.error.message}`);
-	return { page, numbers: numbers.data ?? [], counts, now: Date.now() };
+	return { filters, page, numbers: numbers.data ?? [], labels, counts, now: Date.now() };
 }

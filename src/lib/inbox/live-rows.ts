@@ -45,6 +45,7 @@ export function matchesInboxFilters(
 	if (filters.numberId !== null && row.number_id !== filters.numberId) return false;
 	if (filters.unreadOnly && row.unread_count <= 0) return false;
 	if (filters.sentiment !== null && row.sentiment !== filters.sentiment) return false;
+	if (filters.labelId !== null && !row.label_ids.includes(filters.labelId)) return false;
 	const search = filters.search.trim();
 	if (search === '') return true;
 	// `%` and `_` are wildcards to ilike: only the database reads such a search as it does.

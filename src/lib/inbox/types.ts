@@ -48,7 +48,15 @@ export const inboxConversationSchema = z.object({
 	/** Who wrote the last message (Parley's own notes aside), and the member's id and name. */
 	last_message_sender: z.enum(['customer', 'agent', 'ai']).nullable(),
 	last_message_sender_user_id: z.string().nullable(),
-	last_message_sender_name: z.string().nullable()
+	last_message_sender_name: z.string().nullable(),
+	/** The workspace labels on it (a database before labels sends none). */
+	label_ids: z
+		.array(z.string())
+		.nullable()
+		.default([])
+		.transform((ids) => ids ?? []),
+	/** When a snoozed conversation comes back; a passed time means it is awake already. */
+	snoozed_until: z.string().nullable().default(null)
 } satisfies ReturnedColumnSchemas<InboxConversationRow>);
 export type InboxConversation = z.infer<typeof inboxConversationSchema>;
 
@@ -121,8 +129,11 @@ export const inboxNotificationSchema = z.object({
 } satisfies ColumnSchemas<Tables<'notifications'>>);
 export type InboxNotification = z.infer<typeof inboxNotificationSchema>;
 
-/** The inbox's views: assigned to me, to nobody, everything, and what the AI handed to people. */
-export const inboxViews = ['mine', 'unassigned', 'all', 'escalated'] as const;
+/**
+ * The inbox's views: assigned to me, to nobody, everything, what the AI handed to people, and
+ * what is snoozed (which the others leave out).
+ */
+export const inboxViews = ['mine', 'unassigned', 'all', 'escalated', 'snoozed'] as const;
 export type InboxView = (typeof inboxViews)[number];
 
 /** What the inbox list is narrowed to. */
@@ -133,6 +144,8 @@ export interface InboxFilters {
 	unreadOnly: boolean;
 	sentiment: Sentiment | null;
 	search: string;
+	/** Only conversations carrying this label. */
+	labelId: string | null;
 }
 
 /** Where the next page starts: the last row's sort key. */

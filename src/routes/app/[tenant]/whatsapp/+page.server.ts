@@ -1,7 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { canManageMembers } from '$lib/members/roles';
 import { callFunction } from '$lib/whatsapp/functions';
-import { loadRecentConversations } from '$lib/inbox/conversations';
+import { filtersFromSearchParams, loadRecentConversations } from '$lib/inbox/conversations';
 import {
 	NUMBER_FIELDS,
 	connectNumberSchema,
@@ -82,7 +82,7 @@ async function recentItemFailures(
 	return byNumber;
 }
 
-export const load: PageServerLoad = async ({ locals, parent, depends }) => {
+export const load: PageServerLoad = async ({ locals, parent, depends, url }) => {
 	depends('app:whatsapp-numbers');
 	const { tenant, role } = await parent();
 	const manager = canManageMembers(role);
@@ -102,7 +102,7 @@ export const load: PageServerLoad = async ({ locals, parent, depends }) => {
 					`twilio-integration/${tenant.id}`
 				)
 			: Promise.resolve(null),
-		loadRecentConversations(locals.supabase, tenant.id),
+		loadRecentConversations(locals.supabase, tenant.id, filtersFromSearchParams(url.searchParams)),
 		manager
 			? recentItemFailures(locals.supabase, tenant.id)
 			: Promise.resolve<Record<string, ItemFailureSummary>>({})

@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { contactLabel, loadInboxRow } from '$lib/inbox/conversations';
 import { listCannedResponses } from '$lib/inbox/canned-responses';
+import { listLabels } from '$lib/inbox/labels';
 import { loadThreadPage } from '$lib/inbox/messages';
 import { loadConversationNotes } from '$lib/inbox/notes';
 import { messageReactionSchema } from '$lib/inbox/types';
@@ -15,7 +16,7 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 	const { tenant } = await parent();
 	const conversation = await loadInboxRow(locals.supabase, tenant.id, params.id);
 	if (!conversation) error(404, 'Not found');
-	const [thread, reactions, members, notes, cannedResponses] = await Promise.all([
+	const [thread, reactions, members, notes, cannedResponses, labels] = await Promise.all([
 		loadThreadPage(locals.supabase, conversation.id),
 		locals.supabase
 			.from('message_reactions')
@@ -25,6 +26,11 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 		loadConversationNotes(locals.supabase, conversation.id),
 		// The composer's `/` picker works without them; a failed read only leaves it empty.
 		listCannedResponses(locals.supabase, tenant.id).catch((failure: unknown) => {
+			console.error(failure);
+			return [];
+		}),
+		// Without them the header shows no chips; the chat itself works.
+		listLabels(locals.supabase, tenant.id).catch((failure: unknown) => {
 			console.error(failure);
 			return [];
 		})
@@ -38,6 +44,7 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 		memberNames: members.map((member) => [member.userId, member.displayName] as [string, string]),
 		notes,
 		cannedResponses,
+		labels,
 		now: Date.now()
 	};
 };

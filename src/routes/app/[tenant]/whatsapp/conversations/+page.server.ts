@@ -1,10 +1,14 @@
-import { loadRecentConversations } from '$lib/inbox/conversations';
+import { filtersFromSearchParams, loadRecentConversations } from '$lib/inbox/conversations';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant } = await parent();
 	return {
 		title: 'Conversations',
-		inbox: await loadRecentConversations(locals.supabase, tenant.id)
+		inbox: await loadRecentConversations(
+			locals.supabase,
+			tenant.id,
+			filtersFromSearchParams(url.searchParams)
+		)
 	};
 };
