@@ -150,6 +150,23 @@ test('an agent sees, renames and notes the customer, and follows their other con
 		});
 
 		await test.step('the past conversation opens, and lists this one as past', async () => {
+			// Unsaved words are not lost to a click: the page asks first.
+			await panel(page).getByLabel('Contact notes').fill('Half a thought');
+			// The question blocks the page, so it is answered from the handler, not after the click.
+			const asked = new Promise<string>((answered) =>
+				page.once('dialog', (dialog) => {
+					answered(dialog.message());
+					void dialog.dismiss();
+				})
+			);
+			await panel(page).getByTestId('past-conversation').click();
+			expect(await asked).toBe('Your contact note is not saved. Leave without saving it?');
+			await expect(panel(page).getByLabel('Contact notes')).toHaveValue('Half a thought');
+			await expect(page).toHaveURL(new RegExp(`/whatsapp/${current!.id}$`));
+			await panel(page)
+				.getByLabel('Contact notes')
+				.fill('Prefers WhatsApp over calls. Order #4417 ships Friday.');
+			await expect(panel(page).getByTestId('contact-note-state')).not.toHaveText('Unsaved changes');
 			await panel(page).getByTestId('past-conversation').click();
 			await expect(page).toHaveURL(new RegExp(`/whatsapp/${past!.id}$`));
 			await expect(page.getByTestId('chat-contact')).toHaveText('Rita Gómez');
