@@ -1,5 +1,4 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { accessibilityViolations } from './support/axe.ts';
+import { expect, test } from '@playwright/test';
 import {
 	DEMO_PEOPLE,
 	createWorkspace,
@@ -10,44 +9,25 @@ import {
 	signIn,
 	signedInClient
 } from './support/workspace.ts';
+import {
+	DESKTOP,
+	inboxRow as row,
+	newSignedInPage,
+	screensOf,
+	viewCount as count,
+	viewTab as tab
+} from './support/screens.ts';
 
 // Assignment end to end in its own workspace: an admin and an agent in two browsers. The agent
 // takes an unassigned conversation (it moves from Unassigned to Mine for them, and the admin sees
 // who has it), the admin assigns another to the agent (who is told at once), and the AI hands a
 // third to people, which lands in Unassigned and Escalated with its badge. All live, no reloads.
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const TAKEN = { phone: '+5215511110001', name: 'Tania Taken' };
 const GIVEN = { phone: '+5215511110002', name: 'Gael Given' };
 const ESCALATED = { phone: '+5215511110003', name: 'Elsa Escalated' };
 
-const screenshot = (page: Page, name: string) =>
-	page.screenshot({ path: `test-results/screens/assignment-${name}.png`, fullPage: true });
-
-/** The same state at desktop and phone widths, checked with axe at both. */
-async function screens(page: Page, name: string) {
-	expect(await accessibilityViolations(page), `${name} on a desktop`).toEqual([]);
-	await screenshot(page, `${name}-desktop`);
-	await page.setViewportSize(PHONE);
-	expect(await accessibilityViolations(page), `${name} on a phone`).toEqual([]);
-	await screenshot(page, `${name}-phone`);
-	await page.setViewportSize(DESKTOP);
-}
-
-async function newSignedInPage(browser: Browser, email: string): Promise<Page> {
-	const context = await browser.newContext({ viewport: DESKTOP });
-	const page = await context.newPage();
-	await signIn(page, email);
-	return page;
-}
-
-const tab = (page: Page, name: string) =>
-	page.getByRole('tablist', { name: 'Conversation views' }).getByRole('tab', { name });
-const count = (page: Page, view: string) =>
-	page.getByTestId(`view-tab-${view}`).getByTestId('view-count');
-const row = (page: Page, name: string) =>
-	page.getByTestId('conversation-row').filter({ hasText: name });
+const screens = screensOf('assignment');
 
 test('an agent takes, an admin assigns, and the AI hands over, live for both', async ({
 	page: admin,

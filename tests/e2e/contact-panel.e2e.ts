@@ -10,21 +10,19 @@ import {
 	reloadPage,
 	signIn
 } from './support/workspace.ts';
+import { DESKTOP, PHONE, SCREENS_DIR } from './support/screens.ts';
 
 // The customer in view, in its own workspace: an agent opens a chat and sees who the customer is
 // beside the thread, renames them (the inbox in another tab hears it at once), keeps a note that
 // is there after a reload, and follows the customer's conversation on another number. On a phone
 // the panel is a sheet the header's Contact button opens and its Close button closes.
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const CUSTOMER = { phone: '+5215544440001', name: 'rita' };
-const SCREENS = process.env.PARLEY_SCREENS_DIR ?? 'test-results/screens';
 
 /** A screenshot of the page as it is, after axe finds nothing wrong with it. */
 async function accessibleScreen(page: Page, name: string) {
 	expect(await accessibilityViolations(page), name).toEqual([]);
-	await page.screenshot({ path: `${SCREENS}/contact-${name}.png`, fullPage: true });
+	await page.screenshot({ path: `${SCREENS_DIR}/contact-${name}.png`, fullPage: true });
 }
 
 const panel = (page: Page) => page.getByTestId('contact-column').getByTestId('contact-panel');

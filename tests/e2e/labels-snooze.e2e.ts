@@ -1,5 +1,4 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { accessibilityViolations } from './support/axe.ts';
+import { expect, test } from '@playwright/test';
 import {
 	DEMO_PEOPLE,
 	createWorkspace,
@@ -9,43 +8,24 @@ import {
 	openPage,
 	signIn
 } from './support/workspace.ts';
+import {
+	DESKTOP,
+	inboxRow as row,
+	newSignedInPage,
+	screensOf,
+	viewCount as count,
+	viewTab as tab
+} from './support/screens.ts';
 
 // Labels and snooze end to end in their own workspace: an admin creates a label, an agent puts it
 // on a conversation from the chat with the keyboard, sees it on the inbox row that was already
 // open, filters the inbox by it (kept in the address), follows the admin's rename live, then
 // snoozes the conversation and finds it under Snoozed.
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const LABELLED = { phone: '+5215522220001', name: 'Vera Label' };
 const OTHER = { phone: '+5215522220002', name: 'Omar Other' };
 
-const screenshot = (page: Page, name: string) =>
-	page.screenshot({ path: `/tmp/labels/labels-snooze-${name}.png`, fullPage: true });
-
-/** The same state at desktop and phone widths, checked with axe at both. */
-async function screens(page: Page, name: string) {
-	expect(await accessibilityViolations(page), `${name} on a desktop`).toEqual([]);
-	await screenshot(page, `${name}-desktop`);
-	await page.setViewportSize(PHONE);
-	expect(await accessibilityViolations(page), `${name} on a phone`).toEqual([]);
-	await screenshot(page, `${name}-phone`);
-	await page.setViewportSize(DESKTOP);
-}
-
-async function newSignedInPage(browser: Browser, email: string): Promise<Page> {
-	const context = await browser.newContext({ viewport: DESKTOP });
-	const page = await context.newPage();
-	await signIn(page, email);
-	return page;
-}
-
-const tab = (page: Page, name: string) =>
-	page.getByRole('tablist', { name: 'Conversation views' }).getByRole('tab', { name });
-const count = (page: Page, view: string) =>
-	page.getByTestId(`view-tab-${view}`).getByTestId('view-count');
-const row = (page: Page, name: string) =>
-	page.getByTestId('conversation-row').filter({ hasText: name });
+const screens = screensOf('labels-snooze');
 
 test('an admin makes a label, an agent applies it, filters by it and snoozes the conversation', async ({
 	page: admin,

@@ -1,5 +1,4 @@
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
-import { accessibilityViolations } from './support/axe.ts';
 import {
 	DEMO_PEOPLE,
 	createWorkspace,
@@ -10,6 +9,7 @@ import {
 	signIn,
 	signedInClient
 } from './support/workspace.ts';
+import { DESKTOP, PHONE, SCREENS_DIR, screensOf } from './support/screens.ts';
 
 // The chat's polish and the notifications that help, in their own workspace with an AI agent on
 // its number: day separators, the AI's bubble apart from a person's, the hand-over's note after
@@ -17,23 +17,11 @@ import {
 // composer; notifications grouped per conversation, escalations standing out, the unread count in
 // the tab title, and desktop notifications asked for only on a click.
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const HANDED = { phone: '+5215522220001', name: 'Hana Handed' };
 const ANSWERED = { phone: '+5215522220002', name: 'Arturo Answered' };
 const LATE = { phone: '+5215522220003', name: 'Lucia Late' };
 
-const SHOTS = '/tmp/polish';
-
-/** The same state at desktop and phone widths, checked with axe at both. */
-async function screens(page: Page, name: string) {
-	expect(await accessibilityViolations(page), `${name} on a desktop`).toEqual([]);
-	await page.screenshot({ path: `${SHOTS}/${name}-desktop.png` });
-	await page.setViewportSize(PHONE);
-	expect(await accessibilityViolations(page), `${name} on a phone`).toEqual([]);
-	await page.screenshot({ path: `${SHOTS}/${name}-phone.png` });
-	await page.setViewportSize(DESKTOP);
-}
+const screens = screensOf('polish');
 
 /**
  * A browser whose Notification API is a recorder: permission starts at "default", each request
@@ -236,7 +224,7 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 					overlap(await box(toast), composerBox),
 					`toast over the composer at ${viewport.width}px`
 				).toBe(false);
-				await admin.screenshot({ path: `${SHOTS}/toast-${viewport.width}.png` });
+				await admin.screenshot({ path: `${SCREENS_DIR}/polish-toast-${viewport.width}.png` });
 			}
 			await admin.setViewportSize(DESKTOP);
 		});

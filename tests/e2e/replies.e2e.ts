@@ -1,5 +1,4 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { accessibilityViolations } from './support/axe.ts';
 import {
 	createWorkspace,
 	customerSends,
@@ -9,30 +8,19 @@ import {
 	openPage,
 	signIn
 } from './support/workspace.ts';
+import { screensOf } from './support/screens.ts';
 
 // Replies at hand: an admin writes a canned response with a variable; an agent finds it with `/`,
 // sends it, and the customer receives it filled in; the agent writes an internal note mentioning
 // the admin, who sees it arrive in the open thread and is notified; the customer never gets it.
 // Axe-checked at each new state, screenshots at two widths.
 
-const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 const CUSTOMER = { phone: '+5215522223333', name: 'Rosa Replies' };
 const FILLED = 'Thanks Rosa, Sofia Agent is checking your order now.';
 const NOTE = 'please check the refund for this order';
 
-/** The same state at desktop and phone widths, axe-checked at both. */
-async function screens(page: Page, name: string) {
-	expect(await accessibilityViolations(page), `${name} (desktop)`).toEqual([]);
-	await page.screenshot({
-		path: `test-results/screens/replies-${name}-desktop.png`,
-		fullPage: true
-	});
-	await page.setViewportSize(PHONE);
-	expect(await accessibilityViolations(page), `${name} (phone)`).toEqual([]);
-	await page.screenshot({ path: `test-results/screens/replies-${name}-phone.png`, fullPage: true });
-	await page.setViewportSize(DESKTOP);
-}
+const screens = screensOf('replies', DESKTOP);
 
 async function newSignedInPage(browser: Browser, email: string): Promise<Page> {
 	const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
