@@ -11,54 +11,65 @@ import { testDatabaseServer } from '../support/stack.ts';
 // The bench's own correctness on small data: every webhook it sends is stored, every broadcast
 // reaches every agent, the inbox loader creates exactly the rows asked. Timings are not asserted.
 
+// Each starts a stack of its own and sends real webhooks: minutes on a busy 2-core machine.
+const BENCH_STEP_TIMEOUT = 300_000;
+
 describe('ingest', () => {
-	it('stores one message for every signed Twilio and Meta webhook it sends, at a set rate and unthrottled', async () => {
-		const result = await measureIngest({
-			databaseServer: testDatabaseServer,
-			rates: [20, 0],
-			secondsPerRate: 1,
-			maxRequests: 30,
-			connections: 4,
-			ceilingMs: 200
-		});
-		expect(result.steps.map((step) => [step.provider, step.offeredPerSecond, step.pooled])).toEqual(
-			[
+	it(
+		'stores one message for every signed Twilio and Meta webhook it sends, at a set rate and unthrottled',
+		async () => {
+			const result = await measureIngest({
+				databaseServer: testDatabaseServer,
+				rates: [20, 0],
+				secondsPerRate: 1,
+				maxRequests: 30,
+				connections: 4,
+				ceilingMs: 200
+			});
+			expect(
+				result.steps.map((step) => [step.provider, step.offeredPerSecond, step.pooled])
+			).toEqual([
 				['twilio', 20, 20],
 				['twilio', 'max', 30],
 				['meta', 20, 20],
 				['meta', 'max', 30]
-			]
-		);
-		for (const step of result.steps) {
-			expect(step.stored).toBe(step.pooled);
-			expect(step.load.ok).toBe(step.pooled);
-			expect(step.load.errors).toBe(0);
-		}
-		expect(result.ceilingInserts).toBeGreaterThan(0);
-		// The ingest SQL called directly stores the one new message of every call.
-		expect(result.sqlCalls).toBeGreaterThan(0);
-		expect(result.sqlStored).toBe(result.sqlCalls);
-	}, 120_000);
+			]);
+			for (const step of result.steps) {
+				expect(step.stored).toBe(step.pooled);
+				expect(step.load.ok).toBe(step.pooled);
+				expect(step.load.errors).toBe(0);
+			}
+			expect(result.ceilingInserts).toBeGreaterThan(0);
+			// The ingest SQL called directly stores the one new message of every call.
+			expect(result.sqlCalls).toBeGreaterThan(0);
+			expect(result.sqlStored).toBe(result.sqlCalls);
+		},
+		BENCH_STEP_TIMEOUT
+	);
 });
 
 describe('webhook to screen', () => {
-	it('delivers each webhook message to every subscribed member', async () => {
-		const result = await measureWebhookToScreen({
-			databaseServer: testDatabaseServer,
-			subscribers: 3,
-			rates: [10, 20],
-			seconds: 1,
-			timeoutMs: 10_000
-		});
-		expect(
-			result.steps.map((step) => [step.sent, step.accepted, step.delivered, step.expected])
-		).toEqual([
-			[10, 10, 30, 30],
-			[20, 20, 60, 60]
-		]);
-		// The ten warm-up messages are stored too.
-		expect(result.stored).toBe(40);
-	}, 120_000);
+	it(
+		'delivers each webhook message to every subscribed member',
+		async () => {
+			const result = await measureWebhookToScreen({
+				databaseServer: testDatabaseServer,
+				subscribers: 3,
+				rates: [10, 20],
+				seconds: 1,
+				timeoutMs: 10_000
+			});
+			expect(
+				result.steps.map((step) => [step.sent, step.accepted, step.delivered, step.expected])
+			).toEqual([
+				[10, 10, 30, 30],
+				[20, 20, 60, 60]
+			]);
+			// The ten warm-up messages are stored too.
+			expect(result.stored).toBe(40);
+		},
+		BENCH_STEP_TIMEOUT
+	);
 });
 
 describe('inbox at scale', () => {
