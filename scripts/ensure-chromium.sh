@@ -5,9 +5,14 @@
 set -euo pipefail
 
 emoji_font=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
-if [ -x /usr/bin/chromium ] && [ -f "$emoji_font" ]; then
-	exit 0
-fi
+installed() { [ -x /usr/bin/chromium ] && [ -f "$emoji_font" ]; }
+installed && exit 0
+
+# Two test runs side by side on a fresh machine would both reach apt, and the second would fail on
+# dpkg's lock: one installs while the other waits here, then finds the packages there.
+exec {lock}>"${TMPDIR:-/tmp}/parley-ensure-chromium.lock"
+flock "$lock"
+installed && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=()
@@ -17,8 +22,9 @@ fi
 
 echo 'Chromium or its emoji font is missing: installing the Debian packages (needed by the end-to-end tests).'
 export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji
+# And any other apt on the machine is waited for rather than failed on.
+"${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+"${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium fonts-noto-color-emoji
 
 if [ ! -x /usr/bin/chromium ]; then
 	echo 'Chromium could not be installed at /usr/bin/chromium; install it, then run the tests again.' >&2
