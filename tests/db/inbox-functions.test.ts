@@ -243,4 +243,31 @@ describe('thread and notification pages through supabase-js', () => {
 		expect(new Set(ids).size).toBe(35);
 		await client.auth.signOut();
 	});
+
+	it("puts Parley's note after the message of the same instant it explains, whatever their ids", async () => {
+		const t = await team('inbox-ties');
+		const conversationId = await customerWrites(
+			t.numberId,
+			'Ana',
+			'Can a person help?',
+			'14157770002'
+		);
+		// The note's id sorts before the hand-over's, as a random id does half the time.
+		await stack.db.query(
+			`insert into public.messages (id, tenant_id, conversation_id, direction, sender, type, body, status, provider, created_at)
+			 values ('00000000-0000-4000-8000-000000000001', $1, $2, 'outbound', 'system', 'text', 'AI replies are off', 'received', 'twilio', '2026-12-01T10:00:00Z'),
+			        ('ffffffff-ffff-4fff-8fff-ffffffffffff', $1, $2, 'outbound', 'ai', 'text', 'A person follows', 'queued', 'twilio', '2026-12-01T10:00:00Z')`,
+			[t.tenantId, conversationId]
+		);
+		const client = stack.client();
+		const signedIn = await client.auth.signInWithPassword({
+			email: t.agent.email!,
+			password: 'secret-password'
+		});
+		expect(signedIn.error).toBeNull();
+		const { messages } = await loadThreadPage(client, conversationId);
+		const tied = messages.filter((m) => m.created_at.startsWith('2026-12-01T10:00:00'));
+		expect(tied.map((m) => m.sender)).toEqual(['ai', 'system']);
+		await client.auth.signOut();
+	});
 });

@@ -59,7 +59,12 @@ export async function loadThreadPage(
 	const { data, error } = await query;
 	if (error) throw new Error(`The messages could not be loaded: ${error.message}`);
 	const rows: ChatMessage[] = messageRows.parse(data ?? []);
-	return { messages: rows.reverse(), hasOlder: rows.length === THREAD_PAGE_SIZE };
+	// The keyset breaks ties by id, which is random: the thread's own order puts a note written at
+	// the same instant after the message it explains.
+	return {
+		messages: rows.reverse().sort(compareMessages),
+		hasOlder: rows.length === THREAD_PAGE_SIZE
+	};
 }
 
 /** The reactions on a conversation's messages; a failed read shows none rather than no thread. */
