@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import {
 	DEMO_PEOPLE,
+	aiRepliesStored,
 	createWorkspace,
 	customerSends,
 	deleteWorkspace,
@@ -132,6 +133,7 @@ test('an agent takes, an admin assigns, and the AI hands over, live for both', a
 			await tab(admin, 'Escalated').click();
 			await expect(admin.getByTestId('empty-view')).toBeVisible();
 			await customerSends(sandboxUrl, ESCALATED, { text: 'I want to talk to a person please' });
+			await aiRepliesStored(service, tenantId, 1);
 			const escalated = row(admin, ESCALATED.name);
 			await expect(escalated.getByTestId('escalated-badge')).toHaveText('Escalated');
 			await expect(escalated.getByTestId('row-assignee')).toHaveText('Unassigned');

@@ -2,6 +2,7 @@ import { expect, test, type Browser, type Locator, type Page } from '@playwright
 import {
 	DEMO_PEOPLE,
 	createWorkspace,
+	aiRepliesStored,
 	customerSends,
 	deleteWorkspace,
 	findStack,
@@ -149,6 +150,7 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 			await openPage(admin, `/app/${slug}/whatsapp/conversations`);
 			await expect(admin.getByTestId('inbox-live-status')).toHaveAttribute('data-status', 'live');
 			await customerSends(sandboxUrl, HANDED, { text: 'I want to talk to a person please' });
+			await aiRepliesStored(service, tenantId, 1);
 			const listed = row(admin, HANDED.name);
 			await expect(listed.getByTestId('escalated-badge')).toBeVisible();
 			await expect(listed.getByTestId('last-message-author')).toHaveText('AI:');
@@ -231,6 +233,7 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 
 		await test.step('the list says who wrote last: You, the AI, or the teammate by name', async () => {
 			await customerSends(sandboxUrl, ANSWERED, { text: 'Do you ship to Chile?' });
+			await aiRepliesStored(service, tenantId, 2);
 			await openPage(admin, `/app/${slug}/whatsapp/conversations`);
 			await expect(row(admin, ANSWERED.name).getByTestId('last-message-author')).toHaveText('AI:');
 			const link = row(admin, ANSWERED.name).getByRole('link', { name: /View Chat/ });
@@ -260,6 +263,7 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 				(window as unknown as { pretendBackground: boolean }).pretendBackground = true;
 			});
 			await customerSends(sandboxUrl, LATE, { text: 'Can I speak to a human please?' });
+			await aiRepliesStored(service, tenantId, 3);
 			await expect.poll(() => titleCount(agent)).toBeGreaterThanOrEqual(before + 2);
 			await expect
 				.poll(() =>

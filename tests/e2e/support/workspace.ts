@@ -135,6 +135,28 @@ export async function deleteWorkspace(service: SupabaseClient, tenantId: string)
 	await service.from('tenants').delete().eq('id', tenantId);
 }
 
+/**
+ * Waits for the AI to have written `count` messages in the workspace. The AI answers after a
+ * debounce and a model call, which on a machine running two suites can take longer than a screen
+ * assertion's wait; the list is checked once the reply is stored.
+ */
+export async function aiRepliesStored(service: SupabaseClient, tenantId: string, count: number) {
+	await expect
+		.poll(
+			async () => {
+				const { count: stored, error } = await service
+					.from('messages')
+					.select('id', { count: 'exact', head: true })
+					.eq('tenant_id', tenantId)
+					.eq('sender', 'ai');
+				if (error) throw error;
+				return stored ?? 0;
+			},
+			{ timeout: 120_000, message: `the AI's reply number ${count} was not stored` }
+		)
+		.toBeGreaterThanOrEqual(count);
+}
+
 /** A customer sends something to the sandbox's Meta number, as the sandbox's phone page would. */
 export async function customerSends(
 	sandboxUrl: string,
