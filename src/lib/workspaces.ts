@@ -32,3 +32,15 @@ export async function listMyWorkspaces(
 			tenant ? [{ name: tenant.name, slug: tenant.slug, role }] : []
 		);
 }
+
+/** The `/app` query (`/app?choose`) that keeps the workspace chooser open for someone with one. */
+export const CHOOSE_PARAM = 'choose';
+
+/**
+ * Where `/app` takes someone straight away: into their only workspace's inbox, as sign-in should;
+ * null when they have none or several, or asked for the chooser (to create another workspace).
+ */
+export function soleWorkspacePath(workspaces: MyWorkspace[], url: URL): string | null {
+	if (workspaces.length !== 1 || url.searchParams.has(CHOOSE_PARAM)) return null;
+	return `/app/${workspaces[0].slug}/whatsapp`;
+}

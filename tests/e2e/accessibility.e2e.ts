@@ -22,7 +22,7 @@ test('the workspace pages have no accessibility violations', async ({ page }) =>
 	await expect(page).toHaveURL(/\/app/);
 
 	for (const path of [
-		'/app',
+		'/app?choose',
 		'/app/acme/whatsapp',
 		'/app/acme/whatsapp/notifications',
 		'/app/acme/whatsapp/guide/meta',

@@ -55,7 +55,13 @@ async function acceptAsNewPerson(
 	await screenshot(page, `invite-signed-out-${person.role.toLowerCase()}`);
 	await page.getByRole('link', { name: 'Create an account' }).click();
 	await expect(page).toHaveURL(/\/signup\?next=%2Finvite%2F/);
-	await fillSignUp(page, person.name, person.email);
+	// The invited address is filled in and cannot be changed by accident.
+	const email = page.getByLabel('Work email');
+	await expect(email).toHaveValue(person.email);
+	await expect(email).not.toBeEditable();
+	await page.getByLabel('Your name').fill(person.name);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Create account' }).click();
 	await expect(page).toHaveURL(/\/invite\//);
 	await submitAndWaitForAnswer(page, `Accept and join ${person.workspace}`);
 	await whatsappPageReady(page);
@@ -244,7 +250,7 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		await expect(page.getByRole('button', { name: `Leave ${owner.name}` })).toBeDisabled();
 	});
 
-	await test.step('removing the agent locks them out on their next navigation', async () => {
+	await test.step('removing the agent takes them out of the workspace at once', async () => {
 		await page.getByRole('button', { name: `Remove ${agent.name}` }).click();
 		const dialog = page.getByRole('dialog', { name: `Remove ${agent.name}?` });
 		await expect(dialog).toBeVisible();
@@ -253,9 +259,12 @@ test('an owner builds a team: invites, roles, refusals and removal', async ({ pa
 		await expect(page.getByTestId('toast').last()).toContainText('Removed from the workspace.');
 		await expect(page.getByLabel(`Role of ${agent.name}`)).toHaveCount(0);
 
-		// A client-side navigation inside the workspace re-reads the membership.
-		await mainNav(agentPage).getByRole('link', { name: 'AI Agents' }).click();
-		await expect(agentPage.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+		// Their open tab leaves on the database's broadcast, with no click of theirs.
+		await expect(agentPage).toHaveURL(/\/app$/);
+		await expect(agentPage.getByTestId('toast').last()).toContainText(
+			`You were removed from ${workspace}.`
+		);
+		await expect(agentPage.getByText("You're not part of a workspace yet.")).toBeVisible();
 		const response = await openPage(agentPage, `/app/${slug}/whatsapp`);
 		expect(response?.status()).toBe(404);
 		await screenshot(agentPage, 'removed-agent-404');

@@ -4,7 +4,7 @@ import { env } from '$env/dynamic/public';
 import { resolveSupabaseConfig, type SupabasePublicConfig } from './config.ts';
 
 /** Reads the local stack's stack.json, or nothing when no local stack has run here. */
-function readLocalStackInfo(): string | undefined {
+export function readLocalStackInfo(): string | undefined {
 	const stateDir = process.env.PARLEY_DATA_DIR || '.parley';
 	try {
 		return readFileSync(resolve(stateDir, 'stack.json'), 'utf8');

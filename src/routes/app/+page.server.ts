@@ -2,10 +2,10 @@ import { fail, redirect } from '@sveltejs/kit';
 import { formText, parseForm, type FormFailure } from '$lib/auth/forms';
 import { createWorkspaceSchema } from '$lib/members/forms';
 import { databaseErrorSentence, databaseErrorStatus } from '$lib/members/database-errors';
-import { listMyWorkspaces, type MyWorkspace } from '$lib/workspaces';
+import { listMyWorkspaces, soleWorkspacePath, type MyWorkspace } from '$lib/workspaces';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { user } = await parent();
 	let workspaces: MyWorkspace[] = [];
 	let workspacesError: string | null = null;
@@ -15,6 +15,8 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		console.error(error);
 		workspacesError = "We couldn't load your workspaces. Reload the page to try again.";
 	}
+	const straightIn = soleWorkspacePath(workspaces, url);
+	if (straightIn) redirect(303, straightIn);
 	return { title: 'Home', workspaces, workspacesError };
 };
 

@@ -1,11 +1,16 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { authErrorSentence } from '$lib/auth/messages';
 import { formText, parseForm, type FormFailure, signInSchema } from '$lib/auth/forms';
+import { pendingInvitationOf } from '$lib/auth/invitation-signup';
 import { safeNextPath } from '$lib/auth/redirects';
 import { createSupabaseServerClient } from '$lib/supabase/client.server';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async () => ({ title: 'Sign in' });
+export const load: PageServerLoad = async ({ locals, url }) => {
+	// On the way to accept an invitation, the invited address is the likely account.
+	const invitation = await pendingInvitationOf(locals.supabase, url.searchParams.get('next'));
+	return { title: 'Sign in', invitedEmail: invitation?.email ?? null };
+};
 
 type Failure = FormFailure<typeof signInSchema>;
 

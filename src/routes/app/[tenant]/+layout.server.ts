@@ -1,10 +1,13 @@
 import { error } from '@sveltejs/kit';
+import { MEMBERSHIP_DEPENDENCY } from '$lib/members/membership-change';
 import { loadTenantMembership } from '$lib/members/tenancy';
 import { listMyWorkspaces } from '$lib/workspaces';
 import type { LayoutServerLoad } from './$types';
 
-export const load: LayoutServerLoad = async ({ locals, params, parent, url }) => {
+export const load: LayoutServerLoad = async ({ depends, locals, params, parent, url }) => {
 	const { user } = await parent();
+	// A role change or removal broadcast to the person reloads this (and the pages under it).
+	depends(MEMBERSHIP_DEPENDENCY);
 	// Reading the path makes this load run again on every navigation, not just when the workspace
 	// changes, so someone removed a moment ago is refused on their very next click.
 	void url.pathname;

@@ -4,6 +4,7 @@ import { callFunction } from '$lib/whatsapp/functions';
 import { functionErrorFields, readForm, twilioIntegrationSchema } from '$lib/whatsapp/forms';
 import type { TwilioIntegration } from '$lib/whatsapp/types';
 import { managedTenant } from '$lib/members/acting-membership.server';
+import { offeredSandboxTwilio } from '$lib/integrations/sandbox-demo.server';
 import type { Actions, PageServerLoad } from './$types';
 
 const MANAGERS_ONLY = 'Only owners and admins can manage integrations.';
@@ -18,7 +19,9 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	return {
 		title: 'Integrations',
 		twilio: result.ok ? result.data.integration : null,
-		loadError: result.ok ? null : result.error.message
+		loadError: result.ok ? null : result.error.message,
+		// Development over the local sandbox only; null (and no values) anywhere else.
+		sandboxTwilio: offeredSandboxTwilio(locals.supabaseConfig)
 	};
 };
 
