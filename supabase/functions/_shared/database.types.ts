@@ -818,6 +818,35 @@ export type Database = {
 					}
 				];
 			};
+			member_availability: {
+				Row: {
+					available: boolean;
+					tenant_id: string;
+					updated_at: string;
+					user_id: string;
+				};
+				Insert: {
+					available?: boolean;
+					tenant_id: string;
+					updated_at?: string;
+					user_id: string;
+				};
+				Update: {
+					available?: boolean;
+					tenant_id?: string;
+					updated_at?: string;
+					user_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'member_availability_membership_fkey';
+						columns: ['tenant_id', 'user_id'];
+						isOneToOne: true;
+						referencedRelation: 'memberships';
+						referencedColumns: ['tenant_id', 'user_id'];
+					}
+				];
+			};
 			memberships: {
 				Row: {
 					created_at: string;
@@ -1123,6 +1152,45 @@ export type Database = {
 					},
 					{
 						foreignKeyName: 'notifications_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
+			number_round_robin: {
+				Row: {
+					enabled: boolean;
+					number_id: string;
+					tenant_id: string;
+					updated_at: string;
+					updated_by: string | null;
+				};
+				Insert: {
+					enabled?: boolean;
+					number_id: string;
+					tenant_id: string;
+					updated_at?: string;
+					updated_by?: string | null;
+				};
+				Update: {
+					enabled?: boolean;
+					number_id?: string;
+					tenant_id?: string;
+					updated_at?: string;
+					updated_by?: string | null;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'number_round_robin_number_id_fkey';
+						columns: ['number_id'];
+						isOneToOne: true;
+						referencedRelation: 'whatsapp_numbers';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'number_round_robin_tenant_id_fkey';
 						columns: ['tenant_id'];
 						isOneToOne: false;
 						referencedRelation: 'tenants';
@@ -2088,6 +2156,21 @@ export type Database = {
 					isSetofReturn: false;
 				};
 			};
+			set_availability: {
+				Args: { available: boolean; tenant_id: string };
+				Returns: {
+					available: boolean;
+					tenant_id: string;
+					updated_at: string;
+					user_id: string;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'member_availability';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
 			set_contact_note: {
 				Args: { contact_id: string; note: string };
 				Returns: {
@@ -2110,6 +2193,22 @@ export type Database = {
 				SetofOptions: {
 					from: '*';
 					to: 'contacts';
+					isOneToOne: true;
+					isSetofReturn: false;
+				};
+			};
+			set_round_robin: {
+				Args: { enabled: boolean; number_id: string };
+				Returns: {
+					enabled: boolean;
+					number_id: string;
+					tenant_id: string;
+					updated_at: string;
+					updated_by: string | null;
+				};
+				SetofOptions: {
+					from: '*';
+					to: 'number_round_robin';
 					isOneToOne: true;
 					isSetofReturn: false;
 				};
