@@ -8,7 +8,8 @@ import type { StackContext, StackService } from './context.ts';
 import { json } from './http.ts';
 import { effectiveToken, verifyJwt } from './jwt.ts';
 import { ANON_KEY, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from './keys.ts';
-import { BootError, startWorker, type Worker } from './functions/worker.ts';
+import { BootError, startWorker } from './functions/worker.ts';
+import { poolSizeFrom, WorkerPool, type Lease } from './functions/pool.ts';
 import { proxyRequest } from './functions/proxy.ts';
 
 /** Folder names that are functions; anything else (`_shared`, dotfiles) is never served. */
@@ -27,6 +28,8 @@ export interface FunctionsOptions {
 	denoDir?: string;
 	/** How long a worker may take to listen, npm downloads included; default 120 s. */
 	bootTimeoutMs?: number;
+	/** Deno workers each function may run at once; default PARLEY_FUNCTION_WORKERS, else 2. */
+	workersPerFunction?: number;
 	/** Where a function's console output goes; default the host's console, prefixed with the slug. */
 	log?: (slug: string, line: string) => void;
 }
@@ -39,8 +42,9 @@ interface FunctionConfig {
 }
 
 /**
- * Edge Functions host at /functions/v1: each function folder runs in its own Deno process,
- * started on its first request and kept warm; requests and responses stream through unchanged.
+ * Edge Functions host at /functions/v1: each function folder runs in its own pool of Deno
+ * processes, the first started on its first request and kept warm, more while requests overlap;
+ * requests and responses stream through unchanged.
  */
 export async function createFunctionsService(
 	context: StackContext,
@@ -52,7 +56,8 @@ export async function createFunctionsService(
 	const bootTimeoutMs = options.bootTimeoutMs ?? 120_000;
 	const log = options.log ?? ((slug, line) => console.log(`[functions:${slug}] ${line}`));
 	const agent = new Agent({ keepAlive: true });
-	const workers = new Map<string, Promise<Worker>>();
+	const poolSize = options.workersPerFunction ?? poolSizeFrom(process.env.PARLEY_FUNCTION_WORKERS);
+	const pools = new Map<string, WorkerPool>();
 	let config = readFunctionsConfig(configPath);
 
 	const environment = (): Record<string, string> => {
@@ -81,48 +86,33 @@ export async function createFunctionsService(
 		return candidates.find((file) => existsSync(file));
 	};
 
-	const workerFor = (slug: string, entrypoint: string): Promise<Worker> => {
-		const running = workers.get(slug);
+	const poolFor = (slug: string, entrypoint: string): WorkerPool => {
+		const running = pools.get(slug);
 		if (running) return running;
 		const denoConfig = ['deno.json', 'deno.jsonc']
 			.map((file) => join(functionsDir, slug, file))
 			.find((file) => existsSync(file));
 		const importMap = config.get(slug)?.importMap;
-		const starting = startWorker({
-			slug,
-			entrypoint,
-			denoConfig,
-			importMap: importMap ? resolve(context.supabaseDir, importMap) : undefined,
-			env: environment(),
-			denoDir,
-			bootTimeoutMs,
-			log: (line) => log(slug, line)
-		});
-		workers.set(slug, starting);
-		starting.then(
-			(worker) =>
-				worker.exited.then(() => {
-					if (workers.get(slug) === starting) workers.delete(slug);
-				}),
-			() => {
-				if (workers.get(slug) === starting) workers.delete(slug);
-			}
+		const pool = new WorkerPool(poolSize, () =>
+			startWorker({
+				slug,
+				entrypoint,
+				denoConfig,
+				importMap: importMap ? resolve(context.supabaseDir, importMap) : undefined,
+				env: environment(),
+				denoDir,
+				bootTimeoutMs,
+				log: (line) => log(slug, line)
+			})
 		);
-		return starting;
+		pools.set(slug, pool);
+		return pool;
 	};
 
-	const stopWorker = async (slug: string): Promise<void> => {
-		const starting = workers.get(slug);
-		workers.delete(slug);
-		const worker = await starting?.catch(() => undefined);
-		await worker?.stop();
-	};
-
-	const retireWorker = async (slug: string, worker: Worker): Promise<void> => {
-		const starting = workers.get(slug);
-		const current = await starting?.catch(() => undefined);
-		if (current === worker && workers.get(slug) === starting) workers.delete(slug);
-		await worker.stop();
+	const stopPool = async (slug: string): Promise<void> => {
+		const pool = pools.get(slug);
+		pools.delete(slug);
+		await pool?.close();
 	};
 
 	let watcher: FSWatcher | undefined;
@@ -136,11 +126,11 @@ export async function createFunctionsService(
 					log('config', (error as Error).message);
 				}
 			}
-			const slugs = changed === 'all' || changed === 'config' ? [...workers.keys()] : [changed];
+			const slugs = changed === 'all' || changed === 'config' ? [...pools.keys()] : [changed];
 			for (const slug of slugs) {
-				if (workers.has(slug)) {
+				if (pools.has(slug)) {
 					log(slug, 'source changed; restarting on the next request');
-					void stopWorker(slug);
+					void stopPool(slug);
 				}
 			}
 		});
@@ -166,9 +156,10 @@ export async function createFunctionsService(
 				if (!valid) return json({ msg: 'Invalid JWT' }, 401);
 			}
 
-			let worker: Worker;
+			const pool = poolFor(slug, entrypoint);
+			let lease: Lease;
 			try {
-				worker = await workerFor(slug, entrypoint);
+				lease = await pool.acquire();
 			} catch (error) {
 				log(slug, error instanceof BootError ? error.message : `could not start: ${String(error)}`);
 				return json(
@@ -184,11 +175,19 @@ export async function createFunctionsService(
 				headers.set('authorization', `Bearer ${token}`);
 			}
 			try {
-				return await proxyRequest(request, worker.port, subpath + url.search, headers, agent);
+				return await proxyRequest(
+					request,
+					lease.worker.port,
+					subpath + url.search,
+					headers,
+					agent,
+					lease.release
+				);
 			} catch (error) {
+				lease.release();
 				log(slug, `request failed: ${(error as Error).message}`);
-				// The next request boots a fresh worker.
-				void retireWorker(slug, worker);
+				// Only this worker goes; the pool's others keep their requests, and it boots a successor.
+				void pool.retire(lease.worker);
 				return json(
 					{ code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' },
 					500
@@ -197,7 +196,7 @@ export async function createFunctionsService(
 		},
 		async close() {
 			await watcher?.close();
-			await Promise.all([...workers.keys()].map((slug) => stopWorker(slug)));
+			await Promise.all([...pools.keys()].map((slug) => stopPool(slug)));
 			agent.destroy();
 		}
 	};

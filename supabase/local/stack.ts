@@ -35,6 +35,8 @@ export interface StackOptions {
 	storageDir?: string;
 	/** Extra secrets for Edge Functions (added to supabase/functions/.env). */
 	functionSecrets?: Record<string, string>;
+	/** Deno workers each function may run at once (default PARLEY_FUNCTION_WORKERS, else 2). */
+	functionWorkers?: number;
 	/** How often snoozed conversations whose time has come wake up (default a minute, as pg_cron); 0 never. */
 	snoozeWakeEveryMs?: number;
 }
@@ -86,7 +88,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		'/storage/v1': await createStorageService(context, { dir: options.storageDir }),
 		'/functions/v1': await createFunctionsService(context, {
 			secrets: options.functionSecrets,
-			databaseUrl: options.databaseUrl
+			databaseUrl: options.databaseUrl,
+			workersPerFunction: options.functionWorkers
 		})
 	};
 

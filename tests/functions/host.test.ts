@@ -13,6 +13,7 @@ import {
 	SECRET_KEY,
 	SERVICE_ROLE_KEY
 } from '../../supabase/local/keys.ts';
+import { startGates } from '../support/gates.ts';
 import { startTestStack, testDatabaseServer, type TestStack } from '../support/stack.ts';
 
 const fixtureSupabaseDir = fileURLToPath(
@@ -133,23 +134,30 @@ describe('invoking a function', () => {
 	});
 
 	test('a streamed body arrives chunk by chunk, not buffered', async () => {
-		const { data, error } = await stack
-			.client()
-			.functions.invoke<Response>('stream', { method: 'GET' });
-		expect(error).toBeNull();
-		const reader = data!.body!.getReader();
-		const decoder = new TextDecoder();
-		let received = '';
-		// The function sends the second event only after the release call below.
-		while (!received.includes('data: first'))
-			received += decoder.decode((await reader.read()).value);
-		expect(received).toBe('data: first\n\n');
-		const release = await stack.client().functions.invoke('stream/release', { method: 'POST' });
-		expect(release.data).toBe('released');
-		for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-			received += decoder.decode(chunk.value);
+		const gates = await startGates();
+		try {
+			const { data, error } = await stack
+				.client()
+				.functions.invoke<Response>(`stream?gate=${encodeURIComponent(gates.url('second'))}`, {
+					method: 'GET'
+				});
+			expect(error).toBeNull();
+			const reader = data!.body!.getReader();
+			const decoder = new TextDecoder();
+			let received = '';
+			// The function sends the second event only once the gate opens below.
+			while (!received.includes('data: first'))
+				received += decoder.decode((await reader.read()).value);
+			expect(received).toBe('data: first\n\n');
+			await expect.poll(() => gates.arrived()).toEqual(['second']);
+			gates.open('second');
+			for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+				received += decoder.decode(chunk.value);
+			}
+			expect(received).toBe('data: first\n\ndata: second\n\n');
+		} finally {
+			await gates.close();
 		}
-		expect(received).toBe('data: first\n\ndata: second\n\n');
 	});
 
 	test('a function that does not exist answers 404', async () => {

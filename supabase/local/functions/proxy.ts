@@ -23,22 +23,31 @@ export class UpstreamError extends Error {}
 /**
  * Sends `request` to a worker on 127.0.0.1:`port` at `path` and returns its answer, streaming
  * both bodies. Plain node:http rather than fetch, so nothing is decompressed or rewritten on the way.
+ * `onSettled` runs once the exchange is over: the response body ended or was cancelled, or it failed.
  */
 export function proxyRequest(
 	request: Request,
 	port: number,
 	path: string,
 	headers: Headers,
-	agent: Agent
+	agent: Agent,
+	onSettled: () => void = () => {}
 ): Promise<Response> {
 	const outgoing: OutgoingHttpHeaders = {};
 	headers.forEach((value, name) => {
 		if (!hopByHop.has(name)) outgoing[name] = value;
 	});
+	let settled = false;
+	const settle = () => {
+		if (settled) return;
+		settled = true;
+		onSettled();
+	};
 	return new Promise((resolve, reject) => {
 		const upstream = httpRequest(
 			{ host: '127.0.0.1', port, method: request.method, path, headers: outgoing, agent },
 			(incoming) => {
+				incoming.once('close', settle);
 				const responseHeaders = new Headers();
 				for (let i = 0; i < incoming.rawHeaders.length; i += 2) {
 					const name = incoming.rawHeaders[i];
@@ -58,7 +67,11 @@ export function proxyRequest(
 				);
 			}
 		);
-		upstream.once('error', (error) => reject(new UpstreamError(error.message)));
+		upstream.once('close', settle);
+		upstream.once('error', (error) => {
+			settle();
+			reject(new UpstreamError(error.message));
+		});
 		request.signal.addEventListener('abort', () => upstream.destroy(), { once: true });
 		if (request.body) {
 			const source = Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>);
