@@ -25,6 +25,8 @@ export interface InboxScale {
 export interface LoadedInbox {
 	tenantId: string;
 	agentId: string;
+	/** The measured tenant's labels: one on every 7th conversation, one on every 500th. */
+	labels: { common: string; rare: string };
 	/** Rows the loader created, counted back from the tables. */
 	counts: { tenants: number; conversations: number; messages: number; notifications: number };
 	seconds: number;
@@ -77,6 +79,7 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 	const started = performance.now();
 	const tag = randomBytes(3).toString('hex');
 	const agentId = randomUUID();
+	const labels = { common: randomUUID(), rare: randomUUID() };
 	const tenantId = await db.transaction(async (tx) => {
 		await tx.exec(`set local session_replication_role = replica`);
 		await tx.query(
@@ -104,6 +107,13 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 			`insert into public.memberships (tenant_id, user_id, role)
 			 select tenant_id, agent_id, 'agent' from bench_tenants`
 		);
+		await tx.query(
+			`insert into public.labels (id, tenant_id, name, colour)
+			 select l.id, t.tenant_id, l.name, 'teal' from bench_tenants t,
+			   (values ($1::uuid, 'VIP'), ($2::uuid, 'Refund')) l (id, name)
+			 where t.n = 0`,
+			[labels.common, labels.rare]
+		);
 		// Meta phone number ids are unique across tenants: a random prefix per load.
 		await tx.query(
 			`insert into public.whatsapp_numbers (id, tenant_id, provider, display_name, phone_number_id)
@@ -121,17 +131,30 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 			`insert into public.contacts (id, tenant_id, wa_id, profile_name)
 			 select contact_id, tenant_id, (15550000000 + i)::text, 'Customer ' || i from bench_conversations`
 		);
-		await tx.exec(
+		await tx.query(
 			`insert into public.conversations (id, tenant_id, number_id, contact_id, status,
 			   last_message_preview, last_message_at, last_message_direction, last_inbound_at, unread_count, created_at,
-			   assignee_id, assigned_at, escalated_at)
+			   assignee_id, assigned_at, escalated_at, snoozed_until, label_ids)
 			 select c.conversation_id, c.tenant_id, c.number_id, c.contact_id,
 			   case when c.i % 10 = 0 then 'closed' else 'open' end,
 			   'Message 0', c.last_at, 'inbound', c.last_at, c.i % 3, c.last_at - interval '1 day',
 			   -- One in ten is the tenant's agent's (Mine), one in fifty an AI hand-over (Escalated).
 			   case when c.i % 10 = 1 then t.agent_id end, case when c.i % 10 = 1 then c.last_at end,
-			   case when c.i % 50 = 2 then c.last_at end
-			 from bench_conversations c join bench_tenants t using (n)`
+			   case when c.i % 50 = 2 then c.last_at end,
+			   -- One in a hundred snoozed until tomorrow (Snoozed); the measured tenant's labels.
+			   case when c.i % 100 = 5 then now() + interval '1 day' end,
+			   case when c.n <> 0 then '{}'::uuid[]
+			        when c.i % 500 = 4 then array[$1::uuid, $2::uuid]
+			        when c.i % 7 = 3 then array[$1::uuid]
+			        else '{}'::uuid[] end
+			 from bench_conversations c join bench_tenants t using (n)`,
+			[labels.common, labels.rare]
+		);
+		// What the label trigger keeps (triggers are off while loading).
+		await tx.exec(
+			`insert into public.conversation_labels (label_id, conversation_id, tenant_id)
+			 select label, c.id, c.tenant_id from public.conversations c, unnest(c.label_ids) label
+			 where cardinality(c.label_ids) > 0`
 		);
 		await tx.query(
 			`insert into public.messages (tenant_id, conversation_id, direction, sender, body, provider,
@@ -161,6 +184,8 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 	for (const table of [
 		'tenants',
 		'memberships',
+		'labels',
+		'conversation_labels',
 		'contacts',
 		'conversations',
 		'messages',
@@ -174,7 +199,13 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 		        (select count(*)::int from public.notifications where recipient_id = $3) as notifications`,
 		[`load-${tag}-%`, `wamid.${tag}.%`, agentId]
 	);
-	return { tenantId, agentId, counts: rows[0], seconds: (performance.now() - started) / 1000 };
+	return {
+		tenantId,
+		agentId,
+		labels,
+		counts: rows[0],
+		seconds: (performance.now() - started) / 1000
+	};
 }
 
 interface InboxQuery {
@@ -195,10 +226,15 @@ const INBOX_RPC = `select * from public.inbox_conversations(tenant_id => $1, sta
   unread_only => $4, sentiment => $5, search => $6, after_activity_at => $7, after_id => $8,
   page_size => $9, only_id => $10)`;
 
-/** The same rpc for one of the views (Mine, Unassigned, Escalated). */
+/** The same rpc for one of the views (Mine, Unassigned, Escalated, Snoozed). */
 const INBOX_VIEW_RPC = `select * from public.inbox_conversations(tenant_id => $1, status => $2, number_id => $3,
   unread_only => $4, sentiment => $5, search => $6, after_activity_at => $7, after_id => $8,
   page_size => $9, only_id => $10, view => $11)`;
+
+/** A view narrowed to one label, as the label filter asks. */
+const INBOX_LABEL_RPC = `select * from public.inbox_conversations(tenant_id => $1, status => $2, number_id => $3,
+  unread_only => $4, sentiment => $5, search => $6, after_activity_at => $7, after_id => $8,
+  page_size => $9, only_id => $10, view => $11, label_id => $12)`;
 
 /** The tabs' counts; explained by its costliest statement, the Unassigned count. */
 const VIEW_COUNTS_RPC = 'select * from public.inbox_view_counts($1)';
@@ -250,11 +286,19 @@ async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> 
 			table: 'conversations',
 			generic: false
 		},
-		...(['mine', 'unassigned', 'escalated'] as const).map((view) => ({
+		...(['all', 'mine', 'unassigned', 'escalated', 'snoozed'] as const).map((view) => ({
 			name: `inbox ${view} first page`,
 			sql: INBOX_VIEW_RPC,
 			params: [...page(null), view],
 			explainSql: INBOX_VIEW_RPC,
+			table: 'conversations',
+			generic: false
+		})),
+		...(['common', 'rare'] as const).map((which) => ({
+			name: `inbox all, ${which} label (1 in ${which === 'common' ? 7 : 500})`,
+			sql: INBOX_LABEL_RPC,
+			params: [...page(null), 'all', loaded.labels[which]],
+			explainSql: INBOX_LABEL_RPC,
 			table: 'conversations',
 			generic: false
 		})),

@@ -309,6 +309,137 @@ describe('applying labels', () => {
 	});
 });
 
+describe('the label rows the filter joins', () => {
+	async function labelRows(actor?: Actor, conversationId?: string) {
+		const sql = `select label_id, conversation_id, tenant_id from public.conversation_labels
+			${conversationId ? 'where conversation_id = $1' : ''} order by label_id`;
+		const params = conversationId ? [conversationId] : [];
+		if (!actor) return (await stack.db.query(sql, params)).rows;
+		return rowsOf(await commitAs(stack.db, actor, sql, params));
+	}
+
+	it('follow label_ids as labels are applied, removed and deleted, and as conversations go', async () => {
+		const id = await conversation('Rita Rows');
+		const first = await createLabel(admin, 'Rows one', 'slate');
+		const second = await createLabel(admin, 'Rows two', 'teal');
+		rowsOf(await label(agent, id, first.id));
+		rowsOf(await label(agent, id, second.id));
+		expect(await labelRows(undefined, id)).toEqual(
+			[first.id, second.id].sort().map((labelId) => ({
+				label_id: labelId,
+				conversation_id: id,
+				tenant_id: tenantId
+			}))
+		);
+		rowsOf(await unlabel(agent, id, first.id));
+		expect((await labelRows(undefined, id)).map((row) => row.label_id)).toEqual([second.id]);
+		rowsOf(await commitAs(stack.db, admin, 'delete from public.labels where id = $1', [second.id]));
+		expect(await labelRows(undefined, id)).toEqual([]);
+
+		const again = await createLabel(admin, 'Rows three', 'sky');
+		rowsOf(await label(agent, id, again.id));
+		await stack.db.query('delete from public.conversations where id = $1', [id]);
+		expect(await labelRows(undefined, id)).toEqual([]);
+	});
+
+	it('a conversation stored with labels has its rows from the start', async () => {
+		const tagged = await createLabel(admin, 'From the start', 'violet');
+		const { rows } = await stack.db.query<{ id: string }>(
+			`with contact as (
+				insert into public.contacts (tenant_id, wa_id, profile_name)
+				values ($1, '14157779999', 'Sam Start') returning id
+			)
+			insert into public.conversations (tenant_id, number_id, contact_id, label_ids)
+			select $1, $2, id, array[$3::uuid] from contact returning id`,
+			[tenantId, numberId, tagged.id]
+		);
+		expect((await labelRows(undefined, rows[0].id)).map((row) => row.label_id)).toEqual([
+			tagged.id
+		]);
+	});
+
+	it("members read their workspace's rows only, and nobody writes them", async () => {
+		const id = await conversation('Walt Walls');
+		const walls = await createLabel(admin, 'Walls', 'orange');
+		rowsOf(await label(agent, id, walls.id));
+		expect((await labelRows(agent, id)).map((row) => row.label_id)).toEqual([walls.id]);
+		expect(await labelRows(outsider, id)).toEqual([]);
+		const forged = await commitAs(
+			stack.db,
+			owner,
+			'insert into public.conversation_labels (label_id, conversation_id, tenant_id) values ($1, $2, $3)',
+			[walls.id, id, tenantId]
+		);
+		expect(failure(forged)).toMatchObject({ code: '42501' });
+		const removed = await commitAs(
+			stack.db,
+			owner,
+			'delete from public.conversation_labels where conversation_id = $1',
+			[id]
+		);
+		expect(failure(removed)).toMatchObject({ code: '42501' });
+		const anonymous = await attempt(stack.db, anon, 'select * from public.conversation_labels');
+		expect(failure(anonymous)).toMatchObject({ code: '42501' });
+		expect((await labelRows(undefined, id)).map((row) => row.label_id)).toEqual([walls.id]);
+	});
+
+	it("with a label, each view's count holds what that view lists", async () => {
+		const { tenantId: t, numberId: n } = await workspaceWithTwilioNumber(
+			stack.db,
+			owner,
+			'labels-counts',
+			[[agent, 'agent']]
+		);
+		const urgent = await createLabel(owner, 'Urgent', 'red', t);
+		const ids = {
+			mine: await conversation('Mia Mine', t, n),
+			escalated: await conversation('Eli Escalated', t, n),
+			snoozed: await conversation('Sid Snoozed', t, n),
+			plain: await conversation('Pia Plain', t, n)
+		};
+		await conversation('Una Unlabelled', t, n);
+		for (const id of Object.values(ids)) rowsOf(await label(agent, id, urgent.id));
+		await stack.db.query(
+			`update public.conversations set assignee_id = $2, assigned_at = now() where id = $1`,
+			[ids.mine, agent.id]
+		);
+		await stack.db.query(`update public.conversations set escalated_at = now() where id = $1`, [
+			ids.escalated
+		]);
+		await stack.db.query(
+			`update public.conversations set snoozed_until = now() + interval '1 day' where id = $1`,
+			[ids.snoozed]
+		);
+		const [counts] = rowsOf(
+			await commitAs(
+				stack.db,
+				agent,
+				'select * from public.inbox_view_counts($1, label_id => $2)',
+				[t, urgent.id]
+			)
+		);
+		const listed: Record<string, number> = {};
+		for (const view of ['mine', 'unassigned', 'all', 'escalated', 'snoozed']) {
+			listed[view] = rowsOf(
+				await commitAs(
+					stack.db,
+					agent,
+					`select id from public.inbox_conversations($1, view => $2, label_id => $3, page_size => 100)`,
+					[t, view, urgent.id]
+				)
+			).length;
+		}
+		expect(listed).toEqual({ mine: 1, unassigned: 2, all: 3, escalated: 1, snoozed: 1 });
+		expect(counts).toEqual({
+			mine: listed.mine,
+			unassigned: listed.unassigned,
+			all_conversations: listed.all,
+			escalated: listed.escalated,
+			snoozed: listed.snoozed
+		});
+	});
+});
+
 describe('live and filtered', () => {
 	it('a renamed label reaches the workspace topic; applying one reaches it with the row', async () => {
 		const id = await conversation('Lia Live');

@@ -231,6 +231,46 @@ export type Database = {
 					}
 				];
 			};
+			conversation_labels: {
+				Row: {
+					conversation_id: string;
+					label_id: string;
+					tenant_id: string;
+				};
+				Insert: {
+					conversation_id: string;
+					label_id: string;
+					tenant_id: string;
+				};
+				Update: {
+					conversation_id?: string;
+					label_id?: string;
+					tenant_id?: string;
+				};
+				Relationships: [
+					{
+						foreignKeyName: 'conversation_labels_conversation_id_fkey';
+						columns: ['conversation_id'];
+						isOneToOne: false;
+						referencedRelation: 'conversations';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'conversation_labels_label_id_fkey';
+						columns: ['label_id'];
+						isOneToOne: false;
+						referencedRelation: 'labels';
+						referencedColumns: ['id'];
+					},
+					{
+						foreignKeyName: 'conversation_labels_tenant_id_fkey';
+						columns: ['tenant_id'];
+						isOneToOne: false;
+						referencedRelation: 'tenants';
+						referencedColumns: ['id'];
+					}
+				];
+			};
 			conversation_notes: {
 				Row: {
 					author_id: string | null;
