@@ -97,6 +97,8 @@ async function createThrowawayDatabase(serverUrl: string): Promise<string> {
 /** Starts the local stack the way `npm run stack` does (or a throwaway one for `--e2e`). */
 async function startLocalStack(): Promise<{
 	stack: Stack;
+	/** Where an end-to-end run's stack keeps its state and stack.json; undefined for `.parley/`. */
+	stateDir: string | undefined;
 	mailboxUrl: string;
 	phoneUrl: string;
 	demoAccounts: string[];
@@ -121,6 +123,7 @@ async function startLocalStack(): Promise<{
 	const present = new Set(rows.map((row) => row.email));
 	return {
 		stack,
+		stateDir,
 		mailboxUrl: info.mailboxUrl,
 		phoneUrl: info.sandbox.phoneUrl,
 		demoAccounts: DEMO_ACCOUNTS.filter((email) => present.has(email))
@@ -186,6 +189,8 @@ async function main(): Promise<void> {
 		env.PUBLIC_SUPABASE_URL = local.stack.url;
 		// Only the public pair: the service role key stays with the stack.
 		env.PUBLIC_SUPABASE_ANON_KEY = local.stack.anonKey;
+		// The app reads this run's stack.json (the sandbox's demo credentials), not the developer's.
+		if (local.stateDir) env.PARLEY_DATA_DIR = local.stateDir;
 	}
 
 	const viteBin = resolve('node_modules/vite/bin/vite.js');
