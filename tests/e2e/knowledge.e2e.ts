@@ -128,7 +128,10 @@ test('an admin teaches an agent, tries it, assigns it; it answers with its sourc
 		const agentPage = await (await browser.newContext({ viewport: DESKTOP })).newPage();
 		await signIn(agentPage, DEMO_PEOPLE.agent.email);
 		await openPage(agentPage, `/app/${slug}/whatsapp/${conversationId}`);
-		await expect(agentPage.getByText('And can I return shoes I bought?')).toBeVisible();
+		// In the thread: beside it, the conversation list shows the same words as the last message.
+		await expect(
+			agentPage.getByTestId('message').filter({ hasText: 'And can I return shoes I bought?' })
+		).toBeVisible();
 		await agentPage.getByRole('button', { name: 'Suggest reply' }).click();
 		const composer = agentPage.getByLabel('Message', { exact: true });
 		await expect(composer).toHaveValue(RETURNS);
