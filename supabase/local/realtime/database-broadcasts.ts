@@ -1,6 +1,9 @@
 import { isDatabaseUnavailable, type Db } from '../db.ts';
 import type { RealtimeHub } from './hub.ts';
 
+/** Where database broadcasts go: the hub itself, or the process that owns the sockets. */
+export type BroadcastTarget = Pick<RealtimeHub, 'broadcast' | 'resyncAll'>;
+
 /** The channel bootstrap.sql's trigger notifies with `<id> <inserted_at>` after each broadcast row commits. */
 export const MESSAGES_CHANNEL = 'parley_realtime';
 
@@ -54,7 +57,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  */
 export async function deliverDatabaseBroadcasts(
 	db: Db,
-	hub: RealtimeHub
+	hub: BroadcastTarget
 ): Promise<() => Promise<void>> {
 	const queued: { id: string; insertedAt: string }[] = [];
 	let draining: Promise<void> | undefined;

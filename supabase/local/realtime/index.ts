@@ -1,17 +1,13 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { StackContext, StackEvents, StackService } from '../context.ts';
 import type { Tx } from '../db.ts';
 import { json } from '../http.ts';
 import { effectiveToken, type JwtClaims } from '../jwt.ts';
-import { Connection } from './connection.ts';
+import { checkChannelPolicies } from './authorization.ts';
 import { deliverDatabaseBroadcasts } from './database-broadcasts.ts';
-import { RealtimeHub } from './hub.ts';
-import { supportedVsns, type BroadcastBody, type Vsn } from './protocol.ts';
-import { RealtimeTokenError, tokenFromKey, verifyRealtimeToken } from './tokens.ts';
+import { startFanout } from './fanout.ts';
+import type { BroadcastBody } from './protocol.ts';
+import { RealtimeTokenError, verifyRealtimeToken } from './tokens.ts';
 
 /**
  * `pg_notify(RECHECK_CHANNEL, '<user id>')` from any transaction (a membership trigger, say) makes
@@ -33,11 +29,6 @@ export interface RealtimeService extends StackService {
 	recheckUser(userId: string): Promise<void>;
 }
 
-const SHUTDOWN_POLL_MS = 200;
-
-/** Clients heartbeat every 25 s; one silent for this long is gone (Phoenix uses the same limit). */
-const IDLE_TIMEOUT_MS = 60_000;
-
 const broadcastBatch = z.object({
 	messages: z.array(
 		z.object({
@@ -49,85 +40,29 @@ const broadcastBatch = z.object({
 	)
 });
 
-/** Supabase Realtime at /realtime/v1: the Phoenix websocket and the HTTP broadcast API. */
+/**
+ * Supabase Realtime at /realtime/v1: the Phoenix websocket and the HTTP broadcast API. The sockets
+ * live in a process of their own (fanout-process.ts), so writing a broadcast to many sockets never
+ * holds up REST or the functions proxy; this side reads broadcast rows and answers RLS questions.
+ */
 export async function createRealtimeService(context: StackContext): Promise<RealtimeService> {
-	const hub = new RealtimeHub<Connection>(context.db);
-	const server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-	const stopDelivery = await deliverDatabaseBroadcasts(context.db, hub);
+	const fanout = await startFanout(context.db);
+	const stopDelivery = await deliverDatabaseBroadcasts(context.db, fanout);
 	const stopRecheck = await context.db.listen(
 		RECHECK_CHANNEL,
 		(userId) => {
-			hub
+			fanout
 				.recheckUser(userId.trim())
 				.catch((error) => console.error('[realtime] re-check failed:', error));
 		},
 		// Re-check requests sent while the LISTEN session was down are lost: check everyone.
 		() => {
-			hub.recheckAll().catch((error) => console.error('[realtime] re-check failed:', error));
+			fanout.recheckAll().catch((error) => console.error('[realtime] re-check failed:', error));
 		}
 	);
 	const onSessionsRevoked = ({ userId, sessionIds }: StackEvents['sessions-revoked'][0]) =>
-		hub.revokeSessions(userId, sessionIds);
+		fanout.revokeSessions(userId, sessionIds);
 	context.events.on('sessions-revoked', onSessionsRevoked);
-	const idleSweep = setInterval(() => {
-		const cutoff = Date.now() - IDLE_TIMEOUT_MS;
-		for (const connection of hub.connections)
-			if (connection.lastSeen < cutoff) connection.terminate();
-	}, IDLE_TIMEOUT_MS / 2);
-	idleSweep.unref();
-
-	// An HTTP server's close() waits for upgraded sockets too, and is called before the services are
-	// closed; so once the server stops listening, the sockets are dropped and the close can finish.
-	let shutdownWatch: NodeJS.Timeout | undefined;
-	const watchShutdown = (httpServer: Server | undefined) => {
-		if (shutdownWatch || !httpServer) return;
-		shutdownWatch = setInterval(() => {
-			if (httpServer.listening) return;
-			clearInterval(shutdownWatch);
-			for (const connection of [...hub.connections]) connection.terminate();
-		}, SHUTDOWN_POLL_MS);
-		shutdownWatch.unref();
-	};
-
-	/** Checks the socket's apikey before accepting it, answering like Supabase with 401 `{"error"}`. */
-	async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-		socket.on('error', () => socket.destroy());
-		watchShutdown((socket as Socket & { server?: Server }).server);
-		const url = new URL(request.url ?? '/', context.url);
-		if (url.pathname.replace(/\/+$/, '') !== '/realtime/v1/websocket') {
-			refuse(
-				socket,
-				404,
-				'There is no Realtime socket at this path; connect to /realtime/v1/websocket.'
-			);
-			return;
-		}
-		const vsn = url.searchParams.get('vsn') ?? '1.0.0';
-		if (!supportedVsns.includes(vsn as Vsn)) {
-			refuse(socket, 400, `Protocol version ${vsn} is not supported; use vsn 1.0.0 or 2.0.0.`);
-			return;
-		}
-		const header = request.headers.apikey;
-		const token = tokenFromKey(
-			url.searchParams.get('apikey') ?? (Array.isArray(header) ? header[0] : header)
-		);
-		if (!token) {
-			refuse(
-				socket,
-				401,
-				'No apikey was given; connect with ?apikey=<your anon or publishable key>.'
-			);
-			return;
-		}
-		try {
-			await verifyRealtimeToken(token);
-		} catch (error) {
-			if (!(error instanceof RealtimeTokenError)) throw error;
-			refuse(socket, 401, `The apikey was refused: ${error.message}.`);
-			return;
-		}
-		server.handleUpgrade(request, socket, head, (ws) => new Connection(ws, vsn as Vsn, token, hub));
-	}
 
 	/** `POST /api/broadcast` (batch) and `POST /api/broadcast/<topic>/events/<event>` (httpSend). */
 	async function fetch(request: Request, subpath: string): Promise<Response> {
@@ -206,14 +141,14 @@ export async function createRealtimeService(context: StackContext): Promise<Real
 			if (message.private) {
 				let allowed = mayWrite.get(message.topic);
 				if (!allowed) {
-					allowed = hub
-						.authorize(message.topic, claims)
-						.then((policies) => policies.broadcastWrite);
+					allowed = checkChannelPolicies(context.db, message.topic, claims).then(
+						(policies) => policies.broadcastWrite
+					);
 					mayWrite.set(message.topic, allowed);
 				}
 				if (!(await allowed)) continue;
 			}
-			hub.broadcast(message.topic, message.private, message.event, message.body);
+			fanout.broadcast(message.topic, message.private, message.event, message.body);
 		}
 		return new Response(null, { status: 202 });
 	}
@@ -221,32 +156,15 @@ export async function createRealtimeService(context: StackContext): Promise<Real
 	return {
 		fetch,
 		upgrade(request, socket, head) {
-			upgrade(request, socket, head).catch((error) => {
-				console.error('[realtime] upgrade failed:', error);
-				refuse(socket, 500, 'The local Realtime failed to open the socket.');
-			});
+			socket.on('error', () => socket.destroy());
+			fanout.upgrade(request, socket, head);
 		},
-		recheckUser: (userId) => hub.recheckUser(userId),
+		recheckUser: (userId) => fanout.recheckUser(userId),
 		async close() {
-			clearInterval(idleSweep);
-			clearInterval(shutdownWatch);
 			context.events.off('sessions-revoked', onSessionsRevoked);
-			for (const connection of [...hub.connections]) connection.terminate();
 			await stopDelivery();
 			await stopRecheck();
-			await new Promise<void>((done) => server.close(() => done()));
+			await fanout.close();
 		}
 	};
-}
-
-function refuse(socket: Duplex, status: number, message: string): void {
-	if (socket.destroyed) return;
-	const body = JSON.stringify({ error: message });
-	socket.end(
-		`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-			'Content-Type: application/json; charset=utf-8\r\n' +
-			`Content-Length: ${Buffer.byteLength(body)}\r\n` +
-			'Connection: close\r\n\r\n' +
-			body
-	);
 }

@@ -1,0 +1,36 @@
+/**
+ * What the stack and its Realtime fan-out process say to each other over the IPC channel (JSON).
+ * The stack keeps the database (broadcast rows, RLS checks); the fan-out process keeps the sockets.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { JwtClaims } from '../jwt.ts';
+import type { ChannelPolicies } from './authorization.ts';
+
+/** A broadcast body as JSON can carry it: binary bodies travel as base64. */
+export type WireBody = { json: string } | { base64: string };
+
+/** From the stack to the fan-out process. */
+export type ToFanout =
+	/** Sent with the upgraded socket as the handle. */
+	| { type: 'upgrade'; url: string; headers: IncomingHttpHeaders; head: string }
+	| {
+			type: 'broadcast';
+			topic: string;
+			private: boolean;
+			event: string;
+			body: WireBody;
+			meta?: Record<string, unknown>;
+	  }
+	| { type: 'resync'; message: string }
+	/** A re-check of one user's private channels, or of everyone's without `userId`. */
+	| { type: 'recheck'; id: number; userId?: string }
+	| { type: 'revoke'; userId: string; sessionIds?: string[] }
+	| { type: 'authorized'; id: number; policies?: ChannelPolicies; error?: string }
+	| { type: 'close' };
+
+/** From the fan-out process to the stack. */
+export type FromFanout =
+	| { type: 'ready' }
+	| { type: 'authorize'; id: number; name: string; claims: JwtClaims }
+	| { type: 'rechecked'; id: number; error?: string }
+	| { type: 'closed' };
