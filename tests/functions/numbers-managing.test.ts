@@ -94,6 +94,47 @@ describe('whatsapp-numbers: Meta', () => {
 		);
 	});
 
+	it('an unknown WhatsApp Business Account ID is refused at that field, on connect and on edit', async () => {
+		const t = await team('meta-unknown-waba');
+		const message =
+			"Meta found no WhatsApp Business Account with ID 999000111 for this access token (error 100). Check the ID, and that the token's System User has access to the WhatsApp Business Account.";
+		const refusal = {
+			status: 400,
+			body: {
+				code: 'meta_not_found',
+				message,
+				details: { issues: [{ path: 'businessAccountId', message }] }
+			}
+		};
+		expect(
+			await call(
+				t.owner,
+				`whatsapp-numbers/${t.tenantId}`,
+				'POST',
+				metaBody({ businessAccountId: '999000111' })
+			)
+		).toEqual(refusal);
+		expect((await call(t.owner, `whatsapp-numbers/${t.tenantId}`)).body).toEqual({ numbers: [] });
+
+		const created = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', metaBody());
+		expect(created.status).toBe(201);
+		const path = `whatsapp-numbers/${t.tenantId}/${created.body.number.id}`;
+		expect(await call(t.admin, path, 'PATCH', { businessAccountId: '999000111' })).toEqual(refusal);
+		expect((await call(t.owner, path)).body.number.businessAccountId).toBe(metaDemo.wabaId);
+		await call(t.owner, path, 'DELETE');
+	});
+
+	it('a phone number id the token cannot see names the Phone Number ID field', async () => {
+		const t = await team('meta-missing-field');
+		const { body } = await call(
+			t.owner,
+			`whatsapp-numbers/${t.tenantId}`,
+			'POST',
+			metaBody({ phoneNumberId: '999999998' })
+		);
+		expect(body.details).toEqual({ issues: [{ path: 'phoneNumberId', message: body.message }] });
+	});
+
 	it('required Meta fields are named in the error', async () => {
 		const t = await team('meta-fields');
 		const { status, body } = await call(

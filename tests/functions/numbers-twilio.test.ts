@@ -276,25 +276,70 @@ describe('whatsapp-numbers: Twilio', () => {
 		expect(data).toEqual([{ id: body.number.id, display_name: 'Front desk', active: true }]);
 	});
 
-	it('a manual entry that is not whatsapp: followed by an E.164 number is refused', async () => {
+	it('a typed number outside + and 8 to 15 digits is refused with the sentence, at the address field', async () => {
 		const t = await team('manual-bad');
 		await connectTwilio(t);
-		for (const address of [
-			'+14155238886',
-			'whatsapp:14155238886',
-			'whatsapp:+1 415 523 8886',
-			'whatsapp:+12'
+		for (const [address, message] of [
+			[
+				'whatsapp:14155238886',
+				'Start the number with + and its country code, like +1 415 523 8886 (not 00 or a local 0).'
+			],
+			[
+				'+1234567',
+				'The number has 7 digits; a WhatsApp number has 8 to 15, counting the country code.'
+			],
+			[
+				'whatsapp:+1234567890123456',
+				'The number has 16 digits; a WhatsApp number has 8 to 15, counting the country code.'
+			],
+			[
+				'+1415\u00005238886',
+				'The number contains an invisible control character, perhaps from a copy and paste. Type it again by hand.'
+			]
+		]) {
+			expect(
+				await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
+					provider: 'twilio',
+					displayName: 'Bad',
+					address
+				}),
+				address
+			).toEqual({
+				status: 400,
+				body: {
+					code: 'invalid_request',
+					message,
+					details: { issues: [{ path: 'address', message }] }
+				}
+			});
+		}
+		expect((await call(t.owner, `whatsapp-numbers/${t.tenantId}`)).body).toEqual({ numbers: [] });
+	});
+
+	it('a typed number with spaces, or an unusual one, is accepted and stored as whatsapp:+E164', async () => {
+		const t = await team('manual-spaced');
+		// 8 and 15 digits: the shortest and longest E.164 numbers, neither in use anywhere.
+		const short = '+12345678';
+		const long = '+123456789012345';
+		const phone = ownPhone();
+		await ownTwilioAccount(t, [
+			{ phoneNumber: phone, whatsapp: false },
+			{ phoneNumber: short, whatsapp: false },
+			{ phoneNumber: long, whatsapp: false }
+		]);
+		const spaced = `${phone.slice(0, 2)} ${phone.slice(2, 5)} ${phone.slice(5, 8)}-${phone.slice(8)}`;
+		for (const [typed, stored] of [
+			[spaced, `whatsapp:${phone}`],
+			[`whatsapp:${short.slice(0, 4)} ${short.slice(4)}`, `whatsapp:${short}`],
+			[` ${long} `, `whatsapp:${long}`]
 		]) {
 			const { status, body } = await call(t.owner, `whatsapp-numbers/${t.tenantId}`, 'POST', {
 				provider: 'twilio',
-				displayName: 'Bad',
-				address
+				displayName: `Typed ${stored.slice(-4)}`,
+				address: typed
 			});
-			expect(status).toBe(400);
-			expect(body.code).toBe('invalid_address');
-			expect(body.message).toBe(
-				`"${address}" is not a WhatsApp address. Write it as whatsapp: followed by the number in international format, for example whatsapp:+14155238886.`
-			);
+			expect(status, typed).toBe(201);
+			expect(body.number.address).toBe(stored);
 		}
 	});
 

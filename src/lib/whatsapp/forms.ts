@@ -1,12 +1,6 @@
 import { z } from 'zod';
+import { readWhatsAppNumber } from '$shared/whatsapp-address';
 import type { FunctionErrorBody } from './types.ts';
-
-/** The format hint shown under the manual Twilio address field. */
-export const MANUAL_ADDRESS_HINT =
-	'Write whatsapp: followed by the number in international format, for example whatsapp:+14155238886.';
-
-/** `whatsapp:` then `+` and 7 to 15 digits (E.164), the only shape Twilio accepts for a WhatsApp sender. */
-export const WHATSAPP_ADDRESS_PATTERN = /^whatsapp:\+[1-9]\d{6,14}$/;
 
 const checkbox = z
 	.string()
@@ -83,14 +77,10 @@ export const connectNumberSchema = z
 				path: ['address'],
 				message: 'Pick one of your Twilio numbers, or choose "My number isn\'t listed".'
 			});
-		if (value.addressMode === 'manual' && !WHATSAPP_ADDRESS_PATTERN.test(value.manualAddress))
-			ctx.addIssue({
-				code: 'custom',
-				path: ['manualAddress'],
-				message: value.manualAddress
-					? `"${value.manualAddress}" is not a WhatsApp address. ${MANUAL_ADDRESS_HINT}`
-					: `Enter the number. ${MANUAL_ADDRESS_HINT}`
-			});
+		if (value.addressMode !== 'manual') return;
+		const reading = readWhatsAppNumber(value.manualAddress);
+		if (!reading.ok)
+			ctx.addIssue({ code: 'custom', path: ['manualAddress'], message: reading.message });
 	});
 
 /** Edit-number form: secrets left blank stay as they are. */
@@ -109,6 +99,12 @@ export const editNumberSchema = z
 			ctx.addIssue({ code: 'custom', path: ['assignedAgentId'], message: ACTIVE_NEEDS_AGENT });
 	});
 
+/** A typed number as `whatsapp:+E164` once the schema accepted it (else as typed, for the function to refuse). */
+function manualAddressOf(typed: string): string {
+	const reading = readWhatsAppNumber(typed);
+	return reading.ok ? reading.address : typed;
+}
+
 /** The whatsapp-numbers POST body for a parsed connect form. */
 export function connectRequestBody(
 	form: z.output<typeof connectNumberSchema>
@@ -122,7 +118,7 @@ export function connectRequestBody(
 		return {
 			provider: 'twilio',
 			...common,
-			address: form.addressMode === 'manual' ? form.manualAddress : form.address
+			address: form.addressMode === 'manual' ? manualAddressOf(form.manualAddress) : form.address
 		};
 	}
 	return {
@@ -155,7 +151,6 @@ export function editRequestBody(
 
 /** Which form field a function's error code is about, when it is about one. */
 const FIELD_OF_CODE: Record<string, string> = {
-	invalid_address: 'manualAddress',
 	agent_not_found: 'assignedAgentId',
 	agent_rule_violation: 'assignedAgentId',
 	meta_token_invalid: 'accessToken',

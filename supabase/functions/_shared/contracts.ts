@@ -19,7 +19,7 @@ export interface FunctionErrorIssue {
 
 /** What an error's `details` may carry, by the codes that send them. */
 export interface FunctionErrorDetails {
-	/** invalid_request, invalid_address, twilio_number_not_owned: the fields to correct. */
+	/** invalid_request, twilio_number_not_owned, meta_*: the fields to correct. */
 	issues?: FunctionErrorIssue[];
 	/** template_variables_missing: the template's fields left empty (keys as the picker names them). */
 	missing?: string[];

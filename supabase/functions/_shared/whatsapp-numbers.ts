@@ -8,12 +8,15 @@
  *          the Twilio account's WhatsApp senders, live through the SDK (409 twilio_not_connected)
  *   POST   /whatsapp-numbers/{tenantId}                 → 201 { number: NumberView,
  *                                                                  appSubscription? (Meta) }
- *          Twilio: { provider: 'twilio', displayName, address: 'whatsapp:+E164', assignedAgentId?, active? }
- *                  — the address must be a sender or incoming number of the tenant's Twilio account
+ *          Twilio: { provider: 'twilio', displayName, address, assignedAgentId?, active? } — the
+ *                  address as typed ('whatsapp:+14155238886', '+1 415 523 8886': a + and 8 to 15
+ *                  digits, see whatsapp-address.ts), stored as whatsapp:+E164; it must be a sender or
+ *                  incoming number of the tenant's Twilio account
  *          Meta:   { provider: 'meta', displayName, phoneNumberId, businessAccountId?, accessToken,
  *                    appSecret, assignedAgentId?, active? } — checked with the Graph API first;
  *                  with a business account, the app is subscribed to it when it is not (the
- *                  number's providerNotice says so, or what to do when Meta refused)
+ *                  number's providerNotice says so, or what to do when Meta refused). A Meta
+ *                  refusal about one ID names it in details.issues (phoneNumberId, businessAccountId)
  *   GET    /whatsapp-numbers/{tenantId}/{numberId}      → 200 { number }
  *   PATCH  /whatsapp-numbers/{tenantId}/{numberId}      → 200 { number }
  *          { displayName?, assignedAgentId? (null unassigns), active?, and for Meta numbers
@@ -23,7 +26,7 @@
  * One route table: the collection (numbers/collection.ts), the Twilio account's senders
  * (numbers/twilio-numbers.ts) and one number (numbers/number.ts).
  *
- * Errors: { code, message, details? } with 400 invalid_request | invalid_address | agent_not_found |
+ * Errors: { code, message, details? } with 400 invalid_request | agent_not_found |
  * twilio_number_not_owned | twilio_credentials_rejected | twilio_error | meta_token_invalid | meta_not_found |
  * meta_permission_denied | meta_business_account_mismatch | meta_error, 401 not_signed_in,
  * 403 forbidden, 404 not_found, 409 twilio_not_connected | twilio_integration_failed |

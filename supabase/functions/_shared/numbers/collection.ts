@@ -6,7 +6,6 @@
 import { HttpError, jsonResponse, parseWith, readJson } from '../http.ts';
 import { encryptSecret, generateVerifyToken, lastFour } from '../crypto.ts';
 import { encryptionKeyOf } from '../stored-secrets.ts';
-import { invalidWhatsAppAddressMessage, parseWhatsAppAddress } from '../whatsapp-address.ts';
 import { markTwilioIntegrationFailed, twilioCredentialsOf } from '../twilio-integration.ts';
 import { twilioSandboxAddress, type TwilioCredentials } from '../providers/twilio.ts';
 import { connectBody } from './fields.ts';
@@ -81,12 +80,8 @@ async function connectNumber(context: NumbersContext, call: NumbersCall): Promis
 	const body = parseWith(connectBody, await readJson(call.request));
 	let created;
 	if (body.provider === 'twilio') {
-		const address = parseWhatsAppAddress(body.address);
-		if (!address) {
-			throw new HttpError(400, 'invalid_address', invalidWhatsAppAddressMessage(body.address), {
-				issues: [{ path: 'address', message: invalidWhatsAppAddressMessage(body.address) }]
-			});
-		}
+		// The schema already wrote it as whatsapp:+E164.
+		const address = body.address;
 		const stored = await twilioCredentialsOf(service, tenantId, config);
 		if (stored.status === 'failed') {
 			throw new HttpError(

@@ -1,6 +1,7 @@
 /** The request bodies of the whatsapp-numbers function: connecting a number and editing one. */
 import { z } from 'zod';
 import { uuidPattern } from '../http.ts';
+import { readWhatsAppNumber, WHATSAPP_NUMBER_EXAMPLE } from '../whatsapp-address.ts';
 
 const displayName = z
 	.string({ error: 'Enter a display name for this number.' })
@@ -17,6 +18,15 @@ const metaId = (label: string) =>
 		.string({ error: `Enter the ${label} from Meta's API Setup page.` })
 		.trim()
 		.regex(/^\d{1,32}$/, `The ${label} is a number, digits only, from Meta's API Setup page.`);
+/** A Twilio number as `whatsapp:+E164`, from any spelling readWhatsAppNumber accepts. */
+const whatsappAddress = z
+	.string({ error: `Pick a Twilio number or enter one like ${WHATSAPP_NUMBER_EXAMPLE}.` })
+	.transform((value, ctx) => {
+		const reading = readWhatsAppNumber(value);
+		if (reading.ok) return reading.address;
+		ctx.addIssue({ code: 'custom', message: reading.message });
+		return z.NEVER;
+	});
 const optionalBusinessAccountId = z
 	.union([z.literal(''), metaId('WhatsApp Business Account ID')])
 	.nullish();
@@ -28,7 +38,7 @@ export const connectBody = z.discriminatedUnion(
 		z.object({
 			provider: z.literal('twilio'),
 			displayName,
-			address: z.string({ error: 'Pick a Twilio number or enter one like whatsapp:+14155238886.' }),
+			address: whatsappAddress,
 			assignedAgentId,
 			active: active.default(false)
 		}),

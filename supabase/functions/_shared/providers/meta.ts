@@ -94,6 +94,21 @@ export function createMetaAdapter(options: {
 		);
 	}
 
+	/**
+	 * Names the field an "object not found" (error 100) is about, so a form shows it under that ID
+	 * (details.issues) rather than as a banner; other errors pass through unchanged.
+	 */
+	const unknownIdIn =
+		(field: 'phoneNumberId' | 'businessAccountId') =>
+		(error: unknown): never => {
+			if (error instanceof HttpError && error.code === 'meta_not_found') {
+				throw new HttpError(error.status, error.code, error.message, {
+					issues: [{ path: field, message: error.message }]
+				});
+			}
+			throw error;
+		};
+
 	interface GraphPhoneNumber {
 		id: string;
 		display_phone_number?: string;
@@ -131,19 +146,18 @@ export function createMetaAdapter(options: {
 				`${encodeURIComponent(credentials.phoneNumberId)}?fields=id,display_phone_number,verified_name`,
 				credentials.accessToken,
 				`phone number with ID ${credentials.phoneNumberId}`
-			);
+			).catch(unknownIdIn('phoneNumberId'));
 			if (credentials.businessAccountId) {
 				const numbers = await graphGet<{ data?: GraphPhoneNumber[] }>(
 					`${encodeURIComponent(credentials.businessAccountId)}/phone_numbers`,
 					credentials.accessToken,
 					`WhatsApp Business Account with ID ${credentials.businessAccountId}`
-				);
+				).catch(unknownIdIn('businessAccountId'));
 				if (!(numbers.data ?? []).some((entry) => entry.id === credentials.phoneNumberId)) {
-					throw new HttpError(
-						400,
-						'meta_business_account_mismatch',
-						`The phone number ${credentials.phoneNumberId} does not belong to the WhatsApp Business Account ${credentials.businessAccountId}. Check both IDs in Meta's API Setup page, or leave the Business Account ID empty.`
-					);
+					const message = `The phone number ${credentials.phoneNumberId} does not belong to the WhatsApp Business Account ${credentials.businessAccountId}. Check both IDs in Meta's API Setup page, or leave the Business Account ID empty.`;
+					throw new HttpError(400, 'meta_business_account_mismatch', message, {
+						issues: [{ path: 'businessAccountId', message }]
+					});
 				}
 			}
 			return {
