@@ -6,7 +6,7 @@ import {
 	steppedRow,
 	type FocusedElement,
 	type KeyPress
-} from './shortcuts.ts';
+} from '../../src/lib/keyboard/shortcuts.ts';
 
 const element = (tagName: string, more: Partial<FocusedElement> = {}): FocusedElement => ({
 	tagName,
