@@ -11,6 +11,7 @@ import {
 import { deliverToDevMailbox, invitationMail } from '$lib/members/mailbox.server';
 import { canManageMembers, ROLE_LABELS } from '$lib/members/roles';
 import { listMembers, listPendingInvitations } from '$lib/members/tenancy';
+import { loadAssignmentSettings } from '$lib/members/assignment';
 import { actingMembership } from '$lib/members/acting-membership.server';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -19,11 +20,12 @@ const MANAGERS_ONLY = 'Only owners and admins can manage the members of this wor
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	const { tenant, role } = await parent();
 	if (!canManageMembers(role)) error(403, MANAGERS_ONLY);
-	const [members, invitations] = await Promise.all([
+	const [members, invitations, assignment] = await Promise.all([
 		listMembers(locals.supabase, tenant.id),
-		listPendingInvitations(locals.supabase, tenant.id)
+		listPendingInvitations(locals.supabase, tenant.id),
+		loadAssignmentSettings(locals.supabase, tenant.id)
 	]);
-	return { title: 'Members', members, invitations, now: Date.now() };
+	return { title: 'Members', members, invitations, assignment, now: Date.now() };
 };
 
 /** A refusal from the database, as the page's toast and status show it. */
