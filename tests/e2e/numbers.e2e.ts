@@ -47,9 +47,10 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 	await page.setViewportSize(DESKTOP);
 	await signIn(page, 'owner@parley.local');
 
-	await test.step('no numbers yet: an empty page, and Twilio not connected in the modal', async () => {
+	await test.step('no numbers yet: the setup checklist, and Twilio not connected in the modal', async () => {
 		await openPage(page, '/app/acme/whatsapp');
 		await expect(page.getByRole('heading', { name: 'No WhatsApp numbers yet' })).toBeVisible();
+		await expect(page.getByTestId('setup-step')).toHaveCount(3);
 		await screens(page, 'whatsapp-empty');
 		const dialog = await openConnectModal(page);
 		await expect(dialog.getByTestId('twilio-not-connected')).toContainText(
@@ -143,16 +144,14 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 		).toBeDisabled();
 		await dialog.getByRole('button', { name: "My number isn't listed" }).click();
 		await dialog.getByLabel('Display Name').fill('Support Desk');
-		await dialog.getByLabel('WhatsApp address').fill('whatsapp:15550100002');
+		await dialog.getByLabel('WhatsApp number').fill('whatsapp:15550100002');
 		await dialog.getByRole('button', { name: 'Connect Number' }).click();
-		await expect(dialog.getByLabel('WhatsApp address')).toHaveAttribute('aria-invalid', 'true');
-		await expect(
-			dialog.getByText(
-				'"whatsapp:15550100002" is not a WhatsApp address. Write whatsapp: followed by the number in international format, for example whatsapp:+14155238886.'
-			)
-		).toBeVisible();
+		await expect(dialog.getByLabel('WhatsApp number')).toHaveAttribute('aria-invalid', 'true');
+		await expect(dialog.getByLabel('WhatsApp number')).toHaveAccessibleDescription(
+			'Start the number with + and its country code, like +1 415 523 8886 (not 00 or a local 0).'
+		);
 		await screens(page, 'modal-twilio-manual-error');
-		await dialog.getByLabel('WhatsApp address').fill('whatsapp:+15550100002');
+		await dialog.getByLabel('WhatsApp number').fill('whatsapp:+15550100002');
 		await dialog.getByRole('button', { name: 'Connect Number' }).click();
 		await expect(dialog).toBeHidden();
 		await expect(card(page, 'Support Desk').getByTestId('number-address')).toHaveText(
@@ -178,6 +177,8 @@ test('an owner connects Twilio and Meta numbers and manages them; an agent watch
 		await dialog.getByRole('button', { name: 'Connect Number' }).click();
 		await expect(dialog).toBeHidden();
 		const meta = card(page, 'Meta Line');
+		await expect(meta.getByTestId('webhook-url')).toBeHidden();
+		await meta.locator('summary', { hasText: 'Webhook setup' }).click();
 		await expect(meta.getByTestId('webhook-url')).toContainText('/functions/v1/');
 		await expect(meta.getByTestId('verify-token')).not.toBeEmpty();
 		await expect(meta.getByRole('button', { name: 'Copy Verify token' })).toBeVisible();

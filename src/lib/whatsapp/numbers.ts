@@ -13,6 +13,41 @@ export function numberSubtitle(number: Pick<NumberView, 'address' | 'phoneNumber
 	return number.phoneNumberId ? `Phone Number ID ${number.phoneNumberId}` : '';
 }
 
+/** How a number's webhooks are doing, for the badge beside its active state. */
+export interface NumberHealth {
+	tone: 'failing' | 'verified' | 'waiting';
+	label: string;
+	/** The longer sentence behind the label. */
+	detail: string;
+}
+
+/**
+ * Failing when the provider rejected its credentials (the card says why), verified once a signed
+ * webhook arrived (the signature proves the provider, the app secret and the URL all fit), waiting
+ * before that.
+ */
+export function numberHealth(
+	number: Pick<NumberView, 'needsAttention' | 'lastError' | 'lastWebhookAt'>
+): NumberHealth {
+	if (number.needsAttention || number.lastError)
+		return {
+			tone: 'failing',
+			label: 'Failing',
+			detail: number.lastError ?? "The provider refused this number's credentials."
+		};
+	if (number.lastWebhookAt)
+		return {
+			tone: 'verified',
+			label: 'Verified',
+			detail: 'Signed webhooks from the provider reach Parley.'
+		};
+	return {
+		tone: 'waiting',
+		label: 'Not verified',
+		detail: 'No webhook has reached Parley yet; open Webhook setup to connect it.'
+	};
+}
+
 /** Agents a number may be given: those with WhatsApp on, plus the one it has now (so it stays shown). */
 export function assignableAgents<A extends Pick<AiAgent, 'id' | 'whatsapp_enabled'>>(
 	agents: readonly A[],
