@@ -154,7 +154,8 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 		await tx.exec(
 			`insert into public.conversation_labels (label_id, conversation_id, tenant_id)
 			 select label, c.id, c.tenant_id from public.conversations c, unnest(c.label_ids) label
-			 where cardinality(c.label_ids) > 0`
+			 where c.tenant_id = (select tenant_id from bench_tenants where n = 0)
+			   and cardinality(c.label_ids) > 0`
 		);
 		await tx.query(
 			`insert into public.messages (tenant_id, conversation_id, direction, sender, body, provider,
@@ -241,6 +242,12 @@ const VIEW_COUNTS_RPC = 'select * from public.inbox_view_counts($1)';
 const UNASSIGNED_COUNT_SQL = `select count(*) from (select 1 from public.conversations c
   where c.tenant_id = $1 and c.assignee_id is null limit 1000) counted`;
 
+/** The tabs' counts under a label filter; explained by the statement its label branch runs. */
+const VIEW_COUNTS_LABEL_RPC = 'select * from public.inbox_view_counts($1, label_id => $2)';
+const LABEL_COUNT_SQL = `select count(*) from public.conversation_labels cl
+  join public.conversations c on c.id = cl.conversation_id
+  where cl.label_id = $2 and cl.tenant_id = $1 and c.tenant_id = $1`;
+
 /** The SELECT PostgREST issues for the chat's `.from('messages')…limit(50)`. */
 const THREAD_SQL = `select * from public.messages where conversation_id = $1
   order by created_at desc, id desc limit 50`;
@@ -310,6 +317,14 @@ async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> 
 			table: 'conversations',
 			generic: true
 		},
+		...(['common', 'rare'] as const).map((which) => ({
+			name: `inbox view counts, ${which} label`,
+			sql: VIEW_COUNTS_LABEL_RPC,
+			params: [loaded.tenantId, loaded.labels[which]],
+			explainSql: LABEL_COUNT_SQL,
+			table: 'conversation_labels',
+			generic: true
+		})),
 		{
 			name: 'latest 50 messages',
 			sql: THREAD_SQL,

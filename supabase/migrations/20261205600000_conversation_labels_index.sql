@@ -93,6 +93,8 @@ language sql stable security invoker as $$
   left join public.whatsapp_numbers n on n.id = c.number_id
   left join public.profiles p on p.id = c.assignee_id
   left join public.profiles ps on ps.id = c.last_message_sender_user_id
+  left join public.conversation_labels cl
+    on cl.label_id = inbox_conversations.label_id and cl.conversation_id = c.id
   where c.tenant_id = inbox_conversations.tenant_id
     and (inbox_conversations.only_id is null or c.id = inbox_conversations.only_id)
     and (inbox_conversations.view is null
@@ -102,8 +104,11 @@ language sql stable security invoker as $$
           or inbox_conversations.view = 'mine' and c.assignee_id = (select auth.uid())
           or inbox_conversations.view = 'unassigned' and c.assignee_id is null
           or inbox_conversations.view = 'escalated' and c.escalated_at is not null))
-    and (inbox_conversations.label_id is null or exists (select 1 from public.conversation_labels cl
-      where cl.label_id = inbox_conversations.label_id and cl.conversation_id = c.id))
+    -- Written as an outer join, not `exists`: with a label the planner turns it into an inner join
+    -- and starts from whichever side is smaller (a rare label's few rows, or the tenant's newest
+    -- conversations for a common one); without one the join is removed. An `exists` under this
+    -- OR is never pulled up, so a rare label walked the tenant's conversations.
+    and (inbox_conversations.label_id is null or cl.label_id is not null)
     and (inbox_conversations.status is null or c.status = inbox_conversations.status)
     and (inbox_conversations.number_id is null or c.number_id = inbox_conversations.number_id)
     and (not coalesce(inbox_conversations.unread_only, false) or c.unread_count > 0)

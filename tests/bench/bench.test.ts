@@ -109,10 +109,17 @@ describe('inbox at scale', () => {
 		expect(queries.map((query) => [query.name, query.rows])).toEqual([
 			['inbox first page', 25],
 			['inbox deep keyset page', 25],
+			['inbox all first page', 25],
 			['inbox mine first page', 6],
 			['inbox unassigned first page', 25],
 			['inbox escalated first page', 2],
+			// One in a hundred is snoozed; the common label is on every 7th and the rare one's.
+			['inbox snoozed first page', 1],
+			['inbox all, common label (1 in 7)', 10],
+			['inbox all, rare label (1 in 500)', 1],
 			['inbox view counts', 1],
+			['inbox view counts, common label', 1],
+			['inbox view counts, rare label', 1],
 			['latest 50 messages', 3],
 			['unread notification count', 1]
 		]);
