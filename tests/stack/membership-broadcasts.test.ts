@@ -41,9 +41,10 @@ async function signedUp(name: string): Promise<Person> {
 
 /** A workspace of `owner`'s with these people in it, each joined through an accepted invitation. */
 async function workspace(owner: Person, members: [Person, 'admin' | 'agent'][]): Promise<string> {
-	const { data: tenant, error } = await owner.client
-		.rpc('create_tenant', { name: 'Broadcast Team', slug: `mb-${randomUUID().slice(0, 8)}` })
-		.single();
+	const { data: tenant, error } = await owner.client.rpc('create_tenant', {
+		name: 'Broadcast Team',
+		slug: `mb-${randomUUID().slice(0, 8)}`
+	});
 	if (error || !tenant) throw error ?? new Error('no tenant');
 	for (const [member, role] of members) {
 		const { data: token, error: inviteError } = await owner.client.rpc('invite_member', {
