@@ -220,7 +220,7 @@ test('round robin alternates new conversations between available agents, live; a
 			await composer.press('Enter');
 			await expect(composer).toHaveValue('');
 			await expect.poll(() => deliveredTo(sandboxUrl, CUSTOMERS[0].phone)).toEqual([reply]);
-			await expect(ritaInbox.getByText(reply)).toBeVisible();
+			await expect(ritaInbox.getByTestId('thread').getByText(reply)).toBeVisible();
 			await screens(ritaInbox, 'emoji-sent');
 		});
 	} finally {
