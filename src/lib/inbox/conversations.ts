@@ -12,6 +12,7 @@ import {
 } from './types.ts';
 import { NO_VIEW_COUNTS, viewCountsSchema, type InboxViewCounts } from './assignment.ts';
 import { listLabels, type Label } from './labels.ts';
+import { isUuid } from '$lib/ids';
 
 /** Rows per inbox page. */
 export const INBOX_PAGE_SIZE = 25;
@@ -27,8 +28,6 @@ export const NO_FILTERS: InboxFilters = {
 	labelId: null
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Reads inbox filters from a URL's query (`?view=mine&status=open&unread=1&label=…&q=…`), ignoring
  * what is not valid.
@@ -42,11 +41,11 @@ export function filtersFromSearchParams(params: URLSearchParams): InboxFilters {
 			.catch('all')
 			.parse(params.get('view') ?? 'all'),
 		status: z.enum(conversationStatuses).nullable().catch(null).parse(params.get('status')),
-		numberId: numberId && UUID.test(numberId) ? numberId : null,
+		numberId: numberId && isUuid(numberId) ? numberId : null,
 		unreadOnly: params.get('unread') === '1',
 		sentiment: z.enum(sentiments).nullable().catch(null).parse(params.get('sentiment')),
 		search: (params.get('q') ?? '').slice(0, 200),
-		labelId: labelId && UUID.test(labelId) ? labelId : null
+		labelId: labelId && isUuid(labelId) ? labelId : null
 	};
 }
 

@@ -4,9 +4,9 @@ import { managedTenant } from '$lib/members/acting-membership.server';
 import { databaseErrorSentence, databaseErrorStatus } from '$lib/members/database-errors';
 import { echoValues, readForm } from '$lib/whatsapp/forms';
 import type { Actions, PageServerLoad } from './$types';
+import { isUuid } from '$lib/ids';
 
 const FIELDS = ['name', 'colour'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GONE = 'That label no longer exists. Reload the page to see the current list.';
 const MANAGERS_ONLY = 'Only owners and admins can change labels.';
 
@@ -31,7 +31,7 @@ export const actions: Actions = {
 			])
 		);
 		const labelId = String(formData.get('labelId') ?? '');
-		if (labelId && !UUID.test(labelId)) return fail(404, { action: 'save', values, message: GONE });
+		if (labelId && !isUuid(labelId)) return fail(404, { action: 'save', values, message: GONE });
 		const parsed = readForm(labelFormSchema, formData, FIELDS);
 		if (!parsed.ok) return fail(400, { action: 'save', values, errors: parsed.errors });
 		const tenant = await managedTenant(event, MANAGERS_ONLY);
@@ -66,7 +66,7 @@ export const actions: Actions = {
 		const formData = await event.request.formData();
 		const labelId = String(formData.get('labelId') ?? '');
 		const tenant = await managedTenant(event, MANAGERS_ONLY);
-		if (!UUID.test(labelId))
+		if (!isUuid(labelId))
 			return fail(404, { action: 'delete', message: 'That label was already deleted.' });
 		const { data, error: deleteError } = await event.locals.supabase
 			.from('labels')

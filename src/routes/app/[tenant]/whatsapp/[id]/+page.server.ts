@@ -7,12 +7,11 @@ import { loadConversationNotes } from '$lib/inbox/notes';
 import { messageReactionSchema } from '$lib/inbox/types';
 import { listMembers } from '$lib/members/tenancy';
 import type { PageServerLoad } from './$types';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '$lib/ids';
 
 export const load: PageServerLoad = async ({ locals, params, parent }) => {
 	// Not an id, not in this workspace, or not visible: the same 404 either way.
-	if (!UUID.test(params.id)) error(404, 'Not found');
+	if (!isUuid(params.id)) error(404, 'Not found');
 	const { tenant } = await parent();
 	const conversation = await loadInboxRow(locals.supabase, tenant.id, params.id);
 	if (!conversation) error(404, 'Not found');
