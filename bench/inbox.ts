@@ -242,11 +242,13 @@ const VIEW_COUNTS_RPC = 'select * from public.inbox_view_counts($1)';
 const UNASSIGNED_COUNT_SQL = `select count(*) from (select 1 from public.conversations c
   where c.tenant_id = $1 and c.assignee_id is null limit 1000) counted`;
 
-/** The tabs' counts under a label filter; explained by the statement its label branch runs. */
+/** The tabs' counts under a label filter; explained by its All count. */
 const VIEW_COUNTS_LABEL_RPC = 'select * from public.inbox_view_counts($1, label_id => $2)';
-const LABEL_COUNT_SQL = `select count(*) from public.conversation_labels cl
-  join public.conversations c on c.id = cl.conversation_id
-  where cl.label_id = $2 and cl.tenant_id = $1 and c.tenant_id = $1`;
+const LABEL_COUNT_SQL = `select count(*) from (select 1 from public.conversations c
+  where c.tenant_id = $1 and (c.snoozed_until is null or c.snoozed_until <= now())
+    and exists (select 1 from public.conversation_labels cl
+      where cl.label_id = $2 and cl.conversation_id = c.id)
+  limit 1000) counted`;
 
 /** The SELECT PostgREST issues for the chat's `.from('messages')…limit(50)`. */
 const THREAD_SQL = `select * from public.messages where conversation_id = $1
@@ -322,8 +324,8 @@ async function inboxQueries(db: Db, loaded: LoadedInbox): Promise<InboxQuery[]> 
 			sql: VIEW_COUNTS_LABEL_RPC,
 			params: [loaded.tenantId, loaded.labels[which]],
 			explainSql: LABEL_COUNT_SQL,
-			table: 'conversation_labels',
-			generic: true
+			table: 'conversations',
+			generic: false
 		})),
 		{
 			name: 'latest 50 messages',

@@ -136,38 +136,64 @@ grant execute on function public.inbox_conversations(uuid, text, uuid, boolean, 
   to authenticated, service_role;
 
 -- ---------------------------------------------------------------- inbox_view_counts
--- As in 20261204100200. With a label, each count starts from that label's rows, so a rare label
--- counts its few conversations instead of walking the tenant's; without one, as before.
+-- As in 20261204100200, with a label joined on conversation_labels. Each statement is planned for
+-- the call's own values (`plan_cache_mode`): a generic plan cannot tell a rare label from a common
+-- one, nor whether a label is asked for at all.
 create or replace function public.inbox_view_counts(
   tenant_id uuid, status text default null, number_id uuid default null, label_id uuid default null
 )
 returns table (mine integer, unassigned integer, all_conversations integer, escalated integer, snoozed integer)
-language plpgsql stable security invoker set search_path = '' as $$
+language plpgsql stable security invoker set search_path = '' set plan_cache_mode = force_custom_plan as $$
 declare
   caller uuid := (select auth.uid());
 begin
   if inbox_view_counts.label_id is not null then
-    select
-      count(*) filter (where awake and c.assignee_id = caller),
-      count(*) filter (where awake and c.assignee_id is null),
-      count(*) filter (where awake),
-      count(*) filter (where awake and c.escalated_at is not null),
-      count(*) filter (where not awake)
-    into mine, unassigned, all_conversations, escalated, snoozed
-    from public.conversation_labels cl
-    join public.conversations c on c.id = cl.conversation_id
-    cross join lateral (select c.snoozed_until is null or c.snoozed_until <= now() as awake) s
-    where cl.label_id = inbox_view_counts.label_id
-      and cl.tenant_id = inbox_view_counts.tenant_id
-      and c.tenant_id = inbox_view_counts.tenant_id
-      and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
-      and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id);
-    -- The tabs show at most 999+, as without a label.
-    mine := least(mine, 1000);
-    unassigned := least(unassigned, 1000);
-    all_conversations := least(all_conversations, 1000);
-    escalated := least(escalated, 1000);
-    snoozed := least(snoozed, 1000);
+    -- Each tab's count stops at 1,000, as without a label. The label joins by uuid equality, so
+    -- the planner may start from the label's rows or from the tab's own index, whichever is fewer.
+    select count(*) into mine from (
+      select 1 from public.conversations c
+      where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id = caller
+        and (c.snoozed_until is null or c.snoozed_until <= now())
+        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
+        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+        and exists (select 1 from public.conversation_labels cl
+          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
+      limit 1000) counted;
+    select count(*) into unassigned from (
+      select 1 from public.conversations c
+      where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id is null
+        and (c.snoozed_until is null or c.snoozed_until <= now())
+        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
+        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+        and exists (select 1 from public.conversation_labels cl
+          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
+      limit 1000) counted;
+    select count(*) into all_conversations from (
+      select 1 from public.conversations c
+      where c.tenant_id = inbox_view_counts.tenant_id
+        and (c.snoozed_until is null or c.snoozed_until <= now())
+        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
+        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+        and exists (select 1 from public.conversation_labels cl
+          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
+      limit 1000) counted;
+    select count(*) into escalated from (
+      select 1 from public.conversations c
+      where c.tenant_id = inbox_view_counts.tenant_id and c.escalated_at is not null
+        and (c.snoozed_until is null or c.snoozed_until <= now())
+        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
+        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+        and exists (select 1 from public.conversation_labels cl
+          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
+      limit 1000) counted;
+    select count(*) into snoozed from (
+      select 1 from public.conversations c
+      where c.tenant_id = inbox_view_counts.tenant_id and c.snoozed_until > now()
+        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
+        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+        and exists (select 1 from public.conversation_labels cl
+          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
+      limit 1000) counted;
     return next;
     return;
   end if;
