@@ -25,11 +25,12 @@ import {
 // new conversations alternate between the two available agents, live in each one's Mine view; the
 // away agent gets none; the assignee is told. Then an agent answers with an emoji from the picker.
 
+// Phones no other journey writes from: the sandbox's record of what was sent outlives a journey.
 const CUSTOMERS = [
-	{ phone: '+5215522220001', name: 'Carmen Uno', text: 'Hola, is my order shipped?' },
-	{ phone: '+5215522220002', name: 'Diego Dos', text: 'Can I change my size?' },
-	{ phone: '+5215522220003', name: 'Elena Tres', text: 'Do you ship to Lisbon?' },
-	{ phone: '+5215522220004', name: 'Fabio Cuatro', text: 'Where do I send a return?' }
+	{ phone: '+5215566660001', name: 'Carmen Uno', text: 'Hola, is my order shipped?' },
+	{ phone: '+5215566660002', name: 'Diego Dos', text: 'Can I change my size?' },
+	{ phone: '+5215566660003', name: 'Elena Tres', text: 'Do you ship to Lisbon?' },
+	{ phone: '+5215566660004', name: 'Fabio Cuatro', text: 'Where do I send a return?' }
 ];
 
 const screens = screensOf('round-robin');
