@@ -246,8 +246,8 @@ const UNASSIGNED_COUNT_SQL = `select count(*) from (select 1 from public.convers
 const VIEW_COUNTS_LABEL_RPC = 'select * from public.inbox_view_counts($1, label_id => $2)';
 const LABEL_COUNT_SQL = `select count(*) from (select 1 from public.conversations c
   where c.tenant_id = $1 and (c.snoozed_until is null or c.snoozed_until <= now())
-    and exists (select 1 from public.conversation_labels cl
-      where cl.label_id = $2 and cl.conversation_id = c.id)
+    and ($2::uuid is null or exists (select 1 from public.conversation_labels cl
+      where cl.label_id = $2 and cl.conversation_id = c.id))
   limit 1000) counted`;
 
 /** The SELECT PostgREST issues for the chat's `.from('messages')…limit(50)`. */

@@ -136,9 +136,9 @@ grant execute on function public.inbox_conversations(uuid, text, uuid, boolean, 
   to authenticated, service_role;
 
 -- ---------------------------------------------------------------- inbox_view_counts
--- As in 20261204100200, with a label joined on conversation_labels. Each statement is planned for
--- the call's own values (`plan_cache_mode`): a generic plan cannot tell a rare label from a common
--- one, nor whether a label is asked for at all.
+-- As in 20261204100200, with the label looked up in conversation_labels. Each statement is planned
+-- for the call's own values (`plan_cache_mode`): a generic plan cannot tell whether a label is
+-- asked for at all, so it would look one up even when none is.
 create or replace function public.inbox_view_counts(
   tenant_id uuid, status text default null, number_id uuid default null, label_id uuid default null
 )
@@ -147,62 +147,14 @@ language plpgsql stable security invoker set search_path = '' set plan_cache_mod
 declare
   caller uuid := (select auth.uid());
 begin
-  if inbox_view_counts.label_id is not null then
-    -- Each tab's count stops at 1,000, as without a label. The label joins by uuid equality, so
-    -- the planner may start from the label's rows or from the tab's own index, whichever is fewer.
-    select count(*) into mine from (
-      select 1 from public.conversations c
-      where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id = caller
-        and (c.snoozed_until is null or c.snoozed_until <= now())
-        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
-        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-        and exists (select 1 from public.conversation_labels cl
-          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
-      limit 1000) counted;
-    select count(*) into unassigned from (
-      select 1 from public.conversations c
-      where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id is null
-        and (c.snoozed_until is null or c.snoozed_until <= now())
-        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
-        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-        and exists (select 1 from public.conversation_labels cl
-          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
-      limit 1000) counted;
-    select count(*) into all_conversations from (
-      select 1 from public.conversations c
-      where c.tenant_id = inbox_view_counts.tenant_id
-        and (c.snoozed_until is null or c.snoozed_until <= now())
-        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
-        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-        and exists (select 1 from public.conversation_labels cl
-          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
-      limit 1000) counted;
-    select count(*) into escalated from (
-      select 1 from public.conversations c
-      where c.tenant_id = inbox_view_counts.tenant_id and c.escalated_at is not null
-        and (c.snoozed_until is null or c.snoozed_until <= now())
-        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
-        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-        and exists (select 1 from public.conversation_labels cl
-          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
-      limit 1000) counted;
-    select count(*) into snoozed from (
-      select 1 from public.conversations c
-      where c.tenant_id = inbox_view_counts.tenant_id and c.snoozed_until > now()
-        and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
-        and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-        and exists (select 1 from public.conversation_labels cl
-          where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id)
-      limit 1000) counted;
-    return next;
-    return;
-  end if;
   select count(*) into mine from (
     select 1 from public.conversations c
     where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id = caller
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
+        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
     limit 1000) counted;
   select count(*) into unassigned from (
     select 1 from public.conversations c
@@ -210,6 +162,8 @@ begin
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
+        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
     limit 1000) counted;
   select count(*) into all_conversations from (
     select 1 from public.conversations c
@@ -217,6 +171,8 @@ begin
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
+        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
     limit 1000) counted;
   select count(*) into escalated from (
     select 1 from public.conversations c
@@ -224,12 +180,16 @@ begin
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
+        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
     limit 1000) counted;
   select count(*) into snoozed from (
     select 1 from public.conversations c
     where c.tenant_id = inbox_view_counts.tenant_id and c.snoozed_until > now()
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
+      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
+        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
     limit 1000) counted;
   return next;
 end $$;
