@@ -245,9 +245,9 @@ const UNASSIGNED_COUNT_SQL = `select count(*) from (select 1 from public.convers
 /** The tabs' counts under a label filter; explained by its All count. */
 const VIEW_COUNTS_LABEL_RPC = 'select * from public.inbox_view_counts($1, label_id => $2)';
 const LABEL_COUNT_SQL = `select count(*) from (select 1 from public.conversations c
+  left join public.conversation_labels cl on cl.label_id = $2 and cl.conversation_id = c.id
   where c.tenant_id = $1 and (c.snoozed_until is null or c.snoozed_until <= now())
-    and ($2::uuid is null or exists (select 1 from public.conversation_labels cl
-      where cl.label_id = $2 and cl.conversation_id = c.id))
+    and ($2::uuid is null or cl.label_id is not null)
   limit 1000) counted`;
 
 /** The SELECT PostgREST issues for the chat's `.from('messages')…limit(50)`. */

@@ -136,9 +136,10 @@ grant execute on function public.inbox_conversations(uuid, text, uuid, boolean, 
   to authenticated, service_role;
 
 -- ---------------------------------------------------------------- inbox_view_counts
--- As in 20261204100200, with the label looked up in conversation_labels. Each statement is planned
--- for the call's own values (`plan_cache_mode`): a generic plan cannot tell whether a label is
--- asked for at all, so it would look one up even when none is.
+-- As in 20261204100200, with the label joined from conversation_labels as the list joins it. Each
+-- statement is planned for the call's own values (`plan_cache_mode`): only then does the outer
+-- join become an inner one with a label (the planner may start from the label's rows) and vanish
+-- without one.
 create or replace function public.inbox_view_counts(
   tenant_id uuid, status text default null, number_id uuid default null, label_id uuid default null
 )
@@ -149,47 +150,52 @@ declare
 begin
   select count(*) into mine from (
     select 1 from public.conversations c
+    left join public.conversation_labels cl
+      on cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id
     where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id = caller
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
-        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
+      and (inbox_view_counts.label_id is null or cl.label_id is not null)
     limit 1000) counted;
   select count(*) into unassigned from (
     select 1 from public.conversations c
+    left join public.conversation_labels cl
+      on cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id
     where c.tenant_id = inbox_view_counts.tenant_id and c.assignee_id is null
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
-        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
+      and (inbox_view_counts.label_id is null or cl.label_id is not null)
     limit 1000) counted;
   select count(*) into all_conversations from (
     select 1 from public.conversations c
+    left join public.conversation_labels cl
+      on cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id
     where c.tenant_id = inbox_view_counts.tenant_id
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
-        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
+      and (inbox_view_counts.label_id is null or cl.label_id is not null)
     limit 1000) counted;
   select count(*) into escalated from (
     select 1 from public.conversations c
+    left join public.conversation_labels cl
+      on cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id
     where c.tenant_id = inbox_view_counts.tenant_id and c.escalated_at is not null
       and (c.snoozed_until is null or c.snoozed_until <= now())
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
-        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
+      and (inbox_view_counts.label_id is null or cl.label_id is not null)
     limit 1000) counted;
   select count(*) into snoozed from (
     select 1 from public.conversations c
+    left join public.conversation_labels cl
+      on cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id
     where c.tenant_id = inbox_view_counts.tenant_id and c.snoozed_until > now()
       and (inbox_view_counts.status is null or c.status = inbox_view_counts.status)
       and (inbox_view_counts.number_id is null or c.number_id = inbox_view_counts.number_id)
-      and (inbox_view_counts.label_id is null or exists (select 1 from public.conversation_labels cl
-        where cl.label_id = inbox_view_counts.label_id and cl.conversation_id = c.id))
+      and (inbox_view_counts.label_id is null or cl.label_id is not null)
     limit 1000) counted;
   return next;
 end $$;
