@@ -410,33 +410,74 @@ describe('the label rows the filter joins', () => {
 			`update public.conversations set snoozed_until = now() + interval '1 day' where id = $1`,
 			[ids.snoozed]
 		);
-		const [counts] = rowsOf(
-			await commitAs(
-				stack.db,
-				agent,
-				'select * from public.inbox_view_counts($1, label_id => $2)',
-				[t, urgent.id]
-			)
-		);
-		const listed: Record<string, number> = {};
-		for (const view of ['mine', 'unassigned', 'all', 'escalated', 'snoozed']) {
-			listed[view] = rowsOf(
+		/** Each view's count under the label beside the length of that view's list, as the agent. */
+		async function countsAndLists(status: string | null = null) {
+			const [counts] = rowsOf(
 				await commitAs(
 					stack.db,
 					agent,
-					`select id from public.inbox_conversations($1, view => $2, label_id => $3, page_size => 100)`,
-					[t, view, urgent.id]
+					'select * from public.inbox_view_counts($1, status => $2, label_id => $3)',
+					[t, status, urgent.id]
 				)
-			).length;
+			);
+			const listed: Record<string, number> = {};
+			for (const view of ['mine', 'unassigned', 'all', 'escalated', 'snoozed']) {
+				listed[view] = rowsOf(
+					await commitAs(
+						stack.db,
+						agent,
+						`select id from public.inbox_conversations($1, status => $2, view => $3,
+							label_id => $4, page_size => 100)`,
+						[t, status, view, urgent.id]
+					)
+				).length;
+			}
+			const { all_conversations, ...rest } = counts as Record<string, number>;
+			return { counts: { ...rest, all: all_conversations }, listed };
 		}
-		expect(listed).toEqual({ mine: 1, unassigned: 2, all: 3, escalated: 1, snoozed: 1 });
-		expect(counts).toEqual({
-			mine: listed.mine,
-			unassigned: listed.unassigned,
-			all_conversations: listed.all,
-			escalated: listed.escalated,
-			snoozed: listed.snoozed
-		});
+
+		let seen = await countsAndLists();
+		expect(seen.listed).toEqual({ mine: 1, unassigned: 2, all: 3, escalated: 1, snoozed: 1 });
+		expect(seen.counts).toEqual(seen.listed);
+
+		// The counts read the label's own rows: each change to a labelled conversation reaches them,
+		// also a column a trigger changes (a customer's message ends a snooze).
+		await stack.db.query(
+			`update public.conversations set assignee_id = null, status = 'closed' where id = $1`,
+			[ids.mine]
+		);
+		await stack.db.query(`update public.conversations set assignee_id = $2 where id = $1`, [
+			ids.plain,
+			agent.id
+		]);
+		await stack.db.query(
+			`update public.conversations set last_message_at = now(), last_message_direction = 'inbound'
+			where id = $1`,
+			[ids.snoozed]
+		);
+		seen = await countsAndLists();
+		expect(seen.listed).toEqual({ mine: 1, unassigned: 3, all: 4, escalated: 1, snoozed: 0 });
+		expect(seen.counts).toEqual(seen.listed);
+		seen = await countsAndLists('closed');
+		expect(seen.listed).toEqual({ mine: 0, unassigned: 1, all: 1, escalated: 0, snoozed: 0 });
+		expect(seen.counts).toEqual(seen.listed);
+
+		// Turning AI back on ends the escalation (a trigger clears it).
+		await stack.db.query(`update public.conversations set ai_active = false where id = $1`, [
+			ids.escalated
+		]);
+		await stack.db.query(`update public.conversations set ai_active = true where id = $1`, [
+			ids.escalated
+		]);
+		// A label put on after the changes starts with the conversation's columns as they are.
+		rowsOf(await unlabel(agent, ids.plain, urgent.id));
+		rowsOf(await label(agent, ids.plain, urgent.id));
+		seen = await countsAndLists('open');
+		expect(seen.listed).toEqual({ mine: 1, unassigned: 2, all: 3, escalated: 0, snoozed: 0 });
+		seen = await countsAndLists();
+		expect(seen.listed).toEqual({ mine: 1, unassigned: 3, all: 4, escalated: 0, snoozed: 0 });
+		expect(seen.counts).toEqual(seen.listed);
+		expect(seen.counts).toEqual(seen.listed);
 	});
 });
 

@@ -233,18 +233,33 @@ export type Database = {
 			};
 			conversation_labels: {
 				Row: {
+					assignee_id: string | null;
 					conversation_id: string;
+					escalated_at: string | null;
 					label_id: string;
+					number_id: string | null;
+					snoozed_until: string | null;
+					status: string;
 					tenant_id: string;
 				};
 				Insert: {
+					assignee_id?: string | null;
 					conversation_id: string;
+					escalated_at?: string | null;
 					label_id: string;
+					number_id?: string | null;
+					snoozed_until?: string | null;
+					status?: string;
 					tenant_id: string;
 				};
 				Update: {
+					assignee_id?: string | null;
 					conversation_id?: string;
+					escalated_at?: string | null;
 					label_id?: string;
+					number_id?: string | null;
+					snoozed_until?: string | null;
+					status?: string;
 					tenant_id?: string;
 				};
 				Relationships: [
