@@ -431,6 +431,7 @@ export type Database = {
 			};
 			conversations: {
 				Row: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
@@ -459,6 +460,7 @@ export type Database = {
 					updated_at: string;
 				};
 				Insert: {
+					activity_at?: never;
 					ai_active?: boolean;
 					assigned_at?: string | null;
 					assignee_id?: string | null;
@@ -487,6 +489,7 @@ export type Database = {
 					updated_at?: string;
 				};
 				Update: {
+					activity_at?: never;
 					ai_active?: boolean;
 					assigned_at?: string | null;
 					assignee_id?: string | null;
@@ -1656,6 +1659,7 @@ export type Database = {
 			assign_conversation: {
 				Args: { assignee_id?: string; conversation_id: string };
 				Returns: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
@@ -1895,6 +1899,7 @@ export type Database = {
 			label_conversation: {
 				Args: { conversation_id: string; label_id: string };
 				Returns: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
@@ -2271,6 +2276,7 @@ export type Database = {
 			snooze_conversation: {
 				Args: { conversation_id: string; preset?: string; until?: string };
 				Returns: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
@@ -2315,6 +2321,7 @@ export type Database = {
 					summary: string;
 				};
 				Returns: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
@@ -2390,6 +2397,7 @@ export type Database = {
 			unlabel_conversation: {
 				Args: { conversation_id: string; label_id: string };
 				Returns: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
@@ -2428,6 +2436,7 @@ export type Database = {
 			unsnooze_conversation: {
 				Args: { conversation_id: string };
 				Returns: {
+					activity_at: string | null;
 					ai_active: boolean;
 					assigned_at: string | null;
 					assignee_id: string | null;
