@@ -419,7 +419,8 @@ function indexedBelow(node: PlanNode, table: string | undefined): boolean {
 	if (!table) return false;
 	let found = false;
 	walkPlan(node, (below) => {
-		if (below['Relation Name'] === table && below['Index Name']) found = true;
+		// A bitmap index scan names only its index, which is named after its table.
+		if (below['Index Name']?.startsWith(`${table}_`)) found = true;
 	});
 	return found;
 }
