@@ -193,7 +193,7 @@ export async function loadInbox(db: Db, scale: InboxScale): Promise<LoadedInbox>
 		'notifications'
 	])
 		// Vacuumed as autovacuum would have by then, and so that it does not start on the loaded
-		// millions while the reads are timed (it did, and doubled some p99s).
+		// millions while the reads are timed.
 		await db.exec(`vacuum analyze public.${table}`);
 	const { rows } = await db.query<LoadedInbox['counts']>(
 		`select (select count(*)::int from public.tenants where slug like $1) as tenants,
