@@ -230,6 +230,29 @@ describe('availability', () => {
 		]);
 	});
 
+	it('each change reaches the workspace topic with only who and whether', async () => {
+		const since = (await stack.db.query<{ now: string }>('select clock_timestamp()::text as now'))
+			.rows[0].now;
+		rowsOf(await setAvailability(alba, false));
+		rowsOf(await setAvailability(alba, true));
+		const { rows } = await stack.db.query<{ payload: Record<string, unknown> }>(
+			`select payload from realtime.messages
+			 where topic = $1 and event = 'member_availability' and inserted_at >= $2::timestamptz
+			 order by inserted_at`,
+			[`tenant:${tenantId}`, since]
+		);
+		expect(rows.map((row) => [row.payload.operation, row.payload.record])).toEqual([
+			['INSERT', { user_id: alba.id, available: false }],
+			['UPDATE', { user_id: alba.id, available: true }]
+		]);
+		const other = await stack.db.query(
+			`select 1 from realtime.messages where event = 'member_availability' and topic <> $1
+			 and inserted_at >= $2::timestamptz`,
+			[`tenant:${tenantId}`, since]
+		);
+		expect(other.rows).toEqual([]);
+	});
+
 	it("nobody, not even the owner, sets a teammate's availability", async () => {
 		rowsOf(await setAvailability(alba, true));
 		const inserted = await attempt(

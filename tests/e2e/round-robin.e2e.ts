@@ -98,11 +98,25 @@ test('round robin alternates new conversations between available agents, live; a
 			await openPage(admin, `/app/${slug}/members`);
 			const available = admin.getByRole('switch', { name: 'Available' });
 			await expect(available).toHaveAttribute('aria-checked', 'true');
-			await available.click();
-			await expect(available).toHaveAttribute('aria-checked', 'false');
-
 			const section = admin.getByRole('region', { name: 'Assignment' });
 			await expect(section).toBeVisible();
+			await expect(section.getByTestId('taking-part')).not.toContainText(/Away: [^.]*Adam Admin/);
+			await available.click();
+			await expect(available).toHaveAttribute('aria-checked', 'false');
+			// The line follows without a reload: the admin's own switch, then Ada's from elsewhere.
+			await expect(section.getByTestId('taking-part')).toHaveText(/Away: [^.]*Adam Admin/);
+			for (const back of [true, false]) {
+				const { client } = await signedInClient(supabaseUrl, ada.email);
+				const { error } = await client.rpc('set_availability', {
+					tenant_id: tenantId,
+					available: back
+				});
+				expect(error).toBeNull();
+				await expect(section.getByTestId('taking-part')).toHaveText(
+					back ? /Taking part: [^.]*Ada Away/ : /Away: [^.]*Ada Away/
+				);
+			}
+
 			await expect(roundRobinSwitch(admin)).not.toBeChecked();
 			await roundRobinSwitch(admin).check();
 			await expect(admin.getByText('Round robin is on for Support line')).toBeVisible();

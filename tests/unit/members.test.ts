@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { availabilityChange } from '../../src/lib/members/assignment.ts';
 import {
 	databaseErrorSentence,
 	databaseErrorStatus
@@ -128,5 +129,47 @@ describe('dev mailbox delivery', () => {
 		expect(await deliverToDevMailbox('https://abc.supabase.co', mail, fetchFn)).toBe(false);
 		expect(fetchFn).not.toHaveBeenCalled();
 		expect(await deliverToDevMailbox('http://127.0.0.1:54321', mail, fetchFn)).toBe(false);
+	});
+});
+
+describe('availability heard live', () => {
+	const userId = '4d7f6c1e-2b5a-4c8e-9f10-1a2b3c4d5e6f';
+	it('reads who is now available or away from an insert or an update', () => {
+		expect(
+			availabilityChange({
+				operation: 'INSERT',
+				record: { user_id: userId, available: false },
+				old_record: null
+			})
+		).toEqual({ userId, available: false });
+		expect(
+			availabilityChange({
+				operation: 'UPDATE',
+				record: { user_id: userId, available: true },
+				old_record: { user_id: userId, available: false }
+			})
+		).toEqual({ userId, available: true });
+	});
+
+	it('a removed row means available again, the default', () => {
+		expect(
+			availabilityChange({
+				operation: 'DELETE',
+				record: null,
+				old_record: { user_id: userId, available: false }
+			})
+		).toEqual({ userId, available: true });
+	});
+
+	it('ignores anything that is not such a change', () => {
+		expect(availabilityChange(null)).toBeNull();
+		expect(availabilityChange({ operation: 'UPDATE', record: { user_id: 'x' } })).toBeNull();
+		expect(
+			availabilityChange({
+				operation: 'TRUNCATE',
+				record: { user_id: userId, available: true },
+				old_record: null
+			})
+		).toBeNull();
 	});
 });
