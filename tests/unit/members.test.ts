@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { availabilityChange } from '../../src/lib/members/assignment.ts';
+import { availabilityChange } from '../../src/lib/members/availability.ts';
 import {
 	databaseErrorSentence,
 	databaseErrorStatus
