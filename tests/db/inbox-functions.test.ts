@@ -216,10 +216,13 @@ describe('thread and notification pages through supabase-js', () => {
 	it('older messages and notifications page by keyset without repeats or gaps', async () => {
 		const t = await team('inbox-thread');
 		const waId = '14157770001';
-		let conversationId = '';
-		for (let i = 0; i < 35; i++) {
-			conversationId = await customerWrites(t.numberId, 'Ana', `Message ${i}`, waId);
-		}
+		// Assigned to the agent, so each message notifies them.
+		const conversationId = await customerWrites(t.numberId, 'Ana', 'Message 0', waId);
+		await stack.db.query(`update public.conversations set assignee_id = $1 where id = $2`, [
+			t.agent.id,
+			conversationId
+		]);
+		for (let i = 1; i < 35; i++) await customerWrites(t.numberId, 'Ana', `Message ${i}`, waId);
 		const client = stack.client();
 		const signedIn = await client.auth.signInWithPassword({
 			email: t.agent.email!,
@@ -269,5 +272,75 @@ describe('thread and notification pages through supabase-js', () => {
 		const tied = messages.filter((m) => m.created_at.startsWith('2026-12-01T10:00:00'));
 		expect(tied.map((m) => m.sender)).toEqual(['ai', 'system']);
 		await client.auth.signOut();
+	});
+});
+
+describe('who hears of an inbound message', () => {
+	/** New-message notifications of a conversation per recipient, by actor label. */
+	async function told(conversationId: string, t: Awaited<ReturnType<typeof team>>) {
+		const { rows } = await stack.db.query<{ recipient_id: string; count: number }>(
+			`select recipient_id, count(*)::int as count from public.notifications
+			 where conversation_id = $1 and kind = 'new_message' group by recipient_id`,
+			[conversationId]
+		);
+		const byId = new Map(rows.map((row) => [row.recipient_id, row.count]));
+		return { owner: byId.get(t.owner.id!) ?? 0, agent: byId.get(t.agent.id!) ?? 0 };
+	}
+
+	it('tells everyone when an unassigned conversation starts waiting, and only then', async () => {
+		const t = await team('inbox-told-waiting');
+		const waId = '14157770101';
+		const id = await customerWrites(t.numberId, 'Bea', 'First', waId);
+		expect(await told(id, t)).toEqual({ owner: 1, agent: 1 });
+
+		// Still unread: the open notification and the inbox row already say it.
+		await customerWrites(t.numberId, 'Bea', 'Second', waId);
+		expect(await told(id, t)).toEqual({ owner: 1, agent: 1 });
+
+		// Someone read it; the next message makes it wait again.
+		await stack.db.query(`update public.conversations set unread_count = 0 where id = $1`, [id]);
+		await customerWrites(t.numberId, 'Bea', 'Third', waId);
+		expect(await told(id, t)).toEqual({ owner: 2, agent: 2 });
+
+		// Closed while still unread: the message that reopens it tells everyone.
+		await stack.db.query(`update public.conversations set status = 'closed' where id = $1`, [id]);
+		await customerWrites(t.numberId, 'Bea', 'Fourth', waId);
+		expect(await told(id, t)).toEqual({ owner: 3, agent: 3 });
+		const { rows } = await stack.db.query<{ status: string; unread_count: number }>(
+			`select status, unread_count from public.conversations where id = $1`,
+			[id]
+		);
+		expect(rows).toEqual([{ status: 'open', unread_count: 2 }]);
+	});
+
+	it('tells an assigned conversation’s assignee of every message, and nobody else', async () => {
+		const t = await team('inbox-told-assignee');
+		const waId = '14157770102';
+		const id = await customerWrites(t.numberId, 'Cruz', 'First', waId);
+		await stack.db.query(`update public.conversations set assignee_id = $1 where id = $2`, [
+			t.agent.id,
+			id
+		]);
+		await customerWrites(t.numberId, 'Cruz', 'Second', waId);
+		await customerWrites(t.numberId, 'Cruz', 'Third', waId);
+		expect(await told(id, t)).toEqual({ owner: 1, agent: 3 });
+
+		// Reopened while assigned: still its assignee alone.
+		await stack.db.query(`update public.conversations set status = 'archived' where id = $1`, [id]);
+		await customerWrites(t.numberId, 'Cruz', 'Fourth', waId);
+		expect(await told(id, t)).toEqual({ owner: 1, agent: 4 });
+
+		// A retried delivery of a stored message tells nobody again.
+		const { rows } = await stack.db.query<{ count: number }>(
+			`select count(*)::int as count from public.notifications where conversation_id = $1`,
+			[id]
+		);
+		phoneCount -= 1;
+		await customerWrites(t.numberId, 'Cruz', 'Fourth', waId);
+		const again = await stack.db.query<{ count: number }>(
+			`select count(*)::int as count from public.notifications where conversation_id = $1`,
+			[id]
+		);
+		expect(again.rows[0].count).toBe(rows[0].count);
 	});
 });

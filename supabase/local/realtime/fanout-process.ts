@@ -19,7 +19,8 @@ import { RealtimeTokenError, tokenFromKey, verifyRealtimeToken } from './tokens.
 const IDLE_TIMEOUT_MS = 60_000;
 
 function tell(message: FromFanout): void {
-	process.send?.(message);
+	// A stack killed while this process starts is gone before it can hear `ready`.
+	if (process.connected) process.send?.(message);
 }
 
 const waitingForPolicies = new Map<
