@@ -23,7 +23,11 @@ export interface Tx {
  */
 export interface Db extends Tx {
 	readonly kind: 'pglite' | 'postgres';
-	transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+	/**
+	 * Runs `fn` in one transaction. `opening` (statements without parameters) runs first, sent with
+	 * the BEGIN on PostgreSQL, so a request's settings cost no round trip of their own.
+	 */
+	transaction<T>(fn: (tx: Tx) => Promise<T>, opening?: string): Promise<T>;
 	/**
 	 * LISTEN on a channel; payloads arrive after the notifying transaction commits. On PostgreSQL the
 	 * session can be lost (restart, terminated backend): it is opened again on its own, and
@@ -71,7 +75,11 @@ async function openPglite(dataDir?: string): Promise<Db> {
 	return {
 		kind: 'pglite',
 		...wrap(pglite),
-		transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))),
+		transaction: (fn, opening) =>
+			pglite.transaction(async (tx) => {
+				if (opening) await tx.exec(opening);
+				return fn(wrap(tx));
+			}),
 		async listen(channel, onPayload) {
 			const unlisten = await pglite.listen(channel, onPayload);
 			return () => unlisten();
@@ -229,7 +237,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 	return {
 		kind: 'postgres',
 		...wrap(pool),
-		async transaction(fn) {
+		async transaction(fn, opening) {
 			// Whatever stops a new session (refused, starting up, not allowing connections) means the
 			// database is unavailable for now, not that the request was wrong.
 			const client = await pool.connect().catch((error: unknown) => {
@@ -240,7 +248,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 			});
 			let broken = false;
 			try {
-				await wrap(client).query('begin');
+				await wrap(client).exec(opening ? `begin; ${opening}` : 'begin');
 				const result = await fn(wrap(client));
 				await wrap(client).query('commit');
 				return result;

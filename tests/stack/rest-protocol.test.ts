@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { TestStack } from '../support/stack.ts';
 import { userToken as tokenFor } from '../fixtures/rest/clients.ts';
+import { signJwt } from '../../supabase/local/jwt.ts';
 import { useRestStack } from './rest-support.ts';
 
 // The local REST API as supabase-js meets it: counts and ranges, upserts, single objects, rpc,
@@ -345,6 +346,28 @@ describe('bad input and authentication', () => {
 			uid: alice
 		});
 		expect(String((data as { client: string }).client)).toMatch(/^supabase-js/);
+
+		// The settings travel as literals beside the BEGIN: quotes and backslashes stay data.
+		const hostile = `x', true), set_config('role', 'postgres', true); --\\ E'\\'`;
+		const raw = await fetch(`${stack.url}/rest/v1/rpc/whoami`, {
+			method: 'POST',
+			headers: {
+				apikey: stack.anonKey,
+				authorization: `Bearer ${await tokenFor(alice)}`,
+				'content-type': 'application/json',
+				'x-client-info': hostile
+			},
+			body: '{}'
+		});
+		expect(raw.status).toBe(200);
+		expect(await raw.json()).toMatchObject({ role: 'authenticated', client: hostile, uid: alice });
+
+		// A role no literal can carry is refused, and nothing runs as anyone else.
+		const now = Math.floor(Date.now() / 1000);
+		const nul = await signJwt({ sub: alice, role: 'postgres\u0000', iat: now, exp: now + 60 });
+		const refused = await clientWithToken(nul).rpc('whoami');
+		expect(refused.data).toBeNull();
+		expect(refused.status).toBeGreaterThanOrEqual(400);
 	});
 });
 

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Db, Tx } from '../db.ts';
 
 /** Who is asking and how: what the first statement of every request's transaction sets. */
@@ -23,6 +24,35 @@ export class Rollback<T> {
 	constructor(readonly value: T) {}
 }
 
+/** The request's settings, in the order set_config applies them: the role last. */
+function settingValues(settings: RequestSettings): [string, string][] {
+	return [
+		['search_path', settings.searchPath ?? '"public", "extensions"'],
+		['statement_timeout', statementTimeouts[settings.role] ?? '0'],
+		['request.jwt.claims', JSON.stringify(settings.claims)],
+		['request.method', settings.method],
+		['request.path', settings.path],
+		['request.headers', JSON.stringify(settings.headers)],
+		['request.cookies', JSON.stringify(settings.cookies)],
+		['role', settings.role]
+	];
+}
+
+/**
+ * The statements that open a request's transaction, as literals so they travel with the BEGIN
+ * (PostgREST pipelines them for the same reason). Undefined when a value holds a NUL, which no
+ * literal can carry: those go as parameters, and Postgres refuses them in its own words.
+ */
+function openingStatements(settings: RequestSettings): string | undefined {
+	const values = settingValues(settings);
+	if (settings.timezone) values.push(['timezone', settings.timezone]);
+	if (values.some(([, value]) => value.includes('\0'))) return undefined;
+	const calls = values.map(
+		([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`
+	);
+	return `${settings.readOnly ? 'set transaction read only; ' : ''}select ${calls.join(', ')}`;
+}
+
 /**
  * Runs `work` in one transaction whose first statement sets the role, the JWT claims and the
  * request's details locally, so RLS policies and auth.uid() see exactly what PostgREST gives them.
@@ -32,29 +62,20 @@ export async function inRequestTransaction<T>(
 	settings: RequestSettings,
 	work: (tx: Tx) => Promise<T>
 ): Promise<T> {
+	const opening = openingStatements(settings);
 	try {
 		return await db.transaction(async (tx) => {
-			if (settings.readOnly) await tx.query('set transaction read only');
-			await tx.query(
-				`select set_config('search_path', $1, true), set_config('statement_timeout', $2, true),
-					set_config('request.jwt.claims', $3, true), set_config('request.method', $4, true),
-					set_config('request.path', $5, true), set_config('request.headers', $6, true),
-					set_config('request.cookies', $7, true), set_config('role', $8, true)`,
-				[
-					settings.searchPath ?? '"public", "extensions"',
-					statementTimeouts[settings.role] ?? '0',
-					JSON.stringify(settings.claims),
-					settings.method,
-					settings.path,
-					JSON.stringify(settings.headers),
-					JSON.stringify(settings.cookies),
-					settings.role
-				]
-			);
-			if (settings.timezone)
-				await tx.query(`select set_config('timezone', $1, true)`, [settings.timezone]);
+			if (opening === undefined) {
+				if (settings.readOnly) await tx.query('set transaction read only');
+				const values = settingValues(settings);
+				if (settings.timezone) values.push(['timezone', settings.timezone]);
+				await tx.query(
+					`select ${values.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+					values.flat()
+				);
+			}
 			return work(tx);
-		});
+		}, opening);
 	} catch (error) {
 		if (error instanceof Rollback) return error.value as T;
 		throw error;
