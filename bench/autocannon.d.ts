@@ -12,6 +12,8 @@ declare module 'autocannon' {
 		amount?: number;
 		overallRate?: number;
 		timeout?: number;
+		/** Milliseconds between samples; the run stops at the first sample after its last answer. */
+		sampleInt?: number;
 		requests?: Array<RawRequest & { setupRequest?: (request: RawRequest) => RawRequest }>;
 	}
 	interface Result {
