@@ -17,12 +17,16 @@ export interface ScreenOptions {
 	subscribers?: number;
 	/** Messages per second to try; each runs for `seconds`. */
 	rates?: number[];
+	/** New conversations per second in the last step (default 20). */
+	newConversationRate?: number;
 	seconds?: number;
 	timeoutMs?: number;
 }
 
 export interface ScreenStep {
 	ratePerSecond: number;
+	/** Every message of the step opens a conversation (a customer's first), telling every member. */
+	newConversations: boolean;
 	sent: number;
 	/** Webhooks answered 2xx. */
 	accepted: number;
@@ -54,7 +58,7 @@ interface ChildTask {
 	anonKey: string;
 	topic: string;
 	tokens: string[];
-	steps: Array<{ ratePerSecond: number; requests: SignedRequest[] }>;
+	steps: Array<{ ratePerSecond: number; newConversations: boolean; requests: SignedRequest[] }>;
 	timeoutMs: number;
 }
 
@@ -67,6 +71,7 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 	const subscribers = options.subscribers ?? 50;
 	const rates = options.rates ?? [10, 100];
 	const seconds = options.seconds ?? 5;
+	const newConversationRate = options.newConversationRate ?? 20;
 	const bench = await startBenchStack(options.databaseServer, { sandbox: true });
 	const { stack } = bench;
 	const sandbox = bench.sandbox!;
@@ -82,16 +87,34 @@ export async function measureWebhookToScreen(options: ScreenOptions = {}): Promi
 			// A working day's state before the clock starts: each of the 200 customers has written
 			// once (so the measured steps carry messages, not the opening of 200 conversations that
 			// each tell fifty members), and the function's workers have booted under overlapping
-			// requests. New conversations are measured apart.
-			{ ratePerSecond: 50, requests: signedTwilioRequests(functionsUrl, 200, 'warm') },
+			// requests. New conversations are measured apart, in the last step.
+			{
+				ratePerSecond: 100,
+				newConversations: true,
+				requests: signedTwilioRequests(functionsUrl, 200, 'warm')
+			},
 			...rates.map((rate, index) => ({
 				ratePerSecond: rate,
+				newConversations: false,
 				requests: signedTwilioRequests(
 					functionsUrl,
 					Math.max(1, Math.round(rate * seconds)),
 					`s${index}x`
 				)
-			}))
+			})),
+			// Customers writing for the first time: each message opens a conversation and tells
+			// every member, as `newConversationRate` of them a second.
+			{
+				ratePerSecond: newConversationRate,
+				newConversations: true,
+				requests: signedTwilioRequests(
+					functionsUrl,
+					Math.max(1, Math.round(newConversationRate * seconds)),
+					'new',
+					1_000_000,
+					1_000
+				)
+			}
 		];
 		const task: ChildTask = {
 			url: stack.url,
@@ -202,6 +225,7 @@ async function runChild(
 				: NaN;
 		results.push({
 			ratePerSecond: step.ratePerSecond,
+			newConversations: step.newConversations,
 			sent: step.requests.length,
 			accepted,
 			delivered: sorted.length,

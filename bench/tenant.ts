@@ -115,8 +115,8 @@ export async function prepareBenchTenant(
 }
 
 /** The customer number of the i-th request: a few hundred customers, so conversations repeat. */
-function customer(i: number, customers: number): string {
-	return String(14155500000 + (i % customers));
+function customer(i: number, customers: number, firstCustomer = 0): string {
+	return String(14155500000 + firstCustomer + (i % customers));
 }
 
 /**
@@ -127,13 +127,15 @@ export function signedTwilioRequests(
 	functionsUrl: string,
 	count: number,
 	tag: string,
-	customers = 200
+	customers = 200,
+	/** Customers are numbered from this one: a range no other step used writes new conversations. */
+	firstCustomer = 0
 ): SignedRequest[] {
 	const url = `${functionsUrl}/twilio-webhook`;
 	const twilio = DEMO_CREDENTIALS.twilio;
 	return Array.from({ length: count }, (_, i) => {
 		const sid = `SM${tag}${String(i).padStart(32 - tag.length, '0')}`;
-		const waId = customer(i, customers);
+		const waId = customer(i, customers, firstCustomer);
 		const params = {
 			SmsMessageSid: sid,
 			NumMedia: '0',

@@ -56,17 +56,25 @@ describe('webhook to screen', () => {
 				databaseServer: testDatabaseServer,
 				subscribers: 3,
 				rates: [10, 20],
+				newConversationRate: 5,
 				seconds: 1,
 				timeoutMs: 10_000
 			});
 			expect(
-				result.steps.map((step) => [step.sent, step.accepted, step.delivered, step.expected])
+				result.steps.map((step) => [
+					step.newConversations,
+					step.sent,
+					step.accepted,
+					step.delivered,
+					step.expected
+				])
 			).toEqual([
-				[10, 10, 30, 30],
-				[20, 20, 60, 60]
+				[false, 10, 10, 30, 30],
+				[false, 20, 20, 60, 60],
+				[true, 5, 5, 15, 15]
 			]);
-			// The ten warm-up messages are stored too.
-			expect(result.stored).toBe(40);
+			// The warm-up's message from each of the 200 customers is stored too.
+			expect(result.stored).toBe(235);
 		},
 		BENCH_STEP_TIMEOUT
 	);

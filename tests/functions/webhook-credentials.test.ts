@@ -122,16 +122,25 @@ async function restCallsDuring<T>(work: () => Promise<T>): Promise<{ result: T; 
 	const db = stack.db;
 	const original = db.transaction;
 	const calls: string[] = [];
-	db.transaction = <R>(fn: (tx: Tx) => Promise<R>) =>
-		original.call(db, (tx: Tx) =>
-			fn({
-				...tx,
-				query: ((sql: string, params?: unknown[]) => {
-					if (sql.includes("set_config('request.path'") && params) calls.push(String(params[4]));
-					return tx.query(sql, params);
-				}) as Tx['query']
-			})
+	// A request's settings open its transaction (the path among them), as literals or, failing
+	// that, as the parameters of its first query.
+	db.transaction = <R>(fn: (tx: Tx) => Promise<R>, opening?: string) => {
+		const path = opening?.match(/set_config\('request\.path', '((?:[^']|'')*)'/)?.[1];
+		if (path !== undefined) calls.push(path.replaceAll("''", "'"));
+		return original.call(
+			db,
+			(tx: Tx) =>
+				fn({
+					...tx,
+					query: ((sql: string, params?: unknown[]) => {
+						if (sql.includes('set_config') && params?.includes('request.path'))
+							calls.push(String(params[params.indexOf('request.path') + 1]));
+						return tx.query(sql, params);
+					}) as Tx['query']
+				}),
+			opening
 		) as Promise<R>;
+	};
 	try {
 		return { result: await work(), calls };
 	} finally {
