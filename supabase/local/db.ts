@@ -207,6 +207,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 	const pool = new pg.Pool({
 		connectionString: url,
 		max: poolSize,
+		// A new session starts with cold caches: its first delivery compiles and plans the ingest
+		// functions and every trigger under them, about a hundred milliseconds of CPU. With pg's
+		// default of 10 s, a busy minute after a quiet one opened several such sessions at once and
+		// stalled every request for half a second; idle sessions are now kept for five minutes.
+		idleTimeoutMillis: 5 * 60_000,
 		keepAlive: true,
 		application_name: 'parley-stack'
 	});
