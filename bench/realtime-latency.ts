@@ -50,6 +50,11 @@ export interface RealtimeLatencyResult {
 	 * near the latency p99, the stack's own process is what delays delivery.
 	 */
 	stackLoopDelayP99Ms: number;
+	/**
+	 * The same in the subscribers' process (fifty clients decoding every frame, as fifty browsers
+	 * would on fifty machines): its stalls add to every latency it measures.
+	 */
+	subscriberLoopDelayMaxMs: number;
 	/** The machine's one-minute load average at the end of the run (it is shared while measured). */
 	loadAverage: number;
 }
@@ -63,11 +68,20 @@ interface SubscriberTask {
 	anonKey: string;
 	tokens: string[];
 	inserts: number;
+	/** Rows written first and not measured, so the clock starts on a warm path. */
+	warmups: number;
 }
 
 /** What the subscriber process answers: first `ready`, then the latencies it measured. */
 type SubscriberReport =
-	{ ready: true } | { latencies: number[]; events: number } | { error: string };
+	| { ready: true }
+	| { warmed: true }
+	| { latencies: number[]; events: number; loopDelayMaxMs: number }
+	| { error: string };
+
+/** The first rows of a run warm the path (the sessions' plans, the sockets' buffers) unmeasured. */
+const WARMUP_INSERTS = 20;
+const isWarmup = (body: unknown) => typeof body === 'string' && body.startsWith('warm ');
 
 /** Runs the realtime latency scenario once and returns its numbers. */
 export async function measureRealtimeLatency(
@@ -130,8 +144,17 @@ export async function measureRealtimeLatency(
 				onReport = check;
 				check();
 			});
-		const task: SubscriberTask = { url: stack.url, anonKey: stack.anonKey, tokens, inserts };
+		const task: SubscriberTask = {
+			url: stack.url,
+			anonKey: stack.anonKey,
+			tokens,
+			inserts,
+			warmups: WARMUP_INSERTS
+		};
 		child.send(task);
+		await nextReport();
+		for (let i = 0; i < WARMUP_INSERTS; i++)
+			await stack.db.query(`insert into public.bench_messages (body) values ($1)`, [`warm ${i}`]);
 		await nextReport();
 
 		const loopDelay = monitorEventLoopDelay({ resolution: 5 });
@@ -178,6 +201,7 @@ export async function measureRealtimeLatency(
 			insertsPerSecond: Math.round(inserts / writeSeconds),
 			eventsPerInsertPerSocket: round(events / (inserts * subscribers)),
 			stackLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6),
+			subscriberLoopDelayMaxMs: round('loopDelayMaxMs' in report ? report.loopDelayMaxMs : NaN),
 			loadAverage: round(loadAverage)
 		};
 	} finally {
@@ -193,7 +217,14 @@ function runSubscribers(): void {
 			const latencies: number[] = [];
 			let events = 0;
 			let complete = 0;
-			const report = () => process.send?.({ latencies, events } satisfies SubscriberReport);
+			let warmedSockets = 0;
+			const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+			const report = () =>
+				process.send?.({
+					latencies,
+					events,
+					loopDelayMaxMs: loopDelay.max / 1e6
+				} satisfies SubscriberReport);
 			process.on('message', (message) => message === 'report' && report());
 			await Promise.all(
 				task.tokens.map(async (token, index) => {
@@ -203,13 +234,27 @@ function runSubscribers(): void {
 					});
 					await client.realtime.setAuth(token);
 					let received = 0;
+					let warmed = 0;
 					const channel = client.channel(TOPIC, { config: { private: true } });
 					// Every broadcast counts, as hosted Realtime counts (and bills) every message delivered.
-					channel.on('broadcast', { event: '*' }, () => events++);
+					channel.on(
+						'broadcast',
+						{ event: '*' },
+						(message: { payload: { record?: { body?: unknown } } }) => {
+							if (!isWarmup(message.payload.record?.body)) events++;
+						}
+					);
 					channel.on(
 						'broadcast',
 						{ event: 'INSERT' },
-						(message: { payload: { record: { written_at: number } } }) => {
+						(message: { payload: { record: { written_at: number; body: string } } }) => {
+							if (isWarmup(message.payload.record.body)) {
+								if (++warmed === task.warmups && ++warmedSockets === task.tokens.length) {
+									loopDelay.enable();
+									process.send?.({ warmed: true } satisfies SubscriberReport);
+								}
+								return;
+							}
 							latencies.push(
 								performance.timeOrigin + performance.now() - message.payload.record.written_at
 							);
@@ -251,6 +296,7 @@ export function printRealtimeLatency(result: RealtimeLatencyResult): void {
 		'inserts/s': result.insertsPerSecond,
 		'events per insert per socket': result.eventsPerInsertPerSocket,
 		'stack event-loop delay p99 (ms)': result.stackLoopDelayP99Ms,
+		'subscribers event-loop delay max (ms)': result.subscriberLoopDelayMaxMs,
 		'load average': result.loadAverage
 	});
 }

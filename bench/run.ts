@@ -118,20 +118,27 @@ for (const server of targets) {
 		}
 	}
 	if (only.has('realtime')) {
-		console.log(`[${label}] commit → broadcast…`);
-		const realtime: RealtimeLatencyResult = await measureRealtimeLatency({
-			databaseServer: server,
-			inserts: quick ? 200 : 1000
-		});
-		results[`realtime-${label}`] = realtime;
-		rows.push({
-			benchmark: `commit → socket, ${realtime.subscribers} sockets`,
-			database: label,
-			figure: `p50 ${ms(realtime.p50Ms)} · p99 ${ms(realtime.p99Ms)} · ${realtime.delivered}/${realtime.expected} delivered`,
-			reference: `${realtime.insertsPerSecond} inserts/s · ${realtime.eventsPerInsertPerSocket} events per insert per socket · stack event-loop delay p99 ${ms(realtime.stackLoopDelayP99Ms)} · load average ${realtime.loadAverage.toFixed(1)} on ${cpus().length} cores`,
-			goal: 'p99 ≤ 50 ms',
-			met: yes(realtime.p99Ms <= 50 && realtime.delivered === realtime.expected)
-		});
+		// At the rate the goal was set at (550 inserts a second), then as fast as the database
+		// commits: that one saturates both cores, so its tail is the machine's, not the path's.
+		for (const ratePerSecond of [550, undefined]) {
+			console.log(`[${label}] commit → broadcast${ratePerSecond ? ` at ${ratePerSecond}/s` : ''}…`);
+			const realtime: RealtimeLatencyResult = await measureRealtimeLatency({
+				databaseServer: server,
+				inserts: quick ? 200 : 1000,
+				ratePerSecond
+			});
+			results[`realtime-${label}${ratePerSecond ? `-${ratePerSecond}` : ''}`] = realtime;
+			rows.push({
+				benchmark: `commit → socket, ${realtime.subscribers} sockets, ${ratePerSecond ? `${ratePerSecond} inserts/s offered` : 'unthrottled'}`,
+				database: label,
+				figure: `p50 ${ms(realtime.p50Ms)} · p99 ${ms(realtime.p99Ms)} · ${realtime.delivered}/${realtime.expected} delivered`,
+				reference: `${realtime.insertsPerSecond} inserts/s · ${realtime.eventsPerInsertPerSocket} events per insert per socket · stack event-loop delay p99 ${ms(realtime.stackLoopDelayP99Ms)} · subscribers' event-loop delay max ${ms(realtime.subscriberLoopDelayMaxMs)} · load average ${realtime.loadAverage.toFixed(1)} on ${cpus().length} cores`,
+				goal: ratePerSecond ? 'p99 ≤ 50 ms' : 'all delivered',
+				met: yes(
+					(!ratePerSecond || realtime.p99Ms <= 50) && realtime.delivered === realtime.expected
+				)
+			});
+		}
 	}
 	if (only.has('inbox')) {
 		console.log(`[${label}] inbox at scale (loading)…`);

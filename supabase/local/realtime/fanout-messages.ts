@@ -9,18 +9,21 @@ import type { ChannelPolicies } from './authorization.ts';
 /** A broadcast body as JSON can carry it: binary bodies travel as base64. */
 export type WireBody = { json: string } | { base64: string };
 
+/** One broadcast to every socket joined to its topic. */
+export interface WireBroadcast {
+	topic: string;
+	private: boolean;
+	event: string;
+	body: WireBody;
+	meta?: Record<string, unknown>;
+}
+
 /** From the stack to the fan-out process. */
 export type ToFanout =
 	/** Sent with the upgraded socket as the handle. */
 	| { type: 'upgrade'; url: string; headers: IncomingHttpHeaders; head: string }
-	| {
-			type: 'broadcast';
-			topic: string;
-			private: boolean;
-			event: string;
-			body: WireBody;
-			meta?: Record<string, unknown>;
-	  }
+	/** The broadcasts of one tick of the stack (a batch of committed rows), in order. */
+	| { type: 'broadcasts'; items: WireBroadcast[] }
 	| { type: 'resync'; message: string }
 	/** A re-check of one user's private channels, or of everyone's without `userId`. */
 	| { type: 'recheck'; id: number; userId?: string }

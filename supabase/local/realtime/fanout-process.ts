@@ -85,7 +85,12 @@ async function accept(url: URL, request: IncomingMessage, socket: Socket, head: 
 		refuse(socket, 401, `The apikey was refused: ${error.message}.`);
 		return;
 	}
-	server.handleUpgrade(request, socket, head, (ws) => new Connection(ws, vsn as Vsn, token, hub));
+	server.handleUpgrade(
+		request,
+		socket,
+		head,
+		(ws) => new Connection(ws, vsn as Vsn, token, hub, socket)
+	);
 }
 
 function refuse(socket: Socket, status: number, message: string): void {
@@ -135,14 +140,9 @@ process.on('message', (raw: unknown, handle: unknown) => {
 		case 'upgrade':
 			upgrade(message, handle as Socket | undefined);
 			return;
-		case 'broadcast':
-			hub.broadcast(
-				message.topic,
-				message.private,
-				message.event,
-				bodyOf(message.body),
-				message.meta
-			);
+		case 'broadcasts':
+			for (const item of message.items)
+				hub.broadcast(item.topic, item.private, item.event, bodyOf(item.body), item.meta);
 			return;
 		case 'resync':
 			hub.resyncAll(message.message);

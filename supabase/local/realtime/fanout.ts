@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Db } from '../db.ts';
 import { checkChannelPolicies } from './authorization.ts';
 import type { BroadcastTarget } from './database-broadcasts.ts';
-import type { FromFanout, ToFanout, WireBody } from './fanout-messages.ts';
+import type { FromFanout, ToFanout, WireBody, WireBroadcast } from './fanout-messages.ts';
 import type { BroadcastBody } from './protocol.ts';
 
 const entryPath = fileURLToPath(new URL('./fanout-process.ts', import.meta.url));
@@ -47,7 +47,20 @@ export async function startFanout(db: Db): Promise<Fanout> {
 	// Sent before the process listens would be lost; such messages wait for its `ready`.
 	let queued: { message: ToFanout; handle?: Socket }[] | undefined;
 
+	// Broadcasts of one tick go as one message (one IPC write and parse instead of one each);
+	// anything else sent meanwhile goes after them, so the order is kept.
+	let batch: WireBroadcast[] | undefined;
+	const flushBatch = () => {
+		if (!batch) return;
+		const items = batch;
+		batch = undefined;
+		deliver({ type: 'broadcasts', items });
+	};
 	const send = (message: ToFanout, handle?: Socket) => {
+		flushBatch();
+		deliver(message, handle);
+	};
+	const deliver = (message: ToFanout, handle?: Socket) => {
 		if (queued) queued.push({ message, handle });
 		else if (child.connected) child.send(message, handle);
 		else handle?.destroy();
@@ -83,7 +96,7 @@ export async function startFanout(db: Db): Promise<Fanout> {
 				if (message.type === 'ready') {
 					const waiting = queued ?? [];
 					queued = undefined;
-					for (const { message: next, handle } of waiting) send(next, handle);
+					for (const { message: next, handle } of waiting) deliver(next, handle);
 					served = true;
 					resolve();
 				} else answer(message);
@@ -123,7 +136,11 @@ export async function startFanout(db: Db): Promise<Fanout> {
 
 	return {
 		broadcast(topic, isPrivate, event, body, meta) {
-			send({ type: 'broadcast', topic, private: isPrivate, event, body: wireBody(body), meta });
+			if (!batch) {
+				batch = [];
+				queueMicrotask(flushBatch);
+			}
+			batch.push({ topic, private: isPrivate, event, body: wireBody(body), meta });
 		},
 		resyncAll(message) {
 			send({ type: 'resync', message });
