@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureIngest } from '../../bench/ingest.ts';
 import { loadInbox, measureInboxQueries, type InboxScale } from '../../bench/inbox.ts';
 import { measureWebhookToScreen } from '../../bench/screen.ts';
+import { measureRealtimeLatency } from '../../bench/realtime-latency.ts';
 import { createScratchDatabase } from '../../supabase/local/scratch-database.ts';
 import { openDb, type Db } from '../../supabase/local/db.ts';
 import { migrate } from '../../supabase/local/migrate.ts';
@@ -75,6 +76,26 @@ describe('webhook to screen', () => {
 			]);
 			// The warm-up's message from each of the 200 customers is stored too.
 			expect(result.stored).toBe(235);
+		},
+		BENCH_STEP_TIMEOUT
+	);
+});
+
+describe('commit to socket', () => {
+	it(
+		'delivers every committed insert to every socket once, its warm-up rows left out of the counts',
+		async () => {
+			const result = await measureRealtimeLatency({
+				databaseServer: testDatabaseServer,
+				subscribers: 3,
+				inserts: 30,
+				ratePerSecond: 50,
+				timeoutMs: 30_000
+			});
+			expect([result.delivered, result.expected]).toEqual([90, 90]);
+			// One event per insert per socket: the warm-up's rows are neither timed nor counted.
+			expect(result.eventsPerInsertPerSocket).toBe(1);
+			expect(result.insertsPerSecond).toBeGreaterThan(0);
 		},
 		BENCH_STEP_TIMEOUT
 	);
