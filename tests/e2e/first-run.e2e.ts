@@ -249,6 +249,10 @@ test('a first run: one workspace signs straight in, demo credentials, an invited
 				`You were removed from ${workspace}.`
 			);
 			await expect(agent.getByText("You're not part of a workspace yet.")).toBeVisible();
+			// The toast sits below the top bar, whose menu stays in reach.
+			const toastBox = await agent.getByTestId('toast').last().boundingBox();
+			const barBox = await agent.getByTestId('top-bar').boundingBox();
+			expect(toastBox!.y).toBeGreaterThanOrEqual(barBox!.y + barBox!.height);
 			await expect(tabKept(agent)).toHaveCount(1);
 			await screens(agent, 'removed');
 		});

@@ -210,7 +210,7 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 			await screens(admin, 'chat-ai-and-days');
 		});
 
-		await test.step('turning AI back on leaves a note, and its toast stays clear of the composer', async () => {
+		await test.step('turning AI back on leaves a note, and its toast stays clear of the composer and the top bar', async () => {
 			await admin.getByTestId('ai-toggle').click();
 			await expect(admin.getByTestId('message').last()).toContainText(
 				'AI replies are on again for this conversation (turned on by Adam Admin).'
@@ -226,6 +226,12 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 					overlap(await box(toast), composerBox),
 					`toast over the composer at ${viewport.width}px`
 				).toBe(false);
+				// Below the phone's top bar too, so its menu stays in reach while the toast shows.
+				if (viewport === PHONE)
+					expect(
+						overlap(await box(toast), await box(admin.getByTestId('workspace-top-bar'))),
+						'toast over the top bar on a phone'
+					).toBe(false);
 				await admin.screenshot({ path: `${SCREENS_DIR}/polish-toast-${viewport.width}.png` });
 			}
 			await admin.setViewportSize(DESKTOP);
