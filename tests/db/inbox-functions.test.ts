@@ -212,16 +212,21 @@ describe('conversation presence and typing', () => {
 	});
 });
 
+/** Gives a conversation to a member, as the service does. */
+async function assign(conversationId: string, userId: string) {
+	await stack.db.query(`update public.conversations set assignee_id = $1 where id = $2`, [
+		userId,
+		conversationId
+	]);
+}
+
 describe('thread and notification pages through supabase-js', () => {
 	it('older messages and notifications page by keyset without repeats or gaps', async () => {
 		const t = await team('inbox-thread');
 		const waId = '14157770001';
 		// Assigned to the agent, so each message notifies them.
 		const conversationId = await customerWrites(t.numberId, 'Ana', 'Message 0', waId);
-		await stack.db.query(`update public.conversations set assignee_id = $1 where id = $2`, [
-			t.agent.id,
-			conversationId
-		]);
+		await assign(conversationId, t.agent.id!);
 		for (let i = 1; i < 35; i++) await customerWrites(t.numberId, 'Ana', `Message ${i}`, waId);
 		const client = stack.client();
 		const signedIn = await client.auth.signInWithPassword({
@@ -317,10 +322,7 @@ describe('who hears of an inbound message', () => {
 		const t = await team('inbox-told-assignee');
 		const waId = '14157770102';
 		const id = await customerWrites(t.numberId, 'Cruz', 'First', waId);
-		await stack.db.query(`update public.conversations set assignee_id = $1 where id = $2`, [
-			t.agent.id,
-			id
-		]);
+		await assign(id, t.agent.id!);
 		await customerWrites(t.numberId, 'Cruz', 'Second', waId);
 		await customerWrites(t.numberId, 'Cruz', 'Third', waId);
 		expect(await told(id, t)).toEqual({ owner: 1, agent: 3 });
