@@ -24,9 +24,9 @@ export class Rollback<T> {
 	constructor(readonly value: T) {}
 }
 
-/** The request's settings, in the order set_config applies them: the role last. */
+/** The request's settings, in the order set_config applies them: the role, then its time zone. */
 function settingValues(settings: RequestSettings): [string, string][] {
-	return [
+	const values: [string, string][] = [
 		['search_path', settings.searchPath ?? '"public", "extensions"'],
 		['statement_timeout', statementTimeouts[settings.role] ?? '0'],
 		['request.jwt.claims', JSON.stringify(settings.claims)],
@@ -36,6 +36,8 @@ function settingValues(settings: RequestSettings): [string, string][] {
 		['request.cookies', JSON.stringify(settings.cookies)],
 		['role', settings.role]
 	];
+	if (settings.timezone) values.push(['timezone', settings.timezone]);
+	return values;
 }
 
 /**
@@ -45,7 +47,6 @@ function settingValues(settings: RequestSettings): [string, string][] {
  */
 function openingStatements(settings: RequestSettings): string | undefined {
 	const values = settingValues(settings);
-	if (settings.timezone) values.push(['timezone', settings.timezone]);
 	if (values.some(([, value]) => value.includes('\0'))) return undefined;
 	const calls = values.map(
 		([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`
@@ -68,7 +69,6 @@ export async function inRequestTransaction<T>(
 			if (opening === undefined) {
 				if (settings.readOnly) await tx.query('set transaction read only');
 				const values = settingValues(settings);
-				if (settings.timezone) values.push(['timezone', settings.timezone]);
 				await tx.query(
 					`select ${values.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
 					values.flat()
