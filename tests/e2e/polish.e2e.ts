@@ -165,7 +165,14 @@ test('a polished chat and notifications that help', async ({ page: admin, browse
 				.limit(1)
 				.single();
 			if (!conversation) throw new Error('The conversation was not stored.');
-			const yesterday = new Date(Date.now() - 26 * 3600 * 1000).toISOString();
+			// Noon of the day before, by the browser's clock and time zone: a fixed number of hours
+			// back lands two days back shortly after midnight.
+			const yesterday = await admin.evaluate(() => {
+				const noon = new Date();
+				noon.setDate(noon.getDate() - 1);
+				noon.setHours(12, 0, 0, 0);
+				return noon.toISOString();
+			});
 			const older = await service.from('messages').insert({
 				tenant_id: tenantId,
 				conversation_id: conversation.id,
