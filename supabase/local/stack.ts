@@ -37,6 +37,11 @@ export interface StackOptions {
 	functionSecrets?: Record<string, string>;
 	/** Deno workers each function may run at once (default PARLEY_FUNCTION_WORKERS, else 2). */
 	functionWorkers?: number;
+	/**
+	 * The database address functions are given (SUPABASE_DB_URL) from the stack's own, when they
+	 * reach it another way (through a pooler, say); by default the stack's own.
+	 */
+	functionsDatabaseUrl?: (databaseUrl: string) => string;
 	/** How often snoozed conversations whose time has come wake up (default a minute, as pg_cron); 0 never. */
 	snoozeWakeEveryMs?: number;
 }
@@ -88,7 +93,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		'/storage/v1': await createStorageService(context, { dir: options.storageDir }),
 		'/functions/v1': await createFunctionsService(context, {
 			secrets: options.functionSecrets,
-			databaseUrl: options.databaseUrl,
+			databaseUrl:
+				options.databaseUrl && options.functionsDatabaseUrl
+					? options.functionsDatabaseUrl(options.databaseUrl)
+					: options.databaseUrl,
 			workersPerFunction: options.functionWorkers
 		})
 	};

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/index.ts';
 import type { Tx } from '../../supabase/local/db.ts';
-import type { TestStack } from '../support/stack.ts';
+import { testDatabaseServer, type TestStack } from '../support/stack.ts';
+import { startSqlTap, type SqlTap } from '../support/sql-tap.ts';
 import { callFunction } from '../support/clients.ts';
 import {
 	connectNumber,
@@ -31,6 +32,11 @@ let teamB: Team;
 let twilioA: { accountSid: string; authToken: string };
 let twilioB: { accountSid: string; authToken: string };
 let metaNumberA: string;
+// On PostgreSQL the functions reach the database through a tap that reports their statements.
+let tap: SqlTap | undefined;
+let sqlSeen: (sql: string) => void = () => {};
+/** The path a delivery's calls take: SQL where the functions have the database's address. */
+const deliveryPath = testDatabaseServer ? 'sql' : 'rest';
 const addressA = 'whatsapp:+15550400001';
 const addressB = 'whatsapp:+15550500001';
 const metaA = {
@@ -40,7 +46,23 @@ const metaA = {
 };
 
 beforeAll(async () => {
-	pipeline = await startPipelineStack();
+	if (testDatabaseServer) {
+		const server = new URL(testDatabaseServer);
+		tap = await startSqlTap({ host: server.hostname, port: Number(server.port || 5432) }, (sql) =>
+			sqlSeen(sql)
+		);
+	}
+	const tapPort = tap?.port;
+	pipeline = await startPipelineStack({
+		functionsDatabaseUrl: tapPort
+			? (url) => {
+					const address = new URL(url);
+					address.hostname = '127.0.0.1';
+					address.port = String(tapPort);
+					return address.toString();
+				}
+			: undefined
+	});
 	({ sandbox, stack, functionsUrl } = pipeline);
 	teamA = await createTeam(stack, 'credentials-a');
 	const accountA = sandbox.addTwilioAccount({ friendlyName: 'Team A' });
@@ -73,6 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await pipeline?.close();
+	await tap?.close();
 });
 
 let sidCount = 0;
@@ -115,18 +138,27 @@ async function stored(providerId: string): Promise<{ messages: number; events: n
 }
 
 /**
- * The REST calls (`/rpc/<name>` or `/<table>`) the stack served while `work` ran, in order: each
- * is one database transaction, as PostgREST serves it.
+ * The delivery calls the functions made while `work` ran, in order, by SQL function name: each is
+ * one database transaction. On PGlite they go through REST (`/rpc/<name>`, as PostgREST serves
+ * it); on PostgreSQL the functions have the database's address and send SQL, seen on the tap.
+ * `via` says which path carried them.
  */
-async function restCallsDuring<T>(work: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
+async function databaseCallsDuring<T>(
+	work: () => Promise<T>
+): Promise<{ result: T; calls: string[]; via: string[] }> {
 	const db = stack.db;
 	const original = db.transaction;
 	const calls: string[] = [];
+	const via = new Set<string>();
+	const rest = (path: string) => {
+		via.add('rest');
+		calls.push(path.replace(/^\/rpc\//, ''));
+	};
 	// A request's settings open its transaction (the path among them), as literals or, failing
 	// that, as the parameters of its first query.
 	db.transaction = <R>(fn: (tx: Tx) => Promise<R>, opening?: string) => {
 		const path = opening?.match(/set_config\('request\.path', '((?:[^']|'')*)'/)?.[1];
-		if (path !== undefined) calls.push(path.replaceAll("''", "'"));
+		if (path !== undefined) rest(path.replaceAll("''", "'"));
 		return original.call(
 			db,
 			(tx: Tx) =>
@@ -134,31 +166,39 @@ async function restCallsDuring<T>(work: () => Promise<T>): Promise<{ result: T; 
 					...tx,
 					query: ((sql: string, params?: unknown[]) => {
 						if (sql.includes('set_config') && params?.includes('request.path'))
-							calls.push(String(params[params.indexOf('request.path') + 1]));
+							rest(String(params[params.indexOf('request.path') + 1]));
 						return tx.query(sql, params);
 					}) as Tx['query']
 				}),
 			opening
 		) as Promise<R>;
 	};
+	sqlSeen = (sql) => {
+		const name = sql.match(/\bpublic\.(\w+)\(/)?.[1];
+		if (!name) return;
+		via.add('sql');
+		calls.push(name);
+	};
 	try {
-		return { result: await work(), calls };
+		return { result: await work(), calls, via: [...via] };
 	} finally {
 		db.transaction = original;
+		sqlSeen = () => {};
 	}
 }
 
 describe('a warm cache', () => {
 	it('reads a Twilio number’s credentials once, then stores each delivery in one database call', async () => {
 		const first = twilioInbound(twilioA, addressA);
-		const cold = await restCallsDuring(() => postTwilio(functionsUrl, first, twilioA));
+		const cold = await databaseCallsDuring(() => postTwilio(functionsUrl, first, twilioA));
 		expect(cold.result.status).toBe(200);
-		expect(cold.calls).toEqual(['/rpc/webhook_credentials', '/rpc/ingest_whatsapp_delivery']);
+		expect(cold.calls).toEqual(['webhook_credentials', 'ingest_whatsapp_delivery']);
+		expect(cold.via).toEqual([deliveryPath]);
 
 		const second = twilioInbound(twilioA, addressA);
-		const warm = await restCallsDuring(() => postTwilio(functionsUrl, second, twilioA));
+		const warm = await databaseCallsDuring(() => postTwilio(functionsUrl, second, twilioA));
 		expect(warm.result.status).toBe(200);
-		expect(warm.calls).toEqual(['/rpc/ingest_whatsapp_delivery']);
+		expect(warm.calls).toEqual(['ingest_whatsapp_delivery']);
 		expect(await stored(first.MessageSid)).toEqual({ messages: 1, events: 1 });
 		expect(await stored(second.MessageSid)).toEqual({ messages: 1, events: 1 });
 	});
@@ -173,16 +213,17 @@ describe('a warm cache', () => {
 				},
 				metaA.wabaId
 			);
-		const cold = await restCallsDuring(() =>
+		const cold = await databaseCallsDuring(() =>
 			postMeta(functionsUrl, delivery('wamid.credcold'), { appSecret: metaA.appSecret })
 		);
 		expect(cold.result.status).toBe(200);
-		expect(cold.calls).toEqual(['/rpc/webhook_credentials', '/rpc/ingest_whatsapp_delivery']);
-		const warm = await restCallsDuring(() =>
+		expect(cold.calls).toEqual(['webhook_credentials', 'ingest_whatsapp_delivery']);
+		const warm = await databaseCallsDuring(() =>
 			postMeta(functionsUrl, delivery('wamid.credwarm'), { appSecret: metaA.appSecret })
 		);
 		expect(warm.result.status).toBe(200);
-		expect(warm.calls).toEqual(['/rpc/ingest_whatsapp_delivery']);
+		expect(warm.calls).toEqual(['ingest_whatsapp_delivery']);
+		expect(warm.via).toEqual([deliveryPath]);
 		expect(await stored('wamid.credwarm')).toEqual({ messages: 1, events: 1 });
 	});
 });
@@ -204,20 +245,20 @@ describe('rotation', () => {
 		// The function still holds the old token: the signature checks out on it, and the SQL call
 		// refuses the old credential version, so the token is read again and the delivery refused.
 		const old = twilioInbound(twilioA, addressA);
-		const refused = await restCallsDuring(() =>
+		const refused = await databaseCallsDuring(() =>
 			postTwilio(functionsUrl, old, { authToken: oldToken })
 		);
 		expect(refused.result.status).toBe(403);
 		expect((await refused.result.json()).code).toBe('invalid_signature');
-		expect(refused.calls).toEqual(['/rpc/ingest_whatsapp_delivery', '/rpc/webhook_credentials']);
+		expect(refused.calls).toEqual(['ingest_whatsapp_delivery', 'webhook_credentials']);
 		expect(await stored(old.MessageSid)).toEqual({ messages: 0, events: 0 });
 
 		const fresh = twilioInbound(twilioA, addressA);
-		const accepted = await restCallsDuring(() =>
+		const accepted = await databaseCallsDuring(() =>
 			postTwilio(functionsUrl, fresh, { authToken: newToken })
 		);
 		expect(accepted.result.status).toBe(200);
-		expect(accepted.calls).toEqual(['/rpc/ingest_whatsapp_delivery']);
+		expect(accepted.calls).toEqual(['ingest_whatsapp_delivery']);
 		expect(await stored(fresh.MessageSid)).toEqual({ messages: 1, events: 1 });
 	});
 
@@ -235,11 +276,11 @@ describe('rotation', () => {
 		twilioA.authToken = newToken;
 
 		const fresh = twilioInbound(twilioA, addressA);
-		const accepted = await restCallsDuring(() =>
+		const accepted = await databaseCallsDuring(() =>
 			postTwilio(functionsUrl, fresh, { authToken: newToken })
 		);
 		expect(accepted.result.status).toBe(200);
-		expect(accepted.calls).toEqual(['/rpc/webhook_credentials', '/rpc/ingest_whatsapp_delivery']);
+		expect(accepted.calls).toEqual(['webhook_credentials', 'ingest_whatsapp_delivery']);
 		expect(await stored(fresh.MessageSid)).toEqual({ messages: 1, events: 1 });
 		const old = twilioInbound(twilioA, addressA);
 		expect((await postTwilio(functionsUrl, old, { authToken: oldToken })).status).toBe(403);
@@ -275,11 +316,11 @@ describe('rotation', () => {
 		});
 		expect(refused.status).toBe(403);
 		expect(await stored('wamid.rotold')).toEqual({ messages: 0, events: 0 });
-		const accepted = await restCallsDuring(() =>
+		const accepted = await databaseCallsDuring(() =>
 			postMeta(functionsUrl, delivery('wamid.rotnew'), { appSecret: newSecret })
 		);
 		expect(accepted.result.status).toBe(200);
-		expect(accepted.calls).toEqual(['/rpc/ingest_whatsapp_delivery']);
+		expect(accepted.calls).toEqual(['ingest_whatsapp_delivery']);
 		expect(await stored('wamid.rotnew')).toEqual({ messages: 1, events: 1 });
 	});
 });
@@ -433,11 +474,11 @@ describe('a number removed', () => {
 			'DELETE'
 		);
 		expect(deleted.status).toBe(200);
-		const after = await restCallsDuring(() =>
+		const after = await databaseCallsDuring(() =>
 			postMeta(functionsUrl, delivery('wamid.delafter'), { appSecret: number.appSecret })
 		);
 		expect(after.result.status).toBe(403);
-		expect(after.calls).toEqual(['/rpc/ingest_whatsapp_delivery', '/rpc/webhook_credentials']);
+		expect(after.calls).toEqual(['ingest_whatsapp_delivery', 'webhook_credentials']);
 		expect(await stored('wamid.delafter')).toEqual({ messages: 0, events: 0 });
 	});
 });

@@ -8,6 +8,7 @@ import {
 } from '../../sandbox/index.ts';
 import { commitAs, createUser, joinTenant, rowsOf } from '../db/support.ts';
 import { callFunction, signedIn } from './clients.ts';
+import type { StackOptions } from '../../supabase/local/stack.ts';
 import { startTestStack, type TestClient, type TestStack } from './stack.ts';
 
 // What the pipeline suites arrange as people and providers do: a team that signs up and connects
@@ -23,9 +24,12 @@ export interface PipelineStack {
 }
 
 /** Starts a provider sandbox and a test stack wired to each other (statuses a few ms apart). */
-export async function startPipelineStack(): Promise<PipelineStack> {
+export async function startPipelineStack(
+	options: Pick<StackOptions, 'functionsDatabaseUrl'> = {}
+): Promise<PipelineStack> {
 	const sandbox = await startSandbox({ port: 0, settings: { statusDelayMs: 5 } });
 	const stack = await startTestStack({
+		...options,
 		functionSecrets: {
 			...sandboxFunctionSecrets(sandbox),
 			PARLEY_ENCRYPTION_KEY: randomBytes(32).toString('base64')

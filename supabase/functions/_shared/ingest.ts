@@ -11,6 +11,7 @@ import type { DatabaseClient } from './clients.ts';
 import { errorResponse, HttpError, methodNotAllowed, type Handler } from './http.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 import { serviceClient } from './clients.ts';
+import { restDeliveryCalls, type DeliveryCalls } from './delivery-calls.ts';
 import {
 	WebhookCredentialCache,
 	type WebhookCredentials,
@@ -111,6 +112,8 @@ function signatureRefused(header: string): HttpError {
 export interface IngestContext {
 	config: ProviderFunctionConfig;
 	service: DatabaseClient;
+	/** Where the delivery's own calls go: REST, or SQL when the function has a database address. */
+	calls: DeliveryCalls;
 	/** Starts the AI reply to each new message that wants one. */
 	scheduleAiReply: AiReplyScheduler;
 }
@@ -126,7 +129,7 @@ const ingestAttempts = 4;
  * step of its own and a 5xx is thrown so the provider delivers it again.
  */
 export async function ingestDelivery(
-	{ config, service, scheduleAiReply }: IngestContext,
+	{ config, service, calls, scheduleAiReply }: IngestContext,
 	input: {
 		provider: 'twilio' | 'meta';
 		numberId: string;
@@ -141,7 +144,7 @@ export async function ingestDelivery(
 	const rawBody = storableText(input.rawBody);
 	let failure: DatabaseCallError = {};
 	for (let attempt = 1; attempt <= ingestAttempts; attempt++) {
-		const { data, error } = await service.rpc('ingest_whatsapp_delivery', {
+		const { data, error } = await calls.rpc('ingest_whatsapp_delivery', {
 			provider: input.provider,
 			number_id: input.numberId,
 			headers,
@@ -175,7 +178,7 @@ export async function ingestDelivery(
 		}
 	}
 	const reason = `Parley could not store this delivery (database error ${failure.code || 'without a code'}: ${failure.message ?? 'no message'}); the provider was asked to deliver it again.`;
-	const kept = await service.rpc('keep_unprocessed_delivery', {
+	const kept = await calls.rpc('keep_unprocessed_delivery', {
 		provider: input.provider,
 		number_id: input.numberId,
 		headers,
@@ -193,10 +196,21 @@ export async function ingestDelivery(
 			);
 }
 
-/** One service client for all of a handler's deliveries, made when the first one needs it. */
-function reusedServiceClient(config: ProviderFunctionConfig): () => DatabaseClient {
-	let service: DatabaseClient | undefined;
-	return () => (service ??= serviceClient(config));
+/**
+ * One service client and one set of delivery calls for all of a handler's deliveries, made when
+ * the first one needs them: the calls are `sqlCalls` when given, else REST through the client.
+ */
+function reusedClients(
+	config: ProviderFunctionConfig,
+	sqlCalls: DeliveryCalls | undefined
+): () => { service: DatabaseClient; calls: DeliveryCalls } {
+	let clients: { service: DatabaseClient; calls: DeliveryCalls } | undefined;
+	return () => {
+		if (clients) return clients;
+		const service = serviceClient(config);
+		clients = { service, calls: sqlCalls ?? restDeliveryCalls(service) };
+		return clients;
+	};
 }
 
 /** How often a delivery is verified again when its credentials changed while it was stored. */
@@ -219,7 +233,7 @@ function credentialsChanging(): HttpError {
  */
 async function verifiedNumbers(
 	cache: WebhookCredentialCache,
-	service: DatabaseClient,
+	calls: DeliveryCalls,
 	routing: WebhookRouting,
 	header: string,
 	verifies: (secret: string) => boolean | Promise<boolean>,
@@ -232,10 +246,10 @@ async function verifiedNumbers(
 		}
 		return verified;
 	};
-	let credentials = await cache.read(service, routing, { fresh });
+	let credentials = await cache.read(calls, routing, { fresh });
 	let verified = await check(credentials);
 	if (verified.length === 0 && !credentials.fresh) {
-		credentials = await cache.read(service, routing, { fresh: true });
+		credentials = await cache.read(calls, routing, { fresh: true });
 		verified = await check(credentials);
 	}
 	if (credentials.numbers.length === 0) await verifies(crypto.randomUUID());
@@ -253,9 +267,10 @@ const emptyTwiml = () =>
 export function createTwilioWebhookHandler(
 	config: ProviderFunctionConfig,
 	scheduleAiReply: AiReplyScheduler,
-	cache = new WebhookCredentialCache(config)
+	cache = new WebhookCredentialCache(config),
+	sqlCalls?: DeliveryCalls
 ): Handler {
-	const services = reusedServiceClient(config);
+	const clients = reusedClients(config, sqlCalls);
 	return async (request) => {
 		try {
 			if (request.method !== 'POST') throw methodNotAllowed(request);
@@ -275,7 +290,7 @@ export function createTwilioWebhookHandler(
 				address: address.businessAddress
 			};
 			const url = publicFunctionUrl(config, 'twilio-webhook', request);
-			const service = services();
+			const { service, calls } = clients();
 			// Whether Twilio signs the URL with its connection-override fragment is not documented:
 			// either form proves the auth token.
 			const verifies = (authToken: string) =>
@@ -285,7 +300,7 @@ export function createTwilioWebhookHandler(
 			for (let attempt = 1; attempt <= credentialAttempts; attempt++) {
 				const { credentials, verified } = await verifiedNumbers(
 					cache,
-					service,
+					calls,
 					routing,
 					'X-Twilio-Signature',
 					verifies,
@@ -293,7 +308,7 @@ export function createTwilioWebhookHandler(
 				);
 				parsed ??= parseTwilio(params);
 				const stored = await ingestDelivery(
-					{ config, service, scheduleAiReply },
+					{ config, service, calls, scheduleAiReply },
 					{
 						provider: 'twilio',
 						numberId: verified[0].numberId,
@@ -331,9 +346,10 @@ function parseTwilio(params: Record<string, string>): {
 export function createMetaWebhookHandler(
 	config: ProviderFunctionConfig,
 	scheduleAiReply: AiReplyScheduler,
-	cache = new WebhookCredentialCache(config)
+	cache = new WebhookCredentialCache(config),
+	sqlCalls?: DeliveryCalls
 ): Handler {
-	const services = reusedServiceClient(config);
+	const clients = reusedClients(config, sqlCalls);
 	return async (request) => {
 		try {
 			if (request.method === 'GET') return await verifySubscription(request, config);
@@ -351,14 +367,14 @@ export function createMetaWebhookHandler(
 				business_account_ids: businessAccountIds
 			};
 			const verifies = (appSecret: string) => validMetaSignature(appSecret, rawBytes, signature);
-			const service = services();
+			const { service, calls } = clients();
 			let parsed: ReturnType<typeof parseMeta> | undefined;
 			// Numbers whose part is committed: a retry after stale credentials does not store it twice.
 			const done = new Set<string>();
 			for (let attempt = 1; attempt <= credentialAttempts; attempt++) {
 				const { credentials, verified } = await verifiedNumbers(
 					cache,
-					service,
+					calls,
 					routing,
 					'X-Hub-Signature-256',
 					verifies,
@@ -379,7 +395,7 @@ export function createMetaWebhookHandler(
 					if (done.has(number.numberId)) continue;
 					if (!deliveryHasItems(delivery) && !(parseError && named)) continue;
 					const stored = await ingestDelivery(
-						{ config, service, scheduleAiReply },
+						{ config, service, calls, scheduleAiReply },
 						{
 							provider: 'meta',
 							numberId: number.numberId,

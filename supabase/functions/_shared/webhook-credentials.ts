@@ -9,7 +9,7 @@
  * routing (Twilio account and address, or Meta phone number and business account ids) it was read
  * for, never for another tenant's number.
  */
-import type { DatabaseClient } from './clients.ts';
+import type { DeliveryCalls } from './delivery-calls.ts';
 import type { ProviderFunctionConfig } from './config.ts';
 import { databaseFailure } from './database-errors.ts';
 import { encryptionKeyOf, openStoredSecret } from './stored-secrets.ts';
@@ -59,7 +59,7 @@ export class WebhookCredentialCache {
 	 * is found the moment it is connected).
 	 */
 	async read(
-		service: DatabaseClient,
+		calls: DeliveryCalls,
 		routing: WebhookRouting,
 		options: { fresh?: boolean } = {}
 	): Promise<WebhookCredentials> {
@@ -68,7 +68,7 @@ export class WebhookCredentialCache {
 		if (cached) return { ...cached, fresh: false };
 		this.#entries.delete(cacheKey);
 		const { provider, ...rest } = routing;
-		const { data, error } = await service.rpc('webhook_credentials', { provider, routing: rest });
+		const { data, error } = await calls.rpc('webhook_credentials', { provider, routing: rest });
 		if (error) throw databaseFailure(error);
 		const rows = data ?? [];
 		const key = rows.length ? await this.#encryptionKey() : undefined;
