@@ -44,7 +44,7 @@ function callError(error: unknown): DatabaseCallError {
 	};
 }
 
-export function sqlDeliveryCalls(databaseUrl: string): DeliveryCalls & { end(): Promise<void> } {
+export function sqlDeliveryCalls(databaseUrl: string): DeliveryCalls {
 	const sql = postgres(databaseUrl, {
 		max: maxConnections,
 		prepare: false,
@@ -75,7 +75,13 @@ export function sqlDeliveryCalls(databaseUrl: string): DeliveryCalls & { end(): 
 			} catch (error) {
 				return { data: null, error: callError(error) };
 			}
-		},
-		end: () => sql.end({ timeout: 1 })
-	} as DeliveryCalls & { end(): Promise<void> };
+		}
+	} as DeliveryCalls;
+}
+
+/** The SQL calls when the platform gives the function a database address, else none (REST). */
+export function sqlDeliveryCallsFrom(
+	env: Record<string, string | undefined>
+): DeliveryCalls | undefined {
+	return env.SUPABASE_DB_URL ? sqlDeliveryCalls(env.SUPABASE_DB_URL) : undefined;
 }

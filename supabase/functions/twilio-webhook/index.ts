@@ -2,17 +2,16 @@
 import { createTwilioWebhookHandler } from '../_shared/ingest.ts';
 import { providerFunctionConfig } from '../_shared/config.ts';
 import { aiReplyScheduler } from '../_shared/schedule-ai-reply.ts';
-import { sqlDeliveryCalls } from '../_shared/sql-delivery-calls.ts';
+import { sqlDeliveryCallsFrom } from '../_shared/sql-delivery-calls.ts';
 import { WebhookCredentialCache } from '../_shared/webhook-credentials.ts';
 
 const env = Deno.env.toObject();
 const config = providerFunctionConfig(env);
-const sqlCalls = env.SUPABASE_DB_URL ? sqlDeliveryCalls(env.SUPABASE_DB_URL) : undefined;
 Deno.serve(
 	createTwilioWebhookHandler(
 		config,
 		aiReplyScheduler(config, env),
 		new WebhookCredentialCache(config),
-		sqlCalls
+		sqlDeliveryCallsFrom(env)
 	)
 );
