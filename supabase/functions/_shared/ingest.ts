@@ -198,17 +198,19 @@ export async function ingestDelivery(
 
 /**
  * One service client and one set of delivery calls for all of a handler's deliveries, made when
- * the first one needs them: the calls are `sqlCalls` when given, else REST through the client.
+ * the first one needs them: over SQL when `sqlCalls` is given (falling back on REST through the
+ * client), else REST.
  */
 function reusedClients(
 	config: ProviderFunctionConfig,
-	sqlCalls: DeliveryCalls | undefined
+	sqlCalls: ((rest: DeliveryCalls) => DeliveryCalls) | undefined
 ): () => { service: DatabaseClient; calls: DeliveryCalls } {
 	let clients: { service: DatabaseClient; calls: DeliveryCalls } | undefined;
 	return () => {
 		if (clients) return clients;
 		const service = serviceClient(config);
-		clients = { service, calls: sqlCalls ?? restDeliveryCalls(service) };
+		const rest = restDeliveryCalls(service);
+		clients = { service, calls: sqlCalls ? sqlCalls(rest) : rest };
 		return clients;
 	};
 }
@@ -268,7 +270,7 @@ export function createTwilioWebhookHandler(
 	config: ProviderFunctionConfig,
 	scheduleAiReply: AiReplyScheduler,
 	cache = new WebhookCredentialCache(config),
-	sqlCalls?: DeliveryCalls
+	sqlCalls?: (rest: DeliveryCalls) => DeliveryCalls
 ): Handler {
 	const clients = reusedClients(config, sqlCalls);
 	return async (request) => {
@@ -347,7 +349,7 @@ export function createMetaWebhookHandler(
 	config: ProviderFunctionConfig,
 	scheduleAiReply: AiReplyScheduler,
 	cache = new WebhookCredentialCache(config),
-	sqlCalls?: DeliveryCalls
+	sqlCalls?: (rest: DeliveryCalls) => DeliveryCalls
 ): Handler {
 	const clients = reusedClients(config, sqlCalls);
 	return async (request) => {
