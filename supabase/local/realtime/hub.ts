@@ -45,7 +45,7 @@ export interface Channel {
 }
 
 /** Public and private channels of one name never see each other's messages. */
-function groupKey(name: string, isPrivate: boolean): string {
+export function groupKey(name: string, isPrivate: boolean): string {
 	return `${isPrivate ? 'private' : 'public'}:${name}`;
 }
 
@@ -61,6 +61,8 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	readonly connections = new Set<Socket>();
 	private readonly groups = new Map<string, Set<Channel>>();
 	private readonly presenceGroups = new Map<string, PresenceGroup<Channel>>();
+	/** Told when a topic gets its first channel (`joined`) and when it loses its last. */
+	onGroupChange?: (name: string, isPrivate: boolean, joined: boolean) => void;
 
 	/** `authorize` asks RLS what `claims` may do on private topic `name` (the database's side). */
 	constructor(readonly authorize: (name: string, claims: JwtClaims) => Promise<ChannelPolicies>) {}
@@ -73,7 +75,10 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	add(channel: Channel): void {
 		const key = groupKey(channel.name, channel.isPrivate);
 		let group = this.groups.get(key);
-		if (!group) this.groups.set(key, (group = new Set()));
+		if (!group) {
+			this.groups.set(key, (group = new Set()));
+			this.onGroupChange?.(channel.name, channel.isPrivate, true);
+		}
 		group.add(channel);
 		this.scheduleExpiry(channel);
 	}
@@ -85,7 +90,10 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 		const key = groupKey(channel.name, channel.isPrivate);
 		const group = this.groups.get(key);
 		if (!group?.delete(channel)) return;
-		if (group.size === 0) this.groups.delete(key);
+		if (group.size === 0) {
+			this.groups.delete(key);
+			this.onGroupChange?.(channel.name, channel.isPrivate, false);
+		}
 		const presence = this.presenceGroups.get(key);
 		const diff = presence?.untrack(channel);
 		if (presence && presence.size === 0) this.presenceGroups.delete(key);
