@@ -71,46 +71,6 @@ it('one fan-out process serves the sockets, apart from the stack', async () => {
 	socket.close();
 });
 
-it('a topic gets broadcasts while a socket has it open, again after its last one left and another joined', async () => {
-	const first = await joined('reopened');
-	await sendFromDatabase('reopened', 1);
-	expect(await first.frames.next()).toMatchObject({
-		event: 'broadcast',
-		payload: { event: 'note', payload: { n: 1 } }
-	});
-	// The topic's last channel leaves: the stack stops sending its broadcasts to the process.
-	first.send({
-		topic: 'realtime:reopened',
-		event: 'phx_leave',
-		payload: {},
-		ref: '2',
-		join_ref: '1'
-	});
-	expect(await first.frames.next()).toMatchObject({
-		event: 'phx_reply',
-		ref: '2',
-		payload: { status: 'ok' }
-	});
-	// Another socket opens it: what commits once it is told it joined reaches it.
-	const second = await joined('reopened');
-	await sendFromDatabase('reopened', 2);
-	expect(await second.frames.next()).toMatchObject({
-		event: 'broadcast',
-		payload: { event: 'note', payload: { n: 2 } }
-	});
-	// And the first socket, whose channel left, hears nothing more: its next frame is a later join's.
-	first.send({
-		topic: 'realtime:reopened',
-		event: 'phx_join',
-		payload: { config: { private: false } },
-		ref: '3',
-		join_ref: '3'
-	});
-	expect(await first.frames.next()).toMatchObject({ event: 'phx_reply', ref: '3' });
-	first.close();
-	second.close();
-});
-
 it('a fan-out process that dies is replaced: its sockets close, and new ones are served', async () => {
 	const [first] = fanoutPids();
 	const before = await joined('replaced');

@@ -36,6 +36,4 @@ export type FromFanout =
 	| { type: 'ready' }
 	| { type: 'authorize'; id: number; name: string; claims: JwtClaims }
 	| { type: 'rechecked'; id: number; error?: string }
-	/** A topic got its first joined channel, or lost its last: broadcasts to it are wanted or not. */
-	| { type: 'topic'; topic: string; private: boolean; joined: boolean }
 	| { type: 'closed' };

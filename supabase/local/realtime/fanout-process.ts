@@ -38,9 +38,6 @@ function authorize(name: string, claims: JwtClaims): Promise<ChannelPolicies> {
 }
 
 const hub = new RealtimeHub<Connection>(authorize);
-// Told before the join is answered, so the stack sends what commits after the client hears it.
-hub.onGroupChange = (topic, isPrivate, joined) =>
-	tell({ type: 'topic', topic, private: isPrivate, joined });
 const server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
 
 const idleSweep = setInterval(() => {

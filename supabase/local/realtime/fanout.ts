@@ -7,7 +7,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Db } from '../db.ts';
 import { checkChannelPolicies } from './authorization.ts';
 import type { BroadcastTarget } from './database-broadcasts.ts';
-import { groupKey } from './hub.ts';
 import type { FromFanout, ToFanout, WireBody, WireBroadcast } from './fanout-messages.ts';
 import type { BroadcastBody } from './protocol.ts';
 
@@ -48,10 +47,6 @@ export async function startFanout(db: Db): Promise<Fanout> {
 	// Sent before the process listens would be lost; such messages wait for its `ready`.
 	let queued: { message: ToFanout; handle?: Socket }[] | undefined;
 
-	// Topics with a joined channel in the process: a broadcast to any other would reach nobody, and
-	// is not sent (most rows of a busy database are for topics nobody has open).
-	const joined = new Set<string>();
-
 	// Broadcasts of one tick go as one message (one IPC write and parse instead of one each);
 	// anything else sent meanwhile goes after them, so the order is kept.
 	let batch: WireBroadcast[] | undefined;
@@ -77,10 +72,6 @@ export async function startFanout(db: Db): Promise<Fanout> {
 				(policies) => send({ type: 'authorized', id: message.id, policies }),
 				(error: Error) => send({ type: 'authorized', id: message.id, error: error.message })
 			);
-		} else if (message.type === 'topic') {
-			const key = groupKey(message.topic, message.private);
-			if (message.joined) joined.add(key);
-			else joined.delete(key);
 		} else if (message.type === 'rechecked') {
 			const waiting = rechecks.get(message.id);
 			rechecks.delete(message.id);
@@ -91,7 +82,6 @@ export async function startFanout(db: Db): Promise<Fanout> {
 
 	const start = () => {
 		queued = [];
-		joined.clear();
 		child = fork(entryPath, [], {
 			execArgv: ['--import', tsxLoader],
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -146,7 +136,6 @@ export async function startFanout(db: Db): Promise<Fanout> {
 
 	return {
 		broadcast(topic, isPrivate, event, body, meta) {
-			if (!joined.has(groupKey(topic, isPrivate))) return;
 			if (!batch) {
 				batch = [];
 				queueMicrotask(flushBatch);

@@ -45,7 +45,7 @@ export interface Channel {
 }
 
 /** Public and private channels of one name never see each other's messages. */
-export function groupKey(name: string, isPrivate: boolean): string {
+function groupKey(name: string, isPrivate: boolean): string {
 	return `${isPrivate ? 'private' : 'public'}:${name}`;
 }
 
@@ -61,8 +61,6 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	readonly connections = new Set<Socket>();
 	private readonly groups = new Map<string, Set<Channel>>();
 	private readonly presenceGroups = new Map<string, PresenceGroup<Channel>>();
-	/** Told when a topic gets its first channel (`joined`) and when it loses its last. */
-	onGroupChange?: (name: string, isPrivate: boolean, joined: boolean) => void;
 
 	/** `authorize` asks RLS what `claims` may do on private topic `name` (the database's side). */
 	constructor(readonly authorize: (name: string, claims: JwtClaims) => Promise<ChannelPolicies>) {}
@@ -75,10 +73,7 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	add(channel: Channel): void {
 		const key = groupKey(channel.name, channel.isPrivate);
 		let group = this.groups.get(key);
-		if (!group) {
-			this.groups.set(key, (group = new Set()));
-			this.onGroupChange?.(channel.name, channel.isPrivate, true);
-		}
+		if (!group) this.groups.set(key, (group = new Set()));
 		group.add(channel);
 		this.scheduleExpiry(channel);
 	}
@@ -90,10 +85,7 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 		const key = groupKey(channel.name, channel.isPrivate);
 		const group = this.groups.get(key);
 		if (!group?.delete(channel)) return;
-		if (group.size === 0) {
-			this.groups.delete(key);
-			this.onGroupChange?.(channel.name, channel.isPrivate, false);
-		}
+		if (group.size === 0) this.groups.delete(key);
 		const presence = this.presenceGroups.get(key);
 		const diff = presence?.untrack(channel);
 		if (presence && presence.size === 0) this.presenceGroups.delete(key);
