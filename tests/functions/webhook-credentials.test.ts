@@ -174,7 +174,7 @@ async function databaseCallsDuring<T>(
 		) as Promise<R>;
 	};
 	sqlSeen = (sql) => {
-		// Each new set of connections first checks it runs as service_role (sql-delivery-calls.ts).
+		// Each function instance first checks it runs as service_role (sql-delivery-calls.ts).
 		if (sql === 'select current_user as role') return;
 		via.add('sql');
 		calls.push(sql.match(/^select (?:\* from )?public\.(\w+)\(/)?.[1] ?? sql);

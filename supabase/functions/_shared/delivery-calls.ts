@@ -2,8 +2,8 @@
  * The database calls a webhook delivery makes: reading a routing's credentials, storing the
  * delivery, and keeping one that could not be stored. Through the REST API (supabase-js, the
  * service role) by default; straight over SQL when the platform gives the function a database
- * address (SUPABASE_DB_URL, see sql-delivery-calls.ts), so a warm delivery is one statement in
- * one round trip instead of an HTTP request that opens, sets up and commits a transaction.
+ * address (SUPABASE_DB_URL, see sql-delivery-calls.ts), so a warm delivery is one statement in a
+ * transaction of its own instead of an HTTP request that opens, sets up and commits one.
  */
 import type { DatabaseClient } from './clients.ts';
 import type { Database } from './database.ts';
