@@ -274,11 +274,16 @@ grant execute on function realtime.send(jsonb, text, text, boolean),
   realtime.broadcast_changes(text, text, text, text, text, record, record, text)
   to anon, authenticated, service_role;
 
--- Tell the local Realtime server about each committed broadcast (NOTIFY is delivered on commit).
+-- Tell the local Realtime server about each committed broadcast (NOTIFY is delivered on commit):
+-- its id and time and, when it fits in a notification, its topic, so rows for topics nobody has
+-- open are never read.
 create or replace function realtime.notify_message() returns trigger language plpgsql as $$
 begin
   if new.extension = 'broadcast' then
-    perform pg_notify('parley_realtime', new.id::text || ' ' || new.inserted_at::text);
+    perform pg_notify('parley_realtime', new.id::text || ' ' || new.inserted_at::text
+      || case when octet_length(new.topic) <= 4000
+           then E'\n' || case when new.private then 't' else 'f' end || new.topic
+           else '' end);
   end if;
   return null;
 end $$;

@@ -71,6 +71,107 @@ it('one fan-out process serves the sockets, apart from the stack', async () => {
 	socket.close();
 });
 
+it('a topic gets broadcasts while a socket has it open, again after its last one left and another joined', async () => {
+	const first = await joined('reopened');
+	await sendFromDatabase('reopened', 1);
+	expect(await first.frames.next()).toMatchObject({
+		event: 'broadcast',
+		payload: { event: 'note', payload: { n: 1 } }
+	});
+	// The topic's last channel leaves: the stack stops sending its broadcasts to the process.
+	first.send({
+		topic: 'realtime:reopened',
+		event: 'phx_leave',
+		payload: {},
+		ref: '2',
+		join_ref: '1'
+	});
+	expect(await first.frames.next()).toMatchObject({
+		event: 'phx_reply',
+		ref: '2',
+		payload: { status: 'ok' }
+	});
+	// Another socket opens it: what commits once it is told it joined reaches it.
+	const second = await joined('reopened');
+	await sendFromDatabase('reopened', 2);
+	expect(await second.frames.next()).toMatchObject({
+		event: 'broadcast',
+		payload: { event: 'note', payload: { n: 2 } }
+	});
+	// The first socket, whose channel left, heard nothing since: its next frame is a later join's.
+	first.send({
+		topic: 'realtime:reopened',
+		event: 'phx_join',
+		payload: { config: { private: false } },
+		ref: '3',
+		join_ref: '3'
+	});
+	expect(await first.frames.next()).toMatchObject({ event: 'phx_reply', ref: '3' });
+	first.close();
+	second.close();
+});
+
+it('the first channels of a topic hear what commits the moment their join is answered', async () => {
+	const url = `${stack.url.replace('http', 'ws')}/realtime/v1/websocket?apikey=${stack.anonKey}&vsn=1.0.0`;
+	const sockets = await Promise.all([RawSocket.open(url), RawSocket.open(url)]);
+	const noteOf = (frame: unknown) =>
+		(frame as { payload: { payload: { n: number } } }).payload.payload.n;
+	// Each round opens a new topic on both sockets at once (one watch of the topic, two joins
+	// waiting on it), and each socket's join reply sets off a commit at once: each socket must get
+	// its own row. The other's may have committed before its join was answered.
+	for (let round = 0; round < 20; round++) {
+		const name = `first-${round}`;
+		await Promise.all(
+			sockets.map(async (socket, index) => {
+				const ref = `${round}-join`;
+				socket.send({
+					topic: `realtime:${name}`,
+					event: 'phx_join',
+					payload: { config: { private: false } },
+					ref,
+					join_ref: ref
+				});
+				expect(await socket.frames.next()).toMatchObject({
+					event: 'phx_reply',
+					ref,
+					payload: { status: 'ok' }
+				});
+				await sendFromDatabase(name, index);
+				const notes: number[] = [];
+				while (!notes.includes(index)) notes.push(noteOf(await socket.frames.next()));
+			})
+		);
+		// A last row both have joined before: after it, nothing of this round is still on the way.
+		await sendFromDatabase(name, 99);
+		for (const socket of sockets) while (noteOf(await socket.frames.next()) !== 99);
+		// Leaving ends the topic's watch; the next round's topic starts a new one.
+		for (const socket of sockets) {
+			const ref = `${round}-leave`;
+			socket.send({
+				topic: `realtime:${name}`,
+				event: 'phx_leave',
+				payload: {},
+				ref,
+				join_ref: ref
+			});
+			expect(await socket.frames.next()).toMatchObject({ event: 'phx_reply', ref });
+		}
+	}
+	for (const socket of sockets) socket.close();
+});
+
+it('a topic too long to name in a notification still gets its broadcasts', async () => {
+	const name = `long-${'x'.repeat(5000)}`;
+	const socket = await joined(name);
+	await sendFromDatabase(name, 7);
+	expect(await socket.frames.next()).toMatchObject({
+		topic: `realtime:${name}`,
+		event: 'broadcast',
+		payload: { event: 'note', payload: { n: 7 } }
+	});
+	socket.close();
+});
+
 it('a fan-out process that dies is replaced: its sockets close, and new ones are served', async () => {
 	const [first] = fanoutPids();
 	const before = await joined('replaced');

@@ -191,6 +191,19 @@ export class Connection implements ChannelSocket {
 			});
 			return;
 		}
+		// The join is answered only once the stack sends this topic's broadcasts.
+		try {
+			await this.hub.watch(name, isPrivate);
+		} catch (error) {
+			this.reply(message, 'error', {
+				reason: `Realtime could not start sending this Channel topic: ${name} (${(error as Error).message})`
+			});
+			return;
+		}
+		if (this.closed) {
+			this.hub.unwatchIfUnused(name, isPrivate);
+			return;
+		}
 		const presenceKey =
 			typeof config.presence?.key === 'string' && config.presence.key
 				? config.presence.key

@@ -2,10 +2,30 @@ import { isDatabaseUnavailable, type Db } from '../db.ts';
 import type { RealtimeHub } from './hub.ts';
 
 /** Where database broadcasts go: the hub itself, or the process that owns the sockets. */
-export type BroadcastTarget = Pick<RealtimeHub, 'broadcast' | 'resyncAll'>;
+export type BroadcastTarget = Pick<RealtimeHub, 'broadcast' | 'resyncAll'> & {
+	/** Whether anyone has the topic open; rows for other topics are not read (default: all are). */
+	wants?(topic: string, isPrivate: boolean): boolean;
+};
 
-/** The channel bootstrap.sql's trigger notifies with `<id> <inserted_at>` after each broadcast row commits. */
+/**
+ * The channel bootstrap.sql's trigger notifies on after each broadcast row commits, with
+ * `<id> <inserted_at>` and, unless the topic is too long for a notification, a newline, `t` or `f`
+ * for private, and the topic.
+ */
 export const MESSAGES_CHANNEL = 'parley_realtime';
+
+/** A notification on MESSAGES_CHANNEL, read; `topic` is absent when the row must be read to know it. */
+export function parseMessageNotification(
+	payload: string
+): { id: string; insertedAt: string; topic?: string; isPrivate?: boolean } | undefined {
+	const newline = payload.indexOf('\n');
+	const head = newline < 0 ? payload : payload.slice(0, newline);
+	const space = head.indexOf(' ');
+	if (space < 0) return undefined;
+	const row = { id: head.slice(0, space), insertedAt: head.slice(space + 1) };
+	if (newline < 0) return row;
+	return { ...row, isPrivate: payload[newline + 1] === 't', topic: payload.slice(newline + 2) };
+}
 
 /** Supabase keeps broadcast rows for days; we keep them only long enough to have been delivered. */
 const RETENTION_SECONDS = 300;
@@ -80,11 +100,22 @@ export async function deliverDatabaseBroadcasts(
 		);
 	};
 
-	// Ids older than twice the overlap can no longer come back in a catch-up.
+	// A row for a topic nobody has open counts as delivered, to nobody, as Realtime would.
+	const skip = (id: string, insertedAt: string) => {
+		delivered.set(id, timestampMs(insertedAt));
+		if (insertedAt > cursor) cursor = insertedAt;
+		if (delivered.size >= 2 * BATCH_SIZE) forgetOld();
+	};
+
+	// Ids older than twice the overlap can no longer come back in a catch-up. They were added
+	// roughly in time order, so the walk stops at the first one still inside the horizon.
 	const forgetOld = () => {
 		if (delivered.size < 2 * BATCH_SIZE) return;
 		const horizon = timestampMs(cursor) - 2 * CATCH_UP_OVERLAP_SECONDS * 1000;
-		for (const [id, at] of delivered) if (at < horizon) delivered.delete(id);
+		for (const [id, at] of delivered) {
+			if (at >= horizon) break;
+			delivered.delete(id);
+		}
 	};
 
 	const drain = async () => {
@@ -183,9 +214,13 @@ export async function deliverDatabaseBroadcasts(
 	const unlisten = await db.listen(
 		MESSAGES_CHANNEL,
 		(notification) => {
-			const space = notification.indexOf(' ');
-			if (space < 0) return;
-			queued.push({ id: notification.slice(0, space), insertedAt: notification.slice(space + 1) });
+			const row = parseMessageNotification(notification);
+			if (!row) return;
+			if (row.topic !== undefined && hub.wants && !hub.wants(row.topic, row.isPrivate === true)) {
+				skip(row.id, row.insertedAt);
+				return;
+			}
+			queued.push({ id: row.id, insertedAt: row.insertedAt });
 			startDraining();
 		},
 		startCatchUp

@@ -29,6 +29,8 @@ export type ToFanout =
 	| { type: 'recheck'; id: number; userId?: string }
 	| { type: 'revoke'; userId: string; sessionIds?: string[] }
 	| { type: 'authorized'; id: number; policies?: ChannelPolicies; error?: string }
+	/** The stack has heard a `watch` and sends that topic's broadcasts from now on. */
+	| { type: 'watching'; id: number }
 	| { type: 'close' };
 
 /** From the fan-out process to the stack. */
@@ -36,4 +38,9 @@ export type FromFanout =
 	| { type: 'ready' }
 	| { type: 'authorize'; id: number; name: string; claims: JwtClaims }
 	| { type: 'rechecked'; id: number; error?: string }
+	/**
+	 * A topic got its first channel (`watch`, answered with `watching` before the join is) or lost
+	 * its last: the stack sends the process broadcasts only for watched topics.
+	 */
+	| { type: 'watch'; id: number; topic: string; private: boolean; watch: boolean }
 	| { type: 'closed' };

@@ -37,7 +37,17 @@ function authorize(name: string, claims: JwtClaims): Promise<ChannelPolicies> {
 	});
 }
 
-const hub = new RealtimeHub<Connection>(authorize);
+const waitingForWatch = new Map<number, () => void>();
+
+/** Tells the stack which topics have channels here; a new one is joined once the stack has heard. */
+function watchTopic(topic: string, isPrivate: boolean, watch: boolean): Promise<void> {
+	const id = nextId++;
+	tell({ type: 'watch', id, topic, private: isPrivate, watch });
+	if (!watch) return Promise.resolve();
+	return new Promise((resolve) => waitingForWatch.set(id, resolve));
+}
+
+const hub = new RealtimeHub<Connection>(authorize, watchTopic);
 const server = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
 
 const idleSweep = setInterval(() => {
@@ -160,6 +170,10 @@ process.on('message', (raw: unknown, handle: unknown) => {
 			else waiting?.reject(new Error(message.error ?? 'the authorization check failed'));
 			return;
 		}
+		case 'watching':
+			waitingForWatch.get(message.id)?.();
+			waitingForWatch.delete(message.id);
+			return;
 		case 'close':
 			close();
 			return;

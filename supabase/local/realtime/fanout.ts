@@ -8,6 +8,7 @@ import type { Db } from '../db.ts';
 import { checkChannelPolicies } from './authorization.ts';
 import type { BroadcastTarget } from './database-broadcasts.ts';
 import type { FromFanout, ToFanout, WireBody, WireBroadcast } from './fanout-messages.ts';
+import { groupKey } from './hub.ts';
 import type { BroadcastBody } from './protocol.ts';
 
 const entryPath = fileURLToPath(new URL('./fanout-process.ts', import.meta.url));
@@ -47,6 +48,10 @@ export async function startFanout(db: Db): Promise<Fanout> {
 	// Sent before the process listens would be lost; such messages wait for its `ready`.
 	let queued: { message: ToFanout; handle?: Socket }[] | undefined;
 
+	// Topics with a channel in the process. A broadcast to any other reaches nobody and is not
+	// sent: on a busy database most rows are for topics nobody has open.
+	const watched = new Set<string>();
+
 	// Broadcasts of one tick go as one message (one IPC write and parse instead of one each);
 	// anything else sent meanwhile goes after them, so the order is kept.
 	let batch: WireBroadcast[] | undefined;
@@ -72,6 +77,12 @@ export async function startFanout(db: Db): Promise<Fanout> {
 				(policies) => send({ type: 'authorized', id: message.id, policies }),
 				(error: Error) => send({ type: 'authorized', id: message.id, error: error.message })
 			);
+		} else if (message.type === 'watch') {
+			const key = groupKey(message.topic, message.private);
+			if (message.watch) {
+				watched.add(key);
+				send({ type: 'watching', id: message.id });
+			} else watched.delete(key);
 		} else if (message.type === 'rechecked') {
 			const waiting = rechecks.get(message.id);
 			rechecks.delete(message.id);
@@ -82,6 +93,7 @@ export async function startFanout(db: Db): Promise<Fanout> {
 
 	const start = () => {
 		queued = [];
+		watched.clear();
 		child = fork(entryPath, [], {
 			execArgv: ['--import', tsxLoader],
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -135,7 +147,9 @@ export async function startFanout(db: Db): Promise<Fanout> {
 	await ready!;
 
 	return {
+		wants: (topic, isPrivate) => watched.has(groupKey(topic, isPrivate)),
 		broadcast(topic, isPrivate, event, body, meta) {
+			if (!watched.has(groupKey(topic, isPrivate))) return;
 			if (!batch) {
 				batch = [];
 				queueMicrotask(flushBatch);

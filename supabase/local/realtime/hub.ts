@@ -45,7 +45,7 @@ export interface Channel {
 }
 
 /** Public and private channels of one name never see each other's messages. */
-function groupKey(name: string, isPrivate: boolean): string {
+export function groupKey(name: string, isPrivate: boolean): string {
 	return `${isPrivate ? 'private' : 'public'}:${name}`;
 }
 
@@ -61,9 +61,45 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	readonly connections = new Set<Socket>();
 	private readonly groups = new Map<string, Set<Channel>>();
 	private readonly presenceGroups = new Map<string, PresenceGroup<Channel>>();
+	/** Topics whose broadcasts the source was asked for, settled once it has heard. */
+	private readonly watched = new Map<string, Promise<void>>();
 
-	/** `authorize` asks RLS what `claims` may do on private topic `name` (the database's side). */
-	constructor(readonly authorize: (name: string, claims: JwtClaims) => Promise<ChannelPolicies>) {}
+	/**
+	 * `authorize` asks RLS what `claims` may do on private topic `name` (the database's side).
+	 * `watchTopic`, when given, tells the source of broadcasts that a topic is wanted (`true`, settled
+	 * once the source has heard) or no longer wanted (`false`); without it every topic is wanted.
+	 */
+	constructor(
+		readonly authorize: (name: string, claims: JwtClaims) => Promise<ChannelPolicies>,
+		private readonly watchTopic?: (
+			name: string,
+			isPrivate: boolean,
+			watch: boolean
+		) => Promise<void>
+	) {}
+
+	/**
+	 * Resolves once the source sends this topic's broadcasts, so a channel added right after (in
+	 * the same tick) gets everything committed after its join is answered.
+	 */
+	async watch(name: string, isPrivate: boolean): Promise<void> {
+		if (!this.watchTopic) return;
+		const key = groupKey(name, isPrivate);
+		for (;;) {
+			let watching = this.watched.get(key);
+			if (!watching) {
+				watching = this.watchTopic(name, isPrivate, true);
+				this.watched.set(key, watching);
+				// A refused watch is forgotten, so the next join asks again.
+				watching.catch(() => {
+					if (this.watched.get(key) === watching) this.watched.delete(key);
+				});
+			}
+			await watching;
+			// The topic's last channel may have left meanwhile, ending the watch: ask again.
+			if (this.watched.get(key) === watching) return;
+		}
+	}
 
 	/** Whether a private channel's policies let it join (or stay): it must be able to read something. */
 	static mayRead(policies: ChannelPolicies, presenceEnabled: boolean): boolean {
@@ -78,6 +114,13 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 		this.scheduleExpiry(channel);
 	}
 
+	/** Ends the watch of a topic no channel has (its join was abandoned while the watch began). */
+	unwatchIfUnused(name: string, isPrivate: boolean): void {
+		const key = groupKey(name, isPrivate);
+		if (this.groups.has(key) || !this.watched.delete(key)) return;
+		this.watchTopic?.(name, isPrivate, false).catch(() => undefined);
+	}
+
 	/** Removes a channel (leave, close, socket gone) and tells the others its presence left. */
 	remove(channel: Channel): void {
 		clearTimeout(channel.expiryTimer);
@@ -85,7 +128,11 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 		const key = groupKey(channel.name, channel.isPrivate);
 		const group = this.groups.get(key);
 		if (!group?.delete(channel)) return;
-		if (group.size === 0) this.groups.delete(key);
+		if (group.size === 0) {
+			this.groups.delete(key);
+			if (this.watched.delete(key))
+				this.watchTopic?.(channel.name, channel.isPrivate, false).catch(() => undefined);
+		}
 		const presence = this.presenceGroups.get(key);
 		const diff = presence?.untrack(channel);
 		if (presence && presence.size === 0) this.presenceGroups.delete(key);
