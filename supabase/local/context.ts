@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { Db } from './db.ts';
@@ -40,4 +40,13 @@ export interface StackService {
 	/** Takes over a websocket upgrade for a path under the prefix. */
 	upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
 	close?(): Promise<void>;
+}
+
+/**
+ * A protocol served on Node's own request and response streams, where a Web `Request` and
+ * `Response` would cost more than the work itself (the functions proxy streams every body through).
+ */
+export interface NodeStackService extends Omit<StackService, 'fetch'> {
+	/** Answers a request whose path, prefix stripped, is `subpath`; it writes the whole response. */
+	serve(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void>;
 }

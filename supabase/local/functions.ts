@@ -1,16 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, type ServerResponse } from 'node:http';
 import { join, relative, resolve, sep } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseToml } from 'smol-toml';
 import { watch, type FSWatcher } from 'chokidar';
-import type { StackContext, StackService } from './context.ts';
-import { json } from './http.ts';
+import type { NodeStackService, StackContext } from './context.ts';
 import { effectiveToken, verifyJwt } from './jwt.ts';
 import { ANON_KEY, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from './keys.ts';
 import { BootError, startWorker } from './functions/worker.ts';
 import { poolSizeFrom, WorkerPool, type Lease } from './functions/pool.ts';
-import { proxyRequest } from './functions/proxy.ts';
+import { CallerGoneError, forwardedHeaders, proxyToWorker } from './functions/proxy.ts';
 
 /** Folder names that are functions; anything else (`_shared`, dotfiles) is never served. */
 const slugPattern = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -49,7 +48,7 @@ interface FunctionConfig {
 export async function createFunctionsService(
 	context: StackContext,
 	options: FunctionsOptions = {}
-): Promise<StackService> {
+): Promise<NodeStackService> {
 	const functionsDir = resolve(options.functionsDir ?? join(context.supabaseDir, 'functions'));
 	const configPath = resolve(options.configPath ?? join(context.supabaseDir, 'config.toml'));
 	const denoDir = resolve(options.denoDir ?? join('.parley', 'deno'));
@@ -136,24 +135,41 @@ export async function createFunctionsService(
 		});
 	}
 
+	/** Writes one of the host's own answers (the function was never reached). */
+	const answer = (response: ServerResponse, status: number, body: unknown) => {
+		const text = JSON.stringify(body);
+		response.writeHead(status, {
+			'content-type': 'application/json; charset=utf-8',
+			'content-length': Buffer.byteLength(text)
+		});
+		response.end(text);
+	};
+
 	return {
-		async fetch(request, subpath) {
-			const url = new URL(request.url);
+		async serve(request, response, subpath) {
+			const url = new URL(request.url ?? '/', context.url);
 			const slug = subpath.split('/')[1] ?? '';
 			const entrypoint = slugPattern.test(slug) ? entrypointOf(slug) : undefined;
-			if (!entrypoint) return json({ code: 'NOT_FOUND', message: 'Function not found' }, 404);
+			// What is not read of a refused request's body is drained, so the connection can be reused.
+			const refuse = (status: number, body: unknown) => {
+				request.resume();
+				answer(response, status, body);
+			};
+			if (!entrypoint) return refuse(404, { code: 'NOT_FOUND', message: 'Function not found' });
 
-			const token = effectiveToken(
-				request.headers.get('authorization'),
-				request.headers.get('apikey')
-			);
+			const header = (name: string) => {
+				const value = request.headers[name];
+				return (Array.isArray(value) ? value[0] : value) ?? null;
+			};
+			const authorization = header('authorization');
+			const token = effectiveToken(authorization, header('apikey'));
 			if (request.method !== 'OPTIONS' && (config.get(slug)?.verifyJwt ?? true)) {
-				if (!token) return json({ msg: 'Error: Missing authorization header' }, 401);
+				if (!token) return refuse(401, { msg: 'Error: Missing authorization header' });
 				const valid = await verifyJwt(token).then(
 					() => true,
 					() => false
 				);
-				if (!valid) return json({ msg: 'Invalid JWT' }, 401);
+				if (!valid) return refuse(401, { msg: 'Invalid JWT' });
 			}
 
 			const pool = poolFor(slug, entrypoint);
@@ -162,21 +178,23 @@ export async function createFunctionsService(
 				lease = await pool.acquire();
 			} catch (error) {
 				log(slug, error instanceof BootError ? error.message : `could not start: ${String(error)}`);
-				return json(
-					{ code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' },
-					503
-				);
+				return refuse(503, {
+					code: 'BOOT_ERROR',
+					message: 'Worker failed to boot (please check logs)'
+				});
 			}
 
-			const headers = new Headers(request.headers);
 			// As the CLI's gateway does: new-style keys reach the function as the JWT they stand for.
-			const authorization = headers.get('authorization');
-			if (token && (!authorization || authorization.startsWith('Bearer sb_'))) {
-				headers.set('authorization', `Bearer ${token}`);
-			}
+			const headers = forwardedHeaders(
+				request,
+				token && (!authorization || authorization.startsWith('Bearer sb_'))
+					? { authorization: `Bearer ${token}` }
+					: {}
+			);
 			try {
-				return await proxyRequest(
+				await proxyToWorker(
 					request,
+					response,
 					lease.worker.port,
 					subpath + url.search,
 					headers,
@@ -185,13 +203,16 @@ export async function createFunctionsService(
 				);
 			} catch (error) {
 				lease.release();
+				if (error instanceof CallerGoneError) return;
 				log(slug, `request failed: ${(error as Error).message}`);
 				// Only this worker goes; the pool's others keep their requests, and it boots a successor.
 				void pool.retire(lease.worker);
-				return json(
-					{ code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' },
-					500
-				);
+				if (response.headersSent) response.destroy();
+				else
+					answer(response, 500, {
+						code: 'WORKER_ERROR',
+						message: 'Function exited due to an error (please check logs)'
+					});
 			}
 		},
 		async close() {

@@ -90,23 +90,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		'/auth/v1': await createAuthService(context),
 		'/rest/v1': await createRestService(context),
 		'/realtime/v1': await createRealtimeService(context),
-		'/storage/v1': await createStorageService(context, { dir: options.storageDir }),
-		'/functions/v1': await createFunctionsService(context, {
-			secrets: options.functionSecrets,
-			databaseUrl:
-				options.databaseUrl && options.functionsDatabaseUrl
-					? options.functionsDatabaseUrl(options.databaseUrl)
-					: options.databaseUrl,
-			workersPerFunction: options.functionWorkers
-		})
+		'/storage/v1': await createStorageService(context, { dir: options.storageDir })
 	};
+	const functions = await createFunctionsService(context, {
+		secrets: options.functionSecrets,
+		databaseUrl:
+			options.databaseUrl && options.functionsDatabaseUrl
+				? options.functionsDatabaseUrl(options.databaseUrl)
+				: options.databaseUrl,
+		workersPerFunction: options.functionWorkers
+	});
 
 	const stopScheduler = startScheduler(db, scheduledJobs(options.snoozeWakeEveryMs ?? 60_000));
 
 	const fetch = async (request: Request): Promise<Response> => {
 		const requestUrl = new URL(request.url);
 		const { pathname } = requestUrl;
-		if (request.method === 'OPTIONS' && !pathname.startsWith('/functions/v1/')) {
+		if (request.method === 'OPTIONS') {
 			return new Response(null, {
 				status: 204,
 				headers: {
@@ -127,36 +127,49 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		for (const [prefix, service] of Object.entries(services)) {
 			if (pathname === prefix || pathname.startsWith(prefix + '/')) {
 				const response = await service.fetch(request, pathname.slice(prefix.length) || '/');
-				if (!prefix.startsWith('/functions')) {
-					for (const [k, v] of Object.entries(corsHeaders)) response.headers.set(k, v);
-				}
+				for (const [k, v] of Object.entries(corsHeaders)) response.headers.set(k, v);
 				return response;
 			}
 		}
 		return json({ message: 'no Supabase API at this path' }, 404);
 	};
-	server.on(
-		'request',
-		getRequestListener(async (request) => {
-			try {
-				return await fetch(request);
-			} catch (error) {
-				if (isDatabaseUnavailable(error)) {
-					console.error('[stack] database unavailable:', (error as Error).message);
-					return json(
-						{
-							message:
-								'The local stack could not reach its database; try again in a moment, it reconnects on its own.'
-						},
-						503,
-						{ 'retry-after': '1' }
-					);
-				}
-				console.error('[stack]', error);
-				return json({ message: 'internal error in the local stack' }, 500);
+	const serveWeb = getRequestListener(async (request) => {
+		try {
+			return await fetch(request);
+		} catch (error) {
+			if (isDatabaseUnavailable(error)) {
+				console.error('[stack] database unavailable:', (error as Error).message);
+				return json(
+					{
+						message:
+							'The local stack could not reach its database; try again in a moment, it reconnects on its own.'
+					},
+					503,
+					{ 'retry-after': '1' }
+				);
 			}
-		})
-	);
+			console.error('[stack]', error);
+			return json({ message: 'internal error in the local stack' }, 500);
+		}
+	});
+	server.on('request', (request, response) => {
+		// Functions take every method (their own OPTIONS included) and no apikey, as on the platform.
+		const pathname = functionsPath(request.url);
+		if (pathname === undefined) {
+			void serveWeb(request, response);
+			return;
+		}
+		functions
+			.serve(request, response, pathname.slice(FUNCTIONS_PREFIX.length) || '/')
+			.catch((error: unknown) => {
+				console.error('[stack]', error);
+				if (response.headersSent) response.destroy();
+				else {
+					response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+					response.end(JSON.stringify({ message: 'internal error in the local stack' }));
+				}
+			});
+	});
 	server.on('upgrade', (request, socket, head) => {
 		const requestUrl = new URL(request.url ?? '/', url);
 		const { pathname } = requestUrl;
@@ -183,12 +196,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			// Services first: upgraded websockets and function workers would keep server.close() waiting.
 			const closed = new Promise<void>((done) => server.close(() => done()));
 			for (const service of Object.values(services)) await service.close?.();
+			await functions.close?.();
 			server.closeAllConnections();
 			await closed;
 			await stopScheduler();
 			await db.close();
 		}
 	};
+}
+
+const FUNCTIONS_PREFIX = '/functions/v1';
+
+/** The path of a request for the functions host (dot segments resolved), or undefined. */
+function functionsPath(requestUrl: string | undefined): string | undefined {
+	const { pathname } = new URL(requestUrl ?? '/', 'http://stack');
+	return pathname === FUNCTIONS_PREFIX || pathname.startsWith(FUNCTIONS_PREFIX + '/')
+		? pathname
+		: undefined;
 }
 
 /**

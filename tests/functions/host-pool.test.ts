@@ -124,3 +124,24 @@ test('with one worker per function, overlapping requests share it', async () => 
 	expect(await first.rest).toBe('released\n');
 	expect(await second.rest).toBe('released\n');
 }, 60_000);
+
+test('a caller who hangs up before the answer leaves the worker in service', async () => {
+	const { stack, gates } = await stackWithGates(1);
+	const before = await hold(stack);
+	expect(await before.rest).toBe('released\n');
+
+	const hangUp = new AbortController();
+	const abandoned = fetch(
+		`${stack.url}/functions/v1/hold?wait=${encodeURIComponent(gates.url('abandoned'))}`,
+		{ headers: { apikey: ANON_KEY, authorization: `Bearer ${ANON_KEY}` }, signal: hangUp.signal }
+	);
+	await expect.poll(() => gates.arrived()).toEqual(['abandoned']);
+	hangUp.abort();
+	await expect(abandoned).rejects.toThrow();
+
+	// The same worker answers next: it was not retired for the caller's leaving.
+	const after = await hold(stack);
+	expect(await after.rest).toBe('released\n');
+	expect(after.pid).toBe(before.pid);
+	gates.open('abandoned');
+}, 60_000);

@@ -1,7 +1,11 @@
-import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
+import {
+	Agent,
+	request as httpRequest,
+	type IncomingMessage,
+	type OutgoingHttpHeaders,
+	type ServerResponse
+} from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 /** Connection-level headers, which belong to one hop and are never forwarded. */
 const hopByHop = new Set([
@@ -20,23 +24,37 @@ const nullBodyStatuses = new Set([101, 204, 205, 304]);
 /** The proxy could not get an answer from the worker (it crashed or went away). */
 export class UpstreamError extends Error {}
 
+/** The caller hung up before the worker answered; the worker is not to blame. */
+export class CallerGoneError extends Error {}
+
+/** The request's headers as the worker gets them: every end-to-end header, `overrides` set last. */
+export function forwardedHeaders(
+	request: IncomingMessage,
+	overrides: Record<string, string> = {}
+): OutgoingHttpHeaders {
+	const outgoing: OutgoingHttpHeaders = {};
+	for (const [name, value] of Object.entries(request.headers))
+		if (value !== undefined && !hopByHop.has(name)) outgoing[name] = value;
+	return { ...outgoing, ...overrides };
+}
+
 /**
- * Sends `request` to a worker on 127.0.0.1:`port` at `path` and returns its answer, streaming
- * both bodies. Plain node:http rather than fetch, so nothing is decompressed or rewritten on the way.
- * `onSettled` runs once the exchange is over: the response body ended or was cancelled, or it failed.
+ * Sends `request` to a worker on 127.0.0.1:`port` at `path` and streams its answer into
+ * `response`, on Node's own streams both ways: nothing is decompressed, rewritten or buffered, and
+ * no Web stream sits between the sockets. Resolves once the answer has started; rejects, having
+ * written nothing, with UpstreamError when the worker gave no answer, or CallerGoneError when the
+ * caller hung up first. `onSettled` runs once the
+ * exchange is over: the answer ended, the caller went away, or the worker failed.
  */
-export function proxyRequest(
-	request: Request,
+export function proxyToWorker(
+	request: IncomingMessage,
+	response: ServerResponse,
 	port: number,
 	path: string,
-	headers: Headers,
+	headers: OutgoingHttpHeaders,
 	agent: Agent,
 	onSettled: () => void = () => {}
-): Promise<Response> {
-	const outgoing: OutgoingHttpHeaders = {};
-	headers.forEach((value, name) => {
-		if (!hopByHop.has(name)) outgoing[name] = value;
-	});
+): Promise<void> {
 	let settled = false;
 	const settle = () => {
 		if (settled) return;
@@ -45,39 +63,38 @@ export function proxyRequest(
 	};
 	return new Promise((resolve, reject) => {
 		const upstream = httpRequest(
-			{ host: '127.0.0.1', port, method: request.method, path, headers: outgoing, agent },
+			{ host: '127.0.0.1', port, method: request.method, path, headers, agent },
 			(incoming) => {
 				incoming.once('close', settle);
-				const responseHeaders = new Headers();
+				const responseHeaders: string[] = [];
 				for (let i = 0; i < incoming.rawHeaders.length; i += 2) {
-					const name = incoming.rawHeaders[i];
-					if (!hopByHop.has(name.toLowerCase()))
-						responseHeaders.append(name, incoming.rawHeaders[i + 1]);
+					if (!hopByHop.has(incoming.rawHeaders[i].toLowerCase()))
+						responseHeaders.push(incoming.rawHeaders[i], incoming.rawHeaders[i + 1]);
 				}
 				const status = incoming.statusCode ?? 502;
-				const hasBody = request.method !== 'HEAD' && !nullBodyStatuses.has(status);
-				if (!hasBody) incoming.resume();
-				const body = hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : null;
-				resolve(
-					new Response(body, {
-						status,
-						statusText: incoming.statusMessage,
-						headers: responseHeaders
-					})
-				);
+				response.writeHead(status, incoming.statusMessage, responseHeaders);
+				if (request.method === 'HEAD' || nullBodyStatuses.has(status)) {
+					incoming.resume();
+					response.end();
+				} else {
+					// A caller that goes away ends the worker's answer too (pipeline destroys both).
+					pipeline(incoming, response).catch(() => undefined);
+				}
+				resolve();
 			}
 		);
+		let callerGone = false;
 		upstream.once('close', settle);
 		upstream.once('error', (error) => {
 			settle();
-			reject(new UpstreamError(error.message));
+			reject(callerGone ? new CallerGoneError(error.message) : new UpstreamError(error.message));
 		});
-		request.signal.addEventListener('abort', () => upstream.destroy(), { once: true });
-		if (request.body) {
-			const source = Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>);
-			pipeline(source, upstream).catch((error: Error) => upstream.destroy(error));
-		} else {
-			upstream.end();
-		}
+		// The caller hung up before the answer was complete: the worker's request is cut too.
+		response.once('close', () => {
+			if (response.writableFinished) return;
+			callerGone = true;
+			upstream.destroy();
+		});
+		pipeline(request, upstream).catch((error: Error) => upstream.destroy(error));
 	});
 }
