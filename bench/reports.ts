@@ -244,8 +244,10 @@ export async function measureReports(
 		const budgetEnds = performance.now() + 60_000;
 		for (let i = 0; i < iterations + 5 && (i < 20 || performance.now() < budgetEnds); i++) {
 			const started = performance.now();
-			const { rows } = await asMember(db, loaded.ownerId, (tx) =>
-				tx.query<{
+			// As the reports page asks: the tenant's queued message counts folded, then the report.
+			const { rows } = await asMember(db, loaded.ownerId, async (tx) => {
+				await tx.query('select public.count_report_messages($1)', [loaded.tenantId]);
+				return tx.query<{
 					report: {
 						current: { conversations_opened: number };
 						previous: { conversations_opened: number };
@@ -254,8 +256,8 @@ export async function measureReports(
 					loaded.tenantId,
 					firstDay,
 					lastDay
-				])
-			);
+				]);
+			});
 			// The first runs warm the caches.
 			if (i >= 5) timings.push(performance.now() - started);
 			const report = rows[0].report;

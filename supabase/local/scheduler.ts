@@ -10,18 +10,26 @@ export interface ScheduledJob {
 	everyMs: number;
 }
 
-/** The jobs the migrations give pg_cron, at the same names. */
-export function scheduledJobs(snoozeWakeEveryMs: number): ScheduledJob[] {
-	return snoozeWakeEveryMs > 0
-		? [
-				{
-					// 20261204100100_conversation_snooze.sql
-					name: 'wake-snoozed-conversations',
-					sql: 'select private.wake_snoozed_conversations()',
-					everyMs: snoozeWakeEveryMs
-				}
-			]
-		: [];
+/** The jobs the migrations give pg_cron, at the same names; an interval of 0 leaves its job out. */
+export function scheduledJobs(intervals: {
+	snoozeWakeEveryMs: number;
+	volumeFoldEveryMs: number;
+}): ScheduledJob[] {
+	const jobs: ScheduledJob[] = [
+		{
+			// 20261204100100_conversation_snooze.sql
+			name: 'wake-snoozed-conversations',
+			sql: 'select private.wake_snoozed_conversations()',
+			everyMs: intervals.snoozeWakeEveryMs
+		},
+		{
+			// 20261206800000_report_volume_queue.sql
+			name: 'fold-message-volume',
+			sql: 'select private.fold_all_message_volume()',
+			everyMs: intervals.volumeFoldEveryMs
+		}
+	];
+	return jobs.filter((job) => job.everyMs > 0);
 }
 
 /**

@@ -44,6 +44,8 @@ export interface StackOptions {
 	functionsDatabaseUrl?: (databaseUrl: string) => string;
 	/** How often snoozed conversations whose time has come wake up (default a minute, as pg_cron); 0 never. */
 	snoozeWakeEveryMs?: number;
+	/** How often queued message counts are folded into the reports (default 10 s, as pg_cron); 0 never. */
+	volumeFoldEveryMs?: number;
 }
 
 /** A running local Supabase-compatible stack. */
@@ -101,7 +103,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		workersPerFunction: options.functionWorkers
 	});
 
-	const stopScheduler = startScheduler(db, scheduledJobs(options.snoozeWakeEveryMs ?? 60_000));
+	const stopScheduler = startScheduler(
+		db,
+		scheduledJobs({
+			snoozeWakeEveryMs: options.snoozeWakeEveryMs ?? 60_000,
+			volumeFoldEveryMs: options.volumeFoldEveryMs ?? 10_000
+		})
+	);
 
 	const fetch = async (request: Request): Promise<Response> => {
 		const requestUrl = new URL(request.url);

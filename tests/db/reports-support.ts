@@ -1,10 +1,11 @@
 import type { Db } from '../../supabase/local/db.ts';
 import {
-	attempt,
+	asSqlError,
 	commitAs,
 	createUser,
 	rowsOf,
 	type Actor,
+	probeAs,
 	workspaceWithTwilioNumber
 } from './support.ts';
 
@@ -89,13 +90,20 @@ export function reportBuilders(db: Db) {
 		lastDay: string,
 		filters: { numberId?: string; memberId?: string } = {}
 	): Promise<Report> {
+		// As the app does: the tenant's queued message counts first, then the report.
 		const [row] = rowsOf(
-			await attempt<{ report: Report }>(
-				db,
-				actor,
-				'select public.conversation_report($1, $2, $3, $4, $5) as report',
-				[tenantId, firstDay, lastDay, filters.numberId ?? null, filters.memberId ?? null]
-			)
+			await probeAs(db, actor, async (tx) => {
+				try {
+					await tx.query('select public.count_report_messages($1)', [tenantId]);
+					const { rows, affectedRows } = await tx.query<{ report: Report }>(
+						'select public.conversation_report($1, $2, $3, $4, $5) as report',
+						[tenantId, firstDay, lastDay, filters.numberId ?? null, filters.memberId ?? null]
+					);
+					return { ok: true as const, rows, affectedRows };
+				} catch (error) {
+					return { ok: false as const, error: asSqlError(error) };
+				}
+			})
 		);
 		return row.report;
 	}
@@ -280,10 +288,27 @@ export function reportBuilders(db: Db) {
 			reason: 'The message could not be delivered.'
 		});
 
+		await foldCounts(tenantId);
 		return { tenantId, storeNumber, shopNumber, owner, ann, ben };
 	}
 
-	return { slug, newUser, report, conversation, message, close, escalate, setSentiment, buildWeek };
+	/** Folds the tenant's queued message counts into its counters, as the schedule does. */
+	async function foldCounts(tenantId: string): Promise<void> {
+		await db.query('select private.fold_message_volume($1)', [tenantId]);
+	}
+
+	return {
+		slug,
+		newUser,
+		report,
+		conversation,
+		message,
+		close,
+		escalate,
+		setSentiment,
+		buildWeek,
+		foldCounts
+	};
 }
 
 export type ReportBuilders = ReturnType<typeof reportBuilders>;

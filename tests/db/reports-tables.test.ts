@@ -158,6 +158,7 @@ describe('the report tables as the inbox is used', () => {
 				resolved_by: null
 			}
 		]);
+		await stack.db.query('select private.fold_message_volume($1)', [tenantId]);
 		const { rows: volume } = await stack.db.query<{ sender: string; messages: number }>(
 			`select sender, sum(messages)::int as messages from public.message_volume where tenant_id = $1
 			 group by sender order by sender`,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../supabase/local/db.ts';
 import { scheduledJobs, startScheduler } from '../../supabase/local/scheduler.ts';
 
-// The local stack's stand-in for pg_cron: the snooze wake-up runs on a timer, one run at a time.
+// The local stack's stand-in for pg_cron: its jobs run on timers, one run of each at a time.
 
 afterEach(() => {
 	vi.useRealTimers();
@@ -22,21 +22,36 @@ function recordingDb() {
 }
 
 describe('the local scheduler', () => {
-	it('wakes snoozed conversations every minute by default, and never when turned off', () => {
-		expect(scheduledJobs(60_000)).toEqual([
+	it('wakes snoozed conversations and folds queued message counts, each job left out when turned off', () => {
+		expect(scheduledJobs({ snoozeWakeEveryMs: 60_000, volumeFoldEveryMs: 10_000 })).toEqual([
 			{
 				name: 'wake-snoozed-conversations',
 				sql: 'select private.wake_snoozed_conversations()',
 				everyMs: 60_000
+			},
+			{
+				name: 'fold-message-volume',
+				sql: 'select private.fold_all_message_volume()',
+				everyMs: 10_000
 			}
 		]);
-		expect(scheduledJobs(0)).toEqual([]);
+		expect(scheduledJobs({ snoozeWakeEveryMs: 0, volumeFoldEveryMs: 10_000 })).toEqual([
+			{
+				name: 'fold-message-volume',
+				sql: 'select private.fold_all_message_volume()',
+				everyMs: 10_000
+			}
+		]);
+		expect(scheduledJobs({ snoozeWakeEveryMs: 0, volumeFoldEveryMs: 0 })).toEqual([]);
 	});
 
 	it('runs a job on its interval, skips a tick while a run is under way, and stops', async () => {
 		vi.useFakeTimers();
 		const { db, asked, answer } = recordingDb();
-		const stop = startScheduler(db, scheduledJobs(1000));
+		const stop = startScheduler(
+			db,
+			scheduledJobs({ snoozeWakeEveryMs: 1000, volumeFoldEveryMs: 0 })
+		);
 		expect(asked).toHaveLength(0);
 		await vi.advanceTimersByTimeAsync(1000);
 		expect(asked).toEqual(['select private.wake_snoozed_conversations()']);

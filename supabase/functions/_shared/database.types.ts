@@ -1778,6 +1778,7 @@ export type Database = {
 				};
 				Returns: Json;
 			};
+			count_report_messages: { Args: { tenant_id: string }; Returns: undefined };
 			create_tenant: {
 				Args: { name: string; slug: string };
 				Returns: {
