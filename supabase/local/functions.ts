@@ -75,7 +75,17 @@ export async function createFunctionsService(
 		};
 	};
 
+	// Found entrypoints are kept (the file system is asked once per function, not per request);
+	// in dev mode a change under the functions folder forgets them.
+	const entrypoints = new Map<string, string>();
 	const entrypointOf = (slug: string): string | undefined => {
+		const known = entrypoints.get(slug);
+		if (known) return known;
+		const found = findEntrypoint(slug);
+		if (found) entrypoints.set(slug, found);
+		return found;
+	};
+	const findEntrypoint = (slug: string): string | undefined => {
 		const configured = config.get(slug)?.entrypoint;
 		const candidates = configured
 			? [resolve(context.supabaseDir, configured)]
@@ -125,6 +135,7 @@ export async function createFunctionsService(
 					log('config', (error as Error).message);
 				}
 			}
+			entrypoints.clear();
 			const slugs = changed === 'all' || changed === 'config' ? [...pools.keys()] : [changed];
 			for (const slug of slugs) {
 				if (pools.has(slug)) {

@@ -5,7 +5,6 @@ import {
 	type OutgoingHttpHeaders,
 	type ServerResponse
 } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 
 /** Connection-level headers, which belong to one hop and are never forwarded. */
 const hopByHop = new Set([
@@ -77,8 +76,11 @@ export function proxyToWorker(
 					incoming.resume();
 					response.end();
 				} else {
-					// A caller that goes away ends the worker's answer too (pipeline destroys both).
-					pipeline(incoming, response).catch(() => undefined);
+					// A worker that fails mid-answer cuts the caller's answer short; a caller that goes
+					// away cuts the worker's (below). Plain pipe(): pipeline() builds an AbortSignal and
+					// a DOMException for every exchange.
+					incoming.once('error', () => response.destroy());
+					incoming.pipe(response);
 				}
 				resolve();
 			}
@@ -95,6 +97,7 @@ export function proxyToWorker(
 			callerGone = true;
 			upstream.destroy();
 		});
-		pipeline(request, upstream).catch((error: Error) => upstream.destroy(error));
+		request.once('error', (error) => upstream.destroy(error));
+		request.pipe(upstream);
 	});
 }
