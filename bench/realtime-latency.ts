@@ -1,8 +1,9 @@
 /**
  * Realtime latency: many sockets subscribed to one private topic, a stream of committed inserts whose
  * trigger calls realtime.broadcast_changes, and the time from each row's write to its arrival at
- * every socket. The subscribers run in a child process, as browsers would be elsewhere, so their
- * decoding does not share the stack's event loop.
+ * every socket. The subscribers run in child processes, as browsers would be elsewhere, so their
+ * decoding does not share the stack's event loop; more than one, so one process's pause (a
+ * collection of fifty clients' garbage) does not hold up every socket at once.
  * Run with `npx tsx bench/realtime-latency.ts [--postgres <server url>]`.
  */
 import { fork } from 'node:child_process';
@@ -28,6 +29,13 @@ export interface RealtimeLatencyOptions {
 	databaseServer?: string;
 	/** Give up waiting for deliveries after this long (default 60 s). */
 	timeoutMs?: number;
+	/** Child processes the subscribers are shared among (default 4). */
+	subscriberProcesses?: number;
+	/**
+	 * What each subscriber is: a bare Phoenix socket that reads each frame as it arrives, as
+	 * Supabase's own Realtime benchmarks do (`socket`, the default), or a supabase-js client.
+	 */
+	client?: 'socket' | 'supabase-js';
 }
 
 export interface RealtimeLatencyResult {
@@ -51,10 +59,13 @@ export interface RealtimeLatencyResult {
 	 */
 	stackLoopDelayP99Ms: number;
 	/**
-	 * The same in the subscribers' process (fifty clients decoding every frame, as fifty browsers
-	 * would on fifty machines): its stalls add to every latency it measures.
+	 * The same in the subscribers' processes, the worst of them (fifty clients decoding every frame,
+	 * as fifty browsers would on fifty machines): their stalls add to every latency they measure.
 	 */
 	subscriberLoopDelayMaxMs: number;
+	/** How many processes the subscribers were shared among. */
+	subscriberProcesses: number;
+	client: 'socket' | 'supabase-js';
 	/** The machine's one-minute load average at the end of the run (it is shared while measured). */
 	loadAverage: number;
 }
@@ -70,6 +81,7 @@ interface SubscriberTask {
 	inserts: number;
 	/** Rows written first and not measured, so the clock starts on a warm path. */
 	warmups: number;
+	client: 'socket' | 'supabase-js';
 }
 
 /** What the subscriber process answers: first `ready`, then the latencies it measured. */
@@ -90,12 +102,16 @@ export async function measureRealtimeLatency(
 	const subscribers = options.subscribers ?? 50;
 	const inserts = options.inserts ?? 1000;
 	const writers = options.writers ?? 4;
+	const processes = Math.max(1, Math.min(options.subscriberProcesses ?? 4, subscribers));
+	const client = options.client ?? 'socket';
 	const bench = await startBenchStack(options.databaseServer);
 	const { stack } = bench;
-	const child = fork(fileURLToPath(import.meta.url), [SUBSCRIBER_FLAG], {
-		execArgv: ['--import', 'tsx'],
-		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-	});
+	const children = Array.from({ length: processes }, () =>
+		fork(fileURLToPath(import.meta.url), [SUBSCRIBER_FLAG], {
+			execArgv: ['--import', 'tsx'],
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+		})
+	);
 	try {
 		await stack.db.exec(`
 			create table public.bench_messages (
@@ -127,35 +143,40 @@ export async function measureRealtimeLatency(
 				})
 			)
 		);
-		const reports: SubscriberReport[] = [];
+		// Each child's reports, in order; a step waits for the same report from every child.
+		const reports = children.map(() => [] as SubscriberReport[]);
 		let onReport = () => {};
-		child.on('message', (report: SubscriberReport) => {
-			reports.push(report);
-			onReport();
-		});
-		const nextReport = () =>
-			new Promise<SubscriberReport>((resolve, reject) => {
+		children.forEach((child, index) =>
+			child.on('message', (report: SubscriberReport) => {
+				reports[index].push(report);
+				onReport();
+			})
+		);
+		const nextReports = () =>
+			new Promise<SubscriberReport[]>((resolve, reject) => {
 				const check = () => {
-					const report = reports.shift();
-					if (!report) return;
-					if ('error' in report) reject(new Error(report.error));
-					else resolve(report);
+					const failed = reports.flat().find((report) => 'error' in report);
+					if (failed && 'error' in failed) return reject(new Error(failed.error));
+					if (reports.some((queue) => queue.length === 0)) return;
+					resolve(reports.map((queue) => queue.shift()!));
 				};
 				onReport = check;
 				check();
 			});
-		const task: SubscriberTask = {
-			url: stack.url,
-			anonKey: stack.anonKey,
-			tokens,
-			inserts,
-			warmups: WARMUP_INSERTS
-		};
-		child.send(task);
-		await nextReport();
+		children.forEach((child, index) =>
+			child.send({
+				url: stack.url,
+				anonKey: stack.anonKey,
+				tokens: tokens.filter((_, token) => token % processes === index),
+				inserts,
+				warmups: WARMUP_INSERTS,
+				client
+			} satisfies SubscriberTask)
+		);
+		await nextReports();
 		for (let i = 0; i < WARMUP_INSERTS; i++)
 			await stack.db.query(`insert into public.bench_messages (body) values ($1)`, [`warm ${i}`]);
-		await nextReport();
+		await nextReports();
 
 		const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 		loopDelay.enable();
@@ -177,14 +198,24 @@ export async function measureRealtimeLatency(
 		);
 		const writeSeconds = (performance.now() - writeStart) / 1000;
 
-		// The child reports when every socket has every message, or when asked (after the timeout).
-		const timer = setTimeout(() => child.send('report'), options.timeoutMs ?? 60_000);
-		const report = await nextReport();
+		// A child reports when each of its sockets has every message, or when asked (after the timeout).
+		const timer = setTimeout(
+			() => children.forEach((child) => child.send('report')),
+			options.timeoutMs ?? 60_000
+		);
+		const finals = await nextReports();
 		clearTimeout(timer);
 		loopDelay.disable();
 		const loadAverage = loadavg()[0];
-		const latencies = 'latencies' in report ? report.latencies.sort((a, b) => a - b) : [];
-		const events = 'events' in report ? report.events : 0;
+		const latencies = finals.flatMap((report) => ('latencies' in report ? report.latencies : []));
+		latencies.sort((a, b) => a - b);
+		const events = finals.reduce(
+			(sum, report) => sum + ('events' in report ? report.events : 0),
+			0
+		);
+		const subscriberLoopDelayMaxMs = Math.max(
+			...finals.map((report) => ('loopDelayMaxMs' in report ? report.loopDelayMaxMs : NaN))
+		);
 		const percentile = (p: number) =>
 			latencies.length
 				? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
@@ -201,11 +232,13 @@ export async function measureRealtimeLatency(
 			insertsPerSecond: Math.round(inserts / writeSeconds),
 			eventsPerInsertPerSocket: round(events / (inserts * subscribers)),
 			stackLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6),
-			subscriberLoopDelayMaxMs: round('loopDelayMaxMs' in report ? report.loopDelayMaxMs : NaN),
+			subscriberLoopDelayMaxMs: round(subscriberLoopDelayMaxMs),
+			subscriberProcesses: processes,
+			client,
 			loadAverage: round(loadAverage)
 		};
 	} finally {
-		child.kill();
+		for (const child of children) child.kill();
 		await bench.close();
 	}
 }
@@ -226,48 +259,29 @@ function runSubscribers(): void {
 					loopDelayMaxMs: loopDelay.max / 1e6
 				} satisfies SubscriberReport);
 			process.on('message', (message) => message === 'report' && report());
+			// Every broadcast counts, as hosted Realtime counts (and bills) every message delivered.
+			const subscribe = task.client === 'socket' ? subscribeSocket : subscribeSupabaseJs;
 			await Promise.all(
-				task.tokens.map(async (token, index) => {
-					const client = createClient(task.url, task.anonKey, {
-						accessToken: async () => token,
-						realtime: { transport: WebSocket as never }
-					});
-					await client.realtime.setAuth(token);
+				task.tokens.map((token, index) => {
 					let received = 0;
 					let warmed = 0;
-					const channel = client.channel(TOPIC, { config: { private: true } });
-					// Every broadcast counts, as hosted Realtime counts (and bills) every message delivered.
-					channel.on(
-						'broadcast',
-						{ event: '*' },
-						(message: { payload: { record?: { body?: unknown } } }) => {
-							if (!isWarmup(message.payload.record?.body)) events++;
-						}
-					);
-					channel.on(
-						'broadcast',
-						{ event: 'INSERT' },
-						(message: { payload: { record: { written_at: number; body: string } } }) => {
-							if (isWarmup(message.payload.record.body)) {
-								if (++warmed === task.warmups && ++warmedSockets === task.tokens.length) {
-									loopDelay.enable();
-									process.send?.({ warmed: true } satisfies SubscriberReport);
-								}
-								return;
+					return subscribe(task, token, index, (event, record) => {
+						if (isWarmup(record?.body)) {
+							if (
+								event === 'INSERT' &&
+								++warmed === task.warmups &&
+								++warmedSockets === task.tokens.length
+							) {
+								loopDelay.enable();
+								process.send?.({ warmed: true } satisfies SubscriberReport);
 							}
-							latencies.push(
-								performance.timeOrigin + performance.now() - message.payload.record.written_at
-							);
-							if (++received === task.inserts && ++complete === task.tokens.length) report();
+							return;
 						}
-					);
-					await new Promise<void>((resolve, reject) =>
-						channel.subscribe((status, error) => {
-							if (status === 'SUBSCRIBED') resolve();
-							else if (status !== 'CLOSED')
-								reject(error ?? new Error(`subscriber ${index}: ${status}`));
-						})
-					);
+						events++;
+						if (event !== 'INSERT' || !record) return;
+						latencies.push(performance.timeOrigin + performance.now() - record.written_at);
+						if (++received === task.inserts && ++complete === task.tokens.length) report();
+					});
 				})
 			);
 			process.send?.({ ready: true } satisfies SubscriberReport);
@@ -278,6 +292,102 @@ function runSubscribers(): void {
 	process.on('disconnect', () => process.exit(0));
 }
 
+/** What a subscriber hands on: each broadcast's event and the row it carries. */
+type OnBroadcast = (
+	event: string,
+	record: { written_at: number; body: string } | undefined
+) => void;
+
+/** A supabase-js client on the private topic, as the app's screens subscribe. */
+async function subscribeSupabaseJs(
+	task: SubscriberTask,
+	token: string,
+	index: number,
+	onBroadcast: OnBroadcast
+): Promise<void> {
+	const client = createClient(task.url, task.anonKey, {
+		accessToken: async () => token,
+		realtime: { transport: WebSocket as never }
+	});
+	await client.realtime.setAuth(token);
+	const channel = client.channel(TOPIC, { config: { private: true } });
+	channel.on(
+		'broadcast',
+		{ event: '*' },
+		(message: { event: string; payload: { record?: { written_at: number; body: string } } }) =>
+			onBroadcast(message.event, message.payload.record)
+	);
+	await new Promise<void>((resolve, reject) =>
+		channel.subscribe((status, error) => {
+			if (status === 'SUBSCRIBED') resolve();
+			else if (status !== 'CLOSED') reject(error ?? new Error(`subscriber ${index}: ${status}`));
+		})
+	);
+}
+
+/** Phoenix's v2 serializer: a user broadcast is a binary frame of kind 4 with its JSON payload. */
+const USER_BROADCAST_FRAME = 4;
+
+/**
+ * A bare Realtime socket (protocol 2.0.0, as supabase-js speaks it) joined to the private topic:
+ * the time measured is the frame's arrival and one JSON parse, nothing of a client library.
+ */
+async function subscribeSocket(
+	task: SubscriberTask,
+	token: string,
+	index: number,
+	onBroadcast: OnBroadcast
+): Promise<void> {
+	const url = `${task.url.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${task.anonKey}&vsn=2.0.0`;
+	const ws = new WebSocket(url);
+	await new Promise<void>((resolve, reject) => {
+		ws.once('open', () => resolve());
+		ws.once('error', reject);
+	});
+	let ref = 1;
+	const joinRef = String(ref++);
+	ws.send(
+		JSON.stringify([
+			joinRef,
+			joinRef,
+			`realtime:${TOPIC}`,
+			'phx_join',
+			{ config: { private: true, broadcast: { self: false, ack: false } }, access_token: token }
+		])
+	);
+	await new Promise<void>((resolve, reject) => {
+		ws.on('message', (data: Buffer, isBinary: boolean) => {
+			if (isBinary) {
+				if (data[0] !== USER_BROADCAST_FRAME) return;
+				const eventStart = 5 + data[1];
+				const payloadStart = eventStart + data[2] + data[3];
+				const event = data.toString('utf8', eventStart, eventStart + data[2]);
+				const payload = JSON.parse(data.toString('utf8', payloadStart)) as {
+					record?: { written_at: number; body: string };
+				};
+				onBroadcast(event, payload.record);
+				return;
+			}
+			const [, replyRef, , event, payload] = JSON.parse(data.toString()) as [
+				string | null,
+				string | null,
+				string,
+				string,
+				{ status?: string; response?: unknown }
+			];
+			if (event === 'phx_reply' && replyRef === joinRef) {
+				if (payload.status === 'ok') resolve();
+				else reject(new Error(`subscriber ${index}: ${JSON.stringify(payload.response)}`));
+			}
+		});
+	});
+	// Phoenix's heartbeat, as clients send it, so a long run is not taken for a dead socket.
+	setInterval(
+		() => ws.send(JSON.stringify([null, String(ref++), 'phoenix', 'heartbeat', {}])),
+		25_000
+	).unref();
+}
+
 function round(value: number): number {
 	return Math.round(value * 100) / 100;
 }
@@ -285,7 +395,7 @@ function round(value: number): number {
 /** Prints one result as a small table. */
 export function printRealtimeLatency(result: RealtimeLatencyResult): void {
 	console.log(
-		`\nRealtime broadcast latency (${result.database}, ${result.subscribers} sockets on one private topic)`
+		`\nRealtime broadcast latency (${result.database}, ${result.subscribers} sockets on one private topic, in ${result.subscriberProcesses} processes)`
 	);
 	console.table({
 		inserts: result.inserts,
