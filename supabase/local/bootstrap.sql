@@ -276,7 +276,7 @@ grant execute on function realtime.send(jsonb, text, text, boolean),
 
 -- Tell the local Realtime server about each committed broadcast (NOTIFY is delivered on commit):
 -- its id and time and, when it fits in a notification, its topic, so rows for topics nobody has
--- open are never read.
+-- open are not read as they arrive (a catch-up after a lost connection reads them, and sends none).
 create or replace function realtime.notify_message() returns trigger language plpgsql as $$
 begin
   if new.extension = 'broadcast' then

@@ -25,7 +25,7 @@ export function scheduledJobs(intervals: {
 		{
 			// 20261206800000_report_volume_queue.sql
 			name: 'fold-message-volume',
-			sql: 'select private.fold_all_message_volume()',
+			sql: 'call private.fold_all_message_volume()',
 			everyMs: intervals.volumeFoldEveryMs
 		}
 	];

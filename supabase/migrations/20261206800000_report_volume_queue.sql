@@ -59,21 +59,27 @@ begin
 end $$;
 revoke all on function private.fold_message_volume(uuid) from public;
 
--- Every tenant's queue, for the schedule; returns how many tenants had counts waiting.
-create function private.fold_all_message_volume() returns integer
-language plpgsql security definer set search_path = '' as $$
+-- Every tenant's queue, for the schedule: each tenant in a transaction of its own, so a tenant's
+-- rollup lock is held only while its own counts fold, never through the other tenants'. A
+-- procedure (transactions are committed inside it) without SECURITY DEFINER or SET, which
+-- PostgreSQL requires for that: it runs as pg_cron's job owner or the local scheduler, and every
+-- name is qualified.
+create procedure private.fold_all_message_volume()
+language plpgsql as $$
 declare
   tenant uuid;
-  folded integer := 0;
 begin
-  for tenant in select distinct q.tenant_id from private.message_volume_queue q loop
-    perform private.fold_message_volume(tenant);
-    folded := folded + 1;
+  for tenant in select distinct q.tenant_id from private.message_volume_queue q order by 1 loop
+    begin
+      perform private.fold_message_volume(tenant);
+    exception when foreign_key_violation then
+      -- A number deleted while its counts folded: they stay queued, and the next run drops them.
+      null;
+    end;
+    commit;
   end loop;
-  return folded;
 end $$;
-revoke all on function private.fold_all_message_volume() from public;
-grant execute on function private.fold_all_message_volume() to service_role;
+revoke all on procedure private.fold_all_message_volume() from public;
 
 -- What a report reader calls first, as a member of the tenant: its queued counts are folded, so
 -- conversation_report (and message_volume) count every message committed before.
@@ -86,7 +92,7 @@ begin
   perform private.fold_message_volume(count_report_messages.tenant_id);
 end $$;
 revoke all on function public.count_report_messages(uuid) from public, anon;
-grant execute on function public.count_report_messages(uuid) to authenticated, service_role;
+grant execute on function public.count_report_messages(uuid) to authenticated;
 
 -- What was counted before this migration stays; nothing is queued yet.
 

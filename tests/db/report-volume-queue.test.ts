@@ -75,7 +75,7 @@ it('counts wait in the queue until folded, then are counted once, one counter ro
 
 	// A later message adds to the counter it belongs to.
 	await build.message(tenantId, conversation, { kind: 'customer' }, '2026-11-02T09:05:00Z');
-	await stack.db.query('select private.fold_all_message_volume()');
+	await stack.db.query('call private.fold_all_message_volume()');
 	expect(await counted(tenantId)).toEqual([
 		{ sender: 'agent', messages: 1 },
 		{ sender: 'customer', messages: 4 }

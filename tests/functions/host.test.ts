@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -158,6 +159,29 @@ describe('invoking a function', () => {
 		} finally {
 			await gates.close();
 		}
+	});
+
+	test('a chunked body on a DELETE reaches the function as its body, never as a request of its own', async () => {
+		const smuggled = 'GET /functions/v1/public-echo/smuggled HTTP/1.1\r\nHost: worker\r\n\r\n';
+		const { port } = new URL(stack.url);
+		const raw = await new Promise<string>((resolve, reject) => {
+			// Written, not ended: the server answers a request whose caller has not hung up.
+			const socket = connect(Number(port), '127.0.0.1', () => {
+				socket.write(
+					'DELETE /functions/v1/public-echo HTTP/1.1\r\nHost: stack\r\n' +
+						'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+						`${Buffer.byteLength(smuggled).toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`
+				);
+			});
+			let answer = '';
+			socket.setEncoding('utf8');
+			socket.on('data', (chunk) => (answer += chunk));
+			socket.on('end', () => resolve(answer));
+			socket.on('error', reject);
+		});
+		expect(raw.slice(0, 200)).toMatch(/^HTTP\/1.1 200/);
+		const echo = JSON.parse(raw.slice(raw.indexOf('{'), raw.lastIndexOf('}') + 1)) as Echo;
+		expect([echo.method, echo.path, echo.body]).toEqual(['DELETE', '/public-echo', smuggled]);
 	});
 
 	test('a function that does not exist answers 404', async () => {

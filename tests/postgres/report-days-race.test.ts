@@ -74,7 +74,7 @@ it('a new conversation and a message in an existing one commit side by side with
 	);
 	expect(rows.map((row) => row.provider_message_id)).toEqual(['SMknown1', 'SMknown2', 'SMnew1']);
 	// The rollup counted all three inbound messages, once the queue is folded.
-	await stack.db.query('select private.fold_all_message_volume()');
+	await stack.db.query('call private.fold_all_message_volume()');
 	const rollup = await stack.db.query<{ messages_in: number }>(
 		`select coalesce(sum(messages_in), 0)::int as messages_in from public.conversation_report_days
 		 where number_id = $1 and member_id is null`,

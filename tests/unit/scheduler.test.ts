@@ -31,14 +31,14 @@ describe('the local scheduler', () => {
 			},
 			{
 				name: 'fold-message-volume',
-				sql: 'select private.fold_all_message_volume()',
+				sql: 'call private.fold_all_message_volume()',
 				everyMs: 10_000
 			}
 		]);
 		expect(scheduledJobs({ snoozeWakeEveryMs: 0, volumeFoldEveryMs: 10_000 })).toEqual([
 			{
 				name: 'fold-message-volume',
-				sql: 'select private.fold_all_message_volume()',
+				sql: 'call private.fold_all_message_volume()',
 				everyMs: 10_000
 			}
 		]);

@@ -34,6 +34,12 @@ export function forwardedHeaders(
 	const outgoing: OutgoingHttpHeaders = {};
 	for (const [name, value] of Object.entries(request.headers))
 		if (value !== undefined && !hopByHop.has(name)) outgoing[name] = value;
+	// A body sent in chunks goes on in chunks, whatever the method: Node's client frames a GET or
+	// DELETE body only when told, and unframed bytes would reach the worker as a request of their own.
+	if (request.headers['transfer-encoding'] !== undefined) {
+		delete outgoing['content-length'];
+		outgoing['transfer-encoding'] = 'chunked';
+	}
 	return { ...outgoing, ...overrides };
 }
 
@@ -60,6 +66,11 @@ export function proxyToWorker(
 		settled = true;
 		onSettled();
 	};
+	// The caller hung up while the worker was being found: nothing is sent.
+	if (response.destroyed || response.closed || request.socket.destroyed) {
+		settle();
+		return Promise.reject(new CallerGoneError('the caller hung up before the request was sent'));
+	}
 	return new Promise((resolve, reject) => {
 		const upstream = httpRequest(
 			{ host: '127.0.0.1', port, method: request.method, path, headers, agent },

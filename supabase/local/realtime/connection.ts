@@ -195,6 +195,7 @@ export class Connection implements ChannelSocket {
 		try {
 			await this.hub.watch(name, isPrivate);
 		} catch (error) {
+			// The hub has already counted this join as ended.
 			this.reply(message, 'error', {
 				reason: `Realtime could not start sending this Channel topic: ${name} (${(error as Error).message})`
 			});

@@ -3,7 +3,10 @@ import type { RealtimeHub } from './hub.ts';
 
 /** Where database broadcasts go: the hub itself, or the process that owns the sockets. */
 export type BroadcastTarget = Pick<RealtimeHub, 'broadcast' | 'resyncAll'> & {
-	/** Whether anyone has the topic open; rows for other topics are not read (default: all are). */
+	/**
+	 * Whether anyone has the topic open: rows for other topics are not read as they are notified
+	 * (default: every topic is wanted), and the target drops any a catch-up hands it.
+	 */
 	wants?(topic: string, isPrivate: boolean): boolean;
 };
 

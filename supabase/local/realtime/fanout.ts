@@ -105,6 +105,8 @@ export async function startFanout(db: Db): Promise<Fanout> {
 			started.on('message', (raw: unknown) => {
 				// Only fanout-process.ts writes to this channel, with the types of fanout-messages.ts.
 				const message = raw as FromFanout;
+				// A process already replaced may still have words in the channel; they are not the new one's.
+				if (started !== child) return;
 				if (message.type === 'ready') {
 					const waiting = queued ?? [];
 					queued = undefined;

@@ -63,6 +63,8 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	private readonly presenceGroups = new Map<string, PresenceGroup<Channel>>();
 	/** Topics whose broadcasts the source was asked for, settled once it has heard. */
 	private readonly watched = new Map<string, Promise<void>>();
+	/** Joins under way per topic: between `watch` and `add` or `unwatchIfUnused`. */
+	private readonly joining = new Map<string, number>();
 
 	/**
 	 * `authorize` asks RLS what `claims` may do on private topic `name` (the database's side).
@@ -79,26 +81,48 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 	) {}
 
 	/**
-	 * Resolves once the source sends this topic's broadcasts, so a channel added right after (in
-	 * the same tick) gets everything committed after its join is answered.
+	 * Resolves once the source sends this topic's broadcasts. Every call is a join under way, and
+	 * must be followed by `add` (the join succeeded) or `unwatchIfUnused` (it was abandoned):
+	 * until then the topic's watch is kept even if its group empties, so the channel added gets
+	 * everything committed after its join is answered.
 	 */
 	async watch(name: string, isPrivate: boolean): Promise<void> {
-		if (!this.watchTopic) return;
 		const key = groupKey(name, isPrivate);
-		for (;;) {
-			let watching = this.watched.get(key);
-			if (!watching) {
-				watching = this.watchTopic(name, isPrivate, true);
-				this.watched.set(key, watching);
-				// A refused watch is forgotten, so the next join asks again.
-				watching.catch(() => {
-					if (this.watched.get(key) === watching) this.watched.delete(key);
-				});
+		this.joining.set(key, (this.joining.get(key) ?? 0) + 1);
+		if (!this.watchTopic) return;
+		try {
+			for (;;) {
+				let watching = this.watched.get(key);
+				if (!watching) {
+					watching = this.watchTopic(name, isPrivate, true);
+					this.watched.set(key, watching);
+					// A refused watch is forgotten, so the next join asks again.
+					watching.catch(() => {
+						if (this.watched.get(key) === watching) this.watched.delete(key);
+					});
+				}
+				await watching;
+				// A refused watch that another join started was forgotten: ask again.
+				if (this.watched.get(key) === watching) return;
 			}
-			await watching;
-			// The topic's last channel may have left meanwhile, ending the watch: ask again.
-			if (this.watched.get(key) === watching) return;
+		} catch (error) {
+			this.joined(key);
+			throw error;
 		}
+	}
+
+	/** A join under way ended (added or abandoned). */
+	private joined(key: string): void {
+		const count = (this.joining.get(key) ?? 0) - 1;
+		if (count > 0) this.joining.set(key, count);
+		else this.joining.delete(key);
+	}
+
+	/** Ends a topic's watch when no channel has it and no join of it is under way. */
+	private unwatchIfIdle(name: string, isPrivate: boolean): void {
+		const key = groupKey(name, isPrivate);
+		if (this.groups.has(key) || this.joining.has(key) || !this.watched.delete(key)) return;
+		this.watchTopic?.(name, isPrivate, false).catch(() => undefined);
 	}
 
 	/** Whether a private channel's policies let it join (or stay): it must be able to read something. */
@@ -106,19 +130,21 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 		return policies.broadcastRead || (presenceEnabled && policies.presenceRead);
 	}
 
+	/** Adds a joined channel; it ends the join `watch` began. */
 	add(channel: Channel): void {
 		const key = groupKey(channel.name, channel.isPrivate);
+		if (this.joining.has(key)) this.joined(key);
 		let group = this.groups.get(key);
 		if (!group) this.groups.set(key, (group = new Set()));
 		group.add(channel);
 		this.scheduleExpiry(channel);
 	}
 
-	/** Ends the watch of a topic no channel has (its join was abandoned while the watch began). */
+	/** A join that `watch` began was abandoned: its topic's watch ends if nothing else needs it. */
 	unwatchIfUnused(name: string, isPrivate: boolean): void {
 		const key = groupKey(name, isPrivate);
-		if (this.groups.has(key) || !this.watched.delete(key)) return;
-		this.watchTopic?.(name, isPrivate, false).catch(() => undefined);
+		if (this.joining.has(key)) this.joined(key);
+		this.unwatchIfIdle(name, isPrivate);
 	}
 
 	/** Removes a channel (leave, close, socket gone) and tells the others its presence left. */
@@ -130,8 +156,7 @@ export class RealtimeHub<Socket extends ChannelSocket = ChannelSocket> {
 		if (!group?.delete(channel)) return;
 		if (group.size === 0) {
 			this.groups.delete(key);
-			if (this.watched.delete(key))
-				this.watchTopic?.(channel.name, channel.isPrivate, false).catch(() => undefined);
+			this.unwatchIfIdle(channel.name, channel.isPrivate);
 		}
 		const presence = this.presenceGroups.get(key);
 		const diff = presence?.untrack(channel);
