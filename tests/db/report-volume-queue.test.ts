@@ -33,16 +33,22 @@ async function queued(tenantId: string): Promise<number> {
 	return rows[0].messages;
 }
 
-it('counts wait in the queue until folded, then are counted once, one counter row per bucket', async () => {
+/** A workspace with a Twilio number and an agent, and one customer's conversation on it. */
+async function queueWorkspace(prefix: string, startsAt: string) {
 	const owner = await build.newUser('owner');
 	const agent = await build.newUser('agent');
 	const { tenantId, numberId } = await workspaceWithTwilioNumber(
 		stack.db,
 		owner,
-		build.slug('queue'),
+		build.slug(prefix),
 		[[agent, 'agent']]
 	);
-	const conversation = await build.conversation(tenantId, numberId, '2026-11-02T09:00:00Z');
+	const conversation = await build.conversation(tenantId, numberId, startsAt);
+	return { owner, agent, tenantId, numberId, conversation };
+}
+
+it('counts wait in the queue until folded, then are counted once, one counter row per bucket', async () => {
+	const { agent, tenantId, conversation } = await queueWorkspace('queue', '2026-11-02T09:00:00Z');
 	for (const minute of ['01', '02', '03'])
 		await build.message(
 			tenantId,
@@ -83,15 +89,10 @@ it('counts wait in the queue until folded, then are counted once, one counter ro
 });
 
 it('a report folds its tenant first and counts every message committed before it', async () => {
-	const owner = await build.newUser('owner');
-	const agent = await build.newUser('agent');
-	const { tenantId, numberId } = await workspaceWithTwilioNumber(
-		stack.db,
-		owner,
-		build.slug('queue-report'),
-		[[agent, 'agent']]
+	const { owner, agent, tenantId, conversation } = await queueWorkspace(
+		'queue-report',
+		'2026-11-03T10:00:00Z'
 	);
-	const conversation = await build.conversation(tenantId, numberId, '2026-11-03T10:00:00Z');
 	await build.message(tenantId, conversation, { kind: 'customer' }, '2026-11-03T10:01:00Z');
 	await build.message(
 		tenantId,
@@ -110,15 +111,11 @@ it('a report folds its tenant first and counts every message committed before it
 });
 
 it('only members fold a tenant’s queue', async () => {
-	const owner = await build.newUser('owner');
 	const stranger = await build.newUser('stranger');
-	const { tenantId, numberId } = await workspaceWithTwilioNumber(
-		stack.db,
-		owner,
-		build.slug('queue-stranger'),
-		[]
+	const { owner, tenantId, conversation } = await queueWorkspace(
+		'queue-stranger',
+		'2026-11-04T10:00:00Z'
 	);
-	const conversation = await build.conversation(tenantId, numberId, '2026-11-04T10:00:00Z');
 	await build.message(tenantId, conversation, { kind: 'customer' }, '2026-11-04T10:01:00Z');
 	expect(
 		failure(
@@ -132,14 +129,10 @@ it('only members fold a tenant’s queue', async () => {
 });
 
 it('counts of a number removed before the fold are dropped with it', async () => {
-	const owner = await build.newUser('owner');
-	const { tenantId, numberId } = await workspaceWithTwilioNumber(
-		stack.db,
-		owner,
-		build.slug('queue-removed'),
-		[]
+	const { tenantId, numberId, conversation } = await queueWorkspace(
+		'queue-removed',
+		'2026-11-05T10:00:00Z'
 	);
-	const conversation = await build.conversation(tenantId, numberId, '2026-11-05T10:00:00Z');
 	await build.message(tenantId, conversation, { kind: 'customer' }, '2026-11-05T10:01:00Z');
 	expect(await queued(tenantId)).toBe(1);
 	await stack.db.query('delete from public.whatsapp_numbers where id = $1', [numberId]);

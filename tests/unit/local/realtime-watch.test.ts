@@ -46,6 +46,18 @@ const refuse = () => Promise.reject(new Error('no database here'));
 /** Lets every callback already due run (promise reactions and I/O), without waiting on a clock. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A join of `name` whose watch the source answers at once. */
+async function joinAnswered(
+	hub: RealtimeHub,
+	source: ReturnType<typeof watchSource>,
+	name: string,
+	isPrivate = false
+): Promise<void> {
+	const joining = hub.watch(name, isPrivate);
+	source.pending.shift()!();
+	await joining;
+}
+
 it('a join waits until the source has heard of the topic; joins meanwhile share the one watch', async () => {
 	const source = watchSource();
 	const hub = new RealtimeHub(refuse, source.watchTopic);
@@ -66,9 +78,7 @@ it('a join waits until the source has heard of the topic; joins meanwhile share 
 it('the last channel leaving ends the watch; the next join asks again', async () => {
 	const source = watchSource();
 	const hub = new RealtimeHub(refuse, source.watchTopic);
-	const joining = hub.watch('room', true);
-	source.pending.shift()!();
-	await joining;
+	await joinAnswered(hub, source, 'room', true);
 	const channel = channelOn('room', true);
 	hub.add(channel);
 	hub.remove(channel);
@@ -84,9 +94,7 @@ it('the last channel leaving ends the watch; the next join asks again', async ()
 it('the last channel leaving while another join is under way keeps the watch for it', async () => {
 	const source = watchSource();
 	const hub = new RealtimeHub(refuse, source.watchTopic);
-	const first = hub.watch('room', false);
-	source.pending.shift()!();
-	await first;
+	await joinAnswered(hub, source, 'room');
 	const channel = channelOn('room');
 	hub.add(channel);
 	// A second join is under way when the only channel leaves: the watch stays for it.
@@ -113,15 +121,11 @@ it('one of two joins waiting on a watch is abandoned: the other still gets the w
 it('an abandoned join ends a watch no channel uses, and leaves one in use alone', async () => {
 	const source = watchSource();
 	const hub = new RealtimeHub(refuse, source.watchTopic);
-	const watching = hub.watch('gone', false);
-	source.pending.shift()!();
-	await watching;
+	await joinAnswered(hub, source, 'gone');
 	hub.unwatchIfUnused('gone', false);
 	expect(source.told).toEqual(['watch public:gone', 'unwatch public:gone']);
 
-	const kept = hub.watch('kept', false);
-	source.pending.shift()!();
-	await kept;
+	await joinAnswered(hub, source, 'kept');
 	hub.add(channelOn('kept'));
 	hub.unwatchIfUnused('kept', false);
 	expect(source.told.at(-1)).toBe('watch public:kept');
