@@ -47,6 +47,14 @@ export interface StackService {
  * `Response` would cost more than the work itself (the functions proxy streams every body through).
  */
 export interface NodeStackService extends Omit<StackService, 'fetch'> {
-	/** Answers a request whose path, prefix stripped, is `subpath`; it writes the whole response. */
-	serve(request: IncomingMessage, response: ServerResponse, subpath: string): Promise<void>;
+	/**
+	 * Answers a request whose path, prefix stripped, is `subpath` and whose query is `search`
+	 * ('' or starting with '?'); it writes the whole response.
+	 */
+	serve(
+		request: IncomingMessage,
+		response: ServerResponse,
+		subpath: string,
+		search: string
+	): Promise<void>;
 }

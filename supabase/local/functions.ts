@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent, type ServerResponse } from 'node:http';
+import { Agent } from 'node:http';
 import { join, relative, resolve, sep } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseToml } from 'smol-toml';
 import { watch, type FSWatcher } from 'chokidar';
 import type { NodeStackService, StackContext } from './context.ts';
+import { writeJson } from './http.ts';
 import { effectiveToken, verifyJwt } from './jwt.ts';
 import { ANON_KEY, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from './keys.ts';
 import { BootError, startWorker } from './functions/worker.ts';
@@ -146,25 +147,14 @@ export async function createFunctionsService(
 		});
 	}
 
-	/** Writes one of the host's own answers (the function was never reached). */
-	const answer = (response: ServerResponse, status: number, body: unknown) => {
-		const text = JSON.stringify(body);
-		response.writeHead(status, {
-			'content-type': 'application/json; charset=utf-8',
-			'content-length': Buffer.byteLength(text)
-		});
-		response.end(text);
-	};
-
 	return {
-		async serve(request, response, subpath) {
-			const url = new URL(request.url ?? '/', context.url);
+		async serve(request, response, subpath, search) {
 			const slug = subpath.split('/')[1] ?? '';
 			const entrypoint = slugPattern.test(slug) ? entrypointOf(slug) : undefined;
 			// What is not read of a refused request's body is drained, so the connection can be reused.
 			const refuse = (status: number, body: unknown) => {
 				request.resume();
-				answer(response, status, body);
+				writeJson(response, status, body);
 			};
 			if (!entrypoint) return refuse(404, { code: 'NOT_FOUND', message: 'Function not found' });
 
@@ -207,7 +197,7 @@ export async function createFunctionsService(
 					request,
 					response,
 					lease.worker.port,
-					subpath + url.search,
+					subpath + search,
 					headers,
 					agent,
 					lease.release
@@ -220,7 +210,7 @@ export async function createFunctionsService(
 				void pool.retire(lease.worker);
 				if (response.headersSent) response.destroy();
 				else
-					answer(response, 500, {
+					writeJson(response, 500, {
 						code: 'WORKER_ERROR',
 						message: 'Function exited due to an error (please check logs)'
 					});

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isDatabaseUnavailable, openDb, type Db } from './db.ts';
 import { migrate } from './migrate.ts';
 import { ANON_KEY, SERVICE_ROLE_KEY } from './keys.ts';
-import { corsHeaders, json } from './http.ts';
+import { corsHeaders, json, writeJson } from './http.ts';
 import { lacksRequiredApiKey, MISSING_API_KEY_BODY } from './gateway.ts';
 import type { Mail, StackContext, StackEvents, StackService } from './context.ts';
 import { createAuthService } from './auth/index.ts';
@@ -162,20 +162,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	});
 	server.on('request', (request, response) => {
 		// Functions take every method (their own OPTIONS included) and no apikey, as on the platform.
-		const pathname = functionsPath(request.url);
-		if (pathname === undefined) {
+		const { pathname, search } = new URL(request.url ?? '/', url);
+		if (!pathname.startsWith(FUNCTIONS_PREFIX)) {
 			void serveWeb(request, response);
 			return;
 		}
 		functions
-			.serve(request, response, pathname.slice(FUNCTIONS_PREFIX.length) || '/')
+			.serve(request, response, pathname.slice(FUNCTIONS_PREFIX.length - 1), search)
 			.catch((error: unknown) => {
 				console.error('[stack]', error);
 				if (response.headersSent) response.destroy();
-				else {
-					response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-					response.end(JSON.stringify({ message: 'internal error in the local stack' }));
-				}
+				else writeJson(response, 500, { message: 'internal error in the local stack' });
 			});
 	});
 	server.on('upgrade', (request, socket, head) => {
@@ -213,15 +210,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	};
 }
 
-const FUNCTIONS_PREFIX = '/functions/v1';
-
-/** The path of a request for the functions host (dot segments resolved), or undefined. */
-function functionsPath(requestUrl: string | undefined): string | undefined {
-	const { pathname } = new URL(requestUrl ?? '/', 'http://stack');
-	return pathname === FUNCTIONS_PREFIX || pathname.startsWith(FUNCTIONS_PREFIX + '/')
-		? pathname
-		: undefined;
-}
+/** Requests under this path go to the functions host; the rest (`/functions/v1` itself too) do not. */
+const FUNCTIONS_PREFIX = '/functions/v1/';
 
 /**
  * Lets the app drop a mail (an invitation link, say) into the dev mailbox, as a real mailer would

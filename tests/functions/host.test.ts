@@ -184,6 +184,17 @@ describe('invoking a function', () => {
 		expect([echo.method, echo.path, echo.body]).toEqual(['DELETE', '/public-echo', smuggled]);
 	});
 
+	test('the functions root is no function: a preflight gets the CORS answer, anything else 404', async () => {
+		const preflight = await fetch(`${stack.url}/functions/v1`, { method: 'OPTIONS' });
+		expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([
+			204,
+			'*'
+		]);
+		const get = await fetch(`${stack.url}/functions/v1`);
+		expect(get.status).toBe(404);
+		await get.body?.cancel();
+	});
+
 	test('a function that does not exist answers 404', async () => {
 		const { error } = await stack.client().functions.invoke('no-such-function');
 		expect(await httpError(error)).toEqual({

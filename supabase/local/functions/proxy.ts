@@ -48,8 +48,8 @@ export function forwardedHeaders(
  * `response`, on Node's own streams both ways: nothing is decompressed, rewritten or buffered, and
  * no Web stream sits between the sockets. Resolves once the answer has started; rejects, having
  * written nothing, with UpstreamError when the worker gave no answer, or CallerGoneError when the
- * caller hung up first. `onSettled` runs once the
- * exchange is over: the answer ended, the caller went away, or the worker failed.
+ * caller hung up first. `onSettled` runs once the exchange is over: the answer ended, the caller
+ * went away, or the worker failed.
  */
 export function proxyToWorker(
 	request: IncomingMessage,
