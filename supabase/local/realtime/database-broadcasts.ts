@@ -107,7 +107,7 @@ export async function deliverDatabaseBroadcasts(
 	const skip = (id: string, insertedAt: string) => {
 		delivered.set(id, timestampMs(insertedAt));
 		if (insertedAt > cursor) cursor = insertedAt;
-		if (delivered.size >= 2 * BATCH_SIZE) forgetOld();
+		forgetOld();
 	};
 
 	// Ids older than twice the overlap can no longer come back in a catch-up. They were added
