@@ -21,6 +21,11 @@ export interface RealtimeLatencyOptions {
 	subscribers?: number;
 	/** Committed inserts, each broadcasting once (default 1000). */
 	inserts?: number;
+	/**
+	 * Rows written first, at the same pace and unmeasured, so the clock starts on a warm path
+	 * (default 500, or `inserts` when fewer; at least 1).
+	 */
+	warmupInserts?: number;
 	/** Concurrent writers issuing the inserts (default 4). */
 	writers?: number;
 	/** Paces the inserts to this many per second; without it they go as fast as the database commits. */
@@ -91,8 +96,6 @@ type SubscriberReport =
 	| { latencies: number[]; events: number; loopDelayMaxMs: number }
 	| { error: string };
 
-/** The first rows of a run warm the path (the sessions' plans, the sockets' buffers) unmeasured. */
-const WARMUP_INSERTS = 20;
 const isWarmup = (body: unknown) => typeof body === 'string' && body.startsWith('warm ');
 
 /** Runs the realtime latency scenario once and returns its numbers. */
@@ -163,39 +166,47 @@ export async function measureRealtimeLatency(
 				onReport = check;
 				check();
 			});
+		// At least one: the subscribers report warm once they have seen every warm-up row.
+		const warmups = Math.max(1, options.warmupInserts ?? Math.min(inserts, 500));
+		/** `count` rows from `writers` concurrent writers, paced to the rate when there is one. */
+		const writeRows = async (count: number, prefix: string) => {
+			const started = performance.now();
+			let issued = 0;
+			await Promise.all(
+				Array.from({ length: writers }, async () => {
+					while (issued < count) {
+						issued++;
+						if (options.ratePerSecond) {
+							const wait = started + (issued * 1000) / options.ratePerSecond - performance.now();
+							if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+						}
+						await stack.db.query(`insert into public.bench_messages (body) values ($1)`, [
+							`${prefix} ${issued}`
+						]);
+					}
+				})
+			);
+		};
 		children.forEach((child, index) =>
 			child.send({
 				url: stack.url,
 				anonKey: stack.anonKey,
 				tokens: tokens.filter((_, token) => token % processes === index),
 				inserts,
-				warmups: WARMUP_INSERTS,
+				warmups,
 				client
 			} satisfies SubscriberTask)
 		);
 		await nextReports();
-		for (let i = 0; i < WARMUP_INSERTS; i++)
-			await stack.db.query(`insert into public.bench_messages (body) values ($1)`, [`warm ${i}`]);
+		// The warm-up goes out as the measured rows do (same writers, same pace), so the clock starts
+		// once every process on the path has run it hot: compiled, its buffers and heaps grown.
+		await writeRows(warmups, 'warm');
 		await nextReports();
 
 		const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 		loopDelay.enable();
 		const writeStart = performance.now();
-		let issued = 0;
-		await Promise.all(
-			Array.from({ length: writers }, async () => {
-				while (issued < inserts) {
-					issued++;
-					if (options.ratePerSecond) {
-						const wait = writeStart + (issued * 1000) / options.ratePerSecond - performance.now();
-						if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-					}
-					await stack.db.query(`insert into public.bench_messages (body) values ($1)`, [
-						`message ${issued}`
-					]);
-				}
-			})
-		);
+		await writeRows(inserts, 'message');
 		const writeSeconds = (performance.now() - writeStart) / 1000;
 
 		// A child reports when each of its sockets has every message, or when asked (after the timeout).

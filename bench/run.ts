@@ -61,7 +61,8 @@ for (const server of targets) {
 			databaseServer: server,
 			rates: quick ? [20, 0] : [25, 50, 100, 0],
 			secondsPerRate: quick ? 2 : 5,
-			maxRequests: quick ? 100 : 600,
+			maxRequests: quick ? 100 : 3000,
+			warmupRequests: quick ? 200 : 2000,
 			ceilingMs: quick ? 1000 : 5000
 		});
 		results[`ingest-${label}`] = ingest;

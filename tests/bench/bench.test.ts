@@ -24,6 +24,7 @@ describe('ingest', () => {
 				rates: [20, 0],
 				secondsPerRate: 1,
 				maxRequests: 30,
+				warmupRequests: 10,
 				connections: 4,
 				ceilingMs: 200
 			});
