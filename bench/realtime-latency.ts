@@ -96,7 +96,10 @@ type SubscriberReport =
 	| { latencies: number[]; events: number; loopDelayMaxMs: number }
 	| { error: string };
 
-const isWarmup = (body: unknown) => typeof body === 'string' && body.startsWith('warm ');
+/** The warm-up rows' bodies start with this, and the subscribers leave them out of the counts. */
+const WARMUP_PREFIX = 'warm';
+const isWarmup = (body: unknown) =>
+	typeof body === 'string' && body.startsWith(`${WARMUP_PREFIX} `);
 
 /** Runs the realtime latency scenario once and returns its numbers. */
 export async function measureRealtimeLatency(
@@ -200,7 +203,7 @@ export async function measureRealtimeLatency(
 		await nextReports();
 		// The warm-up goes out as the measured rows do (same writers, same pace), so the clock starts
 		// once every process on the path has run it hot: compiled, its buffers and heaps grown.
-		await writeRows(warmups, 'warm');
+		await writeRows(warmups, WARMUP_PREFIX);
 		await nextReports();
 
 		const loopDelay = monitorEventLoopDelay({ resolution: 5 });
