@@ -2,12 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	anon,
+	broadcastsNewestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // A conversation's assignee is a member of its tenant or nobody. Agents take and release their
@@ -264,7 +265,7 @@ describe('the assignee is told', () => {
 		rowsOf(await assign(owner, id, otherAgent.id!));
 		const { rows } = await stack.db.query<{ payload: { record: { kind: string } } }>(
 			`select payload from realtime.messages
-			 where topic = $1 and event = 'notifications' order by inserted_at desc limit 1`,
+			 where topic = $1 and event = 'notifications' order by ${broadcastsNewestFirst} limit 1`,
 			[`user:${otherAgent.id}`]
 		);
 		expect(rows[0].payload.record.kind).toBe('assignment');
@@ -392,7 +393,7 @@ describe('the inbox broadcast carries the assignee', () => {
 			payload: { record: Record<string, unknown>; old_record: Record<string, unknown> };
 		}>(
 			`select payload from realtime.messages
-			 where topic = $1 and event = 'conversations' order by inserted_at desc limit 1`,
+			 where topic = $1 and event = 'conversations' order by ${broadcastsNewestFirst} limit 1`,
 			[`tenant:${tenantId}`]
 		);
 		expect(rows[0].payload.record).toMatchObject({

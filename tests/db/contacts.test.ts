@@ -4,12 +4,13 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	anon,
 	attempt,
+	broadcastsOldestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // The customer in view: every member of a tenant renames its contacts and keeps a note on them;
@@ -248,7 +249,7 @@ describe('the contact note', () => {
 		const { rows } = await stack.db.query<{ note: string | null }>(
 			`select payload -> 'record' ->> 'note' as note from realtime.messages
 			 where topic = $1 and event = 'contacts' and payload -> 'record' ->> 'id' = $2
-			 order by inserted_at, id`,
+			 order by ${broadcastsOldestFirst}`,
 			[`tenant:${tenantId}`, contactId]
 		);
 		expect(rows.map((row) => row.note)).toEqual([

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { actAs, createUser, workspaceWithTwilioNumber, type Actor } from './support.ts';
+import {
+	actAs,
+	broadcastsNewestFirst,
+	createUser,
+	type Actor,
+	workspaceWithTwilioNumber
+} from './support.ts';
 
 // The inbox puts a changed conversation in place from its broadcast alone: the `conversations`
 // event on tenant:<id> carries the row as inbox_conversations returns it, in broadcast_changes' shape.
@@ -32,7 +38,7 @@ async function lastBroadcast(): Promise<Broadcast> {
 	const { rows } = await stack.db.query<{ payload: Broadcast }>(
 		`select payload from realtime.messages
 		 where topic = $1 and event = 'conversations' and extension = 'broadcast'
-		 order by inserted_at desc limit 1`,
+		 order by ${broadcastsNewestFirst} limit 1`,
 		[`tenant:${tenantId}`]
 	);
 	return rows[0].payload;

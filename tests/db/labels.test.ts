@@ -3,12 +3,13 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	anon,
 	attempt,
+	broadcastsNewestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // Labels belong to a workspace: owners and admins keep the list, every member puts them on and
@@ -302,7 +303,7 @@ describe('applying labels', () => {
 		const { rows } = await stack.db.query<{ payload: { record: { label_ids: string[] } } }>(
 			`select payload from realtime.messages
 			 where topic = $1 and event = 'conversations' and payload -> 'record' ->> 'id' = $2
-			 order by inserted_at desc limit 1`,
+			 order by ${broadcastsNewestFirst} limit 1`,
 			[`tenant:${tenantId}`, b]
 		);
 		expect(rows[0].payload.record.label_ids).toEqual([stays.id]);
@@ -494,7 +495,7 @@ describe('live and filtered', () => {
 			payload: { operation: string; record: { name: string } };
 		}>(
 			`select payload from realtime.messages where topic = $1 and event = 'labels'
-			 order by inserted_at desc limit 1`,
+			 order by ${broadcastsNewestFirst} limit 1`,
 			[`tenant:${tenantId}`]
 		);
 		expect(renamed.rows[0].payload).toMatchObject({
@@ -506,7 +507,7 @@ describe('live and filtered', () => {
 			payload: { record: { label_ids: string[]; contact_name: string } };
 		}>(
 			`select payload from realtime.messages where topic = $1 and event = 'conversations'
-			 order by inserted_at desc limit 1`,
+			 order by ${broadcastsNewestFirst} limit 1`,
 			[`tenant:${tenantId}`]
 		);
 		expect(applied.rows[0].payload.record).toMatchObject({

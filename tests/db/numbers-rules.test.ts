@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestStack } from '../support/stack.ts';
-import { attempt, commitAs, failure, rowsOf, type Actor } from './support.ts';
+import {
+	attempt,
+	broadcastsOldestFirst,
+	commitAs,
+	failure,
+	rowsOf,
+	type Actor
+} from './support.ts';
 import { useNumbersDatabase } from './numbers-support.ts';
 
 // Database rules of WhatsApp numbers: an active number needs a WhatsApp agent, addresses are
@@ -354,7 +361,7 @@ describe('realtime', () => {
 			private: boolean;
 			payload: { operation: string; record: { display_name: string } | null };
 		}>(
-			`select event, private, payload from realtime.messages where topic = $1 order by inserted_at, payload->>'operation' desc`,
+			`select event, private, payload from realtime.messages where topic = $1 order by ${broadcastsOldestFirst}`,
 			[`tenant:${tenantId}`]
 		);
 		expect(rows.map((row) => [row.event, row.private, row.payload.operation])).toEqual([

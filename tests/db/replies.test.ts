@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	attempt,
+	broadcastsNewestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // Replies at hand: canned responses every member reads and only owners and admins change, and
@@ -214,7 +215,7 @@ describe('internal notes', () => {
 		);
 		const { rows } = await stack.db.query<{ payload: Record<string, unknown> }>(
 			`select payload from realtime.messages
-			 where topic = $1 and event = 'conversation_notes' order by inserted_at desc limit 1`,
+			 where topic = $1 and event = 'conversation_notes' order by ${broadcastsNewestFirst} limit 1`,
 			[`conversation:${conversationId}`]
 		);
 		expect(rows[0].payload).toMatchObject({
@@ -309,7 +310,7 @@ describe('internal notes', () => {
 		expect(rowsOf(byAuthor)).toEqual([{ id: note.id }]);
 		const { rows } = await stack.db.query<{ payload: Record<string, unknown> }>(
 			`select payload from realtime.messages
-			 where topic = $1 and event = 'conversation_notes' order by inserted_at desc limit 1`,
+			 where topic = $1 and event = 'conversation_notes' order by ${broadcastsNewestFirst} limit 1`,
 			[`conversation:${conversationId}`]
 		);
 		expect(rows[0].payload).toMatchObject({ operation: 'DELETE', old_record: { id: note.id } });

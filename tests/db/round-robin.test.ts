@@ -3,12 +3,13 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	anon,
 	attempt,
+	broadcastsOldestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // Round robin per number: owners and admins turn it on, members mark themselves available or
@@ -238,7 +239,7 @@ describe('availability', () => {
 		const { rows } = await stack.db.query<{ payload: Record<string, unknown> }>(
 			`select payload from realtime.messages
 			 where topic = $1 and event = 'member_availability' and inserted_at >= $2::timestamptz
-			 order by inserted_at`,
+			 order by ${broadcastsOldestFirst}`,
 			[`tenant:${tenantId}`, since]
 		);
 		expect(rows.map((row) => [row.payload.operation, row.payload.record])).toEqual([

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	anon,
+	broadcastsNewestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // A snoozed conversation leaves Mine, Unassigned, All and Escalated for Snoozed, and comes back
@@ -261,13 +262,13 @@ describe('waking up', () => {
 		expect(await viewIds(agent, 'mine')).toContain(id);
 		const { rows } = await stack.db.query<{ payload: { record: { kind: string } } }>(
 			`select payload from realtime.messages where topic = $1 and event = 'notifications'
-			 order by inserted_at desc limit 1`,
+			 order by ${broadcastsNewestFirst} limit 1`,
 			[`user:${agent.id}`]
 		);
 		expect(rows[0].payload.record.kind).toBe('snooze');
 		const inbox = await stack.db.query<{ payload: { record: { snoozed_until: null } } }>(
 			`select payload from realtime.messages where topic = $1 and event = 'conversations'
-			 and payload -> 'record' ->> 'id' = $2 order by inserted_at desc limit 1`,
+			 and payload -> 'record' ->> 'id' = $2 order by ${broadcastsNewestFirst} limit 1`,
 			[`tenant:${tenantId}`, id]
 		);
 		expect(inbox.rows[0].payload.record.snoozed_until).toBeNull();

@@ -14,6 +14,16 @@ export interface Actor {
 /** The anonymous visitor: PostgREST's role when a request carries only the anon key. */
 export const anon: Actor = { label: 'anon' };
 
+/**
+ * `realtime.messages` in the order its rows were written, oldest first. `inserted_at` alone ties:
+ * PGlite's clock counts whole milliseconds, so back-to-back transactions can share a timestamp.
+ * The writing transaction's id, then the row's place in the table, break the tie.
+ */
+export const broadcastsOldestFirst = 'inserted_at, xmin::text::bigint, ctid';
+
+/** `realtime.messages` newest first, with the same tie-breaks as `broadcastsOldestFirst`. */
+export const broadcastsNewestFirst = 'inserted_at desc, xmin::text::bigint desc, ctid desc';
+
 /** An SQL error as the API would report it: SQLSTATE and message. */
 export interface SqlError {
 	code: string;

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import {
 	attempt,
+	broadcastsNewestFirst,
 	commitAs,
 	createUser,
 	failure,
 	rowsOf,
-	workspaceWithTwilioNumber,
-	type Actor
+	type Actor,
+	workspaceWithTwilioNumber
 } from './support.ts';
 
 // The inbox names who wrote the last message, the AI's hand-over comes before the note that
@@ -96,7 +97,7 @@ describe('who wrote the last message', () => {
 			 where topic = $1 and event = 'conversations' and extension = 'broadcast'
 			   and payload->'record'->>'id' = $2
 			   and payload->'record'->>'last_message_preview' = 'On its way'
-			 order by inserted_at desc limit 1`,
+			 order by ${broadcastsNewestFirst} limit 1`,
 			[`tenant:${tenantId}`, id]
 		);
 		// The live inbox row says the same as a reload would.
