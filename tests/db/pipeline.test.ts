@@ -283,6 +283,41 @@ describe('ingest', () => {
 		);
 	});
 
+	it("one customer's messages batched in a delivery keep the provider's order in the thread and the inbox", async () => {
+		// Meta batches quick messages into one webhook: one transaction, one now(). A thread read
+		// by (created_at, id) must not shuffle them by their random ids.
+		const first = inbound({ body: 'm1' });
+		const batch = [first];
+		for (let n = 2; n <= 6; n += 1) {
+			batch.push({
+				...first,
+				provider_message_id: `${first.provider_message_id}-${n}`,
+				body: `m${n}`
+			});
+		}
+		const { messages } = await deliver(a.numberId, batch);
+		const conversationId = messages[0].conversation_id;
+		// A second delivery for the same conversation, begun in the same millisecond on PGlite's clock.
+		await deliver(a.numberId, [
+			{ ...first, provider_message_id: `${first.provider_message_id}-7`, body: 'm7' }
+		]);
+		const { rows } = await stack.db.query<{ body: string; created_at: string }>(
+			'select body, created_at::text from public.messages where conversation_id = $1 order by created_at, id',
+			[conversationId]
+		);
+		expect(rows.map((row) => row.body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+		const [conversation] = (
+			await stack.db.query<{ last_message_at: string; last_message_preview: string }>(
+				'select last_message_at::text, last_message_preview from public.conversations where id = $1',
+				[conversationId]
+			)
+		).rows;
+		expect(conversation).toEqual({
+			last_message_at: rows[6].created_at,
+			last_message_preview: 'm7'
+		});
+	});
+
 	it('a message the database refuses is kept with its reason for admins, and the rest of the delivery is stored', async () => {
 		const good = inbound();
 		const bad = inbound({ wa_id: 'not-a-number' });

@@ -6,7 +6,7 @@ import {
 	withDaySeparators
 } from '../../src/lib/inbox/format.ts';
 import { lastMessageAuthor } from '../../src/lib/inbox/conversations.ts';
-import { compareMessages } from '../../src/lib/inbox/messages.ts';
+import { compareMessages, microsecondsOf } from '../../src/lib/inbox/messages.ts';
 
 const at = (iso: string) => ({ at: iso, key: iso });
 
@@ -135,6 +135,34 @@ describe('thread order', () => {
 			'system',
 			'ai'
 		]);
+	});
+});
+
+describe('thread order to the microsecond', () => {
+	it('orders a batch stamped a microsecond apart, whatever the ids', () => {
+		const batch = ['49.123456', '49.123457', '49.12346', '49.1235', '49.124', '50'].map(
+			(seconds, index) => ({
+				id: String.fromCharCode(122 - index),
+				sender: 'customer' as const,
+				created_at: `2026-12-03T11:26:${seconds}+00:00`
+			})
+		);
+		expect([...batch].reverse().sort(compareMessages)).toEqual(batch);
+		expect([batch[3], batch[0], batch[5], batch[1]].sort(compareMessages)).toEqual([
+			batch[0],
+			batch[1],
+			batch[3],
+			batch[5]
+		]);
+	});
+
+	it('reads the offset and a browser timestamp alike', () => {
+		expect(microsecondsOf('2026-12-03T12:26:49.5+01:00')).toBe(
+			microsecondsOf('2026-12-03T11:26:49.500Z')
+		);
+		expect(microsecondsOf('2026-12-03T11:26:49.000001+00:00')).toBe(
+			Date.parse('2026-12-03T11:26:49Z') * 1000 + 1
+		);
 	});
 });
 

@@ -21,6 +21,18 @@ export const MESSAGE_COLUMNS =
 	'id, conversation_id, direction, sender, sender_user_id, type, body, media, location, provider_message_id, status, error_code, error_message, created_at';
 
 /**
+ * Microseconds since the epoch of a timestamp as Postgres writes it. `Date.parse` keeps only
+ * milliseconds, and a batch of messages from one delivery is stamped a microsecond apart.
+ */
+export function microsecondsOf(timestamp: string): number {
+	const fraction = /:\d{2}\.(\d+)/.exec(timestamp)?.[1] ?? '';
+	return (
+		Math.floor(Date.parse(timestamp) / 1000) * 1_000_000 +
+		Number(fraction.padEnd(6, '0').slice(0, 6))
+	);
+}
+
+/**
  * Oldest first; at the same instant Parley's own notes come after the messages they explain (the
  * AI's hand-over and its note are written together), then ties by id: the order of the thread.
  */
@@ -28,7 +40,7 @@ export function compareMessages(
 	a: Pick<ChatMessage, 'created_at' | 'sender' | 'id'>,
 	b: Pick<ChatMessage, 'created_at' | 'sender' | 'id'>
 ): number {
-	const byTime = Date.parse(a.created_at) - Date.parse(b.created_at);
+	const byTime = microsecondsOf(a.created_at) - microsecondsOf(b.created_at);
 	if (byTime !== 0) return byTime;
 	const bySystem = Number(a.sender === 'system') - Number(b.sender === 'system');
 	if (bySystem !== 0) return bySystem;
