@@ -6,7 +6,11 @@ import {
 	withDaySeparators
 } from '../../src/lib/inbox/format.ts';
 import { lastMessageAuthor } from '../../src/lib/inbox/conversations.ts';
-import { compareMessages, microsecondsOf } from '../../src/lib/inbox/messages.ts';
+import { compareMessages } from '../../src/lib/inbox/messages.ts';
+import { compareInboxRows } from '../../src/lib/inbox/conversations.ts';
+import { compareNotifications } from '../../src/lib/inbox/notifications.ts';
+import type { InboxNotification } from '../../src/lib/inbox/types.ts';
+import { microsecondsOf } from '../../src/lib/inbox/timestamps.ts';
 
 const at = (iso: string) => ({ at: iso, key: iso });
 
@@ -154,6 +158,21 @@ describe('thread order to the microsecond', () => {
 			batch[3],
 			batch[5]
 		]);
+	});
+
+	it('sorts the inbox and notifications newest first to the microsecond, as the database pages them', () => {
+		const older = '2026-12-03T11:26:49.123456+00:00';
+		const newer = '2026-12-03T11:26:49.123457+00:00';
+		const rows = [
+			{ id: 'z', activity_at: older },
+			{ id: 'a', activity_at: newer }
+		];
+		expect([...rows].sort(compareInboxRows).map((row) => row.id)).toEqual(['a', 'z']);
+		const notes = [
+			{ id: 'z', created_at: older },
+			{ id: 'a', created_at: newer }
+		] as InboxNotification[];
+		expect([...notes].sort(compareNotifications).map((row) => row.id)).toEqual(['a', 'z']);
 	});
 
 	it('reads the offset and a browser timestamp alike', () => {

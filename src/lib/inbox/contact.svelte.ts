@@ -13,6 +13,7 @@ import {
 	type ContactDetails,
 	type PastConversation
 } from './contact.ts';
+import { microsecondsOf } from './timestamps.ts';
 
 /** Where the note stands: as saved, edited and not saved yet, on its way, or refused. */
 export type NoteState = 'saved' | 'edited' | 'saving' | 'failed';
@@ -127,7 +128,7 @@ export class ContactState {
 		}
 		if (record.contact_id !== this.#source.contactId) return;
 		this.past = [...others, pastConversationSchema.parse(record)].sort(
-			(a, b) => Date.parse(b.activity_at) - Date.parse(a.activity_at)
+			(a, b) => microsecondsOf(b.activity_at) - microsecondsOf(a.activity_at)
 		);
 	}
 

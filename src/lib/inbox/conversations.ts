@@ -13,6 +13,7 @@ import {
 import { NO_VIEW_COUNTS, viewCountsSchema, type InboxViewCounts } from './assignment.ts';
 import { listLabels, type Label } from './labels.ts';
 import { isUuid } from '$lib/ids';
+import { microsecondsOf } from './timestamps.ts';
 
 /** Rows per inbox page. */
 export const INBOX_PAGE_SIZE = 25;
@@ -153,7 +154,7 @@ type InboxSortKey = Pick<InboxConversation, 'activity_at' | 'id'>;
 
 /** Newest activity first, ties by id, the order `inbox_conversations` pages in. */
 export function compareInboxRows(a: InboxSortKey, b: InboxSortKey): number {
-	const byTime = Date.parse(b.activity_at) - Date.parse(a.activity_at);
+	const byTime = microsecondsOf(b.activity_at) - microsecondsOf(a.activity_at);
 	if (byTime !== 0) return byTime;
 	return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

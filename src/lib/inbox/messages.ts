@@ -7,6 +7,7 @@ import {
 	type ChatMessage,
 	type MessageReaction
 } from './types.ts';
+import { microsecondsOf } from './timestamps.ts';
 
 export { serviceWindow, type ServiceWindow };
 
@@ -19,18 +20,6 @@ export const THREAD_PAGE_SIZE = 30;
 /** The columns the chat reads. */
 export const MESSAGE_COLUMNS =
 	'id, conversation_id, direction, sender, sender_user_id, type, body, media, location, provider_message_id, status, error_code, error_message, created_at';
-
-/**
- * Microseconds since the epoch of a timestamp as Postgres writes it. `Date.parse` keeps only
- * milliseconds, and a batch of messages from one delivery is stamped a microsecond apart.
- */
-export function microsecondsOf(timestamp: string): number {
-	const fraction = /:\d{2}\.(\d+)/.exec(timestamp)?.[1] ?? '';
-	return (
-		Math.floor(Date.parse(timestamp) / 1000) * 1_000_000 +
-		Number(fraction.padEnd(6, '0').slice(0, 6))
-	);
-}
 
 /**
  * Oldest first; at the same instant Parley's own notes come after the messages they explain (the

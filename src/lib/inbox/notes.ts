@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ColumnSchemas, ParleyClient, Tables } from '$lib/supabase/types';
 import type { ChatMessage } from './types.ts';
+import { microsecondsOf } from './timestamps.ts';
 
 /** An internal note: teammates' words in the thread, never sent to the customer. */
 export const conversationNoteSchema = z.object({
@@ -54,7 +55,7 @@ export function threadItems(
 	const oldest = messages.find((message) => !message.pending)?.created_at;
 	const shownNotes =
 		hasOlder && oldest
-			? notes.filter((note) => Date.parse(note.created_at) >= Date.parse(oldest))
+			? notes.filter((note) => microsecondsOf(note.created_at) >= microsecondsOf(oldest))
 			: notes;
 	const items: ThreadItem[] = [
 		...messages.map((message) => ({
@@ -71,7 +72,7 @@ export function threadItems(
 		}))
 	];
 	// A stable sort: messages keep their own order among themselves.
-	return items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+	return items.sort((a, b) => microsecondsOf(a.at) - microsecondsOf(b.at));
 }
 
 /** Adds or replaces a note, oldest first. */
@@ -80,7 +81,7 @@ export function mergeNote(
 	note: ConversationNote
 ): ConversationNote[] {
 	return [...notes.filter((row) => row.id !== note.id), note].sort(
-		(a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || (a.id < b.id ? -1 : 1)
+		(a, b) => microsecondsOf(a.created_at) - microsecondsOf(b.created_at) || (a.id < b.id ? -1 : 1)
 	);
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ParleyClient } from '$lib/supabase/types';
 import { inboxNotificationSchema, type InboxNotification } from './types.ts';
+import { microsecondsOf } from './timestamps.ts';
 
 /** Notifications per page. */
 export const NOTIFICATIONS_PAGE_SIZE = 30;
@@ -37,7 +38,7 @@ export async function loadNotifications(
 
 /** Newest first, ties by id. */
 export function compareNotifications(a: InboxNotification, b: InboxNotification): number {
-	const byTime = Date.parse(b.created_at) - Date.parse(a.created_at);
+	const byTime = microsecondsOf(b.created_at) - microsecondsOf(a.created_at);
 	if (byTime !== 0) return byTime;
 	return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
