@@ -283,38 +283,54 @@ describe('ingest', () => {
 		);
 	});
 
-	it("one customer's messages batched in a delivery keep the provider's order in the thread and the inbox", async () => {
+	it("a customer's batched messages and the business's echoes keep the delivery's order in the thread and the inbox", async () => {
 		// Meta batches quick messages into one webhook: one transaction, one now(). A thread read
 		// by (created_at, id) must not shuffle them by their random ids.
 		const first = inbound({ body: 'm1' });
-		const batch = [first];
-		for (let n = 2; n <= 6; n += 1) {
-			batch.push({
-				...first,
-				provider_message_id: `${first.provider_message_id}-${n}`,
-				body: `m${n}`
-			});
-		}
-		const { messages } = await deliver(a.numberId, batch);
-		const conversationId = messages[0].conversation_id;
-		// A second delivery for the same conversation, begun in the same millisecond on PGlite's clock.
-		await deliver(a.numberId, [
-			{ ...first, provider_message_id: `${first.provider_message_id}-7`, body: 'm7' }
+		const next = (n: number, direction = 'inbound') => ({
+			...first,
+			provider_message_id: `${first.provider_message_id}-${n}`,
+			body: `${direction === 'inbound' ? 'm' : 'e'}${n}`,
+			direction
+		});
+		const { messages } = await deliver(a.numberId, [
+			first,
+			next(2),
+			next(3, 'outbound'),
+			next(4),
+			next(5),
+			next(6)
 		]);
+		const conversationId = messages[0].conversation_id;
+		// Two later deliveries in one transaction: the second begins at the first one's now().
+		await stack.db.transaction(async (tx) => {
+			await tx.query(`select set_config('role', 'service_role', true)`);
+			for (const item of [next(7), next(8, 'outbound')]) {
+				await tx.query(
+					`select public.ingest_whatsapp_delivery('twilio', $1, '{}', 'raw body', $2::jsonb)`,
+					[a.numberId, JSON.stringify([item])]
+				);
+			}
+		});
 		const { rows } = await stack.db.query<{ body: string; created_at: string }>(
 			'select body, created_at::text from public.messages where conversation_id = $1 order by created_at, id',
 			[conversationId]
 		);
-		expect(rows.map((row) => row.body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+		expect(rows.map((row) => row.body)).toEqual(['m1', 'm2', 'e3', 'm4', 'm5', 'm6', 'm7', 'e8']);
 		const [conversation] = (
-			await stack.db.query<{ last_message_at: string; last_message_preview: string }>(
-				'select last_message_at::text, last_message_preview from public.conversations where id = $1',
+			await stack.db.query<{
+				last_message_at: string;
+				last_message_preview: string;
+				last_message_direction: string;
+			}>(
+				'select last_message_at::text, last_message_preview, last_message_direction from public.conversations where id = $1',
 				[conversationId]
 			)
 		).rows;
 		expect(conversation).toEqual({
-			last_message_at: rows[6].created_at,
-			last_message_preview: 'm7'
+			last_message_at: rows[7].created_at,
+			last_message_preview: 'e8',
+			last_message_direction: 'outbound'
 		});
 	});
 

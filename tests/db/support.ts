@@ -17,7 +17,8 @@ export const anon: Actor = { label: 'anon' };
 /**
  * `realtime.messages` in the order its rows were written, oldest first. `inserted_at` alone ties:
  * PGlite's clock counts whole milliseconds, so back-to-back transactions can share a timestamp.
- * The writing transaction's id, then the row's place in the table, break the tie.
+ * The id of the (sub)transaction that wrote the row (realtime.send writes each in a subtransaction
+ * of its own, and nothing updates them), then the row's place in the table, break the tie.
  */
 export const broadcastsOldestFirst = 'inserted_at, xmin::text::bigint, ctid';
 
