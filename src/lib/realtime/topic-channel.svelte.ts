@@ -14,6 +14,12 @@ export interface TopicListeners {
 	 * could not read them back): fetch the current state again.
 	 */
 	onResync?: () => void;
+	/**
+	 * The listener is on the topic: once it joins, at once when the topic was already joined, and
+	 * again after every rejoin. Broadcasts are not kept, so anything read before this may have
+	 * missed a change sent meanwhile (the page's first load, or a dropped socket): read it again.
+	 */
+	onJoin?: () => void;
 	/** Who else is here: tracked with `presence.state` once joined; `onSync` gets everyone's states. */
 	presence?: {
 		key: string;
@@ -101,6 +107,7 @@ async function subscribe(client: SupabaseClient, name: string, shared: SharedTop
 		if (state === 'SUBSCRIBED') {
 			if (presence) void channel.track(presence.state());
 			broadcastStatus(shared, 'live');
+			for (const member of shared.members) member.listeners.onJoin?.();
 		} else if (state === 'CLOSED' || state === 'CHANNEL_ERROR' || state === 'TIMED_OUT') {
 			broadcastStatus(shared, 'offline');
 		}
@@ -117,6 +124,8 @@ function join(config: SupabasePublicConfig, name: string, listener: Listener): S
 			void existing.channel?.track(existing.presence.state());
 		existing.members.add(listener);
 		listener.setStatus(existing.status);
+		// Outside the caller's effect, so what the listener reads is not tracked by it.
+		if (existing.status === 'live') queueMicrotask(() => listener.listeners.onJoin?.());
 		return existing;
 	}
 	const shared: SharedTopic = {
