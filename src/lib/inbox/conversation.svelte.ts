@@ -139,7 +139,10 @@ export class ConversationState {
 							messageReactionSchema.safeParse(payload.record).data,
 							idOf(payload.old_record)
 						)
-				}
+				},
+				// The thread was read before the topic was joined (or the socket dropped): a message
+				// sent in between is read now.
+				onJoin: () => void this.#catchUp()
 			}
 		);
 
@@ -266,6 +269,31 @@ export class ConversationState {
 			toast.error((error as Error).message + ' Scroll up again to retry.');
 		} finally {
 			this.loadingOlder = false;
+		}
+	}
+
+	/** Merges the newest page of the thread: what arrived while nobody listened shows up. */
+	async #catchUp(): Promise<void> {
+		try {
+			const page = await loadThreadPage(await this.supabase(), this.conversation.id);
+			const follow = this.#nearBottom();
+			const before = this.thread;
+			let next = before;
+			for (const message of page.messages)
+				next = mergeMessage(next, message, pendingCopyOf(next, message, this.me.id));
+			this.thread = next;
+			const arrived = page.messages.filter(
+				(message) => !before.some((row) => row.id === message.id)
+			);
+			if (arrived.length === 0) return;
+			if (
+				arrived.some((message) => message.direction === 'inbound') &&
+				document.visibilityState === 'visible'
+			)
+				void this.markRead();
+			if (follow) void this.scrollToBottom();
+		} catch {
+			// The next message or a reload brings it; a toast for a background read would be noise.
 		}
 	}
 
