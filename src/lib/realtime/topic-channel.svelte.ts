@@ -125,7 +125,10 @@ function join(config: SupabasePublicConfig, name: string, listener: Listener): S
 		existing.members.add(listener);
 		listener.setStatus(existing.status);
 		// Outside the caller's effect, so what the listener reads is not tracked by it.
-		if (existing.status === 'live') queueMicrotask(() => listener.listeners.onJoin?.());
+		if (existing.status === 'live')
+			queueMicrotask(() => {
+				if (existing.members.has(listener)) listener.listeners.onJoin?.();
+			});
 		return existing;
 	}
 	const shared: SharedTopic = {
