@@ -18,6 +18,11 @@ export interface Mail {
 export interface StackEvents {
 	/** Sessions ended (sign-out, user deleted or banned): realtime drops sockets using them. */
 	'sessions-revoked': [{ userId: string; sessionIds?: string[] }];
+	/**
+	 * A request that may have written (any but GET, HEAD and OPTIONS) has been answered, so what it
+	 * committed can be read: realtime looks for new broadcast rows at once.
+	 */
+	'request-finished': [];
 }
 
 /** What every service of the stack shares. */

@@ -161,6 +161,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		}
 	});
 	server.on('request', (request, response) => {
+		if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS')
+			response.once('finish', () => context.events.emit('request-finished'));
 		// Functions take every method (their own OPTIONS included) and no apikey, as on the platform.
 		const { pathname, search } = new URL(request.url ?? '/', url);
 		if (!pathname.startsWith(FUNCTIONS_PREFIX)) {

@@ -9,7 +9,7 @@ import { Inbox, subscribed } from '../support/clients.ts';
 
 // The server ends the stack's sessions under it, as a restart or an administrator would: the stack
 // must answer the requests caught in it with 503, keep serving, LISTEN again, and deliver the
-// broadcasts committed while it was not listening.
+// broadcasts committed while it could not read them.
 
 /** Waiting for the server to show a session (or drop one) can take a moment on a busy machine. */
 const POLL = { timeout: 15_000, interval: 50 };
@@ -188,7 +188,38 @@ describe('the local stack on PostgreSQL when the server ends its connections', (
 		expect(data).toEqual([{ body: 'while down' }, { body: 'after' }]);
 	});
 
-	it('tells subscribers to fetch current state again when it cannot catch up on what it missed', async () => {
+	it('delivers a transaction that commits after later ones, once, when it commits', async () => {
+		const client = await aliceClient();
+		const inbox = new Inbox<Broadcast>();
+		const room = client.channel('room:1', { config: { private: true } });
+		room.on('broadcast', { event: '*' }, inbox.push);
+		await subscribed(room);
+
+		// A long transaction writes first and commits last: reads in between must not skip it.
+		const url = new URL(testDatabaseServer!);
+		url.pathname = `/${database}`;
+		const writer = new pg.Client({ connectionString: url.toString() });
+		await writer.connect();
+		try {
+			await writer.query('begin');
+			await writer.query(`insert into public.room_messages (room_id, body) values (1, 'slow')`);
+			await admin.query(`insert into public.room_messages (room_id, body) values (1, 'quick')`);
+			expect((await inbox.next()).payload.record?.body).toBe('quick');
+			await writer.query('commit');
+			expect((await inbox.next()).payload.record?.body).toBe('slow');
+			await admin.query(`insert into public.room_messages (room_id, body) values (1, 'last')`);
+			expect((await inbox.next()).payload.record?.body).toBe('last');
+			expect(inbox.items.map((item) => item.payload.record?.body)).toEqual([
+				'quick',
+				'slow',
+				'last'
+			]);
+		} finally {
+			await writer.end();
+		}
+	});
+
+	it('tells subscribers to fetch current state again while it cannot read broadcasts, then goes on', async () => {
 		const client = await aliceClient();
 		const system = new Inbox<Record<string, unknown>>();
 		const broadcasts = new Inbox<Broadcast>();

@@ -3,236 +3,215 @@ import type { RealtimeHub } from './hub.ts';
 
 /** Where database broadcasts go: the hub itself, or the process that owns the sockets. */
 export type BroadcastTarget = Pick<RealtimeHub, 'broadcast' | 'resyncAll'> & {
-	/**
-	 * Whether anyone has the topic open: rows for other topics are not read as they are notified
-	 * (default: every topic is wanted), and the target drops any a catch-up hands it.
-	 */
+	/** Whether anyone has the topic open (default: every topic is wanted). */
 	wants?(topic: string, isPrivate: boolean): boolean;
 };
 
-/**
- * The channel bootstrap.sql's trigger notifies on after each broadcast row commits, with
- * `<id> <inserted_at>` and, unless the topic is too long for a notification, a newline, `t` or `f`
- * for private, and the topic.
- */
-export const MESSAGES_CHANNEL = 'parley_realtime';
-
-/** A notification on MESSAGES_CHANNEL, read; `topic` is absent when the row must be read to know it. */
-export function parseMessageNotification(
-	payload: string
-): { id: string; insertedAt: string; topic?: string; isPrivate?: boolean } | undefined {
-	const newline = payload.indexOf('\n');
-	const head = newline < 0 ? payload : payload.slice(0, newline);
-	const space = head.indexOf(' ');
-	if (space < 0) return undefined;
-	const row = { id: head.slice(0, space), insertedAt: head.slice(space + 1) };
-	if (newline < 0) return row;
-	return { ...row, isPrivate: payload[newline + 1] === 't', topic: payload.slice(newline + 2) };
+/** What the reader hands back: ask it to read now, and stop it. */
+export interface DatabaseBroadcasts {
+	/** Reads committed rows as soon as the current read (if any) ends: something was just written. */
+	readSoon(): void;
+	stop(): Promise<void>;
 }
 
 /** Supabase keeps broadcast rows for days; we keep them only long enough to have been delivered. */
 const RETENTION_SECONDS = 300;
 const CLEANUP_INTERVAL_MS = 60_000;
-const BATCH_SIZE = 500;
 
 /**
- * After the LISTEN session comes back, rows inserted this long before the newest one delivered are
- * read again: `inserted_at` is when the writing transaction began, so one that began earlier may
- * have committed while nobody listened.
+ * Reads when nothing asked for one: soon after a read that found rows (a burst usually goes on),
+ * then less often while reads come back empty. Writes through the stack's API ask at once.
  */
-const CATCH_UP_OVERLAP_SECONDS = 30;
-/** Retries of reads that failed because the database was unreachable: 100 ms doubling to 5 s. */
+const BUSY_READ_MS = 5;
+const IDLE_READ_MS = 50;
+
+/**
+ * After PostgreSQL restarts, rows inserted this long before the previous read are read again, and
+ * those already delivered are skipped: a crash can hand an aborted transaction's id, never written
+ * to the WAL, to a new transaction, which the id cursor would take for one already read.
+ */
+const RESTART_OVERLAP_SECONDS = 30;
+/** Retries of reads that failed: 100 ms doubling to 5 s. */
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
-/** A catch-up that still fails after this many tries gives up and asks clients to resync. */
-const CATCH_UP_ATTEMPTS = 8;
+/** Clients are told to fetch current state again when reads still fail after this many tries. */
+const RESYNC_AFTER_FAILURES = 8;
 
-/** What clients on every topic are told when broadcasts may have been lost. */
+/** What clients on every topic are told when broadcasts may be missing or late. */
 export const RESYNC_MESSAGE =
 	'Realtime lost its database connection and may have missed messages on this Channel topic; fetch its current state again.';
 
-interface MessageRow {
-	id: string;
-	topic: string;
+interface ReadRow {
+	snapshot: string;
+	started: string;
+	now: string;
+	id: string | null;
+	topic: string | null;
 	event: string | null;
 	private: boolean | null;
 	payload: string | null;
-	inserted_at: string;
 }
 
-/** `inserted_at::text` (a timestamp without zone, ISO) as milliseconds, for pruning only. */
-function timestampMs(text: string): number {
-	return Date.parse(text.replace(' ', 'T') + 'Z');
+/** Where the previous read left off: the transactions it could not see yet. */
+interface Cursor {
+	/** Every transaction id at or above this one had not finished. */
+	xmax: string;
+	/** The ids below `xmax` still running. */
+	running: string[];
+	/** When the server started, to notice a restart. */
+	started: string;
+	/** The database's clock at that read. */
+	readAt: string;
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** `pg_current_snapshot()` as text is `xmin:xmax:xip,xip,...`. */
+function parseSnapshot(text: string): { xmax: string; running: string[] } {
+	const [, xmax, running] = text.split(':');
+	return { xmax, running: running ? running.split(',') : [] };
+}
+
+const READ_SQL = `
+	select s.snapshot, s.started, s.now, m.id::text as id, m.topic, m.event, m.private,
+	       m.payload::text as payload
+	from (select pg_current_snapshot()::text as snapshot, pg_postmaster_start_time()::text as started,
+	             localtimestamp::text as now) s
+	left join lateral (
+		select m.id, m.topic, m.event, m.private, m.payload, m.seq
+		from realtime.messages m
+		where m.extension = 'broadcast'
+		  and (m.xid >= $1::xid8 or m.xid = any($2::xid8[])
+		       or (s.started <> $3 and m.inserted_at >= $4::timestamp - make_interval(secs => $5)))
+	) m on true
+	order by m.seq`;
 
 /**
- * Delivers broadcast rows (realtime.send, realtime.broadcast_changes) to subscribers after they
- * commit. Notifications only queue ids; the rows are read in batches (many notifies, one query), so
- * a burst of writes never waits on delivery or on sockets.
+ * Delivers broadcast rows (realtime.send, realtime.broadcast_changes) to subscribers once they
+ * commit, in the order they were written. Each read is one statement: the snapshot it ran in, and
+ * the rows of every transaction that had not finished at the previous read and is visible now. A
+ * transaction finishes once, so each row is read once, however late it commits; nothing depends
+ * on a session staying up, so a lost connection only delays rows. Rows are deleted only once read.
  *
- * Notifications sent while the LISTEN session is down are lost, so when it resumes the rows
- * inserted since the newest one delivered (less an overlap) are read and those not yet delivered
- * are sent; recently delivered ids are remembered so nothing goes out twice. If that catch-up
- * cannot be complete (the rows were already cleaned up, or the database stays unreachable), every
- * joined channel gets a `system` message telling its client to fetch current state again.
+ * Writers pay nothing for this beyond the row: no NOTIFY, so their commits need not queue one
+ * behind another. Writes through the stack's API call `readSoon`; others (SQL sessions, scheduled
+ * jobs) are found by the next timed read.
  */
 export async function deliverDatabaseBroadcasts(
 	db: Db,
 	hub: BroadcastTarget
-): Promise<() => Promise<void>> {
-	const queued: { id: string; insertedAt: string }[] = [];
-	let draining: Promise<void> | undefined;
-	let catchingUp: Promise<void> | undefined;
-	let stopped = false;
-	// Newest inserted_at delivered (database clock), and ids delivered recently with their time.
-	let cursor = (await db.query<{ now: string }>('select localtimestamp::text as now')).rows[0].now;
+): Promise<DatabaseBroadcasts> {
+	const first = (
+		await db.query<ReadRow>(
+			`select pg_current_snapshot()::text as snapshot, pg_postmaster_start_time()::text as started,
+			        localtimestamp::text as now`
+		)
+	).rows[0];
+	let cursor: Cursor = {
+		...parseSnapshot(first.snapshot),
+		started: first.started,
+		readAt: first.now
+	};
+	// Ids delivered lately, only consulted after a restart; kept for twice the overlap.
 	const delivered = new Map<string, number>();
+	let stopped = false;
+	let reading: Promise<void> | undefined;
+	let readAgain = false;
+	let timer: NodeJS.Timeout | undefined;
+	let idleMs = BUSY_READ_MS;
+	let failures = 0;
+	let resyncSent = false;
 
-	const deliver = (row: MessageRow) => {
-		if (delivered.has(row.id)) return;
-		delivered.set(row.id, timestampMs(row.inserted_at));
-		if (row.inserted_at > cursor) cursor = row.inserted_at;
-		hub.broadcast(
-			row.topic,
-			row.private === true,
-			row.event ?? '',
-			{ json: row.payload ?? '{}' },
-			{ id: row.id }
-		);
-	};
-
-	// A row for a topic nobody has open counts as delivered, to nobody, as Realtime would.
-	const skip = (id: string, insertedAt: string) => {
-		delivered.set(id, timestampMs(insertedAt));
-		if (insertedAt > cursor) cursor = insertedAt;
-		forgetOld();
-	};
-
-	// Ids older than twice the overlap can no longer come back in a catch-up. They were added
-	// roughly in time order, so the walk stops at the first one still inside the horizon.
 	const forgetOld = () => {
-		if (delivered.size < 2 * BATCH_SIZE) return;
-		const horizon = timestampMs(cursor) - 2 * CATCH_UP_OVERLAP_SECONDS * 1000;
+		const horizon = Date.now() - 2 * RESTART_OVERLAP_SECONDS * 1000;
 		for (const [id, at] of delivered) {
 			if (at >= horizon) break;
 			delivered.delete(id);
 		}
 	};
 
-	const drain = async () => {
-		let retryMs = FIRST_RETRY_MS;
-		while (queued.length > 0 && !stopped) {
-			const batch = queued.splice(0, BATCH_SIZE);
-			try {
-				const { rows } = await db.query<MessageRow>(
-					`select m.id::text as id, m.topic, m.event, m.private, m.payload::text as payload,
-					        m.inserted_at::text as inserted_at
-					 from unnest($1::uuid[], $2::timestamp[]) with ordinality as k(id, inserted_at, position)
-					 join realtime.messages m on m.id = k.id and m.inserted_at = k.inserted_at
-					 order by k.position`,
-					[batch.map((entry) => entry.id), batch.map((entry) => entry.insertedAt)]
-				);
-				for (const row of rows) deliver(row);
-				forgetOld();
-				retryMs = FIRST_RETRY_MS;
-			} catch (error) {
-				if (stopped) return;
-				if (isDatabaseUnavailable(error)) {
-					// The rows are committed; read them again once the database answers.
-					queued.unshift(...batch);
-					await sleep(retryMs);
-					retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-				} else
-					console.error('[realtime] could not read broadcast messages:', (error as Error).message);
-			}
+	const read = async (): Promise<number> => {
+		const { rows } = await db.query<ReadRow>(READ_SQL, [
+			cursor.xmax,
+			cursor.running,
+			cursor.started,
+			cursor.readAt,
+			RESTART_OVERLAP_SECONDS
+		]);
+		const head = rows[0];
+		const restarted = head.started !== cursor.started;
+		let count = 0;
+		for (const row of rows) {
+			if (row.id === null || row.topic === null) continue;
+			if (restarted && delivered.has(row.id)) continue;
+			delivered.set(row.id, Date.now());
+			count++;
+			if (hub.wants && !hub.wants(row.topic, row.private === true)) continue;
+			hub.broadcast(
+				row.topic,
+				row.private === true,
+				row.event ?? '',
+				{ json: row.payload ?? '{}' },
+				{ id: row.id }
+			);
 		}
+		cursor = { ...parseSnapshot(head.snapshot), started: head.started, readAt: head.now };
+		forgetOld();
+		return count;
 	};
 
-	const startDraining = () => {
-		if (draining || stopped) return;
-		draining = drain().finally(() => {
-			draining = undefined;
-			if (queued.length > 0) startDraining();
-		});
-	};
-
-	const catchUp = async () => {
-		let retryMs = FIRST_RETRY_MS;
-		for (let attempt = 1; !stopped; attempt++) {
-			const since = cursor;
-			try {
-				const { rows: window } = await db.query<{ complete: boolean }>(
-					`select $1::timestamp - make_interval(secs => $2) >= localtimestamp - make_interval(secs => $3) as complete`,
-					[since, CATCH_UP_OVERLAP_SECONDS, RETENTION_SECONDS]
-				);
-				const { rows } = await db.query<MessageRow>(
-					`select m.id::text as id, m.topic, m.event, m.private, m.payload::text as payload,
-					        m.inserted_at::text as inserted_at
-					 from realtime.messages m
-					 where m.extension = 'broadcast' and m.inserted_at >= $1::timestamp - make_interval(secs => $2)
-					 order by m.inserted_at, m.id`,
-					[since, CATCH_UP_OVERLAP_SECONDS]
-				);
-				if (stopped) return;
-				let caughtUp = 0;
-				for (const row of rows) {
-					if (delivered.has(row.id)) continue;
-					deliver(row);
-					caughtUp++;
-				}
-				forgetOld();
-				if (caughtUp > 0)
-					console.error(`[realtime] delivered ${caughtUp} broadcasts sent while not listening.`);
-				// Rows older than the retention may have been deleted before anyone read them.
-				if (!window[0].complete) hub.resyncAll(RESYNC_MESSAGE);
-				return;
-			} catch (error) {
-				if (stopped) return;
-				if (!isDatabaseUnavailable(error) || attempt >= CATCH_UP_ATTEMPTS) {
-					console.error(
-						'[realtime] could not catch up on missed broadcasts; asking clients to resync:',
-						(error as Error).message
-					);
-					hub.resyncAll(RESYNC_MESSAGE);
-					return;
-				}
-				await sleep(retryMs);
-				retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-			}
-		}
-	};
-
-	const startCatchUp = () => {
+	const schedule = (ms: number) => {
 		if (stopped) return;
-		// One catch-up at a time; a resume during one starts another after it, from the newer cursor.
-		const previous = catchingUp ?? Promise.resolve();
-		const next: Promise<void> = previous.then(catchUp).finally(() => {
-			if (catchingUp === next) catchingUp = undefined;
-		});
-		catchingUp = next;
+		clearTimeout(timer);
+		timer = setTimeout(startRead, ms);
+		timer.unref();
 	};
 
-	const unlisten = await db.listen(
-		MESSAGES_CHANNEL,
-		(notification) => {
-			const row = parseMessageNotification(notification);
-			if (!row) return;
-			if (row.topic !== undefined && hub.wants && !hub.wants(row.topic, row.isPrivate === true)) {
-				skip(row.id, row.insertedAt);
-				return;
+	const runRead = async () => {
+		try {
+			const count = await read();
+			if (resyncSent) console.error('[realtime] reading broadcast messages again.');
+			failures = 0;
+			resyncSent = false;
+			idleMs = count > 0 ? BUSY_READ_MS : Math.min(idleMs * 2, IDLE_READ_MS);
+			schedule(idleMs);
+		} catch (error) {
+			if (stopped) return;
+			failures++;
+			const unavailable = isDatabaseUnavailable(error);
+			if (!unavailable || failures === 1)
+				console.error('[realtime] could not read broadcast messages:', (error as Error).message);
+			// The rows stay until read; meanwhile subscribers learn theirs may be late.
+			if (!resyncSent && (!unavailable || failures >= RESYNC_AFTER_FAILURES)) {
+				resyncSent = true;
+				hub.resyncAll(RESYNC_MESSAGE);
 			}
-			queued.push({ id: row.id, insertedAt: row.insertedAt });
-			startDraining();
-		},
-		startCatchUp
-	);
+			schedule(Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS));
+		}
+	};
+
+	const startRead = () => {
+		if (stopped) return;
+		if (reading) {
+			readAgain = true;
+			return;
+		}
+		clearTimeout(timer);
+		reading = runRead().finally(() => {
+			reading = undefined;
+			if (readAgain) {
+				readAgain = false;
+				if (failures === 0) startRead();
+			}
+		});
+	};
 
 	const cleanup = setInterval(() => {
+		// Only rows of transactions finished before the previous read: those have been read.
+		const { xmax, running } = cursor;
 		db.query(
-			`delete from realtime.messages where inserted_at < localtimestamp - make_interval(secs => $1)`,
-			[RETENTION_SECONDS]
+			`delete from realtime.messages
+			 where inserted_at < localtimestamp - make_interval(secs => $1)
+			   and xid < least($2::xid8, (select min(x) from unnest($3::xid8[]) x))`,
+			[RETENTION_SECONDS, xmax, running]
 		).catch((error) => {
 			if (!stopped)
 				console.error(
@@ -243,11 +222,18 @@ export async function deliverDatabaseBroadcasts(
 	}, CLEANUP_INTERVAL_MS);
 	cleanup.unref();
 
-	return async () => {
-		stopped = true;
-		clearInterval(cleanup);
-		await unlisten();
-		await draining;
-		await catchingUp;
+	schedule(BUSY_READ_MS);
+
+	return {
+		// While reads fail, the retry timer alone decides when to try again.
+		readSoon: () => {
+			if (failures === 0) startRead();
+		},
+		async stop() {
+			stopped = true;
+			clearTimeout(timer);
+			clearInterval(cleanup);
+			await reading;
+		}
 	};
 }

@@ -47,7 +47,9 @@ const broadcastBatch = z.object({
  */
 export async function createRealtimeService(context: StackContext): Promise<RealtimeService> {
 	const fanout = await startFanout(context.db);
-	const stopDelivery = await deliverDatabaseBroadcasts(context.db, fanout);
+	const delivery = await deliverDatabaseBroadcasts(context.db, fanout);
+	const onWritten = () => delivery.readSoon();
+	context.events.on('request-finished', onWritten);
 	const stopRecheck = await context.db.listen(
 		RECHECK_CHANNEL,
 		(userId) => {
@@ -162,7 +164,8 @@ export async function createRealtimeService(context: StackContext): Promise<Real
 		recheckUser: (userId) => fanout.recheckUser(userId),
 		async close() {
 			context.events.off('sessions-revoked', onSessionsRevoked);
-			await stopDelivery();
+			context.events.off('request-finished', onWritten);
+			await delivery.stop();
 			await stopRecheck();
 			await fanout.close();
 		}
