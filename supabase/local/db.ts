@@ -24,6 +24,12 @@ export interface Tx {
 export interface Db extends Tx {
 	readonly kind: 'pglite' | 'postgres';
 	/**
+	 * How many sessions were lost so far (server restarted or crashed, backend terminated); always
+	 * 0 on PGlite. A crash ends every session, so a reader that saw this change knows one may have
+	 * happened since its last read.
+	 */
+	readonly connectionLosses: number;
+	/**
 	 * Runs `fn` in one transaction. `opening` (statements without parameters) runs first, sent with
 	 * the BEGIN on PostgreSQL, so a request's settings cost no round trip of their own.
 	 */
@@ -74,6 +80,7 @@ async function openPglite(dataDir?: string): Promise<Db> {
 	});
 	return {
 		kind: 'pglite',
+		connectionLosses: 0,
 		...wrap(pglite),
 		transaction: (fn, opening) =>
 			pglite.transaction(async (tx) => {
@@ -218,7 +225,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 	// A connection the server terminates (restart, pg_terminate_backend) emits `error`; without a
 	// listener that would crash the process. Idle clients are dropped by the pool itself; a client in
 	// use fails its query, and `release` drops it because it is no longer queryable.
-	pool.on('connect', (client) => client.on('error', logConnectionError('pooled')));
+	let connectionLosses = 0;
+	const logPooledError = logConnectionError('pooled');
+	pool.on('connect', (client) =>
+		client.on('error', (error) => {
+			connectionLosses++;
+			logPooledError(error);
+		})
+	);
 	// The pool re-emits an idle client's error; the client's own listener above has logged it.
 	pool.on('error', () => undefined);
 	const wrap = (q: pg.Pool | pg.PoolClient): Tx => ({
@@ -227,20 +241,28 @@ async function openPostgres(url: string, poolSize: number): Promise<Db> {
 				const result = await q.query(sql, params);
 				return { rows: result.rows as Row[], affectedRows: result.rowCount ?? 0 };
 			} catch (error) {
-				throw asDatabaseError(error);
+				throw lost(error);
 			}
 		},
 		async exec(sql: string) {
 			try {
 				await q.query(sql);
 			} catch (error) {
-				throw asDatabaseError(error);
+				throw lost(error);
 			}
 		}
 	});
+	const lost = (error: unknown) => {
+		const mapped = asDatabaseError(error);
+		if (isDatabaseUnavailable(mapped)) connectionLosses++;
+		return mapped;
+	};
 	const listener = new ListenConnection(url);
 	return {
 		kind: 'postgres',
+		get connectionLosses() {
+			return connectionLosses;
+		},
 		...wrap(pool),
 		async transaction(fn, opening) {
 			// Whatever stops a new session (refused, starting up, not allowing connections) means the

@@ -219,6 +219,42 @@ describe('the local stack on PostgreSQL when the server ends its connections', (
 		}
 	});
 
+	it('after losing its sessions it also reads rows whose transaction id it had taken as finished', async () => {
+		// A crash can hand the id of an aborted transaction whose WAL never reached the disk to a new
+		// transaction. Forged here: rows given the id of a transaction that finished long ago.
+		const client = await aliceClient();
+		const inbox = new Inbox<Broadcast>();
+		const room = client.channel('room:1', { config: { private: true } });
+		room.on('broadcast', { event: '*' }, inbox.push);
+		await subscribed(room);
+		const finished = (
+			await admin.query<{ xid: string }>('select pg_current_xact_id()::text as xid')
+		).rows[0].xid;
+		const insertWithId = (body: string) =>
+			admin.query(
+				`insert into realtime.messages (topic, extension, event, private, payload, xid)
+				 values ('room:1', 'broadcast', 'INSERT', true, jsonb_build_object('record', jsonb_build_object('body', $1::text)), $2::xid8)`,
+				[body, finished]
+			);
+		// Once a read has passed that transaction, its id alone does not bring a row back.
+		await admin.query(`insert into public.room_messages (room_id, body) values (1, 'past it')`);
+		expect((await inbox.next()).payload.record?.body).toBe('past it');
+		await insertWithId('forged');
+		await admin.query(`insert into public.room_messages (room_id, body) values (1, 'marker')`);
+		expect((await inbox.next()).payload.record?.body).toBe('marker');
+
+		await server.query(`alter database ${database} allow_connections false`);
+		await terminate(await stackBackends('parley-stack'));
+		await insertWithId('reused');
+		await server.query(`alter database ${database} allow_connections true`);
+		expect((await inbox.next()).payload.record?.body).toBe('reused');
+		expect(inbox.items.map((item) => item.payload.record?.body)).toEqual([
+			'past it',
+			'marker',
+			'reused'
+		]);
+	});
+
 	it('tells subscribers to fetch current state again while it cannot read broadcasts, then goes on', async () => {
 		const client = await aliceClient();
 		const system = new Inbox<Record<string, unknown>>();

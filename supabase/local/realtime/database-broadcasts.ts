@@ -24,44 +24,44 @@ const CLEANUP_INTERVAL_MS = 60_000;
  */
 const BUSY_READ_MS = 5;
 const IDLE_READ_MS = 50;
-
 /**
- * After PostgreSQL restarts, rows inserted this long before the previous read are read again, and
- * those already delivered are skipped: a crash can hand an aborted transaction's id, never written
- * to the WAL, to a new transaction, which the id cursor would take for one already read.
+ * Reads start at least this far apart, asked or not: under a burst of requests one read takes the
+ * rows of several instead of one each, at the cost of a few milliseconds.
  */
-const RESTART_OVERLAP_SECONDS = 30;
+const MIN_READ_GAP_MS = 5;
+
 /** Retries of reads that failed: 100 ms doubling to 5 s. */
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
 /** Clients are told to fetch current state again when reads still fail after this many tries. */
 const RESYNC_AFTER_FAILURES = 8;
+/**
+ * Unread rows are kept for their transaction however long it runs, up to this: the snapshot's
+ * oldest running transaction is the whole server's, so an idle session in any database would
+ * otherwise stop every delete.
+ */
+const UNREAD_KEPT_SECONDS = 3600;
 
 /** What clients on every topic are told when broadcasts may be missing or late. */
 export const RESYNC_MESSAGE =
 	'Realtime lost its database connection and may have missed messages on this Channel topic; fetch its current state again.';
 
-interface ReadRow {
+interface HeadRow {
 	snapshot: string;
-	started: string;
-	now: string;
 	id: string | null;
 	topic: string | null;
-	event: string | null;
 	private: boolean | null;
-	payload: string | null;
+	seq: string | null;
 }
 
-/** Where the previous read left off: the transactions it could not see yet. */
+/** Where the previous read left off. */
 interface Cursor {
 	/** Every transaction id at or above this one had not finished. */
 	xmax: string;
 	/** The ids below `xmax` still running. */
 	running: string[];
-	/** When the server started, to notice a restart. */
-	started: string;
-	/** The database's clock at that read. */
-	readAt: string;
+	/** The highest `seq` read. */
+	seq: string;
 }
 
 /** `pg_current_snapshot()` as text is `xmin:xmax:xip,xip,...`. */
@@ -70,26 +70,37 @@ function parseSnapshot(text: string): { xmax: string; running: string[] } {
 	return { xmax, running: running ? running.split(',') : [] };
 }
 
-const READ_SQL = `
-	select s.snapshot, s.started, s.now, m.id::text as id, m.topic, m.event, m.private,
-	       m.payload::text as payload
-	from (select pg_current_snapshot()::text as snapshot, pg_postmaster_start_time()::text as started,
-	             localtimestamp::text as now) s
+/**
+ * One statement, so the rows are exactly those its snapshot shows. A row whose `xid` is not below
+ * the snapshot's xmax was not written by a finished transaction (it was given by hand): never read.
+ * After a lost session, rows written after the highest `seq` read are read too: a server that
+ * crashed can hand the id of an aborted transaction whose WAL never reached the disk to a new one,
+ * which the id test alone would take for a transaction already read; a sequence never goes back
+ * past a value whose row committed.
+ */
+const headSql = (afterLoss: boolean) => `
+	select s.snapshot::text as snapshot, m.id::text as id, m.topic, m.private, m.seq::text as seq
+	from (select pg_current_snapshot() as snapshot) s
 	left join lateral (
-		select m.id, m.topic, m.event, m.private, m.payload, m.seq
+		select m.id, m.topic, m.private, m.seq
 		from realtime.messages m
-		where m.extension = 'broadcast'
-		  and (m.xid >= $1::xid8 or m.xid = any($2::xid8[])
-		       or (s.started <> $3 and m.inserted_at >= $4::timestamp - make_interval(secs => $5)))
+		where m.extension = 'broadcast' and m.xid < pg_snapshot_xmax(s.snapshot)
+		  and (m.xid >= $1::xid8 or m.xid = any($2::xid8[])${afterLoss ? ' or m.seq > $3::bigint' : ''})
 	) m on true
 	order by m.seq`;
 
+/** The bodies of the rows somebody wants, read only then: most rows are for topics nobody has open. */
+const BODIES_SQL = `
+	select m.id::text as id, m.event, m.payload::text as payload
+	from realtime.messages m where m.id = any($1::uuid[])`;
+
 /**
  * Delivers broadcast rows (realtime.send, realtime.broadcast_changes) to subscribers once they
- * commit, in the order they were written. Each read is one statement: the snapshot it ran in, and
- * the rows of every transaction that had not finished at the previous read and is visible now. A
- * transaction finishes once, so each row is read once, however late it commits; nothing depends
- * on a session staying up, so a lost connection only delays rows. Rows are deleted only once read.
+ * commit, in the order they were written. Each read asks, in one statement, for the snapshot it
+ * runs in and the rows of every transaction that had not finished at the previous read and is
+ * visible now. A transaction finishes once, so each row is read once, however late it commits;
+ * nothing depends on a session staying up, so a lost connection only delays rows. Rows are
+ * deleted only once read.
  *
  * Writers pay nothing for this beyond the row: no NOTIFY, so their commits need not queue one
  * behind another. Writes through the stack's API call `readSoon`; others (SQL sessions, scheduled
@@ -99,19 +110,15 @@ export async function deliverDatabaseBroadcasts(
 	db: Db,
 	hub: BroadcastTarget
 ): Promise<DatabaseBroadcasts> {
+	const losses = () => db.connectionLosses;
+	let seenLosses = losses();
 	const first = (
-		await db.query<ReadRow>(
-			`select pg_current_snapshot()::text as snapshot, pg_postmaster_start_time()::text as started,
-			        localtimestamp::text as now`
+		await db.query<{ snapshot: string; seq: string }>(
+			`select pg_current_snapshot()::text as snapshot,
+			        coalesce((select max(seq) from realtime.messages), 0)::text as seq`
 		)
 	).rows[0];
-	let cursor: Cursor = {
-		...parseSnapshot(first.snapshot),
-		started: first.started,
-		readAt: first.now
-	};
-	// Ids delivered lately, only consulted after a restart; kept for twice the overlap.
-	const delivered = new Map<string, number>();
+	let cursor: Cursor = { ...parseSnapshot(first.snapshot), seq: first.seq };
 	let stopped = false;
 	let reading: Promise<void> | undefined;
 	let readAgain = false;
@@ -120,61 +127,81 @@ export async function deliverDatabaseBroadcasts(
 	let failures = 0;
 	let resyncSent = false;
 
-	const forgetOld = () => {
-		const horizon = Date.now() - 2 * RESTART_OVERLAP_SECONDS * 1000;
-		for (const [id, at] of delivered) {
-			if (at >= horizon) break;
-			delivered.delete(id);
-		}
-	};
-
 	const read = async (): Promise<number> => {
-		const { rows } = await db.query<ReadRow>(READ_SQL, [
-			cursor.xmax,
-			cursor.running,
-			cursor.started,
-			cursor.readAt,
-			RESTART_OVERLAP_SECONDS
-		]);
-		const head = rows[0];
-		const restarted = head.started !== cursor.started;
-		let count = 0;
-		for (const row of rows) {
-			if (row.id === null || row.topic === null) continue;
-			if (restarted && delivered.has(row.id)) continue;
-			delivered.set(row.id, Date.now());
-			count++;
-			if (hub.wants && !hub.wants(row.topic, row.private === true)) continue;
-			hub.broadcast(
-				row.topic,
-				row.private === true,
-				row.event ?? '',
-				{ json: row.payload ?? '{}' },
-				{ id: row.id }
-			);
+		const lossesNow = losses();
+		const afterLoss = lossesNow !== seenLosses;
+		const { rows } = await db.query<HeadRow>(
+			headSql(afterLoss),
+			afterLoss ? [cursor.xmax, cursor.running, cursor.seq] : [cursor.xmax, cursor.running]
+		);
+		const found = rows.filter((row) => row.id !== null && row.topic !== null);
+		const wanted = found.filter((row) => !hub.wants || hub.wants(row.topic!, row.private === true));
+		if (wanted.length > 0) {
+			const { rows: bodies } = await db.query<{
+				id: string;
+				event: string | null;
+				payload: string | null;
+			}>(BODIES_SQL, [wanted.map((row) => row.id)]);
+			const byId = new Map(bodies.map((body) => [body.id, body]));
+			for (const row of wanted) {
+				const body = byId.get(row.id!);
+				if (!body) continue;
+				hub.broadcast(
+					row.topic!,
+					row.private === true,
+					body.event ?? '',
+					{ json: body.payload ?? '{}' },
+					{ id: row.id! }
+				);
+			}
 		}
-		cursor = { ...parseSnapshot(head.snapshot), started: head.started, readAt: head.now };
-		forgetOld();
-		return count;
+		let seq = cursor.seq;
+		for (const row of found) if (BigInt(row.seq!) > BigInt(seq)) seq = row.seq!;
+		cursor = { ...parseSnapshot(rows[0].snapshot), seq };
+		seenLosses = lossesNow;
+		return found.length;
 	};
 
+	let dueAt = Infinity;
+	let lastStart = -Infinity;
+
+	/** Reads in `ms` (or once the gap since the last read is over), unless one is due sooner. */
 	const schedule = (ms: number) => {
 		if (stopped) return;
+		if (reading) {
+			readAgain = true;
+			return;
+		}
+		const at = Math.max(performance.now() + ms, lastStart + MIN_READ_GAP_MS);
+		if (timer && dueAt <= at) return;
+		setTimer(at - performance.now(), at);
+	};
+
+	const setTimer = (ms: number, at = performance.now() + ms) => {
 		clearTimeout(timer);
-		timer = setTimeout(startRead, ms);
+		dueAt = at;
+		timer = setTimeout(
+			() => {
+				timer = undefined;
+				dueAt = Infinity;
+				startRead();
+			},
+			Math.max(0, ms)
+		);
 		timer.unref();
 	};
 
-	const runRead = async () => {
+	/** One read; gives the delay before the next timed one, or undefined when a retry is set. */
+	const runRead = async (): Promise<number | undefined> => {
 		try {
 			const count = await read();
 			if (resyncSent) console.error('[realtime] reading broadcast messages again.');
 			failures = 0;
 			resyncSent = false;
 			idleMs = count > 0 ? BUSY_READ_MS : Math.min(idleMs * 2, IDLE_READ_MS);
-			schedule(idleMs);
+			return idleMs;
 		} catch (error) {
-			if (stopped) return;
+			if (stopped) return undefined;
 			failures++;
 			const unavailable = isDatabaseUnavailable(error);
 			if (!unavailable || failures === 1)
@@ -184,7 +211,8 @@ export async function deliverDatabaseBroadcasts(
 				resyncSent = true;
 				hub.resyncAll(RESYNC_MESSAGE);
 			}
-			schedule(Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS));
+			setTimer(Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS));
+			return undefined;
 		}
 	};
 
@@ -195,23 +223,26 @@ export async function deliverDatabaseBroadcasts(
 			return;
 		}
 		clearTimeout(timer);
-		reading = runRead().finally(() => {
+		timer = undefined;
+		dueAt = Infinity;
+		lastStart = performance.now();
+		reading = runRead().then((next) => {
 			reading = undefined;
-			if (readAgain) {
-				readAgain = false;
-				if (failures === 0) startRead();
-			}
+			const asked = readAgain;
+			readAgain = false;
+			if (next !== undefined) schedule(asked ? 0 : next);
 		});
 	};
 
 	const cleanup = setInterval(() => {
-		// Only rows of transactions finished before the previous read: those have been read.
+		// Rows of transactions finished before the previous read have been read.
 		const { xmax, running } = cursor;
 		db.query(
 			`delete from realtime.messages
 			 where inserted_at < localtimestamp - make_interval(secs => $1)
-			   and xid < least($2::xid8, (select min(x) from unnest($3::xid8[]) x))`,
-			[RETENTION_SECONDS, xmax, running]
+			   and (xid < least($2::xid8, (select min(x) from unnest($3::xid8[]) x))
+			        or inserted_at < localtimestamp - make_interval(secs => $4))`,
+			[RETENTION_SECONDS, xmax, running, UNREAD_KEPT_SECONDS]
 		).catch((error) => {
 			if (!stopped)
 				console.error(
@@ -227,7 +258,7 @@ export async function deliverDatabaseBroadcasts(
 	return {
 		// While reads fail, the retry timer alone decides when to try again.
 		readSoon: () => {
-			if (failures === 0) startRead();
+			if (failures === 0) schedule(0);
 		},
 		async stop() {
 			stopped = true;

@@ -39,6 +39,9 @@ function wireBody(body: BroadcastBody): WireBody {
  * Starts the fan-out process and answers its RLS questions from `db`. If it dies, its sockets are
  * gone (clients reconnect) and a new one is started.
  */
+/** Broadcasts per message to the fan-out process at most. */
+const MAX_BATCH = 500;
+
 export async function startFanout(db: Db): Promise<Fanout> {
 	let closing = false;
 	let nextId = 1;
@@ -157,6 +160,8 @@ export async function startFanout(db: Db): Promise<Fanout> {
 				queueMicrotask(flushBatch);
 			}
 			batch.push({ topic, private: isPrivate, event, body: wireBody(body), meta });
+			// A backlog read at once still goes as messages of a bounded size.
+			if (batch.length >= MAX_BATCH) flushBatch();
 		},
 		resyncAll(message) {
 			send({ type: 'resync', message });
