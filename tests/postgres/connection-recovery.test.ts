@@ -104,6 +104,16 @@ async function aliceClient(): Promise<SupabaseClient> {
 	return client;
 }
 
+/** Alice's client with her private channel on room:1 joined, and the broadcasts it receives. */
+async function aliceInRoom1(): Promise<{ client: SupabaseClient; inbox: Inbox<Broadcast> }> {
+	const client = await aliceClient();
+	const inbox = new Inbox<Broadcast>();
+	const room = client.channel('room:1', { config: { private: true } });
+	room.on('broadcast', { event: '*' }, inbox.push);
+	await subscribed(room);
+	return { client, inbox };
+}
+
 /** Backend pids of the stack's sessions of one kind (pool or LISTEN). */
 async function stackBackends(applicationName: string): Promise<number[]> {
 	const { rows } = await admin.query<{ pid: number }>(
@@ -146,11 +156,7 @@ describe('the local stack on PostgreSQL when the server ends its connections', (
 	});
 
 	it('LISTENs again after its session is terminated and delivers what was committed meanwhile, once', async () => {
-		const client = await aliceClient();
-		const inbox = new Inbox<Broadcast>();
-		const room = client.channel('room:1', { config: { private: true } });
-		room.on('broadcast', { event: '*' }, inbox.push);
-		await subscribed(room);
+		const { client, inbox } = await aliceInRoom1();
 
 		// Nobody may open a session for a while: the stack cannot LISTEN again yet, nor serve REST.
 		await server.query(`alter database ${database} allow_connections false`);
@@ -189,11 +195,7 @@ describe('the local stack on PostgreSQL when the server ends its connections', (
 	});
 
 	it('delivers a transaction that commits after later ones, once, when it commits', async () => {
-		const client = await aliceClient();
-		const inbox = new Inbox<Broadcast>();
-		const room = client.channel('room:1', { config: { private: true } });
-		room.on('broadcast', { event: '*' }, inbox.push);
-		await subscribed(room);
+		const { inbox } = await aliceInRoom1();
 
 		// A long transaction writes first and commits last: reads in between must not skip it.
 		const url = new URL(testDatabaseServer!);
@@ -222,11 +224,7 @@ describe('the local stack on PostgreSQL when the server ends its connections', (
 	it('after losing its sessions it also reads rows whose transaction id it had taken as finished', async () => {
 		// A crash can hand the id of an aborted transaction whose WAL never reached the disk to a new
 		// transaction. Forged here: rows given the id of a transaction that finished long ago.
-		const client = await aliceClient();
-		const inbox = new Inbox<Broadcast>();
-		const room = client.channel('room:1', { config: { private: true } });
-		room.on('broadcast', { event: '*' }, inbox.push);
-		await subscribed(room);
+		const { inbox } = await aliceInRoom1();
 		const finished = (
 			await admin.query<{ xid: string }>('select pg_current_xact_id()::text as xid')
 		).rows[0].xid;
