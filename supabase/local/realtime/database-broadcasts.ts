@@ -49,6 +49,7 @@ export const RESYNC_MESSAGE =
 interface HeadRow {
 	snapshot: string;
 	id: string | null;
+	inserted_at: string | null;
 	topic: string | null;
 	private: boolean | null;
 	seq: string | null;
@@ -79,20 +80,25 @@ function parseSnapshot(text: string): { xmax: string; running: string[] } {
  * past a value whose row committed.
  */
 const headSql = (afterLoss: boolean) => `
-	select s.snapshot::text as snapshot, m.id::text as id, m.topic, m.private, m.seq::text as seq
+	select s.snapshot::text as snapshot, m.id::text as id, m.inserted_at::text as inserted_at,
+	       m.topic, m.private, m.seq::text as seq
 	from (select pg_current_snapshot() as snapshot) s
 	left join lateral (
-		select m.id, m.topic, m.private, m.seq
+		select m.id, m.inserted_at, m.topic, m.private, m.seq
 		from realtime.messages m
 		where m.extension = 'broadcast' and m.xid < pg_snapshot_xmax(s.snapshot)
 		  and (m.xid >= $1::xid8 or m.xid = any($2::xid8[])${afterLoss ? ' or m.seq > $3::bigint' : ''})
 	) m on true
 	order by m.seq`;
 
-/** The bodies of the rows somebody wants, read only then: most rows are for topics nobody has open. */
+/**
+ * The bodies of the rows somebody wants, read only then: most rows are for topics nobody has open.
+ * A row is its id and time (realtime.send takes the id from the payload, so an id can recur).
+ */
 const BODIES_SQL = `
-	select m.id::text as id, m.event, m.payload::text as payload
-	from realtime.messages m where m.id = any($1::uuid[])`;
+	select k.position, m.event, m.payload::text as payload
+	from unnest($1::uuid[], $2::timestamp[]) with ordinality as k(id, inserted_at, position)
+	join realtime.messages m on m.id = k.id and m.inserted_at = k.inserted_at`;
 
 /**
  * Delivers broadcast rows (realtime.send, realtime.broadcast_changes) to subscribers once they
@@ -138,14 +144,14 @@ export async function deliverDatabaseBroadcasts(
 		const wanted = found.filter((row) => !hub.wants || hub.wants(row.topic!, row.private === true));
 		if (wanted.length > 0) {
 			const { rows: bodies } = await db.query<{
-				id: string;
+				position: string;
 				event: string | null;
 				payload: string | null;
-			}>(BODIES_SQL, [wanted.map((row) => row.id)]);
-			const byId = new Map(bodies.map((body) => [body.id, body]));
-			for (const row of wanted) {
-				const body = byId.get(row.id!);
-				if (!body) continue;
+			}>(BODIES_SQL, [wanted.map((row) => row.id), wanted.map((row) => row.inserted_at)]);
+			const byPosition = new Map(bodies.map((body) => [Number(body.position), body]));
+			wanted.forEach((row, index) => {
+				const body = byPosition.get(index + 1);
+				if (!body) return;
 				hub.broadcast(
 					row.topic!,
 					row.private === true,
@@ -153,7 +159,7 @@ export async function deliverDatabaseBroadcasts(
 					{ json: body.payload ?? '{}' },
 					{ id: row.id! }
 				);
-			}
+			});
 		}
 		let seq = cursor.seq;
 		for (const row of found) if (BigInt(row.seq!) > BigInt(seq)) seq = row.seq!;
