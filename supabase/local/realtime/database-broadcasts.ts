@@ -9,7 +9,10 @@ export type BroadcastTarget = Pick<RealtimeHub, 'broadcast' | 'resyncAll'> & {
 
 /** What the reader hands back: ask it to read now, and stop it. */
 export interface DatabaseBroadcasts {
-	/** Reads committed rows as soon as the current read (if any) ends: something was just written. */
+	/**
+	 * Something was just written: reads committed rows once the current read (if any) has ended and
+	 * MIN_READ_GAP_MS has passed since the last one started.
+	 */
 	readSoon(): void;
 	stop(): Promise<void>;
 }
