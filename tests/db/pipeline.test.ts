@@ -334,6 +334,46 @@ describe('ingest', () => {
 		});
 	});
 
+	it("replies by an agent and by the AI sort after the customer's message however its stamp leads the clock", async () => {
+		const { messages } = await deliver(a.numberId, [inbound({ body: 'Is it in stock?' })]);
+		const conversationId = messages[0].conversation_id;
+		// A message stamped after a newer one on the same clock tick is ahead of now(); a minute
+		// ahead stands in for the microsecond, so that no clock can catch up during the test.
+		const [ahead] = (
+			await stack.db.query<{ stamp: string }>(
+				`with stamp as (select now() + interval '1 minute' as at),
+				   moved as (update public.messages set created_at = (select at from stamp) where id = $1)
+				 update public.conversations set last_message_at = (select at from stamp) where id = $2
+				 returning last_message_at::text as stamp`,
+				[messages[0].message_id, conversationId]
+			)
+		).rows;
+		await commitAs(stack.db, a.agent, 'select public.queue_outbound_message($1, $2)', [
+			conversationId,
+			'Yes, in blue'
+		]);
+		await asService(`select public.queue_ai_message($1, 'It ships today.')`, [conversationId]);
+		const { rows } = await stack.db.query<{ body: string; later: boolean }>(
+			`select body, created_at > $2::timestamptz as later from public.messages
+			 where conversation_id = $1 order by created_at, id`,
+			[conversationId, ahead.stamp]
+		);
+		expect(rows).toEqual([
+			{ body: 'Is it in stock?', later: false },
+			{ body: 'Yes, in blue', later: true },
+			{ body: 'It ships today.', later: true }
+		]);
+		const [conversation] = (
+			await stack.db.query<{ newest: boolean; preview: string }>(
+				`select c.last_message_at = (select max(m.created_at) from public.messages m where m.conversation_id = c.id) as newest,
+				   c.last_message_preview as preview
+				 from public.conversations c where c.id = $1`,
+				[conversationId]
+			)
+		).rows;
+		expect(conversation).toEqual({ newest: true, preview: 'It ships today.' });
+	});
+
 	it('a message the database refuses is kept with its reason for admins, and the rest of the delivery is stored', async () => {
 		const good = inbound();
 		const bad = inbound({ wa_id: 'not-a-number' });
