@@ -1,24 +1,40 @@
 -- Less work for every stored message.
 --
--- Two indexes that nothing reads any more are rewritten on every message. Each message rewrites
--- its conversation's row, and that update changes indexed columns, so every index of the table
--- takes a new entry:
+-- Two indexes are rewritten on every message for readers that no longer need them. Each message
+-- rewrites its conversation's row, and that update changes indexed columns, so every index of the
+-- table takes a new entry:
+-- - conversations_tenant_inbox_idx (tenant_id, last_message_at): since 20261206300000 the inbox
+--   and its tabs order by activity_at, through their own four indexes;
 -- - conversations_label_ids_idx (GIN on label_ids): since 20261205600000 the label filter and the
 --   tab counts join conversation_labels, because array containment cannot use an index under
---   row-level security;
--- - conversations_tenant_inbox_idx (tenant_id, last_message_at): since 20261206300000 the inbox
---   and its tabs order by activity_at, through their own four indexes.
-drop index public.conversations_label_ids_idx;
+--   row-level security. Its last reader was the trigger that takes a deleted label off its
+--   conversations; it now finds them through conversation_labels, before the delete cascades
+--   there.
 drop index public.conversations_tenant_inbox_idx;
+
+create or replace function private.remove_deleted_label() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  update public.conversations c set label_ids = array_remove(c.label_ids, old.id)
+  where c.id in (select cl.conversation_id from public.conversation_labels cl where cl.label_id = old.id);
+  return old;
+end $$;
+drop trigger remove_deleted_label on public.labels;
+create trigger remove_deleted_label before delete on public.labels
+  for each row execute function private.remove_deleted_label();
+drop index public.conversations_label_ids_idx;
 
 -- The two expressions ingest evaluates for every message were SQL functions with their own
 -- search_path. Postgres never inlines a function that sets a configuration parameter, and
 -- PostgreSQL 15 plans a SQL function's body again on every call of the statement that calls it:
 -- with one connection and pg_stat_statements, 0.05 ms and 0.04 ms of a 1.1 ms ingest call. Without
 -- the setting they are inlined into the calling statement and cost nothing of their own.
--- They stay safe under any search_path: every function and operator they name is written with its
--- schema (pg_catalog), and their callers all run with search_path = ''. EXECUTE stays revoked from
--- public, and inlining still checks it.
+-- What a search_path could change: the functions and operators they name are written with their
+-- schema (pg_catalog), but nullif and a simple case compare with the `=` found on the caller's
+-- path. Only their owner may execute them (EXECUTE stays revoked from public, and inlining still
+-- checks it), and every caller is one of our functions, which all run with search_path = '', so
+-- that `=` is always pg_catalog's. Supabase's security advisor lists them as functions with a
+-- mutable search_path for this reason.
 create or replace function private.message_preview(type text, body text, media jsonb) returns text
 language sql immutable as $$
   select pg_catalog.left(coalesce(
@@ -58,7 +74,9 @@ $$;
 -- connections, 0.15 ms for the message insert and 0.28 ms for the notification insert, of wall
 -- time, besides the statement itself). Each now runs only when there is something for it to do,
 -- so its plan is the same for every call. The tenant's reopen setting is read only for an archived
--- conversation, and the contact only when someone is notified.
+-- conversation, and the contact only when someone is notified. The conversation is locked as its
+-- update locks it (no key update): another transaction's row that merely references it, such as a
+-- message, need not wait for this delivery's commit.
 create or replace function private.ingest_inbound_message(number public.whatsapp_numbers, item jsonb) returns jsonb
 language plpgsql set search_path = '' as $$
 declare
@@ -81,14 +99,14 @@ begin
   found_contact_id := private.customer_contact(number.tenant_id, item);
 
   select * into conversation from public.conversations c
-  where c.number_id = number.id and c.contact_id = found_contact_id for update;
+  where c.number_id = number.id and c.contact_id = found_contact_id for no key update;
   if not found then
     insert into public.conversations as c (tenant_id, number_id, contact_id)
     values (number.tenant_id, number.id, found_contact_id)
     on conflict on constraint conversations_number_id_contact_id_key do nothing
     returning c.id into created_id;
     select * into conversation from public.conversations c
-    where c.number_id = number.id and c.contact_id = found_contact_id for update;
+    where c.number_id = number.id and c.contact_id = found_contact_id for no key update;
     if created_id is not null then
       if number.assigned_agent_id is not null then
         select coalesce(a.active, false) into agent_active from public.ai_agents a where a.id = number.assigned_agent_id;

@@ -1,12 +1,17 @@
--- An agent's or the AI's reply sorts after the newest message of its conversation. Since
--- 20261206900000 an inbound message or echo is stamped a microsecond after the conversation's
--- newest message when that is not older than now(): a batch, or an earlier delivery on the same
--- clock tick (PGlite's clock counts whole milliseconds). A reply queued on that same tick took
--- now(), so it sorted before the message it answers and moved the conversation's last_message_at
--- back. The two queue functions now lock the conversation, as ingest does, and take the same
--- stamp for the message and the conversation.
+-- An agent's or the AI's reply, and Parley's notes, sort after the newest message of their
+-- conversation. Since 20261206900000 an inbound message or echo is stamped a microsecond after the
+-- conversation's newest message when that is not older than now(): a batch, or an earlier
+-- delivery on the same clock tick (PGlite's clock counts whole milliseconds). A reply queued on
+-- that same tick took now(), so it sorted before the message it answers and moved the
+-- conversation's last_message_at back. The two queue functions now lock the conversation, as
+-- ingest does, and take the same stamp for the message and the conversation.
 --
--- queue_outbound_message is 20261201160000's and queue_ai_message 20261202130000's, with the stamp.
+-- A note takes that stamp too, without moving last_message_at (notes never do): the AI's
+-- hand-over writes its note and then its message in one transaction, and the thread shows the
+-- note after the message when both carry the same time.
+--
+-- queue_outbound_message is 20261201160000's, queue_ai_message 20261202130000's and
+-- add_system_note 20261125160000's, with the stamp.
 
 create or replace function public.queue_outbound_message(
   conversation_id uuid, body text default null, template jsonb default null, media jsonb default null
@@ -44,7 +49,11 @@ begin
       'size', case when jsonb_typeof(media -> 'size') = 'number' then media -> 'size' end));
   end if;
   -- Locked only once the caller is known to be a member.
-  select * into conversation from public.conversations c where c.id = conversation.id for update;
+  select * into conversation from public.conversations c
+  where c.id = queue_outbound_message.conversation_id for no key update;
+  if not found then
+    raise exception using errcode = '42501', message = 'There is no such conversation.';
+  end if;
   stamped := private.next_message_time(conversation);
   select n.provider into number_provider from public.whatsapp_numbers n where n.id = conversation.number_id;
   insert into public.messages (tenant_id, conversation_id, direction, sender, sender_user_id, type, body, content,
@@ -68,7 +77,8 @@ declare
   queued public.messages;
   stamped timestamptz;
 begin
-  select * into conversation from public.conversations c where c.id = queue_ai_message.conversation_id for update;
+  select * into conversation from public.conversations c
+  where c.id = queue_ai_message.conversation_id for no key update;
   if not found then
     raise exception using errcode = 'P0002', message = 'There is no such conversation.';
   end if;
@@ -85,3 +95,13 @@ begin
   where c.id = conversation.id;
   return queued;
 end $$;
+
+create or replace function private.add_system_note(conversation public.conversations, body text) returns void
+language sql set search_path = '' as $$
+  insert into public.messages (tenant_id, conversation_id, direction, sender, type, body, provider, status,
+    created_at)
+  select conversation.tenant_id, conversation.id, 'outbound', 'system', 'system', body, n.provider, 'sent',
+    private.next_message_time(c)
+  from public.whatsapp_numbers n, public.conversations c
+  where n.id = conversation.number_id and c.id = conversation.id
+$$;

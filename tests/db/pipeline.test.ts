@@ -374,6 +374,35 @@ describe('ingest', () => {
 		expect(conversation).toEqual({ newest: true, preview: 'It ships today.' });
 	});
 
+	it("the AI's hand-over and Parley's note about it share one stamp after the customer's message", async () => {
+		const { messages } = await deliver(a.numberId, [inbound({ body: 'Can a person help?' })]);
+		const conversationId = messages[0].conversation_id;
+		const [ahead] = (
+			await stack.db.query<{ stamp: string }>(
+				`with stamp as (select now() + interval '1 minute' as at),
+				   moved as (update public.messages set created_at = (select at from stamp) where id = $1)
+				 update public.conversations set last_message_at = (select at from stamp) where id = $2
+				 returning last_message_at::text as stamp`,
+				[messages[0].message_id, conversationId]
+			)
+		).rows;
+		await asService(
+			`select public.ai_hand_over($1, 'The customer asked for a person.', 'A person will reply.')`,
+			[conversationId]
+		);
+		const { rows } = await stack.db.query<{ sender: string; later: boolean; stamp: string }>(
+			`select sender, created_at > $2::timestamptz as later, created_at::text as stamp
+			 from public.messages where conversation_id = $1 and sender <> 'customer' order by sender`,
+			[conversationId, ahead.stamp]
+		);
+		expect(rows.map(({ sender, later }) => ({ sender, later }))).toEqual([
+			{ sender: 'ai', later: true },
+			{ sender: 'system', later: true }
+		]);
+		// The same instant: the thread shows the note after the message it explains.
+		expect(rows[1].stamp).toBe(rows[0].stamp);
+	});
+
 	it('a message the database refuses is kept with its reason for admins, and the rest of the delivery is stored', async () => {
 		const good = inbound();
 		const bad = inbound({ wa_id: 'not-a-number' });
