@@ -72,6 +72,22 @@ async function deliver(
 	return row.result;
 }
 
+/**
+ * Moves a stored message and its conversation's last_message_at a minute past now(): a message
+ * stamped after a newer one on the same clock tick is ahead of the clock, and a minute stands in
+ * for the microsecond so that no clock catches up during a test. Returns the stamp.
+ */
+async function stampAhead(messageId: string, conversationId: string): Promise<string> {
+	const { rows } = await stack.db.query<{ stamp: string }>(
+		`with stamp as (select now() + interval '1 minute' as at),
+		   moved as (update public.messages set created_at = (select at from stamp) where id = $1)
+		 update public.conversations set last_message_at = (select at from stamp) where id = $2
+		 returning last_message_at::text as stamp`,
+		[messageId, conversationId]
+	);
+	return rows[0].stamp;
+}
+
 function inbound(overrides: Record<string, unknown> = {}) {
 	phoneCount += 1;
 	return {
@@ -337,17 +353,7 @@ describe('ingest', () => {
 	it("replies by an agent and by the AI sort after the customer's message however its stamp leads the clock", async () => {
 		const { messages } = await deliver(a.numberId, [inbound({ body: 'Is it in stock?' })]);
 		const conversationId = messages[0].conversation_id;
-		// A message stamped after a newer one on the same clock tick is ahead of now(); a minute
-		// ahead stands in for the microsecond, so that no clock can catch up during the test.
-		const [ahead] = (
-			await stack.db.query<{ stamp: string }>(
-				`with stamp as (select now() + interval '1 minute' as at),
-				   moved as (update public.messages set created_at = (select at from stamp) where id = $1)
-				 update public.conversations set last_message_at = (select at from stamp) where id = $2
-				 returning last_message_at::text as stamp`,
-				[messages[0].message_id, conversationId]
-			)
-		).rows;
+		const ahead = await stampAhead(messages[0].message_id!, conversationId);
 		await commitAs(stack.db, a.agent, 'select public.queue_outbound_message($1, $2)', [
 			conversationId,
 			'Yes, in blue'
@@ -356,7 +362,7 @@ describe('ingest', () => {
 		const { rows } = await stack.db.query<{ body: string; later: boolean }>(
 			`select body, created_at > $2::timestamptz as later from public.messages
 			 where conversation_id = $1 order by created_at, id`,
-			[conversationId, ahead.stamp]
+			[conversationId, ahead]
 		);
 		expect(rows).toEqual([
 			{ body: 'Is it in stock?', later: false },
@@ -377,15 +383,7 @@ describe('ingest', () => {
 	it("the AI's hand-over and Parley's note about it share one stamp after the customer's message", async () => {
 		const { messages } = await deliver(a.numberId, [inbound({ body: 'Can a person help?' })]);
 		const conversationId = messages[0].conversation_id;
-		const [ahead] = (
-			await stack.db.query<{ stamp: string }>(
-				`with stamp as (select now() + interval '1 minute' as at),
-				   moved as (update public.messages set created_at = (select at from stamp) where id = $1)
-				 update public.conversations set last_message_at = (select at from stamp) where id = $2
-				 returning last_message_at::text as stamp`,
-				[messages[0].message_id, conversationId]
-			)
-		).rows;
+		const ahead = await stampAhead(messages[0].message_id!, conversationId);
 		await asService(
 			`select public.ai_hand_over($1, 'The customer asked for a person.', 'A person will reply.')`,
 			[conversationId]
@@ -393,7 +391,7 @@ describe('ingest', () => {
 		const { rows } = await stack.db.query<{ sender: string; later: boolean; stamp: string }>(
 			`select sender, created_at > $2::timestamptz as later, created_at::text as stamp
 			 from public.messages where conversation_id = $1 and sender <> 'customer' order by sender`,
-			[conversationId, ahead.stamp]
+			[conversationId, ahead]
 		);
 		expect(rows.map(({ sender, later }) => ({ sender, later }))).toEqual([
 			{ sender: 'ai', later: true },
