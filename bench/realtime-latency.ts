@@ -331,12 +331,24 @@ async function subscribeSupabaseJs(
 		(message: { event: string; payload: { record?: { written_at: number; body: string } } }) =>
 			onBroadcast(message.event, message.payload.record)
 	);
-	await new Promise<void>((resolve, reject) =>
+	// A join unanswered for supabase-js's 10 s (a busy machine) is TIMED_OUT, and supabase-js
+	// joins again on its own, as the app's screens wait for it to. An error is final, and so is
+	// a minute without a join.
+	await new Promise<void>((resolve, reject) => {
+		const gaveUp = setTimeout(
+			() => reject(new Error(`subscriber ${index}: not joined within a minute`)),
+			60_000
+		);
 		channel.subscribe((status, error) => {
-			if (status === 'SUBSCRIBED') resolve();
-			else if (status !== 'CLOSED') reject(error ?? new Error(`subscriber ${index}: ${status}`));
-		})
-	);
+			if (status === 'SUBSCRIBED') {
+				clearTimeout(gaveUp);
+				resolve();
+			} else if (status === 'CHANNEL_ERROR') {
+				clearTimeout(gaveUp);
+				reject(error ?? new Error(`subscriber ${index}: ${status}`));
+			}
+		});
+	});
 }
 
 /** Phoenix's v2 serializer: a user broadcast is a binary frame of kind 4 with its JSON payload. */
