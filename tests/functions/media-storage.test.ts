@@ -89,12 +89,13 @@ async function customerSendsImage(provider: 'twilio' | 'meta', bytes: Buffer) {
 				entry: { changes: { value: { messages: { id: string; image: { id: string } }[] } }[] }[];
 			}
 		).entry[0].changes[0].value.messages[0];
-		return { providerMessageId: message.id, mediaId: message.image.id };
+		return { providerMessageId: message.id, mediaId: message.image.id, deliveryId: delivery.id };
 	}
 	const form = delivery.payload as Record<string, string>;
 	return {
 		providerMessageId: form.MessageSid,
-		mediaId: form.MediaUrl0.split('/').at(-1)!
+		mediaId: form.MediaUrl0.split('/').at(-1)!,
+		deliveryId: delivery.id
 	};
 }
 
@@ -191,5 +192,35 @@ describe('inbound media kept in Storage', () => {
 		await expectServed(await openMedia(team.agent, message.id), bytes);
 		const path = await keptPath(providerMessageId);
 		expect(path).toBe(`${team.tenantId}/${message.conversation_id}/${message.id}/${mediaId}`);
+	});
+
+	it('a message delivered again has the attachment its first delivery could not copy kept', async () => {
+		sandbox.configure({ twilioMediaNotFoundFirst: 1_000 });
+		const bytes = randomBytes(100);
+		let sent: Awaited<ReturnType<typeof customerSendsImage>>;
+		const mediaRequests = () =>
+			sandbox.requests({ provider: 'twilio', path: new RegExp(`/Media/${sent.mediaId}$`) });
+		try {
+			sent = await customerSendsImage('twilio', bytes);
+			// The first copy tries five times in all, then gives up.
+			await vi.waitFor(() => expect(mediaRequests()).toHaveLength(5), {
+				timeout: 30_000,
+				interval: 100
+			});
+			expect((await storedMessage(sent.providerMessageId)).media?.storage_path).toBeUndefined();
+		} finally {
+			sandbox.configure({ twilioMediaNotFoundFirst: 0 });
+		}
+
+		// Twilio delivers the same webhook again, as it does when it never heard the first answer.
+		const again = await sandbox.redeliver(sent.deliveryId);
+		expect(again?.responseStatus, again?.responseBody).toBe(200);
+		const message = await storedMessage(sent.providerMessageId);
+		const path = await keptPath(sent.providerMessageId);
+		expect(path).toBe(`${team.tenantId}/${message.conversation_id}/${message.id}/${sent.mediaId}`);
+		// Opened from Storage: the provider is not asked again.
+		const asked = mediaRequests().length;
+		await expectServed(await openMedia(team.agent, message.id), bytes);
+		expect(mediaRequests()).toHaveLength(asked);
 	});
 });

@@ -137,19 +137,55 @@ async function keepMessageMedia(
 	}
 }
 
+/** Messages of a delivery whose attachments may still need keeping. */
+interface DeliveryMediaMessages {
+	/** Stored by this delivery. */
+	ids: string[];
+	/** Stored by an earlier delivery of the same messages, by conversation and provider id. */
+	redelivered: { conversation_id: string; provider_message_id: string }[];
+}
+
 async function keepDeliveryMedia(
 	service: DatabaseClient,
 	numberId: string,
-	messageIds: string[],
+	{ ids, redelivered }: DeliveryMediaMessages,
 	config: ProviderFunctionConfig
 ): Promise<void> {
-	const { data, error } = await service
-		.from('messages')
-		.select('id, tenant_id, conversation_id, media, content')
-		.in('id', messageIds)
-		.not('media', 'is', null);
-	if (error) throw new Error(`Could not read the new messages' media: ${error.message}`);
-	const messages: MediaMessage[] = data ?? [];
+	const columns = 'id, tenant_id, conversation_id, provider_message_id, media, content';
+	const messages: MediaMessage[] = [];
+	if (ids.length > 0) {
+		const { data, error } = await service
+			.from('messages')
+			.select(columns)
+			.in('id', ids)
+			.not('media', 'is', null);
+		if (error) throw new Error(`Could not read the new messages' media: ${error.message}`);
+		messages.push(...(data ?? []));
+	}
+	if (redelivered.length > 0) {
+		const { data, error } = await service
+			.from('messages')
+			.select(columns)
+			.in(
+				'provider_message_id',
+				redelivered.map((message) => message.provider_message_id)
+			)
+			.in(
+				'conversation_id',
+				redelivered.map((message) => message.conversation_id)
+			)
+			.not('media', 'is', null);
+		if (error) throw new Error(`Could not read the redelivered messages' media: ${error.message}`);
+		// Only the message this delivery's conversation holds: a provider id is the provider's word.
+		const wanted = new Set(
+			redelivered.map((message) => `${message.conversation_id} ${message.provider_message_id}`)
+		);
+		messages.push(
+			...(data ?? []).filter((message) =>
+				wanted.has(`${message.conversation_id} ${message.provider_message_id}`)
+			)
+		);
+	}
 	if (messages.length === 0) return;
 	const channel = await numberChannel(config, service, numberId);
 	for (const message of messages) {
@@ -158,8 +194,11 @@ async function keepDeliveryMedia(
 }
 
 /**
- * After a delivery committed: copies the attachments of its new messages into Storage in the
+ * After a delivery committed: copies the attachments of its messages into Storage in the
  * background, so the webhook answers without waiting and a failed copy never loses a message.
+ * A message delivered again (the provider never heard the first answer, or the first copy failed
+ * and the function went away) has what is still missing kept now: Meta forgets a media id after
+ * seven days, whether or not anyone opened it.
  */
 export function keepDeliveryMediaInBackground(
 	config: ProviderFunctionConfig,
@@ -171,10 +210,13 @@ export function keepDeliveryMediaInBackground(
 	const withMedia = new Set(
 		parsed.filter((message) => message.media).map((message) => message.provider_message_id)
 	);
-	const messageIds = stored
+	const withAttachment = stored.filter((message) => withMedia.has(message.provider_message_id));
+	const ids = withAttachment
 		.filter((message) => message.inserted && message.message_id)
-		.filter((message) => withMedia.has(message.provider_message_id))
 		.map((message) => message.message_id!);
-	if (messageIds.length === 0) return;
-	runInBackground(keepDeliveryMedia(service, numberId, messageIds, config));
+	const redelivered = withAttachment
+		.filter((message) => !message.inserted)
+		.map(({ conversation_id, provider_message_id }) => ({ conversation_id, provider_message_id }));
+	if (ids.length === 0 && redelivered.length === 0) return;
+	runInBackground(keepDeliveryMedia(service, numberId, { ids, redelivered }, config));
 }
