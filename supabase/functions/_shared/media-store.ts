@@ -108,17 +108,21 @@ export async function keepMedia(
 	return path;
 }
 
-/** Copies one message's attachments that are not kept yet; a failure is logged, never thrown. */
+/**
+ * Copies one message's attachments that are not kept yet, fetching each with `delaysMs` between
+ * tries; a failure is logged, never thrown.
+ */
 async function keepMessageMedia(
 	service: DatabaseClient,
 	channel: NumberChannel,
 	numberId: string,
-	message: MediaMessage
+	message: MediaMessage,
+	delaysMs: readonly number[] = retryDelaysMs
 ): Promise<void> {
 	for (const { index, media } of attachmentsOf(message)) {
 		if (media.storage_path) continue;
 		try {
-			const fetched = await fetchProviderMedia(channel, media.provider_ref!);
+			const fetched = await fetchProviderMedia(channel, media.provider_ref!, delaysMs);
 			const bytes = new Uint8Array(await new Response(fetched.body).arrayBuffer());
 			await keepMedia(service, message, index, media, bytes, fetched.contentType);
 		} catch (failure) {
@@ -145,52 +149,81 @@ interface DeliveryMediaMessages {
 	redelivered: { conversation_id: string; provider_message_id: string }[];
 }
 
+/** Provider ids asked for in one request: each adds about 100 bytes to the query string. */
+const redeliveredPerRead = 40;
+/** Meta forgets a media id after seven days; nothing older is worth asking for again. */
+const providerMediaDays = 7;
+
+const mediaColumns = 'id, tenant_id, conversation_id, provider_message_id, media, content';
+
+/**
+ * The redelivered messages that have attachments, received within the providers' media window.
+ * Only the message this delivery's conversation holds: a provider id is unique per provider, not
+ * per tenant.
+ */
+async function redeliveredMediaMessages(
+	service: DatabaseClient,
+	redelivered: DeliveryMediaMessages['redelivered']
+): Promise<MediaMessage[]> {
+	const wanted = new Set(
+		redelivered.map((message) => `${message.conversation_id} ${message.provider_message_id}`)
+	);
+	const since = new Date(Date.now() - providerMediaDays * 86_400_000).toISOString();
+	const found: MediaMessage[] = [];
+	for (let start = 0; start < redelivered.length; start += redeliveredPerRead) {
+		const part = redelivered.slice(start, start + redeliveredPerRead);
+		const { data, error } = await service
+			.from('messages')
+			.select(mediaColumns)
+			.in('provider_message_id', [...new Set(part.map((message) => message.provider_message_id))])
+			.in('conversation_id', [...new Set(part.map((message) => message.conversation_id))])
+			.gte('created_at', since)
+			.not('media', 'is', null);
+		if (error) throw new Error(`Could not read the redelivered messages' media: ${error.message}`);
+		found.push(
+			...(data ?? []).filter((message) =>
+				wanted.has(`${message.conversation_id} ${message.provider_message_id}`)
+			)
+		);
+	}
+	return found;
+}
+
 async function keepDeliveryMedia(
 	service: DatabaseClient,
 	numberId: string,
 	{ ids, redelivered }: DeliveryMediaMessages,
 	config: ProviderFunctionConfig
 ): Promise<void> {
-	const columns = 'id, tenant_id, conversation_id, provider_message_id, media, content';
-	const messages: MediaMessage[] = [];
+	let fresh: MediaMessage[] = [];
 	if (ids.length > 0) {
 		const { data, error } = await service
 			.from('messages')
-			.select(columns)
+			.select(mediaColumns)
 			.in('id', ids)
 			.not('media', 'is', null);
 		if (error) throw new Error(`Could not read the new messages' media: ${error.message}`);
-		messages.push(...(data ?? []));
+		fresh = data ?? [];
 	}
+	let again: MediaMessage[] = [];
 	if (redelivered.length > 0) {
-		const { data, error } = await service
-			.from('messages')
-			.select(columns)
-			.in(
-				'provider_message_id',
-				redelivered.map((message) => message.provider_message_id)
-			)
-			.in(
-				'conversation_id',
-				redelivered.map((message) => message.conversation_id)
-			)
-			.not('media', 'is', null);
-		if (error) throw new Error(`Could not read the redelivered messages' media: ${error.message}`);
-		// Only the message this delivery's conversation holds: a provider id is the provider's word.
-		const wanted = new Set(
-			redelivered.map((message) => `${message.conversation_id} ${message.provider_message_id}`)
-		);
-		messages.push(
-			...(data ?? []).filter((message) =>
-				wanted.has(`${message.conversation_id} ${message.provider_message_id}`)
-			)
-		);
+		// The new messages' copies go ahead whatever happens here.
+		again = await redeliveredMediaMessages(service, redelivered).catch((error: Error) => {
+			console.error(error.message);
+			return [];
+		});
 	}
-	if (messages.length === 0) return;
+	const freshIds = new Set(fresh.map((message) => message.id));
+	// A message named twice in one delivery comes back stored once and once again: copied once.
+	again = [...new Map(again.map((message) => [message.id, message])).values()].filter(
+		(message) => !freshIds.has(message.id)
+	);
+	if (fresh.length === 0 && again.length === 0) return;
 	const channel = await numberChannel(config, service, numberId);
-	for (const message of messages) {
-		await keepMessageMedia(service, channel, numberId, message);
-	}
+	for (const message of fresh) await keepMessageMedia(service, channel, numberId, message);
+	// One try each: the first delivery already waited out the provider's first 404s, and a
+	// delivery replayed again and again must not turn into as many rounds of retries.
+	for (const message of again) await keepMessageMedia(service, channel, numberId, message, []);
 }
 
 /**
