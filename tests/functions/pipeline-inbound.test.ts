@@ -142,8 +142,16 @@ describe('signatures', () => {
 		const raw = `{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"${metaDemo.phoneNumberId}"}}}]}]`;
 		const answer = await postMeta(raw);
 		expect(answer.status).toBe(200);
-		const { data } = await teamA.admin.from('webhook_events').select('error').eq('raw_body', raw);
-		expect(data).toEqual([{ error: 'The delivery body is not valid JSON.' }]);
+		const { data } = await teamA.admin
+			.from('webhook_events')
+			.select('error, headers')
+			.eq('raw_body', raw);
+		expect(data).toEqual([
+			{ error: 'The delivery body is not valid JSON.', headers: expect.any(Object) }
+		]);
+		// The signature was checked; kept, it would let whoever reads the event post it again.
+		expect(data![0].headers).toMatchObject({ 'content-type': 'application/json' });
+		expect(data![0].headers).not.toHaveProperty('x-hub-signature-256');
 	});
 });
 
@@ -202,7 +210,7 @@ describe('inbound', () => {
 		expect((await teamB.owner.from('notifications').select('id')).data).toEqual([]);
 		const { data: events } = await teamA.admin
 			.from('webhook_events')
-			.select('provider, signature_valid, processed_at, error, raw_body')
+			.select('provider, signature_valid, processed_at, error, raw_body, headers')
 			.eq('number_id', twilioNumberA)
 			.order('received_at', { ascending: false })
 			.limit(1);
@@ -210,8 +218,10 @@ describe('inbound', () => {
 			provider: 'twilio',
 			signature_valid: true,
 			error: null,
-			raw_body: new URLSearchParams(params).toString()
+			raw_body: new URLSearchParams(params).toString(),
+			headers: { 'content-type': 'application/x-www-form-urlencoded' }
 		});
+		expect(events![0].headers).not.toHaveProperty('x-twilio-signature');
 		expect((await teamA.agent.from('webhook_events').select('id')).data).toEqual([]);
 	});
 

@@ -91,11 +91,25 @@ export async function readBodyWithin(
 	return body;
 }
 
-/** Headers worth keeping for audit and replay (never credentials). */
+/**
+ * Headers not kept with a delivery: credentials, and the provider's signature, which was checked
+ * before anything was stored. A signature proves its body to whoever holds it, so the owners and
+ * admins who read kept deliveries could otherwise post them to the webhook again.
+ */
+const unkeptHeaders = new Set([
+	'authorization',
+	'apikey',
+	'cookie',
+	'x-twilio-signature',
+	'x-hub-signature',
+	'x-hub-signature-256'
+]);
+
+/** Headers worth keeping for audit (never credentials or signatures). */
 function keptHeaders(request: Request): Record<string, string> {
 	const kept: Record<string, string> = {};
 	request.headers.forEach((value, name) => {
-		if (!['authorization', 'apikey', 'cookie'].includes(name)) kept[name] = value;
+		if (!unkeptHeaders.has(name)) kept[name] = value;
 	});
 	return kept;
 }
