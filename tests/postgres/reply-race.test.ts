@@ -63,6 +63,30 @@ async function thread(conversationId: string) {
 	return rows;
 }
 
+/**
+ * Holds one transaction after it has begun: `hold` takes the transaction's now() and waits,
+ * `held` waits until the server shows it waiting, `open` lets it go on.
+ */
+function gate() {
+	let open!: () => void;
+	const opened = new Promise<void>((resolve) => (open = resolve));
+	return {
+		hold: async (tx: Tx) => {
+			await tx.query('select now()');
+			await opened;
+		},
+		held: () =>
+			vi.waitFor(async () => {
+				const { rows } = await stack.db.query<{ open: number }>(
+					`select count(*)::int as open from pg_stat_activity
+					 where state = 'idle in transaction' and query = 'select now()'`
+				);
+				expect(rows[0].open).toBe(1);
+			}, POLL),
+		open
+	};
+}
+
 function newCustomer(): string {
 	customers += 1;
 	return `1415555${String(customers).padStart(4, '0')}`;
@@ -74,25 +98,17 @@ it('a reply whose transaction began before a customer’s message committed stil
 
 	// The agent's transaction begins (and takes its now()) first, and writes only once the
 	// customer's second message has committed.
-	let writeReply!: () => void;
-	const mayWrite = new Promise<void>((resolve) => (writeReply = resolve));
+	const started = gate();
 	const reply = actAs(stack.db, agent, async (tx) => {
-		await tx.query('select now()');
-		await mayWrite;
+		await started.hold(tx);
 		return tx.query('select id from public.queue_outbound_message($1, $2)', [
 			conversationId,
 			'Hi! How can I help?'
 		]);
 	});
-	await vi.waitFor(async () => {
-		const { rows } = await stack.db.query<{ open: number }>(
-			`select count(*)::int as open from pg_stat_activity
-			 where state = 'idle in transaction' and query = 'select now()'`
-		);
-		expect(rows[0].open).toBe(1);
-	}, POLL);
+	await started.held();
 	await customerWrites(waId, `SMrr${waId}b`, 'Are you there?');
-	writeReply();
+	started.open();
 	await reply;
 
 	expect(await thread(conversationId)).toEqual([
@@ -108,26 +124,16 @@ it('a customer’s message whose delivery began before a reply committed still s
 
 	// The delivery's transaction begins (and takes its now()) first, and stores the message only
 	// once the agent's reply has committed.
-	let store!: () => void;
-	const mayStore = new Promise<void>((resolve) => (store = resolve));
-	const customer = customerWrites(waId, `SMrr${waId}b`, 'Are you there?', async (tx) => {
-		await tx.query('select now()');
-		await mayStore;
-	});
-	await vi.waitFor(async () => {
-		const { rows } = await stack.db.query<{ open: number }>(
-			`select count(*)::int as open from pg_stat_activity
-			 where state = 'idle in transaction' and query = 'select now()'`
-		);
-		expect(rows[0].open).toBe(1);
-	}, POLL);
+	const started = gate();
+	const customer = customerWrites(waId, `SMrr${waId}b`, 'Are you there?', started.hold);
+	await started.held();
 	await actAs(stack.db, agent, (tx) =>
 		tx.query('select id from public.queue_outbound_message($1, $2)', [
 			conversationId,
 			'Hi! How can I help?'
 		])
 	);
-	store();
+	started.open();
 	await customer;
 
 	expect(await thread(conversationId)).toEqual([
