@@ -141,89 +141,58 @@ async function keepMessageMedia(
 	}
 }
 
-/** Messages of a delivery whose attachments may still need keeping. */
-interface DeliveryMediaMessages {
-	/** Stored by this delivery. */
-	ids: string[];
-	/** Stored by an earlier delivery of the same messages, by conversation and provider id. */
-	redelivered: { conversation_id: string; provider_message_id: string }[];
-}
-
 /** Provider ids asked for in one request: each adds about 100 bytes to the query string. */
-const redeliveredPerRead = 40;
+const messagesPerRead = 40;
 /** Meta forgets a media id after seven days; nothing older is worth asking for again. */
 const providerMediaDays = 7;
 
-const mediaColumns = 'id, tenant_id, conversation_id, provider_message_id, media, content';
+/** A delivery's message with attachments, as ingest answered for it. */
+type DeliveredMedia = Pick<IngestedMessage, 'conversation_id' | 'provider_message_id' | 'inserted'>;
 
 /**
- * The redelivered messages that have attachments, received within the providers' media window.
- * Only the message this delivery's conversation holds: a provider id is unique per provider, not
- * per tenant.
+ * Copies the attachments of a delivery's messages that are not kept yet. Each message is read by
+ * this delivery's conversation and its provider id (unique per provider, not per tenant, so
+ * another tenant's message never matches), received within the providers' media window.
  */
-async function redeliveredMediaMessages(
+async function keepDeliveryMedia(
 	service: DatabaseClient,
-	redelivered: DeliveryMediaMessages['redelivered']
-): Promise<MediaMessage[]> {
-	const wanted = new Set(
-		redelivered.map((message) => `${message.conversation_id} ${message.provider_message_id}`)
-	);
+	numberId: string,
+	delivered: DeliveredMedia[],
+	config: ProviderFunctionConfig
+): Promise<void> {
+	const key = (message: { conversation_id: string; provider_message_id: string | null }) =>
+		`${message.conversation_id} ${message.provider_message_id}`;
+	// A message named twice in one delivery comes back stored once and once again: new if either.
+	const isNew = new Map<string, boolean>();
+	for (const message of delivered) {
+		isNew.set(key(message), message.inserted || isNew.get(key(message)) === true);
+	}
 	const since = new Date(Date.now() - providerMediaDays * 86_400_000).toISOString();
-	const found: MediaMessage[] = [];
-	for (let start = 0; start < redelivered.length; start += redeliveredPerRead) {
-		const part = redelivered.slice(start, start + redeliveredPerRead);
+	const found: { message: MediaMessage; inserted: boolean }[] = [];
+	const unique = [...new Map(delivered.map((message) => [key(message), message])).values()];
+	for (let start = 0; start < unique.length; start += messagesPerRead) {
+		const part = unique.slice(start, start + messagesPerRead);
 		const { data, error } = await service
 			.from('messages')
-			.select(mediaColumns)
+			.select('id, tenant_id, conversation_id, provider_message_id, media, content')
 			.in('provider_message_id', [...new Set(part.map((message) => message.provider_message_id))])
 			.in('conversation_id', [...new Set(part.map((message) => message.conversation_id))])
 			.gte('created_at', since)
 			.not('media', 'is', null);
-		if (error) throw new Error(`Could not read the redelivered messages' media: ${error.message}`);
-		found.push(
-			...(data ?? []).filter((message) =>
-				wanted.has(`${message.conversation_id} ${message.provider_message_id}`)
-			)
-		);
+		if (error) throw new Error(`Could not read the delivery's media: ${error.message}`);
+		for (const message of data ?? []) {
+			const inserted = isNew.get(key(message));
+			if (inserted !== undefined) found.push({ message, inserted });
+		}
 	}
-	return found;
-}
-
-async function keepDeliveryMedia(
-	service: DatabaseClient,
-	numberId: string,
-	{ ids, redelivered }: DeliveryMediaMessages,
-	config: ProviderFunctionConfig
-): Promise<void> {
-	let fresh: MediaMessage[] = [];
-	if (ids.length > 0) {
-		const { data, error } = await service
-			.from('messages')
-			.select(mediaColumns)
-			.in('id', ids)
-			.not('media', 'is', null);
-		if (error) throw new Error(`Could not read the new messages' media: ${error.message}`);
-		fresh = data ?? [];
-	}
-	let again: MediaMessage[] = [];
-	if (redelivered.length > 0) {
-		// The new messages' copies go ahead whatever happens here.
-		again = await redeliveredMediaMessages(service, redelivered).catch((error: Error) => {
-			console.error(error.message);
-			return [];
-		});
-	}
-	const freshIds = new Set(fresh.map((message) => message.id));
-	// A message named twice in one delivery comes back stored once and once again: copied once.
-	again = [...new Map(again.map((message) => [message.id, message])).values()].filter(
-		(message) => !freshIds.has(message.id)
-	);
-	if (fresh.length === 0 && again.length === 0) return;
+	if (found.length === 0) return;
 	const channel = await numberChannel(config, service, numberId);
-	for (const message of fresh) await keepMessageMedia(service, channel, numberId, message);
-	// One try each: the first delivery already waited out the provider's first 404s, and a
-	// delivery replayed again and again must not turn into as many rounds of retries.
-	for (const message of again) await keepMessageMedia(service, channel, numberId, message, []);
+	for (const { message, inserted } of found) {
+		// A message delivered again gets one try: the first delivery already waited out the
+		// provider's first 404s, and a delivery replayed again and again must not turn into as
+		// many rounds of retries.
+		await keepMessageMedia(service, channel, numberId, message, inserted ? retryDelaysMs : []);
+	}
 }
 
 /**
@@ -243,13 +212,7 @@ export function keepDeliveryMediaInBackground(
 	const withMedia = new Set(
 		parsed.filter((message) => message.media).map((message) => message.provider_message_id)
 	);
-	const withAttachment = stored.filter((message) => withMedia.has(message.provider_message_id));
-	const ids = withAttachment
-		.filter((message) => message.inserted && message.message_id)
-		.map((message) => message.message_id!);
-	const redelivered = withAttachment
-		.filter((message) => !message.inserted)
-		.map(({ conversation_id, provider_message_id }) => ({ conversation_id, provider_message_id }));
-	if (ids.length === 0 && redelivered.length === 0) return;
-	runInBackground(keepDeliveryMedia(service, numberId, { ids, redelivered }, config));
+	const delivered = stored.filter((message) => withMedia.has(message.provider_message_id));
+	if (delivered.length === 0) return;
+	runInBackground(keepDeliveryMedia(service, numberId, delivered, config));
 }
