@@ -99,6 +99,32 @@ async function customerSendsImage(provider: 'twilio' | 'meta', bytes: Buffer) {
 	};
 }
 
+/** The requests for one Twilio attachment the sandbox has served. */
+function twilioMediaRequests(mediaId: string) {
+	return sandbox.requests({ provider: 'twilio', path: new RegExp(`/Media/${mediaId}$`) });
+}
+
+/**
+ * A customer sends a Twilio image whose every fetch 404s until the copy has tried five times in
+ * all and given up, leaving the message stored without a kept attachment; then Twilio serves it.
+ */
+async function imageWhoseCopyGaveUp(bytes: Buffer) {
+	sandbox.configure({ twilioMediaNotFoundFirst: 1_000 });
+	try {
+		const sent = await customerSendsImage('twilio', bytes);
+		const message = await storedMessage(sent.providerMessageId);
+		expect(message.media?.provider_ref).toMatch(new RegExp(`/Media/${sent.mediaId}$`));
+		await vi.waitFor(() => expect(twilioMediaRequests(sent.mediaId)).toHaveLength(5), {
+			timeout: 30_000,
+			interval: 100
+		});
+		expect((await storedMessage(sent.providerMessageId)).media?.storage_path).toBeUndefined();
+		return sent;
+	} finally {
+		sandbox.configure({ twilioMediaNotFoundFirst: 0 });
+	}
+}
+
 async function expectServed(response: Response, bytes: Buffer): Promise<void> {
 	expect(response.status).toBe(200);
 	expect(response.headers.get('content-type')).toBe('image/png');
@@ -168,26 +194,8 @@ describe('inbound media kept in Storage', () => {
 	});
 
 	it('a copy that keeps failing loses no message; opening it later fetches it from the provider and keeps it', async () => {
-		sandbox.configure({ twilioMediaNotFoundFirst: 1_000 });
 		const bytes = randomBytes(100);
-		let providerMessageId: string;
-		let mediaId: string;
-		try {
-			({ providerMessageId, mediaId } = await customerSendsImage('twilio', bytes));
-			const message = await storedMessage(providerMessageId);
-			expect(message.media?.provider_ref).toMatch(new RegExp(`/Media/${mediaId}$`));
-			// The copy tries five times in all, then gives up.
-			await vi.waitFor(
-				() =>
-					expect(
-						sandbox.requests({ provider: 'twilio', path: new RegExp(`/Media/${mediaId}$`) })
-					).toHaveLength(5),
-				{ timeout: 30_000, interval: 100 }
-			);
-			expect((await storedMessage(providerMessageId)).media?.storage_path).toBeUndefined();
-		} finally {
-			sandbox.configure({ twilioMediaNotFoundFirst: 0 });
-		}
+		const { providerMessageId, mediaId } = await imageWhoseCopyGaveUp(bytes);
 		const message = await storedMessage(providerMessageId);
 		await expectServed(await openMedia(team.agent, message.id), bytes);
 		const path = await keptPath(providerMessageId);
@@ -195,22 +203,9 @@ describe('inbound media kept in Storage', () => {
 	});
 
 	it('a message delivered again has the attachment its first delivery could not copy kept', async () => {
-		sandbox.configure({ twilioMediaNotFoundFirst: 1_000 });
 		const bytes = randomBytes(100);
-		let sent: Awaited<ReturnType<typeof customerSendsImage>>;
-		const mediaRequests = () =>
-			sandbox.requests({ provider: 'twilio', path: new RegExp(`/Media/${sent.mediaId}$`) });
-		try {
-			sent = await customerSendsImage('twilio', bytes);
-			// The first copy tries five times in all, then gives up.
-			await vi.waitFor(() => expect(mediaRequests()).toHaveLength(5), {
-				timeout: 30_000,
-				interval: 100
-			});
-			expect((await storedMessage(sent.providerMessageId)).media?.storage_path).toBeUndefined();
-		} finally {
-			sandbox.configure({ twilioMediaNotFoundFirst: 0 });
-		}
+		const sent = await imageWhoseCopyGaveUp(bytes);
+		const mediaRequests = () => twilioMediaRequests(sent.mediaId);
 
 		// Twilio delivers the same webhook again, as it does when it never heard the first answer.
 		const again = await sandbox.redeliver(sent.deliveryId);
